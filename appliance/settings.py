@@ -61,8 +61,16 @@ class Settings:
         return self.data_dir / "devices" / str(device_id)
 
 
-_BOOLS = {"1": True, "true": True, "yes": True, "on": True,
-          "0": False, "false": False, "no": False, "off": False}
+_BOOLS = {
+    "1": True,
+    "true": True,
+    "yes": True,
+    "on": True,
+    "0": False,
+    "false": False,
+    "no": False,
+    "off": False,
+}
 
 
 def _coerce(name: str, kind: type, raw: Any) -> Any:
@@ -81,10 +89,19 @@ def _coerce(name: str, kind: type, raw: Any) -> Any:
 
 
 _TYPES: dict[str, type] = {
-    "data_dir": Path, "host": str, "port": int, "time_zone": str, "language": str,
-    "log_level": str, "session_idle_seconds": int, "login_max_failures": int,
-    "login_window_seconds": int, "db_readers": int, "web_url": str,
-    "jobs_immediate": bool, "secure_cookies": bool,
+    "data_dir": Path,
+    "host": str,
+    "port": int,
+    "time_zone": str,
+    "language": str,
+    "log_level": str,
+    "session_idle_seconds": int,
+    "login_max_failures": int,
+    "login_window_seconds": int,
+    "db_readers": int,
+    "web_url": str,
+    "jobs_immediate": bool,
+    "secure_cookies": bool,
 }
 
 

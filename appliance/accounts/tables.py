@@ -73,5 +73,14 @@ class AuditEntry(Table, tablename="audit_entry"):
     at = BigInt()
 
 
-__all__ = ["Account", "ApiToken", "AppUser", "AuditEntry", "Department",
-           "DepartmentMember", "Integer", "LoginFailure", "WebSession"]
+__all__ = [
+    "Account",
+    "ApiToken",
+    "AppUser",
+    "AuditEntry",
+    "Department",
+    "DepartmentMember",
+    "Integer",
+    "LoginFailure",
+    "WebSession",
+]

@@ -67,10 +67,13 @@ def check_sqlite_library() -> None:
             "INSERT INTO c VALUES (1,0,10),(2,0,20),(3,0,30);"
             "INSERT INTO r VALUES (1,3),(1,9),(2,3),(3,5);"
         )
-        rows = [r[0] for r in conn.execute(
-            "SELECT id FROM c WHERE a = 0 AND EXISTS (SELECT 1 FROM r x "
-            "WHERE x.chat_id = c.id AND x.p IN (3, 9)) ORDER BY t DESC"
-        )]
+        rows = [
+            r[0]
+            for r in conn.execute(
+                "SELECT id FROM c WHERE a = 0 AND EXISTS (SELECT 1 FROM r x "
+                "WHERE x.chat_id = c.id AND x.p IN (3, 9)) ORDER BY t DESC"
+            )
+        ]
     finally:
         conn.close()
     if rows != [2, 1]:

@@ -51,9 +51,7 @@ class Database:
         finally:
             conn.execute("COMMIT")
 
-    def _run_write(
-        self, fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any]
-    ) -> T:
+    def _run_write(self, fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any]) -> T:
         conn = self._conn()
         conn.execute("BEGIN IMMEDIATE")
         try:
@@ -73,7 +71,7 @@ class Database:
     async def write(
         self, fn: Callable[Concatenate[Conn, P], T], *args: P.args, **kwargs: P.kwargs
     ) -> T:
-        """Run ``fn(conn, ...)`` inside one IMMEDIATE transaction; it commits or rolls back whole."""
+        """Run ``fn(conn, ...)`` in one IMMEDIATE transaction: it commits or rolls back whole."""
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._writer, self._run_write, fn, args, kwargs)
 

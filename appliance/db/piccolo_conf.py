@@ -6,10 +6,10 @@ up; the ``piccolo`` CLI, for developers, falls back to the settings.
 
 from __future__ import annotations
 
-import appliance  # noqa: F401  (binds sqlite3 to sqlean first)
 from piccolo.conf.apps import AppRegistry
 from piccolo.engine.sqlite import SQLiteEngine
 
+import appliance  # noqa: F401  (binds sqlite3 to sqlean first)
 from appliance.db.connection import BUSY_TIMEOUT_SECONDS, AppConnection
 
 _bound_path: str | None = None

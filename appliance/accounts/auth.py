@@ -1,0 +1,84 @@
+"""Who is calling: bearer tokens for API clients, session cookies (with CSRF) for browsers."""
+
+from __future__ import annotations
+
+import hmac
+from typing import TYPE_CHECKING
+
+from litestar.connection import ASGIConnection
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
+
+from appliance.accounts import service
+from appliance.accounts.permissions import Actor
+
+if TYPE_CHECKING:
+    from appliance.runtime import Runtime
+
+SESSION_COOKIE = "balcao_session"
+LOGIN_CSRF_COOKIE = "balcao_login_csrf"
+CSRF_HEADER = "x-csrf-token"
+CSRF_FIELD = "_csrf"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+# Paths reachable without a user; the bridge link has its own device tokens.
+PUBLIC_PATHS = [
+    "^/login$",
+    "^/api/v1/auth/token$",
+    "^/healthz$",
+    "^/static/",
+    "^/schema",
+    "^/bridge/",
+    "^/favicon.ico$",
+]
+
+
+class CSRFError(PermissionDeniedException):
+    pass
+
+
+def csrf_matches(expected: str | None, given: str | None) -> bool:
+    return bool(expected) and bool(given) and hmac.compare_digest(str(expected), str(given))
+
+
+class AuthMiddleware(AbstractAuthenticationMiddleware):
+    async def authenticate_request(self, connection: ASGIConnection) -> AuthenticationResult:
+        runtime: Runtime = connection.app.state.runtime
+        db = runtime.db
+        authorization = connection.headers.get("authorization", "")
+        if authorization:
+            scheme, _, token = authorization.partition(" ")
+            if scheme.lower() != "bearer" or not token.strip():
+                raise NotAuthorizedException("Cabeçalho Authorization inválido.")
+            actor = await db.read(service.token_actor, token.strip())
+            if actor is None:
+                raise NotAuthorizedException("Token inválido ou expirado.")
+            return AuthenticationResult(user=actor, auth="bearer")
+
+        token = connection.cookies.get(SESSION_COOKIE)
+        if not token:
+            raise NotAuthorizedException("Faça login para continuar.")
+        actor = await db.read(
+            service.session_actor, token, runtime.settings.session_idle_seconds * 1000
+        )
+        if actor is None:
+            raise NotAuthorizedException("Sua sessão expirou. Faça login novamente.")
+        if connection.scope["type"] == "http" and connection.scope["method"] not in SAFE_METHODS:
+            await _check_csrf(connection, actor)
+        runtime.note_session_use(token)
+        return AuthenticationResult(user=actor, auth="session")
+
+
+async def _check_csrf(connection: ASGIConnection, actor: Actor) -> None:
+    given = connection.headers.get(CSRF_HEADER)
+    content_type = connection.headers.get("content-type", "")
+    if not given and content_type.startswith(
+        ("application/x-www-form-urlencoded", "multipart/form-data")
+    ):
+        from litestar import Request
+
+        form = await Request(connection.scope, connection.receive).form()
+        value = form.get(CSRF_FIELD)
+        given = value if isinstance(value, str) else None
+    if not csrf_matches(actor.csrf_token, given):
+        raise CSRFError("Token CSRF ausente ou inválido. Recarregue a página e tente novamente.")

@@ -1,0 +1,245 @@
+"""Login and logout pages, API tokens, and the admin API for users and departments."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, get, patch, post, put
+from litestar.di import NamedDependency
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, JSONBody
+from litestar.response import Redirect, Template
+
+from appliance.accounts import service
+from appliance.accounts.auth import LOGIN_CSRF_COOKIE, SESSION_COOKIE, csrf_matches
+from appliance.accounts.permissions import PERMISSION_LABELS, Permission
+from appliance.accounts.schemas import (
+    DepartmentCreate,
+    DepartmentMembers,
+    LoginForm,
+    TokenOut,
+    TokenRequest,
+    UserCreate,
+    UserUpdate,
+)
+from appliance.errors import InvalidInput, NotAuthenticated, TooManyRequests
+from appliance.runtime import Runtime
+from appliance.web import actor_of, require
+
+log = logging.getLogger(__name__)
+
+BAD_CREDENTIALS = "Login ou senha incorretos."
+
+
+def _address(request: Request[Any, Any, Any]) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+async def check_credentials(runtime: Runtime, login: str, password: str, address: str) -> int:
+    """The user id for a correct login and password; raises TooManyRequests or
+    NotAuthenticated, and records failures for throttling."""
+    settings = runtime.settings
+    login = login.strip().lower()[:64]
+    await runtime.db.read(
+        service.check_not_throttled,
+        login,
+        address,
+        max_failures=settings.login_max_failures,
+        window_ms=settings.login_window_seconds * 1000,
+    )
+    creds = await runtime.db.read(service.find_credentials, login)
+    ok = await asyncio.to_thread(service.password_matches, creds.password_hash, password)
+    if not ok or creds.user_id is None:
+        await runtime.db.write(service.record_login_failure, login, address)
+        log.info("login failed for %r from %s", login, address)
+        raise NotAuthenticated(BAD_CREDENTIALS, code="auth.bad_credentials")
+    await runtime.db.write(service.clear_login_failures, login)
+    log.info("login of %r from %s", login, address)
+    return creds.user_id
+
+
+def _login_page(error: str | None, status: int, login: str = "") -> Template:
+    token = secrets.token_urlsafe(24)
+    response = Template(
+        "login.html", context={"error": error, "csrf": token, "login": login}, status_code=status
+    )
+    response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", path="/login")
+    return response
+
+
+class LoginController(Controller):
+    path = ""
+    include_in_schema = False
+
+    @get("/login")
+    async def login_page(self, request: Request[Any, Any, Any]) -> Template:
+        return _login_page(None, 200)
+
+    @post("/login", status_code=303)
+    async def login(
+        self,
+        request: Request[Any, Any, Any],
+        runtime: NamedDependency[Runtime],
+        data: Annotated[LoginForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
+    ) -> Response[Any]:
+        if not csrf_matches(request.cookies.get(LOGIN_CSRF_COOKIE), data.csrf):
+            return _login_page("A página de login expirou. Tente novamente.", 403, data.login)
+        try:
+            user_id = await check_credentials(runtime, data.login, data.password, _address(request))
+        except TooManyRequests as exc:
+            return _login_page(exc.message, 429, data.login)
+        except NotAuthenticated as exc:
+            return _login_page(exc.message, 401, data.login)
+        token, _ = await runtime.db.write(service.create_session, user_id)
+        response: Response[Any] = Redirect("/", status_code=303)
+        response.set_cookie(
+            SESSION_COOKIE,
+            token,
+            httponly=True,
+            samesite="lax",
+            path="/",
+            secure=runtime.settings.secure_cookies,
+        )
+        response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
+        return response
+
+    @post("/logout", status_code=303)
+    async def logout(
+        self, request: Request[Any, Any, Any], runtime: NamedDependency[Runtime]
+    ) -> Response[Any]:
+        token = request.cookies.get(SESSION_COOKIE)
+        if token:
+            await runtime.db.write(service.delete_session, token)
+        response: Response[Any] = Redirect("/login", status_code=303)
+        response.delete_cookie(SESSION_COOKIE, path="/")
+        return response
+
+
+class AuthController(Controller):
+    path = "/api/v1"
+    tags = ["auth"]
+
+    @post("/auth/token", status_code=200, summary="Trocar login e senha por um token de API")
+    async def create_token(
+        self,
+        request: Request[Any, Any, Any],
+        runtime: NamedDependency[Runtime],
+        data: JSONBody[TokenRequest],
+    ) -> TokenOut:
+        user_id = await check_credentials(runtime, data.login, data.password, _address(request))
+        token = await runtime.db.write(service.create_api_token, user_id)
+        return TokenOut(access_token=token)
+
+    @get("/me", summary="O usuário autenticado")
+    async def me(
+        self, request: Request[Any, Any, Any], runtime: NamedDependency[Runtime]
+    ) -> dict[str, Any]:
+        return await runtime.db.read(service.get_user, actor_of(request).id)
+
+
+class UsersController(Controller):
+    path = "/api/v1"
+    tags = ["users"]
+    guards = [require(Permission.MANAGE_USERS)]
+
+    @get("/permissions", summary="Permissões que um administrador pode dar")
+    async def permissions(self) -> list[dict[str, str]]:
+        return [{"name": p.value, "label": PERMISSION_LABELS[p]} for p in Permission]
+
+    @get("/users")
+    async def list_users(self, runtime: NamedDependency[Runtime]) -> list[dict[str, Any]]:
+        return await runtime.db.read(service.list_users)
+
+    @get("/users/{user_id:int}")
+    async def get_user(self, runtime: NamedDependency[Runtime], user_id: int) -> dict[str, Any]:
+        return await runtime.db.read(service.get_user, user_id)
+
+    @post("/users", status_code=201)
+    async def create_user(
+        self,
+        request: Request[Any, Any, Any],
+        runtime: NamedDependency[Runtime],
+        data: JSONBody[UserCreate],
+    ) -> dict[str, Any]:
+        actor = actor_of(request)
+        if data.is_admin and not actor.is_admin:
+            raise InvalidInput(
+                "Apenas administradores podem criar administradores.", code="permission.admin_only"
+            )
+        service.check_login_name(data.login)
+        service.check_password(data.password)
+        password_hash = await asyncio.to_thread(service.hash_password, data.password)
+
+        def create(conn: Any) -> dict[str, Any]:
+            user_id = service.create_user(
+                conn,
+                login=data.login,
+                name=data.name,
+                password_hash=password_hash,
+                is_admin=data.is_admin,
+                permissions=data.permissions,
+                email=data.email,
+                departments=data.departments,
+            )
+            return service.get_user(conn, user_id)
+
+        return await runtime.db.write(create)
+
+    @patch("/users/{user_id:int}")
+    async def update_user(
+        self,
+        request: Request[Any, Any, Any],
+        runtime: NamedDependency[Runtime],
+        user_id: int,
+        data: JSONBody[UserUpdate],
+    ) -> dict[str, Any]:
+        actor = actor_of(request)
+        if data.is_admin is not None and not actor.is_admin:
+            raise InvalidInput(
+                "Apenas administradores podem mudar quem é administrador.",
+                code="permission.admin_only",
+            )
+        password_hash = None
+        if data.password is not None:
+            service.check_password(data.password)
+            password_hash = await asyncio.to_thread(service.hash_password, data.password)
+
+        def update(conn: Any) -> dict[str, Any]:
+            service.update_user(
+                conn,
+                user_id,
+                name=data.name,
+                email=data.email,
+                is_admin=data.is_admin,
+                permissions=data.permissions,
+                active=data.active,
+                password_hash=password_hash,
+                departments=data.departments,
+            )
+            return service.get_user(conn, user_id)
+
+        return await runtime.db.write(update)
+
+    @get("/departments")
+    async def list_departments(self, runtime: NamedDependency[Runtime]) -> list[dict[str, Any]]:
+        return await runtime.db.read(service.list_departments)
+
+    @post("/departments", status_code=201)
+    async def create_department(
+        self, runtime: NamedDependency[Runtime], data: JSONBody[DepartmentCreate]
+    ) -> dict[str, Any]:
+        department_id = await runtime.db.write(service.create_department, data.name)
+        return {"id": department_id, "name": data.name.strip()}
+
+    @put("/departments/{department_id:int}/members")
+    async def set_members(
+        self,
+        runtime: NamedDependency[Runtime],
+        department_id: int,
+        data: JSONBody[DepartmentMembers],
+    ) -> dict[str, Any]:
+        await runtime.db.write(service.set_department_members, department_id, data.user_ids)
+        return {"id": department_id, "user_ids": sorted(set(data.user_ids))}

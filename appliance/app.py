@@ -1,0 +1,103 @@
+"""create_app(settings): the one place that wires routes, dependencies and handlers."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from litestar import Litestar, Request, Response
+from litestar.config.compression import CompressionConfig
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.exceptions import NotAuthorizedException
+from litestar.middleware import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.response import Redirect
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
+
+from appliance.accounts import service as accounts
+from appliance.accounts.auth import PUBLIC_PATHS, AuthMiddleware
+from appliance.accounts.routes import AuthController, LoginController, UsersController
+from appliance.chats.routes import ChatsController
+from appliance.db import Database, prepare_database
+from appliance.devices.routes import DevicesController, healthz
+from appliance.errors import EXCEPTION_HANDLERS, handle_http_error
+from appliance.pages import PagesController
+from appliance.runtime import Runtime
+from appliance.settings import Settings
+from appliance.web import provide_runtime
+
+log = logging.getLogger(__name__)
+
+WEB_DIR = Path(__file__).resolve().parent.parent / "web"
+VENDOR = "/static/vendor/swagger-ui"
+
+
+def _unauthorized(request: Request[Any, Any, Any], exc: NotAuthorizedException) -> Response[Any]:
+    """Browsers asking for a page go to the login form; API callers get JSON 401."""
+    path = request.url.path
+    wants_html = "text/html" in request.headers.get("accept", "")
+    if wants_html and not path.startswith("/api/"):
+        return Redirect("/login", status_code=303)
+    return handle_http_error(request, exc)
+
+
+def create_app(settings: Settings) -> Litestar:
+    prepare_database(settings.db_path)
+    db = Database(settings.db_path, readers=settings.db_readers)
+    db.write_sync(accounts.ensure_account, time_zone=settings.time_zone)
+    runtime = Runtime(settings=settings, db=db)
+
+    openapi = OpenAPIConfig(
+        title="Balcão API",
+        version="1",
+        description="Caixa de entrada compartilhada do WhatsApp da loja.",
+        path="/schema",
+        render_plugins=[
+            SwaggerRenderPlugin(
+                js_url=f"{VENDOR}/swagger-ui-bundle.js",
+                css_url=f"{VENDOR}/swagger-ui.css",
+                standalone_preset_js_url=f"{VENDOR}/swagger-ui-standalone-preset.js",
+                favicon=f'<link rel="icon" type="image/png" href="{VENDOR}/favicon-32x32.png">',
+            )
+        ],
+        components=Components(
+            security_schemes={
+                "BearerToken": SecurityScheme(type="http", scheme="bearer"),
+            }
+        ),
+        security=[{"BearerToken": []}],
+    )
+
+    return Litestar(
+        route_handlers=[
+            LoginController,
+            AuthController,
+            UsersController,
+            ChatsController,
+            DevicesController,
+            PagesController,
+            healthz,
+            create_static_files_router(
+                path="/static", directories=[WEB_DIR / "static"], include_in_schema=False
+            ),
+        ],
+        dependencies={"runtime": Provide(provide_runtime, sync_to_thread=False)},
+        middleware=[DefineMiddleware(AuthMiddleware, exclude=PUBLIC_PATHS)],
+        exception_handlers={
+            **EXCEPTION_HANDLERS,  # type: ignore[dict-item]
+            NotAuthorizedException: _unauthorized,
+        },
+        template_config=TemplateConfig(directory=WEB_DIR / "templates", engine=JinjaTemplateEngine),
+        openapi_config=openapi,
+        compression_config=CompressionConfig(backend="gzip", minimum_size=2048),
+        on_startup=[runtime.start],
+        on_shutdown=[runtime.stop],
+        state=State({"runtime": runtime}),
+        debug=False,
+    )

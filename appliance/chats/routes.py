@@ -1,0 +1,94 @@
+"""The chats API: the list with its filters, one chat, its messages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, get
+from litestar.di import NamedDependency
+from litestar.params import FromQuery
+
+from appliance.accounts.permissions import can_see_numbers
+from appliance.chats import service
+from appliance.chats.query import (
+    Assignee,
+    ChatFilter,
+    Cursor,
+    Order,
+    TagMode,
+    check_limit,
+)
+from appliance.errors import Forbidden
+from appliance.messages import service as messages
+from appliance.runtime import Runtime
+from appliance.web import actor_of
+
+
+class ChatsController(Controller):
+    path = "/api/v1/chats"
+    tags = ["chats"]
+
+    @get("", summary="Chats visíveis, atividade mais recente primeiro")
+    async def list_chats(
+        self,
+        request: Request[Any, Any, Any],
+        runtime: NamedDependency[Runtime],
+        name: FromQuery[str | None] = None,
+        number: FromQuery[str | None] = None,
+        tag: FromQuery[list[int] | None] = None,
+        tag_mode: FromQuery[TagMode] = TagMode.ANY,
+        assignee: FromQuery[list[str] | None] = None,
+        status: FromQuery[list[int] | None] = None,
+        unread: FromQuery[bool] = False,
+        archived: FromQuery[bool] = False,
+        broadcast: FromQuery[bool] = False,
+        order: FromQuery[Order] = Order.RECENT,
+        cursor: FromQuery[str | None] = None,
+        limit: FromQuery[int | None] = None,
+    ) -> dict[str, Any]:
+        actor = actor_of(request)
+        if number and not can_see_numbers(actor):
+            raise Forbidden(
+                "Você não tem permissão para filtrar por número.", code="permission.see_numbers"
+            )
+        chat_filter = ChatFilter(
+            name=name,
+            number=number,
+            tags=tuple(tag or ()),
+            tag_mode=tag_mode,
+            assignees=tuple(Assignee.parse(a) for a in assignee or ()),
+            statuses=tuple(status or ()),
+            unread=unread,
+            archived=archived,
+            broadcast=broadcast,
+            order=order,
+        )
+        page_cursor = Cursor.decode(cursor, order) if cursor else None
+        size = check_limit(limit)
+
+        def run(conn: Any) -> dict[str, Any]:
+            stats = runtime.chat_stats.get(conn)
+            return service.list_chats(conn, actor, chat_filter, page_cursor, size, stats).to_dict()
+
+        return await runtime.db.read(run)
+
+    @get("/{chat_id:int}", summary="Um chat")
+    async def get_chat(
+        self, request: Request[Any, Any, Any], runtime: NamedDependency[Runtime], chat_id: int
+    ) -> dict[str, Any]:
+        return await runtime.db.read(service.get_chat, actor_of(request), chat_id)
+
+    @get("/{chat_id:int}/messages", summary="Mensagens de um chat, mais novas primeiro")
+    async def list_messages(
+        self,
+        request: Request[Any, Any, Any],
+        runtime: NamedDependency[Runtime],
+        chat_id: int,
+        cursor: FromQuery[str | None] = None,
+        limit: FromQuery[int | None] = None,
+    ) -> dict[str, Any]:
+        size = check_limit(limit)
+        page = await runtime.db.read(
+            messages.list_messages, actor_of(request), chat_id, cursor, size
+        )
+        return page.to_dict()

@@ -1,0 +1,186 @@
+"""Chats: listing what an actor may see, reading one chat, and their payloads.
+
+Every path that returns chat data goes through ``visibility_clause`` (list) or
+``access_chat`` (one chat): the one rule of who sees what.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from appliance.accounts.permissions import Actor, can_see_numbers
+from appliance.chats.query import (
+    ChatFilter,
+    Cursor,
+    SetStats,
+    next_cursor,
+    plan_chat_list,
+    visibility_clause,
+)
+from appliance.clock import iso
+from appliance.db import Conn
+from appliance.errors import NotFound
+from appliance.phones import display_phone
+
+UNNAMED = "Contato sem nome"
+STATS_TTL_SECONDS = 30.0
+
+
+def load_set_stats(conn: Conn) -> SetStats:
+    stats = SetStats()
+    stats.total = conn.execute("SELECT count(*) FROM chat").fetchone()[0]
+    stats.per_tag = dict(conn.execute("SELECT tag, count(*) FROM chat_tag GROUP BY tag").fetchall())
+    stats.per_user = dict(
+        conn.execute(
+            "SELECT member, count(*) FROM chat_assignee WHERE member IS NOT NULL GROUP BY member"
+        ).fetchall()
+    )
+    stats.per_department = dict(
+        conn.execute(
+            "SELECT department, count(*) FROM chat_assignee WHERE department IS NOT NULL "
+            "GROUP BY department"
+        ).fetchall()
+    )
+    return stats
+
+
+class StatsCache:
+    """Set sizes for the planner, refreshed at most every ``STATS_TTL_SECONDS``.
+
+    Stale sizes only make a plan slower, never a result wrong.
+    """
+
+    def __init__(self) -> None:
+        self._stats: SetStats | None = None
+        self._at = 0.0
+        self._lock = threading.Lock()
+
+    def get(self, conn: Conn) -> SetStats:
+        with self._lock:
+            if self._stats is None or time.monotonic() - self._at > STATS_TTL_SECONDS:
+                self._stats = load_set_stats(conn)
+                self._at = time.monotonic()
+            return self._stats
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[dict[str, Any]]
+    next_cursor: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"items": self.items, "next_cursor": self.next_cursor}
+
+
+def display_name(row: dict[str, Any], show_number: bool) -> str:
+    name = (row.get("custom_name") or row.get("wa_name") or "").strip()
+    if name:
+        return name
+    if show_number and row.get("phone"):
+        return display_phone(row["phone"])
+    return UNNAMED
+
+
+def _hydrate(
+    conn: Conn, chat_ids: list[int]
+) -> tuple[dict[int, list[dict[str, Any]]], dict[int, list[dict[str, Any]]]]:
+    tags: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    assignees: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    if not chat_ids:
+        return tags, assignees
+    marks = ",".join("?" * len(chat_ids))
+    for r in conn.execute(
+        f"SELECT ct.chat, t.id, t.name, t.color FROM chat_tag ct JOIN tag t ON t.id = ct.tag "
+        f"WHERE ct.chat IN ({marks}) ORDER BY t.name",
+        chat_ids,
+    ):
+        tags[r[0]].append({"id": r[1], "name": r[2], "color": r[3]})
+    for r in conn.execute(
+        f"SELECT a.chat, a.member, u.name, a.department, d.name FROM chat_assignee a "
+        f"LEFT JOIN app_user u ON u.id = a.member LEFT JOIN department d ON d.id = a.department "
+        f"WHERE a.chat IN ({marks}) ORDER BY a.id",
+        chat_ids,
+    ):
+        if r[1] is not None:
+            assignees[r[0]].append({"kind": "user", "id": r[1], "name": r[2]})
+        else:
+            assignees[r[0]].append({"kind": "department", "id": r[3], "name": r[4]})
+    return tags, assignees
+
+
+def chat_payload(
+    row: dict[str, Any], actor: Actor, tags: list[dict[str, Any]], assignees: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """The chat as the API shows it; numbers only for actors allowed to see them."""
+    show_number = can_see_numbers(actor)
+    return {
+        "id": row["id"],
+        "device_id": row["device"],
+        "name": display_name(row, show_number),
+        "wa_name": row["wa_name"],
+        "custom_name": row["custom_name"],
+        "phone": row["phone"] if show_number else None,
+        "wa_id": row["wa_id"] if show_number else None,
+        "is_broadcast": bool(row["is_broadcast"]),
+        "archived": bool(row["archived"]),
+        "chatbot_enabled": bool(row["chatbot_enabled"]),
+        "unread_count": row["unread_count"],
+        "registered_at": iso(row["registered_at"]),
+        "last_message_at": iso(row["last_message_at"]) if row["last_message_at"] else None,
+        "last_message_preview": row["last_message_preview"],
+        "last_message_from_me": bool(row["last_message_from_me"]),
+        "last_message_status": row["last_message_status"],
+        "waiting_since": iso(row["waiting_since"]),
+        "status_id": row["status_id"],
+        "has_photo": bool(row["photo_file"]),
+        "tags": tags,
+        "assignees": assignees,
+    }
+
+
+def list_chats(
+    conn: Conn, actor: Actor, f: ChatFilter, cursor: Cursor | None, limit: int, stats: SetStats
+) -> Page:
+    plan = plan_chat_list(actor, f, cursor, limit, stats)
+    rows = [dict(r) for r in conn.execute(plan.sql, plan.params).fetchall()]
+    more = len(rows) > limit
+    rows = rows[:limit]
+    tags, assignees = _hydrate(conn, [r["id"] for r in rows])
+    items = [chat_payload(r, actor, tags[r["id"]], assignees[r["id"]]) for r in rows]
+    cursor_out = next_cursor(f.order, rows[-1]).encode() if more and rows else None
+    return Page(items, cursor_out)
+
+
+def access_chat(conn: Conn, actor: Actor, chat_id: int) -> dict[str, Any]:
+    """The chat row if ``actor`` may see it; NotFound otherwise (a chat that is not yours
+    and one that does not exist look the same)."""
+    clause, params = visibility_clause(actor)
+    row = conn.execute(
+        f"SELECT * FROM chat c WHERE c.id = ? AND {clause}", [chat_id, *params]
+    ).fetchone()
+    if row is None:
+        raise NotFound("Chat não encontrado.", code="chat.not_found")
+    return dict(row)
+
+
+def get_chat(conn: Conn, actor: Actor, chat_id: int) -> dict[str, Any]:
+    row = access_chat(conn, actor, chat_id)
+    tags, assignees = _hydrate(conn, [chat_id])
+    payload = chat_payload(row, actor, tags[chat_id], assignees[chat_id])
+    device = conn.execute(
+        "SELECT id, name, phone FROM device WHERE id = ?", (row["device"],)
+    ).fetchone()
+    payload["device"] = (
+        {
+            "id": device["id"],
+            "name": device["name"],
+            "phone": device["phone"] if can_see_numbers(actor) else None,
+        }
+        if device
+        else None
+    )
+    return payload

@@ -1,0 +1,198 @@
+"""The ``balcao`` command."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import logging
+import sys
+from collections.abc import Sequence
+
+import appliance  # noqa: F401  (binds sqlite3 to sqlean before anything else imports it)
+from appliance.settings import Settings, SettingsError, load_settings
+
+log = logging.getLogger("balcao")
+
+
+def setup_logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=getattr(logging, settings.log_level.upper(), logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from appliance.app import create_app
+    from appliance.db import migrate
+
+    migrate(settings.db_path)
+    app = create_app(settings)
+    uvicorn.run(
+        app,
+        host=args.host or settings.host,
+        port=args.port or settings.port,
+        log_level=settings.log_level.lower(),
+        access_log=False,
+        timeout_graceful_shutdown=5,
+    )
+    return 0
+
+
+def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
+    from appliance.worker import run_worker
+
+    run_worker(settings, workers=args.workers)
+    return 0
+
+
+def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
+    from appliance.accounts.service import ensure_account
+    from appliance.db import Database, migrate
+
+    applied = migrate(settings.db_path)
+    db = Database(settings.db_path, readers=1)
+    try:
+        db.write_sync(ensure_account, time_zone=settings.time_zone)
+    finally:
+        db.close()
+    print(f"{len(applied)} migração(ões) aplicada(s) em {settings.db_path}")
+    return 0
+
+
+def _read_password(args: argparse.Namespace) -> str:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    first = getpass.getpass("Senha: ")
+    if getpass.getpass("Repita a senha: ") != first:
+        raise SystemExit("As senhas não conferem.")
+    return first
+
+
+def cmd_createuser(settings: Settings, args: argparse.Namespace) -> int:
+    from appliance.accounts import service
+    from appliance.db import Database, migrate
+    from appliance.errors import AppError
+
+    migrate(settings.db_path)
+    password = _read_password(args)
+    db = Database(settings.db_path, readers=1)
+    try:
+        service.check_login_name(args.login)
+        service.check_password(password)
+        password_hash = service.hash_password(password)
+
+        def create(conn: service.Conn) -> int:
+            departments = [_department_id(conn, name) for name in args.department]
+            return service.create_user(
+                conn,
+                login=args.login,
+                name=args.name or args.login,
+                password_hash=password_hash,
+                is_admin=args.admin,
+                permissions=args.permission,
+                email=args.email,
+                departments=departments,
+            )
+
+        user_id = db.write_sync(create)
+    except AppError as exc:
+        print(f"erro: {exc.message}", file=sys.stderr)
+        return 2
+    finally:
+        db.close()
+    print(f"usuário {args.login} criado (id {user_id})")
+    return 0
+
+
+def _department_id(conn: object, name: str) -> int:
+    from appliance.accounts import service
+
+    row = conn.execute("SELECT id FROM department WHERE name = ?", (name,)).fetchone()  # type: ignore[attr-defined]
+    return int(row[0]) if row else service.create_department(conn, name)  # type: ignore[arg-type]
+
+
+def cmd_createdevice(settings: Settings, args: argparse.Namespace) -> int:
+    from appliance.db import Database, migrate
+    from appliance.devices.service import create_device
+    from appliance.errors import AppError
+
+    migrate(settings.db_path)
+    db = Database(settings.db_path, readers=1)
+    try:
+        device_id, token = db.write_sync(create_device, args.name, args.driver)
+    except AppError as exc:
+        print(f"erro: {exc.message}", file=sys.stderr)
+        return 2
+    finally:
+        db.close()
+    print(f"aparelho {device_id} criado; token do bridge (mostrado só agora): {token}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="balcao", description="Balcão: WhatsApp da loja.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("serve", help="o servidor web")
+    p.add_argument("--host")
+    p.add_argument("--port", type=int)
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("worker", help="o executor de tarefas (Huey)")
+    p.add_argument("--workers", type=int, default=2)
+    p.set_defaults(func=cmd_worker)
+
+    p = sub.add_parser("migrate", help="cria ou atualiza o banco de dados")
+    p.set_defaults(func=cmd_migrate)
+
+    p = sub.add_parser("createuser", help="cria um usuário")
+    p.add_argument("login")
+    p.add_argument("--name", default="")
+    p.add_argument("--email", default="")
+    p.add_argument("--admin", action="store_true")
+    p.add_argument(
+        "--permission", action="append", default=[], help="permissão de usuário normal (repetível)"
+    )
+    p.add_argument(
+        "--department",
+        action="append",
+        default=[],
+        help="nome do departamento (criado se não existir; repetível)",
+    )
+    p.add_argument("--password-stdin", action="store_true", help="lê a senha da entrada padrão")
+    p.set_defaults(func=cmd_createuser)
+
+    p = sub.add_parser("createdevice", help="cadastra um aparelho e mostra o token do bridge")
+    p.add_argument("name")
+    p.add_argument("--driver", default="sim")
+    p.set_defaults(func=cmd_createdevice)
+
+    p = sub.add_parser("seed-demo", help="preenche uma loja de demonstração (só num banco vazio)")
+    p.add_argument("--chats", type=int, default=320)
+    p.set_defaults(func=lambda s, a: _lazy("appliance.demo", "cmd_seed_demo")(s, a))
+    return parser
+
+
+def _lazy(module: str, name: str):  # type: ignore[no-untyped-def]
+    import importlib
+
+    return getattr(importlib.import_module(module), name)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"configuração inválida: {exc}", file=sys.stderr)
+        return 2
+    setup_logging(settings)
+    return int(args.func(settings, args) or 0)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,75 @@
+"""Devices: the shop's phones, their link tokens and their reported state."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from appliance.accounts.service import hash_token
+from appliance.clock import iso, now_ms
+from appliance.db import Conn
+from appliance.errors import InvalidInput, NotFound
+
+DRIVERS = ("sim", "waweb", "adb")
+
+
+def create_device(
+    conn: Conn, name: str, driver: str = "sim", phone: str | None = None
+) -> tuple[int, str]:
+    """A new device; returns (id, link token). The token is shown once and stored hashed."""
+    if driver not in DRIVERS:
+        raise InvalidInput(
+            f"Driver desconhecido: {driver!r}. Use {', '.join(DRIVERS)}.",
+            code="device.invalid_driver",
+        )
+    name = name.strip()
+    if not name:
+        raise InvalidInput("Informe um nome para o aparelho.", code="device.invalid_name")
+    token = secrets.token_urlsafe(32)
+    cur = conn.execute(
+        "INSERT INTO device(name, phone, driver, token_hash, state, state_detail, phone_queue, "
+        "created_at) VALUES (?, ?, ?, ?, 'disconnected', '', 0, ?)",
+        (name, phone, driver, hash_token(token), now_ms()),
+    )
+    return int(cur.lastrowid or 0), token
+
+
+def rotate_device_token(conn: Conn, device_id: int) -> str:
+    token = secrets.token_urlsafe(32)
+    cur = conn.execute(
+        "UPDATE device SET token_hash = ? WHERE id = ?", (hash_token(token), device_id)
+    )
+    if cur.rowcount == 0:
+        raise NotFound("Aparelho não encontrado.", code="device.not_found")
+    return token
+
+
+def device_for_token(conn: Conn, token: str) -> int | None:
+    row = conn.execute(
+        "SELECT id FROM device WHERE token_hash = ?", (hash_token(token),)
+    ).fetchone()
+    return None if row is None else int(row[0])
+
+
+def list_devices(conn: Conn, show_numbers: bool) -> list[dict[str, Any]]:
+    """Each device with its state and queued count: the box's outbox plus the phone's queue."""
+    rows = conn.execute(
+        "SELECT d.id, d.name, d.phone, d.driver, d.state, d.state_detail, d.phone_queue, "
+        "d.last_event_at, (SELECT count(*) FROM outbox o WHERE o.device = d.id) AS outbox "
+        "FROM device d ORDER BY d.id"
+    ).fetchall()
+    return [
+        {
+            "id": r["id"],
+            "name": r["name"],
+            "phone": r["phone"] if show_numbers else None,
+            "driver": r["driver"],
+            "state": r["state"],
+            "state_detail": r["state_detail"],
+            "outbox": r["outbox"],
+            "phone_queue": r["phone_queue"],
+            "queued": r["outbox"] + r["phone_queue"],
+            "last_event_at": iso(r["last_event_at"]),
+        }
+        for r in rows
+    ]

@@ -1,0 +1,90 @@
+"""Messages of a chat as the API shows them."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+from appliance.accounts.permissions import Actor, can_see_numbers
+from appliance.chats.service import Page, access_chat
+from appliance.clock import iso
+from appliance.db import Conn
+from appliance.errors import InvalidInput
+
+# A customer-sent time this far before the box registered it points at a phone
+# that held messages back (M2).
+LATE_REGISTRATION_MS = 5 * 60 * 1000
+
+_COLUMNS = (
+    "m.id, m.chat, m.wa_id, m.client_id, m.direction, m.author_kind, m.author_user, "
+    "u.name AS author_name, m.kind, m.body, m.media, m.status, m.status_at, m.sent_at, "
+    "m.registered_at"
+)
+
+
+def _redact_media(media: dict[str, Any] | None, show_number: bool) -> dict[str, Any] | None:
+    if media is None or show_number:
+        return media
+    return {k: v for k, v in media.items() if k not in ("phone", "phones", "vcard", "wa_id")}
+
+
+def message_payload(row: dict[str, Any], show_number: bool) -> dict[str, Any]:
+    media = json.loads(row["media"]) if row["media"] else None
+    author = None
+    if row["author_user"] is not None:
+        author = {"id": row["author_user"], "name": row["author_name"]}
+    return {
+        "id": row["id"],
+        "chat_id": row["chat"],
+        "wa_id": row["wa_id"],
+        "client_id": row["client_id"],
+        "direction": row["direction"],
+        "author_kind": row["author_kind"],
+        "author": author,
+        "kind": row["kind"],
+        "body": row["body"],
+        "media": _redact_media(media, show_number),
+        "status": row["status"],
+        "status_at": iso(row["status_at"]),
+        "sent_at": iso(row["sent_at"]),
+        "registered_at": iso(row["registered_at"]),
+        "late": row["registered_at"] - row["sent_at"] > LATE_REGISTRATION_MS,
+    }
+
+
+def _decode_cursor(text: str) -> tuple[int, int]:
+    try:
+        padded = text + "=" * (-len(text) % 4)
+        sent_at, message_id = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        return int(sent_at), int(message_id)
+    except (ValueError, TypeError) as exc:
+        raise InvalidInput("Cursor inválido.", code="messages.invalid_cursor") from exc
+
+
+def _encode_cursor(sent_at: int, message_id: int) -> str:
+    raw = json.dumps([sent_at, message_id], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def list_messages(conn: Conn, actor: Actor, chat_id: int, cursor: str | None, limit: int) -> Page:
+    """Newest first, by the time the message was sent."""
+    access_chat(conn, actor, chat_id)
+    where, params = "m.chat = ?", [chat_id]
+    if cursor:
+        sent_at, message_id = _decode_cursor(cursor)
+        where += " AND (m.sent_at, m.id) < (?, ?)"
+        params += [sent_at, message_id]
+    rows = [
+        dict(r)
+        for r in conn.execute(
+            f"SELECT {_COLUMNS} FROM message m LEFT JOIN app_user u ON u.id = m.author_user "
+            f"WHERE {where} ORDER BY m.sent_at DESC, m.id DESC LIMIT ?",
+            [*params, limit + 1],
+        )
+    ]
+    more = len(rows) > limit
+    rows = rows[:limit]
+    show = can_see_numbers(actor)
+    items = [message_payload(r, show) for r in rows]
+    return Page(items, _encode_cursor(rows[-1]["sent_at"], rows[-1]["id"]) if more else None)

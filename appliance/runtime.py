@@ -1,0 +1,56 @@
+"""What a running web process holds: settings, the database, background upkeep."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field
+
+from appliance.accounts import service as accounts
+from appliance.chats.service import StatsCache
+from appliance.db import Database
+from appliance.settings import Settings
+
+log = logging.getLogger(__name__)
+
+SESSION_TOUCH_SECONDS = 60.0
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    db: Database
+    chat_stats: StatsCache = field(default_factory=StatsCache)
+    _touched: set[str] = field(default_factory=set)
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    def note_session_use(self, token: str) -> None:
+        """Session last-use times are written in batches, not on every request."""
+        self._touched.add(token)
+
+    async def flush_session_uses(self) -> None:
+        tokens, self._touched = self._touched, set()
+        for token in tokens:
+            await self.db.write(accounts.touch_session, token)
+
+    async def _session_toucher(self) -> None:
+        while True:
+            await asyncio.sleep(SESSION_TOUCH_SECONDS)
+            try:
+                await self.flush_session_uses()
+            except Exception:
+                log.exception("could not record session use")
+
+    async def start(self) -> None:
+        self._tasks.append(asyncio.create_task(self._session_toucher()))
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks.clear()
+        with contextlib.suppress(Exception):
+            await self.flush_session_uses()
+        self.db.close()
