@@ -137,6 +137,9 @@ class OutboundMessage:
 class SentReceipt:
     wa_id: str
     at: int  # epoch ms the phone accepted it
+    # True when the phone holds it in its own queue (no signal): a ReceiptEvent(SENT)
+    # follows when it really leaves the phone.
+    pending: bool = False
 
 
 @dataclass(frozen=True)

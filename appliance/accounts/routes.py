@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from litestar import Controller, Request, Response, get, patch, post, put
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, JSONBody
+from litestar.params import Body, FromPath, JSONBody
 from litestar.response import Redirect, Template
 
 from appliance.accounts import service
@@ -154,7 +154,9 @@ class UsersController(Controller):
         return await runtime.db.read(service.list_users)
 
     @get("/users/{user_id:int}")
-    async def get_user(self, runtime: NamedDependency[Runtime], user_id: int) -> dict[str, Any]:
+    async def get_user(
+        self, runtime: NamedDependency[Runtime], user_id: FromPath[int]
+    ) -> dict[str, Any]:
         return await runtime.db.read(service.get_user, user_id)
 
     @post("/users", status_code=201)
@@ -193,7 +195,7 @@ class UsersController(Controller):
         self,
         request: Request[Any, Any, Any],
         runtime: NamedDependency[Runtime],
-        user_id: int,
+        user_id: FromPath[int],
         data: JSONBody[UserUpdate],
     ) -> dict[str, Any]:
         actor = actor_of(request)
@@ -238,7 +240,7 @@ class UsersController(Controller):
     async def set_members(
         self,
         runtime: NamedDependency[Runtime],
-        department_id: int,
+        department_id: FromPath[int],
         data: JSONBody[DepartmentMembers],
     ) -> dict[str, Any]:
         await runtime.db.write(service.set_department_members, department_id, data.user_ids)

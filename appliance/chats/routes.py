@@ -6,7 +6,7 @@ from typing import Any
 
 from litestar import Controller, Request, get
 from litestar.di import NamedDependency
-from litestar.params import FromQuery
+from litestar.params import FromPath, FromQuery
 
 from appliance.accounts.permissions import can_see_numbers
 from appliance.chats import service
@@ -74,7 +74,10 @@ class ChatsController(Controller):
 
     @get("/{chat_id:int}", summary="Um chat")
     async def get_chat(
-        self, request: Request[Any, Any, Any], runtime: NamedDependency[Runtime], chat_id: int
+        self,
+        request: Request[Any, Any, Any],
+        runtime: NamedDependency[Runtime],
+        chat_id: FromPath[int],
     ) -> dict[str, Any]:
         return await runtime.db.read(service.get_chat, actor_of(request), chat_id)
 
@@ -83,7 +86,7 @@ class ChatsController(Controller):
         self,
         request: Request[Any, Any, Any],
         runtime: NamedDependency[Runtime],
-        chat_id: int,
+        chat_id: FromPath[int],
         cursor: FromQuery[str | None] = None,
         limit: FromQuery[int | None] = None,
     ) -> dict[str, Any]:
