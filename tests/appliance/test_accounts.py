@@ -1,0 +1,230 @@
+"""Users, departments and permissions through the admin API and the CLI; settings."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from appliance.db import Database
+from appliance.settings import SettingsError, load_settings
+from tests.conftest import bearer
+from tests.factories import make_user
+from tests.live import REPO, balcao_env
+
+
+async def test_admin_creates_users_departments_and_permissions(
+    client: AsyncTestClient[Litestar], db: Database
+) -> None:
+    make_user(db, "admin", is_admin=True)
+    admin = await bearer(client, "admin")
+    vendas = (
+        await client.post("/api/v1/departments", json={"name": "Vendas"}, headers=admin)
+    ).json()["id"]
+    r = await client.post(
+        "/api/v1/users",
+        headers=admin,
+        json={
+            "login": "Ana",
+            "name": "Ana Souza",
+            "password": "ana123",
+            "permissions": ["see_numbers"],
+            "departments": [vendas],
+        },
+    )
+    assert r.status_code == 201, r.text
+    ana = r.json()
+    assert ana["login"] == "ana"
+    assert ana["permissions"] == ["see_numbers"]
+    assert ana["departments"] == [vendas]
+    assert "password" not in r.text
+    assert "hash" not in r.text
+
+    me = await client.get("/api/v1/me", headers=await bearer(client, "ana", "ana123"))
+    assert me.json()["name"] == "Ana Souza"
+
+    r = await client.patch(
+        f"/api/v1/users/{ana['id']}",
+        headers=admin,
+        json={"permissions": ["see_numbers", "see_all_chats"]},
+    )
+    assert r.json()["permissions"] == ["see_all_chats", "see_numbers"]
+
+    suporte = (
+        await client.post("/api/v1/departments", json={"name": "Suporte"}, headers=admin)
+    ).json()["id"]
+    r = await client.put(
+        f"/api/v1/departments/{suporte}/members", headers=admin, json={"user_ids": [ana["id"]]}
+    )
+    assert r.status_code == 200
+    r = await client.get(f"/api/v1/users/{ana['id']}", headers=admin)
+    assert sorted(r.json()["departments"]) == sorted([vendas, suporte])
+    listed = (await client.get("/api/v1/departments", headers=admin)).json()
+    assert {d["name"]: d["members"] for d in listed} == {"Vendas": 1, "Suporte": 1}
+    names = {p["name"] for p in (await client.get("/api/v1/permissions", headers=admin)).json()}
+    assert {"see_all_chats", "see_numbers", "manage_tags", "manage_fields", "manage_users"} <= names
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "code"),
+    [
+        ({"login": "a", "password": "1234"}, 400, "user.invalid_login"),
+        ({"login": "ana maria", "password": "1234"}, 400, "user.invalid_login"),
+        ({"login": "ana", "password": "12"}, 400, "user.weak_password"),
+        (
+            {"login": "ana", "password": "1234", "permissions": ["voar"]},
+            400,
+            "user.unknown_permission",
+        ),
+        ({"login": "ana", "password": "1234", "departments": [999]}, 400, "department.not_found"),
+        ({"login": "admin", "password": "1234"}, 409, "user.login_taken"),
+        ({"login": "ana"}, 400, "invalid_input"),
+        ({"login": "ana", "password": "1234", "extra": 1}, 400, "invalid_input"),
+    ],
+)
+async def test_bad_user_input_gets_a_clear_error(
+    client: AsyncTestClient[Litestar], db: Database, body: dict[str, object], status: int, code: str
+) -> None:
+    make_user(db, "admin", is_admin=True)
+    r = await client.post("/api/v1/users", json=body, headers=await bearer(client, "admin"))
+    assert r.status_code == status
+    assert r.json()["code"] == code
+    assert r.json()["message"]
+    users = (await client.get("/api/v1/users", headers=await bearer(client, "admin"))).json()
+    assert [u["login"] for u in users] == ["admin"]
+
+
+async def test_users_api_needs_manage_users(
+    client: AsyncTestClient[Litestar], db: Database
+) -> None:
+    make_user(db, "ana")
+    make_user(db, "gerente", permissions=["manage_users"])
+    ana = await bearer(client, "ana")
+    for method, url in (
+        ("GET", "/api/v1/users"),
+        ("POST", "/api/v1/departments"),
+        ("GET", "/api/v1/departments"),
+        ("PATCH", "/api/v1/users/1"),
+    ):
+        r = await client.request(method, url, headers=ana, json={"name": "X"})
+        assert r.status_code == 403, (method, url)
+        assert r.json()["message"] == "Você não tem permissão para esta ação."
+    gerente = await bearer(client, "gerente")
+    assert (await client.get("/api/v1/users", headers=gerente)).status_code == 200
+    r = await client.post(
+        "/api/v1/users",
+        headers=gerente,
+        json={"login": "chefe", "password": "1234", "is_admin": True},
+    )
+    assert r.status_code == 400
+    assert "administradores" in r.json()["message"]
+
+
+async def test_deactivated_user_loses_tokens(
+    client: AsyncTestClient[Litestar], db: Database
+) -> None:
+    make_user(db, "admin", is_admin=True)
+    ana_id = make_user(db, "ana")
+    ana = await bearer(client, "ana")
+    admin = await bearer(client, "admin")
+    assert (await client.get("/api/v1/me", headers=ana)).status_code == 200
+    await client.patch(f"/api/v1/users/{ana_id}", headers=admin, json={"active": False})
+    assert (await client.get("/api/v1/me", headers=ana)).status_code == 401
+    r = await client.post("/api/v1/auth/token", json={"login": "ana", "password": "ana"})
+    assert r.status_code == 401
+
+
+def test_createuser_command(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    env = balcao_env(data)
+    run = [sys.executable, "-m", "appliance"]
+    r = subprocess.run([*run, "migrate"], cwd=REPO, env=env, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    r = subprocess.run(
+        [*run, "createuser", "dona", "--name", "Dona Rosa", "--admin", "--password-stdin"],
+        cwd=REPO,
+        env=env,
+        input="segredo1\n",
+        capture_output=True,
+        text=True,
+    )
+    assert r.returncode == 0, r.stderr
+    r = subprocess.run(
+        [
+            *run,
+            "createuser",
+            "caixa",
+            "--department",
+            "Caixa",
+            "--permission",
+            "see_numbers",
+            "--password-stdin",
+        ],
+        cwd=REPO,
+        env=env,
+        input="segredo2\n",
+        capture_output=True,
+        text=True,
+    )
+    assert r.returncode == 0, r.stderr
+    r = subprocess.run(
+        [*run, "createuser", "dona", "--password-stdin"],
+        cwd=REPO,
+        env=env,
+        input="outra123\n",
+        capture_output=True,
+        text=True,
+    )
+    assert r.returncode == 2
+    assert "Já existe um usuário" in r.stderr
+    r = subprocess.run(
+        [*run, "createuser", "x y", "--password-stdin"],
+        cwd=REPO,
+        env=env,
+        input="outra123\n",
+        capture_output=True,
+        text=True,
+    )
+    assert r.returncode == 2
+    assert "Login inválido" in r.stderr
+
+    db = Database(data / "balcao.db", readers=1)
+    try:
+        rows = db.read_sync(
+            lambda c: [
+                tuple(r)
+                for r in c.execute(
+                    "SELECT u.login, u.is_admin, u.permissions, d.name FROM app_user u "
+                    "LEFT JOIN department_member m ON m.member = u.id "
+                    "LEFT JOIN department d ON d.id = m.department ORDER BY u.login"
+                )
+            ]
+        )
+    finally:
+        db.close()
+    assert rows == [("caixa", 0, '["see_numbers"]', "Caixa"), ("dona", 1, "[]", None)]
+    # Migrating again changes nothing.
+    r = subprocess.run([*run, "migrate"], cwd=REPO, env=env, capture_output=True, text=True)
+    assert r.returncode == 0
+    assert "0 migração(ões)" in r.stdout
+
+
+def test_settings_from_file_and_environment(tmp_path: Path) -> None:
+    config = tmp_path / "balcao.toml"
+    config.write_text('port = 9000\nhost = "0.0.0.0"\ntime_zone = "America/Manaus"\n')
+    settings = load_settings(
+        {"BALCAO_CONFIG": str(config), "BALCAO_PORT": "9100", "BALCAO_DATA": str(tmp_path / "d")}
+    )
+    assert settings.port == 9100
+    assert settings.host == "0.0.0.0"
+    assert settings.time_zone == "America/Manaus"
+    assert settings.db_path == tmp_path / "d" / "balcao.db"
+    with pytest.raises(SettingsError):
+        load_settings({"BALCAO_CONFIG": str(config), "BALCAO_PORT": "muitos"})
+    config.write_text("port = [")
+    with pytest.raises(SettingsError):
+        load_settings({"BALCAO_CONFIG": str(config)})
