@@ -1,0 +1,1 @@
+"""Phone drivers: each implements bridge.protocol.PhoneDriver for one kind of phone."""

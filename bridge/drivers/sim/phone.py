@@ -1,0 +1,862 @@
+"""SimulatedPhone: a WhatsApp phone with simulated customers, its state on disk."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fcntl
+import json
+import logging
+import os
+import random
+import secrets
+import sqlite3
+import time
+from collections.abc import AsyncIterator
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Any, ClassVar
+
+from bridge.drivers.sim import content, media
+from bridge.drivers.sim.codec import event_from_dict, event_to_dict, media_from_dict, media_to_dict
+from bridge.drivers.sim.customers import SENDABLE_KINDS, Draft, draft, pick_kind
+from bridge.drivers.sim.numbers import (
+    BROADCAST_RE,
+    JID_RE,
+    LID_RE,
+    InvalidNumberError,
+    jid_of,
+    normalize_number,
+    number_of,
+)
+from bridge.drivers.sim.store import Store
+from bridge.protocol import (
+    DeviceInfo,
+    DeviceUnavailableError,
+    DriverError,
+    IdentityEvent,
+    InboundEvent,
+    MessageEvent,
+    MessageKind,
+    OutboundMessage,
+    PhoneQueueEvent,
+    PhoneStatus,
+    ReceiptEvent,
+    ReceiptStatus,
+    SentReceipt,
+)
+
+log = logging.getLogger(__name__)
+
+RANK = {"queued": 0, "sent": 1, "delivered": 2, "read": 3}
+DAY_MS = 86_400_000
+# Messages per chat the phone hands over on its first connection (the rest waits for
+# fetch_history, as a real history sync does).
+SYNC_PER_CHAT = 3
+
+
+@dataclass(frozen=True)
+class SimSettings:
+    """What the CLI's ``speed`` changes; kept in the phone's store."""
+
+    rate: float = 2.0  # customer messages per minute; 0: quiet
+    delivery_delay: float = 2.0  # seconds from sent to delivered (mean)
+    read_delay: float = 15.0  # seconds from delivered to read (mean)
+
+
+@dataclass(frozen=True)
+class Chaos:
+    """Faults on purpose, for reliability tests."""
+
+    duplicate: float = 0.0  # chance that an event is logged twice
+    reorder: int = 0  # events ready together go out in reversed groups of this size
+
+
+class SimulatedPhone:
+    """A phone with its own address book, chats, queue and event log under ``state_dir``.
+
+    Events are at-least-once: an event counts as taken when the consumer of ``events()``
+    asks for the next one, so whatever was pending when the process died comes back after
+    a restart. ``send`` is idempotent on the WhatsApp id.
+    """
+
+    name: ClassVar[str] = "sim"
+
+    def __init__(
+        self,
+        state_dir: Path,
+        *,
+        seed: int = 1,
+        rate: float | None = None,
+        delivery_delay: float | None = None,
+        read_delay: float | None = None,
+        contacts: int = 12,
+        history_days: int = 90,
+        initial_sync: bool = True,
+        lid_only_share: float = 0.15,
+        customer_media: bool = True,
+        phone_number: str = "+5511940000000",
+        device_name: str = "Celular da loja (simulado)",
+        control: bool = True,
+    ) -> None:
+        self.state_dir = Path(state_dir)
+        self.seed = seed
+        self.contacts = contacts
+        self.history_days = history_days
+        self.initial_sync = initial_sync
+        self.lid_only_share = lid_only_share
+        self.customer_media = customer_media
+        self.phone_number = normalize_number(phone_number)
+        self.device_name = device_name
+        self.control_enabled = control
+        self._forced = {
+            k: v
+            for k, v in (
+                ("rate", rate),
+                ("delivery_delay", delivery_delay),
+                ("read_delay", read_delay),
+            )
+            if v is not None
+        }
+        self._store: Store | None = None
+        self._lock_fd: int | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self._control: Any = None
+        self._connected = False
+        self._new_events = asyncio.Event()
+        self._timers_changed = asyncio.Event()
+        self._settings_changed = asyncio.Event()
+        self._live = random.Random()
+
+    # -- store ------------------------------------------------------------------------
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            store = Store(self.state_dir / "phone.db")
+            self._store = store
+            try:
+                self._initialize()
+                if self._forced:
+                    store.set_setting("speed", {**asdict(self.settings), **self._forced})
+            except BaseException:
+                self._store = None
+                store.close()
+                raise
+        return self._store
+
+    @property
+    def settings(self) -> SimSettings:
+        return SimSettings(**self.store.get_setting("speed", {}))
+
+    @property
+    def chaos_settings(self) -> Chaos:
+        return Chaos(**self.store.get_setting("chaos", {}))
+
+    @property
+    def online(self) -> bool:
+        return bool(self.store.get_setting("online", True))
+
+    def _now(self) -> int:
+        return int(time.time() * 1000)
+
+    def _seeded(self, purpose: str) -> random.Random:
+        """A generator for the next piece of content: the same seed tells the same story."""
+        counter = int(self.store.get_setting("counter", 0)) + 1
+        self.store.set_setting("counter", counter)
+        return random.Random(f"{self.seed}:{purpose}:{counter}")
+
+    @staticmethod
+    def _new_wa_id() -> str:
+        return "3EB0" + secrets.token_hex(8).upper()
+
+    # -- protocol ---------------------------------------------------------------------
+
+    async def connect(self) -> DeviceInfo:
+        """Take the phone (one process at a time), start its customers and its control API."""
+        if self._connected:
+            return self._device_info()
+        self._take_lock()
+        try:
+            self.store  # noqa: B018  (opens and, on the first run, fills the phone)
+            if self.control_enabled:
+                from bridge.drivers.sim.control import ControlServer
+
+                self._control = ControlServer(self, self.state_dir)
+                await self._control.start()
+        except BaseException:
+            self._release_lock()
+            raise
+        self._connected = True
+        self._tasks = [
+            asyncio.create_task(self._run_timers(), name="sim-timers"),
+            asyncio.create_task(self._run_customers(), name="sim-customers"),
+        ]
+        self._new_events.set()
+        return self._device_info()
+
+    def _device_info(self) -> DeviceInfo:
+        return DeviceInfo(phone=self.phone_number, name=self.device_name, platform="sim")
+
+    def _take_lock(self) -> None:
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.state_dir / "phone.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            os.close(fd)
+            raise DeviceUnavailableError(
+                f"o celular simulado em {self.state_dir} está em uso por outro processo"
+            ) from exc
+        self._lock_fd = fd
+
+    def _release_lock(self) -> None:
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None
+
+    async def close(self) -> None:
+        self._connected = False
+        self._new_events.set()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks = []
+        if self._control is not None:
+            await self._control.stop()
+            self._control = None
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+        self._release_lock()
+
+    async def events(self) -> AsyncIterator[InboundEvent]:
+        """Logged events in order, until close(). An event is taken when the next is asked for."""
+        cursor = 0
+        while self._connected:
+            window = max(1, self.chaos_settings.reorder)
+            batch = self.store.next_events(cursor, window)
+            if not batch:
+                self._new_events.clear()
+                if self.store.next_events(cursor, 1):
+                    continue
+                await self._new_events.wait()
+                continue
+            cursor = batch[-1][0]
+            if len(batch) > 1:
+                batch.reverse()
+            for seq, payload in batch:
+                yield event_from_dict(payload, self.store.get_blob)
+                if self._store is None:
+                    return
+                self.store.mark_taken(seq)
+
+    async def send(self, msg: OutboundMessage) -> SentReceipt:
+        """Idempotent on ``msg.wa_id``; queued in the phone (pending) while it has no signal."""
+        row = self.store.one("SELECT * FROM message WHERE wa_id = ?", (msg.wa_id,))
+        if row is not None:
+            return SentReceipt(
+                wa_id=msg.wa_id,
+                at=row["accepted_at"] or row["sent_at"],
+                pending=row["status"] == "queued",
+            )
+        now = self._now()
+        online = self.online
+        with self.store.tx():
+            chat = self._chat_for(msg.chat)
+            stored_media = self._keep_media(msg.media) if msg.media else None
+            self.store.conn.execute(
+                "INSERT INTO message (wa_id, chat_id, from_me, sent_at, kind, body, media,"
+                " client_id, status, accepted_at, status_at)"
+                " VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    msg.wa_id,
+                    chat["id"],
+                    now,
+                    str(msg.kind),
+                    msg.body,
+                    json.dumps(media_to_dict(stored_media)) if stored_media else None,
+                    msg.client_id,
+                    "sent" if online else "queued",
+                    now,
+                    now,
+                ),
+            )
+            if online:
+                self._schedule_receipts(msg.wa_id, now)
+            else:
+                self._emit(PhoneQueueEvent(pending=self._pending()))
+        return SentReceipt(wa_id=msg.wa_id, at=now, pending=not online)
+
+    async def fetch_history(self, chat: str, before: int | None, limit: int) -> list[MessageEvent]:
+        row = self._find_chat(chat)
+        if row is None or limit <= 0:
+            return []
+        rows = self.store.all(
+            "SELECT * FROM message WHERE chat_id = ? AND sent_at < ? AND arrived = 1"
+            " AND (status IS NULL OR status != 'queued') ORDER BY sent_at DESC, id DESC LIMIT ?",
+            (row["id"], before if before is not None else 2**62, limit),
+        )
+        return [self._message_event(m, row, history=True) for m in reversed(rows)]
+
+    async def fetch_profile_photo(self, chat: str) -> bytes | None:
+        row = self._find_chat(chat)
+        return bytes(row["photo"]) if row is not None and row["photo"] is not None else None
+
+    async def recheck_receipts(self, chat: str, wa_ids: list[str]) -> list[ReceiptEvent]:
+        row = self._find_chat(chat)
+        if row is None or not wa_ids:
+            return []
+        marks = ",".join("?" * len(wa_ids))
+        rows = self.store.all(
+            f"SELECT wa_id, status, status_at FROM message WHERE chat_id = ? AND from_me = 1"
+            f" AND wa_id IN ({marks}) AND status IN ('sent', 'delivered', 'read') ORDER BY id",
+            (row["id"], *wa_ids),
+        )
+        by_status: dict[str, list[sqlite3.Row]] = {}
+        for r in rows:
+            by_status.setdefault(r["status"], []).append(r)
+        return [
+            ReceiptEvent(
+                chat=self._chat_jid(row),
+                wa_ids=tuple(r["wa_id"] for r in group),
+                status=ReceiptStatus(status),
+                at=max(r["status_at"] for r in group),
+            )
+            for status, group in sorted(by_status.items(), key=lambda item: RANK[item[0]])
+        ]
+
+    async def status(self) -> PhoneStatus:
+        online = self.online
+        return PhoneStatus(
+            pending=self._pending(),
+            battery=int(self.store.get_setting("battery", 87)),
+            charging=True,
+            signal=4 if online else 0,
+            online=online,
+        )
+
+    # -- controls (the control API and tests call these) -------------------------------
+
+    def receive(
+        self,
+        sender: str,
+        text: str = "",
+        *,
+        kind: MessageKind | str = MessageKind.TEXT,
+        count: int = 1,
+        lid_only: bool = False,
+        name: str | None = None,
+    ) -> list[str]:
+        """A customer writes ``count`` messages. ``sender``: a number as people type it, a
+        user JID or a LID. Raises InvalidNumberError (pt-BR message) or ValueError."""
+        kind = MessageKind(kind)
+        if kind not in SENDABLE_KINDS:
+            raise ValueError(f"tipo de mensagem não suportado: {kind}")
+        if count < 1:
+            raise ValueError("count deve ser pelo menos 1")
+        with self.store.tx():
+            chat = self._customer(sender, lid_only=lid_only, name=name)
+            wa_ids = []
+            for _ in range(count):
+                now = self._now()
+                rng = self._seeded("receive")
+                made = draft(rng, kind, text, now, self._real_number(chat))
+                wa_ids.append(self._customer_writes(chat, made, now))
+        return wa_ids
+
+    def burst(self, count: int, sender: str | None = None) -> list[str]:
+        """``count`` text messages at once, from ``sender`` or from customers old and new."""
+        if count < 1:
+            raise ValueError("count deve ser pelo menos 1")
+        wa_ids = []
+        with self.store.tx():
+            fixed = self._customer(sender) if sender else None
+            for _ in range(count):
+                rng = self._seeded("burst")
+                chat = fixed or self._pick_customer(rng)
+                made = Draft(MessageKind.TEXT, content.customer_line(rng))
+                wa_ids.append(self._customer_writes(chat, made, self._now()))
+        return wa_ids
+
+    def type_on_phone(self, to: str, text: str) -> str:
+        """Someone at the shop writes on the phone itself: from_me, not sent by the box."""
+        now = self._now()
+        wa_id = self._new_wa_id()
+        with self.store.tx():
+            chat = self._chat_for(to) if "@" in to else self._customer(to)
+            online = self.online
+            self.store.conn.execute(
+                "INSERT INTO message (wa_id, chat_id, from_me, sent_at, body, status, accepted_at,"
+                " status_at) VALUES (?, ?, 1, ?, ?, ?, ?, ?)",
+                (wa_id, chat["id"], now, text, "sent" if online else "queued", now, now),
+            )
+            row = self.store.one("SELECT * FROM message WHERE wa_id = ?", (wa_id,))
+            assert row is not None
+            self._emit(self._message_event(row, chat))
+            if online:
+                self._schedule_receipts(wa_id, now)
+            else:
+                self._emit(PhoneQueueEvent(pending=self._pending()))
+        return wa_id
+
+    def reveal(self, who: str) -> IdentityEvent:
+        """A LID-only customer's number becomes known: logs and returns an IdentityEvent."""
+        chat = self._find_chat(who) or self._find_chat(self._as_jid(who))
+        if chat is None or chat["kind"] != "contact":
+            raise ValueError(f"contato desconhecido: {who}")
+        if chat["lid"] is None:
+            raise ValueError(f"o contato {who} não tem LID")
+        with self.store.tx():
+            self.store.conn.execute("UPDATE chat SET number_known = 1 WHERE id = ?", (chat["id"],))
+            event = IdentityEvent(lid=chat["lid"], jid=chat["number_jid"], name=chat["name"])
+            self._emit(event)
+        return event
+
+    def set_online(self, online: bool) -> None:
+        """Signal lost or back. Back online, the phone's queue leaves in order, then what
+        customers wrote meanwhile arrives."""
+        with self.store.tx():
+            was = self.online
+            self.store.set_setting("online", online)
+            if online and not was:
+                self._drain_queue()
+        self._timers_changed.set()
+        self._settings_changed.set()
+
+    def update_settings(
+        self,
+        rate: float | None = None,
+        delivery_delay: float | None = None,
+        read_delay: float | None = None,
+    ) -> SimSettings:
+        changes = {
+            k: float(v)
+            for k, v in (
+                ("rate", rate),
+                ("delivery_delay", delivery_delay),
+                ("read_delay", read_delay),
+            )
+            if v is not None
+        }
+        if any(v < 0 for v in changes.values()):
+            raise ValueError("valores não podem ser negativos")
+        updated = replace(self.settings, **changes)
+        self.store.set_setting("speed", asdict(updated))
+        self._settings_changed.set()
+        return updated
+
+    def set_chaos(self, duplicate: float | None = None, reorder: int | None = None) -> Chaos:
+        chaos = self.chaos_settings
+        if duplicate is not None:
+            if not 0 <= duplicate <= 1:
+                raise ValueError("duplicate deve estar entre 0 e 1")
+            chaos = replace(chaos, duplicate=float(duplicate))
+        if reorder is not None:
+            if reorder < 0:
+                raise ValueError("reorder não pode ser negativo")
+            chaos = replace(chaos, reorder=int(reorder))
+        self.store.set_setting("chaos", asdict(chaos))
+        self._new_events.set()
+        return chaos
+
+    def replay(self, count: int) -> int:
+        """Log again the last ``count`` events the bridge already took; returns how many."""
+        payloads = self.store.last_taken(count)
+        with self.store.tx():
+            for payload in payloads:
+                self.store.append_event(payload, self._now())
+        self._new_events.set()
+        return len(payloads)
+
+    def received(self) -> list[dict[str, Any]]:
+        """What the box had the phone send, one entry per client_id, in the order sent.
+
+        ``copies``: how many distinct WhatsApp messages of it left the phone for the customer;
+        a resend with the same wa_id is not a copy, a message still queued is none yet.
+        """
+        rows = self.store.all(
+            "SELECT m.client_id, m.wa_id, m.body, m.status, c.number_jid, c.lid, c.number_known,"
+            " c.kind FROM message m JOIN chat c ON c.id = m.chat_id"
+            " WHERE m.client_id IS NOT NULL ORDER BY m.id"
+        )
+        out: dict[str, dict[str, Any]] = {}
+        for r in rows:
+            entry = out.setdefault(
+                r["client_id"],
+                {
+                    "client_id": r["client_id"],
+                    "wa_id": r["wa_id"],
+                    "to": self._chat_jid(r),
+                    "text": r["body"],
+                    "copies": 0,
+                },
+            )
+            if r["status"] != "queued":
+                entry["copies"] += 1
+        return list(out.values())
+
+    def describe(self) -> dict[str, Any]:
+        """Status, settings and counts, for the control API."""
+        counts = self.store.one(
+            "SELECT (SELECT count(*) FROM chat WHERE kind = 'contact') AS contacts,"
+            " (SELECT count(*) FROM message) AS messages"
+        )
+        assert counts is not None
+        return {
+            "online": self.online,
+            "pending": self._pending(),
+            "events_waiting": self.store.untaken_count(),
+            "contacts": counts["contacts"],
+            "messages": counts["messages"],
+            "phone": self.phone_number,
+            "settings": asdict(self.settings),
+            "chaos": asdict(self.chaos_settings),
+            "pid": os.getpid(),
+        }
+
+    def broadcast_lists(self) -> list[dict[str, Any]]:
+        rows = self.store.all("SELECT * FROM chat WHERE kind = 'broadcast' ORDER BY id")
+        return [
+            {"jid": r["number_jid"], "name": r["name"], "members": json.loads(r["members"])}
+            for r in rows
+        ]
+
+    # -- chats ------------------------------------------------------------------------
+
+    @staticmethod
+    def _chat_jid(row: sqlite3.Row) -> str:
+        if row["kind"] == "broadcast" or row["number_known"] or row["lid"] is None:
+            return str(row["number_jid"])
+        return str(row["lid"])
+
+    def _real_number(self, chat: sqlite3.Row) -> str:
+        jid = chat["number_jid"]
+        return number_of(jid) if jid and JID_RE.match(jid) else self.phone_number
+
+    def _find_chat(self, chat: str) -> sqlite3.Row | None:
+        if LID_RE.match(chat):
+            return self.store.one("SELECT * FROM chat WHERE lid = ?", (chat,))
+        row = self.store.one("SELECT * FROM chat WHERE number_jid = ?", (chat,))
+        if row is not None and row["kind"] == "contact" and not row["number_known"]:
+            return None
+        return row
+
+    @staticmethod
+    def _as_jid(sender: str) -> str:
+        if "@" in sender:
+            return sender
+        return jid_of(normalize_number(sender))
+
+    def _chat_for(self, chat: str) -> sqlite3.Row:
+        """The chat a message goes to; unknown customers are added to the address book."""
+        if LID_RE.match(chat) or JID_RE.match(chat):
+            return self._customer(chat)
+        if BROADCAST_RE.match(chat):
+            row = self.store.one("SELECT * FROM chat WHERE number_jid = ?", (chat,))
+            if row is None:
+                raise DriverError(f"lista de transmissão desconhecida: {chat}")
+            return row
+        raise DriverError(f"JID inválido: {chat!r}")
+
+    def _customer(
+        self, sender: str, *, lid_only: bool = False, name: str | None = None
+    ) -> sqlite3.Row:
+        if LID_RE.match(sender):
+            row = self.store.one("SELECT * FROM chat WHERE lid = ?", (sender,))
+            if row is not None:
+                return row
+            rng = self._seeded("contact")
+            number = jid_of(content.mobile_number(rng))
+            return self._add_contact(rng, number, sender, False, name)
+        jid = self._as_jid(sender)
+        if not JID_RE.match(jid):
+            raise InvalidNumberError(f"JID inválido: {sender!r}.")
+        row = self.store.one("SELECT * FROM chat WHERE number_jid = ?", (jid,))
+        if row is not None:
+            return row
+        rng = self._seeded("contact")
+        lid = content.lid_number(rng) if lid_only or rng.random() < 0.7 else None
+        return self._add_contact(rng, jid, lid, not lid_only, name)
+
+    def _add_contact(
+        self, rng: random.Random, jid: str, lid: str | None, known: bool, name: str | None
+    ) -> sqlite3.Row:
+        name = name if name is not None else content.person_name(rng)
+        photo = media.profile_photo(name, rng) if rng.random() < 0.8 else None
+        with self.store.tx() as conn:
+            cur = conn.execute(
+                "INSERT INTO chat (number_jid, lid, number_known, name, photo, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (jid, lid, int(known), name, photo, self._now()),
+            )
+        row = self.store.one("SELECT * FROM chat WHERE id = ?", (cur.lastrowid,))
+        assert row is not None
+        return row
+
+    def _pick_customer(self, rng: random.Random) -> sqlite3.Row:
+        rows = self.store.all("SELECT * FROM chat WHERE kind = 'contact' ORDER BY id")
+        if rows and rng.random() > 0.25:
+            return rng.choice(rows)
+        lid_only = rng.random() < self.lid_only_share
+        return self._customer(content.mobile_number(rng), lid_only=lid_only)
+
+    # -- messages and events ------------------------------------------------------------
+
+    def _keep_media(self, item: Any) -> Any:
+        if item.data is not None:
+            self.store.put_blob(item.sha256, item.data)
+        return item
+
+    def _customer_writes(self, chat: sqlite3.Row, made: Draft, now: int) -> str:
+        wa_id = self._new_wa_id()
+        online = self.online
+        stored = self._keep_media(made.media) if made.media else None
+        self.store.conn.execute(
+            "INSERT INTO message (wa_id, chat_id, from_me, sent_at, kind, body, media, arrived)"
+            " VALUES (?, ?, 0, ?, ?, ?, ?, ?)",
+            (
+                wa_id,
+                chat["id"],
+                now,
+                str(made.kind),
+                made.body,
+                json.dumps(media_to_dict(stored)) if stored else None,
+                int(online),
+            ),
+        )
+        if online:
+            row = self.store.one("SELECT * FROM message WHERE wa_id = ?", (wa_id,))
+            assert row is not None
+            self._emit(self._message_event(row, chat))
+        return wa_id
+
+    def _message_event(
+        self, row: sqlite3.Row, chat: sqlite3.Row, history: bool = False
+    ) -> MessageEvent:
+        return MessageEvent(
+            wa_id=row["wa_id"],
+            chat=self._chat_jid(chat),
+            from_me=bool(row["from_me"]),
+            sent_at=row["sent_at"],
+            kind=MessageKind(row["kind"]),
+            body=row["body"],
+            media=media_from_dict(json.loads(row["media"]), self.store.get_blob)
+            if row["media"]
+            else None,
+            sender_name="" if row["from_me"] else chat["name"],
+            chat_lid=chat["lid"] if chat["kind"] == "contact" else None,
+            history=history,
+        )
+
+    def _emit(self, event: InboundEvent) -> None:
+        payload = event_to_dict(event)
+        now = self._now()
+        with self.store.tx():
+            self.store.append_event(payload, now)
+            duplicate = self.chaos_settings.duplicate
+            if duplicate and self._live.random() < duplicate:
+                self.store.append_event(payload, now)
+        self._new_events.set()
+
+    def _pending(self) -> int:
+        row = self.store.one("SELECT count(*) AS n FROM message WHERE status = 'queued'")
+        return int(row["n"]) if row else 0
+
+    def _jitter(self, seconds: float) -> int:
+        return int(seconds * 1000 * self._live.uniform(0.5, 1.5)) if seconds > 0 else 0
+
+    def _schedule_receipts(self, wa_id: str, sent_at: int) -> None:
+        speed = self.settings
+        delivered = sent_at + self._jitter(speed.delivery_delay)
+        read = delivered + self._jitter(speed.read_delay)
+        self.store.conn.executemany(
+            "INSERT INTO timer (due_at, wa_id, status) VALUES (?, ?, ?)",
+            [(delivered, wa_id, "delivered"), (read, wa_id, "read")],
+        )
+        self._timers_changed.set()
+
+    def _drain_queue(self) -> None:
+        """The phone's queue leaves in order; then customers' waiting messages arrive."""
+        now = self._now()
+        queued = self.store.all(
+            "SELECT m.wa_id, c.* FROM message m JOIN chat c ON c.id = m.chat_id"
+            " WHERE m.status = 'queued' ORDER BY m.id"
+        )
+        for row in queued:
+            self.store.conn.execute(
+                "UPDATE message SET status = 'sent', status_at = ? WHERE wa_id = ?",
+                (now, row["wa_id"]),
+            )
+            self._emit(
+                ReceiptEvent(
+                    chat=self._chat_jid(row),
+                    wa_ids=(row["wa_id"],),
+                    status=ReceiptStatus.SENT,
+                    at=now,
+                )
+            )
+            self._schedule_receipts(row["wa_id"], now)
+        if queued:
+            self._emit(PhoneQueueEvent(pending=0))
+        waiting = self.store.all("SELECT * FROM message WHERE arrived = 0 ORDER BY id")
+        for row in waiting:
+            self.store.conn.execute("UPDATE message SET arrived = 1 WHERE id = ?", (row["id"],))
+            chat = self.store.one("SELECT * FROM chat WHERE id = ?", (row["chat_id"],))
+            assert chat is not None
+            self._emit(self._message_event(row, chat))
+
+    def fire_due_timers(self) -> int:
+        """Receipts whose time has come: forward only, grouped per chat and status."""
+        if not self.online:
+            return 0
+        now = self._now()
+        due = self.store.all(
+            "SELECT t.id, t.wa_id, t.status, m.status AS current, c.* FROM timer t"
+            " JOIN message m ON m.wa_id = t.wa_id JOIN chat c ON c.id = m.chat_id"
+            " WHERE t.due_at <= ? ORDER BY t.due_at, t.id",
+            (now,),
+        )
+        if not due:
+            return 0
+        groups: dict[tuple[str, str], list[str]] = {}
+        current: dict[str, str] = {}
+        with self.store.tx() as conn:
+            for row in due:
+                conn.execute("DELETE FROM timer WHERE id = ?", (row["id"],))
+                status = current.get(row["wa_id"], row["current"])
+                if RANK[row["status"]] <= RANK[status]:
+                    continue
+                current[row["wa_id"]] = row["status"]
+                conn.execute(
+                    "UPDATE message SET status = ?, status_at = ? WHERE wa_id = ?",
+                    (row["status"], now, row["wa_id"]),
+                )
+                groups.setdefault((self._chat_jid(row), row["status"]), []).append(row["wa_id"])
+            for (chat, status), wa_ids in groups.items():
+                self._emit(ReceiptEvent(chat, tuple(wa_ids), ReceiptStatus(status), now))
+        return len(due)
+
+    # -- background ----------------------------------------------------------------------
+
+    async def _run_timers(self) -> None:
+        while True:
+            self._timers_changed.clear()
+            try:
+                self.fire_due_timers()
+            except sqlite3.Error:
+                log.exception("simulated phone: receipts failed")
+            row = self.store.one("SELECT min(due_at) AS due FROM timer")
+            wait = 1.0
+            if row is not None and row["due"] is not None and self.online:
+                wait = min(1.0, max(0.0, (row["due"] - self._now()) / 1000))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._timers_changed.wait(), wait)
+
+    async def _run_customers(self) -> None:
+        while True:
+            self._settings_changed.clear()
+            rate = self.settings.rate
+            if rate <= 0:
+                await self._settings_changed.wait()
+                continue
+            try:
+                await asyncio.wait_for(
+                    self._settings_changed.wait(), self._live.expovariate(rate / 60)
+                )
+                continue
+            except TimeoutError:
+                pass
+            try:
+                self.customer_writes_something()
+            except (sqlite3.Error, ValueError, OSError):
+                log.exception("simulated phone: a customer failed to write")
+
+    def customer_writes_something(self) -> str:
+        """One message from a simulated customer: its text, media, maybe its number revealed."""
+        with self.store.tx():
+            rng = self._seeded("live")
+            chat = self._pick_customer(rng)
+            if not chat["number_known"] and chat["lid"] and rng.random() < 0.3:
+                self.reveal(chat["lid"])
+                chat = self.store.one("SELECT * FROM chat WHERE id = ?", (chat["id"],))
+                assert chat is not None
+            kind = pick_kind(rng) if self.customer_media else MessageKind.TEXT
+            now = self._now()
+            return self._customer_writes(
+                chat, draft(rng, kind, "", now, self._real_number(chat)), now
+            )
+
+    # -- first run ------------------------------------------------------------------------
+
+    def _initialize(self) -> None:
+        """On the first run: customers, their history (older than the box), broadcast lists."""
+        store = self._store
+        assert store is not None
+        if store.get_setting("initialized"):
+            return
+        now = self._now()
+        rng = random.Random(f"{self.seed}:first-run")
+        with store.tx():
+            store.set_setting("speed", asdict(SimSettings()))
+            chats = []
+            for i in range(self.contacts):
+                lid_only = i % 7 == 6
+                number = content.mobile_number(rng)
+                chats.append(self._customer(number, lid_only=lid_only))
+            for chat in chats:
+                start = now - int(rng.uniform(1, self.history_days) * DAY_MS)
+                at = start
+                for turn in range(rng.randint(2, 8)):
+                    from_me = turn % 2 == 1
+                    text = (
+                        content.shop_line(rng, chat["name"])
+                        if from_me
+                        else content.customer_line(rng)
+                    )
+                    at += rng.randint(1, 90) * 60_000
+                    self._history_message(chat, from_me, text, min(at, now - 3_600_000))
+            members_pool = [self._chat_jid(c) for c in chats if c["number_known"]]
+            for n, list_name in enumerate(content.BROADCAST_LISTS):
+                jid = f"{1_700_000_000 + n * 7919}@broadcast"
+                members = rng.sample(members_pool, min(len(members_pool), 4))
+                store.conn.execute(
+                    "INSERT INTO chat (kind, number_jid, name, members, created_at)"
+                    " VALUES ('broadcast', ?, ?, ?, ?)",
+                    (jid, list_name, json.dumps(members), now),
+                )
+                row = store.one("SELECT * FROM chat WHERE number_jid = ?", (jid,))
+                assert row is not None
+                for week in (3, 1):
+                    at = now - week * 7 * DAY_MS
+                    self._history_message(row, True, content.broadcast_line(rng), at)
+            store.set_setting("initialized", now)
+            if self.initial_sync:
+                self._initial_sync()
+
+    def _history_message(self, chat: sqlite3.Row, from_me: bool, text: str, at: int) -> None:
+        self.store.conn.execute(
+            "INSERT INTO message (wa_id, chat_id, from_me, sent_at, body, status, accepted_at,"
+            " status_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                self._new_wa_id(),
+                chat["id"],
+                int(from_me),
+                at,
+                text,
+                "read" if from_me else None,
+                at if from_me else None,
+                at if from_me else None,
+            ),
+        )
+
+    def _initial_sync(self) -> None:
+        for chat in self.store.all("SELECT * FROM chat ORDER BY id"):
+            rows = self.store.all(
+                "SELECT * FROM message WHERE chat_id = ? ORDER BY sent_at DESC LIMIT ?",
+                (chat["id"], SYNC_PER_CHAT),
+            )
+            for row in reversed(rows):
+                self._emit(self._message_event(row, chat, history=True))
