@@ -173,6 +173,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("seed-demo", help="preenche uma loja de demonstração (só num banco vazio)")
     p.add_argument("--chats", type=int, default=320)
     p.set_defaults(func=lambda s, a: _lazy("appliance.demo", "cmd_seed_demo")(s, a))
+
+    # Parsed by bridge.sim_cli: main() hands it everything after "sim".
+    sub.add_parser("sim", add_help=False, help="controla o celular simulado (balcao sim --help)")
     return parser
 
 
@@ -182,7 +185,19 @@ def _lazy(module: str, name: str):  # type: ignore[no-untyped-def]
     return getattr(importlib.import_module(module), name)
 
 
+def cmd_sim(argv: Sequence[str]) -> int:
+    try:
+        data_dir = load_settings().data_dir
+    except SettingsError as exc:
+        print(f"configuração inválida: {exc}", file=sys.stderr)
+        return 2
+    return int(_lazy("bridge.sim_cli", "main")(argv, data_dir=data_dir))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["sim"]:
+        return cmd_sim(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
