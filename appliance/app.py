@@ -23,10 +23,14 @@ from litestar.template.config import TemplateConfig
 from appliance.accounts import service as accounts
 from appliance.accounts.auth import PUBLIC_PATHS, AuthMiddleware
 from appliance.accounts.routes import AuthController, LoginController, UsersController
+from appliance.bridge_api.routes import BridgeController
+from appliance.bridge_api.service import LinkSignals
 from appliance.chats.routes import ChatsController
 from appliance.db import Database, prepare_database
 from appliance.devices.routes import DevicesController, healthz
 from appliance.errors import EXCEPTION_HANDLERS, handle_http_error
+from appliance.live import LiveHub, live_socket
+from appliance.messages.routes import MessageActionsController, send_message
 from appliance.pages import PagesController
 from appliance.runtime import Runtime
 from appliance.settings import Settings
@@ -52,6 +56,7 @@ def create_app(settings: Settings) -> Litestar:
     db = Database(settings.db_path, readers=settings.db_readers)
     db.write_sync(accounts.ensure_account, time_zone=settings.time_zone)
     runtime = Runtime(settings=settings, db=db)
+    live = LiveHub(db)
 
     openapi = OpenAPIConfig(
         title="Balcão API",
@@ -81,6 +86,10 @@ def create_app(settings: Settings) -> Litestar:
             UsersController,
             ChatsController,
             DevicesController,
+            MessageActionsController,
+            send_message,
+            BridgeController,
+            live_socket,
             PagesController,
             healthz,
             create_static_files_router(
@@ -97,7 +106,7 @@ def create_app(settings: Settings) -> Litestar:
         openapi_config=openapi,
         compression_config=CompressionConfig(backend="gzip", minimum_size=2048),
         on_startup=[runtime.start],
-        on_shutdown=[runtime.stop],
-        state=State({"runtime": runtime}),
+        on_shutdown=[live.close, runtime.stop],
+        state=State({"runtime": runtime, "live": live, "link": LinkSignals()}),
         debug=False,
     )

@@ -42,6 +42,10 @@ def _purge_expired(conn: object, now: int, idle_ms: int) -> tuple[int, int]:
 
 
 def register_tasks(huey: SqliteHuey, db: Database, settings: Settings) -> None:
+    from appliance.devices import tasks as device_tasks
+
+    device_tasks.register(huey, db)
+
     @huey.periodic_task(crontab(minute="*/15"), name="housekeeping")
     def housekeeping() -> None:
         """Drop expired sessions and tokens; checkpoint the WAL so it stays small."""

@@ -1,6 +1,8 @@
 """Piccolo tables of the devices area: the shop's WhatsApp phones."""
 
-from piccolo.columns import BigInt, Integer, Text, Varchar
+from piccolo.columns import JSON, BigInt, ForeignKey, Integer, Text, Varchar
+from piccolo.columns.base import OnDelete
+from piccolo.columns.reference import LazyTableReference
 from piccolo.table import Table
 
 
@@ -18,3 +20,27 @@ class Device(Table, tablename="device"):
     last_event_at = BigInt(null=True, default=None)
     first_sync_at = BigInt(null=True, default=None)
     created_at = BigInt()
+
+
+class DeviceJob(Table, tablename="device_job"):
+    """Work for a phone (history sync, receipt recheck, photo, reconcile): the source of truth.
+
+    pending: waiting for the worker; ready: the web hands it to the bridge; done / failed.
+    """
+
+    device = ForeignKey(Device, on_delete=OnDelete.cascade)
+    chat = ForeignKey(
+        LazyTableReference("Chat", module_path="appliance.chats.tables"),
+        on_delete=OnDelete.cascade,
+        null=True,
+        default=None,
+    )
+    kind = Varchar(length=16)
+    args = JSON(default="{}")
+    state = Varchar(length=12, default="pending")
+    attempts = Integer(default=0)
+    result = JSON(default="{}")
+    error = Text(default="")
+    created_at = BigInt()
+    updated_at = BigInt()
+    handed_at = BigInt(null=True, default=None)

@@ -1,0 +1,1 @@
+"""The link between a bridge daemon and the web: contract, routes, service."""

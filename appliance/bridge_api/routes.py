@@ -1,0 +1,155 @@
+"""The bridge link over HTTP: one device token per bridge, frames of the versioned contract."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post, put
+from litestar.di import NamedDependency
+from litestar.params import FromQuery
+
+from appliance.bridge_api import contract as c
+from appliance.bridge_api import service
+from appliance.devices.tasks import jobs_queue, trigger_job
+from appliance.live import ChatChanges, hub_of
+from appliance.messages.ingest import apply_events
+from appliance.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+MAX_WAIT_SECONDS = 30.0
+# The outbox poll also looks at the database this often, for jobs other processes made ready.
+RECHECK_SECONDS = 1.0
+
+
+def _link(request: Request[Any, Any, Any]) -> service.LinkSignals:
+    signals: service.LinkSignals = request.app.state.link
+    return signals
+
+
+def _refuse(status: int, code: str, message: str) -> Response[Any]:
+    return Response(
+        c.encode_frame(c.LinkError(code=code, message=message)),
+        status_code=status,
+        media_type="application/json",
+    )
+
+
+def _ok(frame: Any) -> Response[Any]:
+    return Response(c.encode_frame(frame), media_type="application/json")
+
+
+async def _device(request: Request[Any, Any, Any], runtime: Runtime) -> int | None:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        return None
+    signals = _link(request)
+    hit, device_id = signals.cached_device(token)
+    if not hit:
+        device_id = await runtime.db.read(service.device_of_token, token)
+        signals.remember(token, device_id)
+    return device_id
+
+
+async def _frame(request: Request[Any, Any, Any], kind: type[Any], device_id: int) -> Any:
+    """The decoded frame, or a Response refusing it (logged with the reason)."""
+    length = request.headers.get("content-length")
+    if length and length.isdigit() and int(length) > c.MAX_FRAME_BYTES:
+        log.warning("bridge link: device %s sent a frame of %s bytes: refused", device_id, length)
+        return _refuse(413, "bridge.frame_too_large", f"frame exceeds {c.MAX_FRAME_BYTES} bytes")
+    body = await request.body()
+    try:
+        return c.decode_frame(body, kind)
+    except c.FrameError as exc:
+        log.warning("bridge link: refused frame from device %s: %s", device_id, exc)
+        status = 413 if len(body) > c.MAX_FRAME_BYTES else 400
+        code = (
+            "bridge.wrong_version"
+            if "version" in str(exc) and "is not" in str(exc)
+            else ("bridge.frame_too_large" if status == 413 else "bridge.bad_frame")
+        )
+        return _refuse(status, code, str(exc))
+
+
+_BAD_TOKEN = ("bridge.bad_token", "device token refused")
+
+
+class BridgeController(Controller):
+    path = "/bridge/v1"
+    tags = ["bridge"]
+    include_in_schema = False
+
+    @post("/events", status_code=200)
+    async def events(
+        self, request: Request[Any, Any, Any], runtime: NamedDependency[Runtime]
+    ) -> Response[Any]:
+        device_id = await _device(request, runtime)
+        if device_id is None:
+            log.warning("bridge link: wrong device token from %s", request.client)
+            return _refuse(401, *_BAD_TOKEN)
+        batch = await _frame(request, c.EventBatch, device_id)
+        if isinstance(batch, Response):
+            return batch
+        if not batch.events:
+            return _ok(c.EventAck(version=c.CONTRACT_VERSION, upto=0))
+        changes = await runtime.db.write(
+            apply_events, device_id, batch.events, runtime.settings.files_dir
+        )
+        hub = hub_of(request.app)
+        await hub.publish_chats(
+            ChatChanges(
+                chats=changes.chats,
+                received=changes.received,
+                statuses=changes.statuses,
+                removed_chats=changes.removed_chats,
+            )
+        )
+        if changes.device_changed:
+            hub.device_changed()
+        return _ok(c.EventAck(version=c.CONTRACT_VERSION, upto=max(e.seq for e in batch.events)))
+
+    @get("/outbox")
+    async def outbox(
+        self,
+        request: Request[Any, Any, Any],
+        runtime: NamedDependency[Runtime],
+        after: FromQuery[int] = 0,
+        wait: FromQuery[float] = 0.0,
+    ) -> Response[Any]:
+        device_id = await _device(request, runtime)
+        if device_id is None:
+            return _refuse(401, *_BAD_TOKEN)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + max(0.0, min(wait, MAX_WAIT_SECONDS))
+        signal = _link(request).event(device_id)
+        while True:
+            signal.clear()
+            if await runtime.db.read(service.has_work, device_id, after):
+                work = await runtime.db.write(service.next_work, device_id, after)
+                if work.outbound or work.commands:
+                    return _ok(work)
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                return _ok(c.Work(version=c.CONTRACT_VERSION))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(signal.wait(), timeout=min(remaining, RECHECK_SECONDS))
+
+    @put("/state")
+    async def state(
+        self, request: Request[Any, Any, Any], runtime: NamedDependency[Runtime]
+    ) -> Response[Any]:
+        device_id = await _device(request, runtime)
+        if device_id is None:
+            return _refuse(401, *_BAD_TOKEN)
+        frame = await _frame(request, c.DeviceState, device_id)
+        if isinstance(frame, Response):
+            return frame
+        job_id = await runtime.db.write(service.set_device_state, device_id, frame)
+        if job_id is not None:
+            trigger_job(jobs_queue(request.app), job_id)
+        hub_of(request.app).device_changed()
+        return _ok(c.Ok(version=c.CONTRACT_VERSION))

@@ -1,0 +1,239 @@
+"""Live events for logged-in browsers: the ``/ws`` WebSocket and the in-process hub.
+
+Events are published after commit. A chat event reaches an actor only if
+``access_chat`` lets that actor see the chat at that moment (the one visibility
+rule, in appliance.chats); device status reaches everyone logged in.
+
+Event types: ``message.received``, ``message.sent``, ``message.status``,
+``chat.updated``, ``chat.removed``, ``device.status``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+import msgspec
+from litestar import WebSocket, websocket
+from litestar.exceptions import WebSocketDisconnect
+
+from appliance.accounts.permissions import Actor, can_see_numbers
+from appliance.chats.service import get_chat
+from appliance.db import Conn, Database
+from appliance.devices.service import list_devices
+from appliance.errors import NotFound
+from appliance.messages.outbound import message_rows
+from appliance.messages.service import message_payload
+
+log = logging.getLogger(__name__)
+
+QUEUE_SIZE = 2000
+DEVICE_STATUS_DEBOUNCE_SECONDS = 0.2
+_encoder = msgspec.json.Encoder()
+
+
+@dataclass(eq=False)
+class Subscriber:
+    id: int
+    actor: Actor
+    queue: asyncio.Queue[bytes | None] = field(
+        default_factory=lambda: asyncio.Queue(maxsize=QUEUE_SIZE)
+    )
+
+
+@dataclass
+class ChatChanges:
+    """What to announce about chats after a commit."""
+
+    chats: Iterable[int] = ()
+    received: Iterable[int] = ()  # new inbound messages
+    sent: Iterable[int] = ()  # new outbound messages (staff or the phone itself)
+    statuses: Iterable[int] = ()  # messages whose status moved forward
+    removed_chats: Iterable[int] = ()
+
+
+class LiveHub:
+    """The browsers connected to this web process, and what they may see."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._subs: dict[int, Subscriber] = {}
+        self._ids = itertools.count(1)
+        self._device_task: asyncio.Task[None] | None = None
+
+    def subscribe(self, actor: Actor) -> Subscriber:
+        sub = Subscriber(next(self._ids), actor)
+        self._subs[sub.id] = sub
+        return sub
+
+    def unsubscribe(self, sub: Subscriber) -> None:
+        self._subs.pop(sub.id, None)
+
+    @property
+    def connected(self) -> int:
+        return len(self._subs)
+
+    def _actors(self) -> dict[int, Actor]:
+        return {s.actor.id: s.actor for s in self._subs.values()}
+
+    def _deliver(self, actor_id: int | None, frame: bytes) -> None:
+        for sub in list(self._subs.values()):
+            if actor_id is not None and sub.actor.id != actor_id:
+                continue
+            try:
+                sub.queue.put_nowait(frame)
+            except asyncio.QueueFull:
+                log.warning("live: subscriber %s too slow, disconnecting", sub.id)
+                self.unsubscribe(sub)
+                with contextlib.suppress(asyncio.QueueFull):
+                    sub.queue.get_nowait()
+                    sub.queue.put_nowait(None)
+
+    async def publish_chats(self, changes: ChatChanges) -> None:
+        """Announce chat and message changes to each actor allowed to see each chat."""
+        actors = self._actors()
+        if not actors:
+            return
+        frames = await self.db.read(_chat_frames, list(actors.values()), changes)
+        for actor_id, frame in frames:
+            self._deliver(actor_id, frame)
+
+    def device_changed(self) -> None:
+        """Device status changed: announce it to everyone soon (changes are coalesced)."""
+        if not self._subs:
+            return
+        if self._device_task is None or self._device_task.done():
+            self._device_task = asyncio.get_running_loop().create_task(self._device_later())
+
+    async def _device_later(self) -> None:
+        await asyncio.sleep(DEVICE_STATUS_DEBOUNCE_SECONDS)
+        await self.publish_devices()
+
+    async def publish_devices(self) -> None:
+        actors = self._actors()
+        if not actors:
+            return
+        try:
+            both = await self.db.read(_device_frames)
+        except Exception:
+            log.exception("live: could not read device status")
+            return
+        for actor in actors.values():
+            self._deliver(actor.id, both[can_see_numbers(actor)])
+
+    async def close(self) -> None:
+        if self._device_task is not None:
+            self._device_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._device_task
+        for sub in list(self._subs.values()):
+            with contextlib.suppress(asyncio.QueueFull):
+                sub.queue.put_nowait(None)
+        self._subs.clear()
+
+
+def _chat_frames(conn: Conn, actors: list[Actor], changes: ChatChanges) -> list[tuple[int, bytes]]:
+    received, sent, statuses = list(changes.received), list(changes.sent), list(changes.statuses)
+    rows = message_rows(conn, [*received, *sent, *statuses])
+    chat_ids = list(dict.fromkeys([*changes.chats, *(r["chat"] for r in rows.values())]))
+    out: list[tuple[int, bytes]] = []
+    for actor in actors:
+        show = can_see_numbers(actor)
+        visible: dict[int, dict[str, Any]] = {}
+        for chat_id in chat_ids:
+            try:
+                visible[chat_id] = get_chat(conn, actor, chat_id)
+            except NotFound:
+                continue
+        for kind, ids in (
+            ("message.received", received),
+            ("message.sent", sent),
+            ("message.status", statuses),
+        ):
+            for message_id in ids:
+                row = rows.get(message_id)
+                if row is None or row["chat"] not in visible:
+                    continue
+                event = {
+                    "type": kind,
+                    "chat_id": row["chat"],
+                    "message": message_payload(row, show),
+                }
+                out.append((actor.id, _encoder.encode(event)))
+        for chat in visible.values():
+            out.append((actor.id, _encoder.encode({"type": "chat.updated", "chat": chat})))
+        for chat_id in changes.removed_chats:
+            # The id alone says nothing; a removed chat was merged into another one.
+            out.append((actor.id, _encoder.encode({"type": "chat.removed", "chat_id": chat_id})))
+    return out
+
+
+def _device_frames(conn: Conn) -> dict[bool, bytes]:
+    return {
+        show: _encoder.encode({"type": "device.status", "devices": list_devices(conn, show)})
+        for show in (False, True)
+    }
+
+
+def origin_allowed(origin: str | None, host: str | None) -> bool:
+    """A browser's WebSocket must come from a page of this server (no cross-site hijacking)."""
+    if not origin or not host:
+        return False
+    parts = urlsplit(origin)
+    return parts.scheme in ("http", "https") and parts.netloc.lower() == host.lower()
+
+
+def hub_of(app: Any) -> LiveHub:
+    hub: LiveHub = app.state.live
+    return hub
+
+
+@websocket("/ws", name="live")
+async def live_socket(socket: WebSocket[Any, Any, Any]) -> None:
+    """Live events for the logged-in user (session cookie; the Origin must be this server)."""
+    actor = socket.user
+    if not isinstance(actor, Actor) or not origin_allowed(
+        socket.headers.get("origin"), socket.headers.get("host")
+    ):
+        log.warning("live: refused websocket from origin %r", socket.headers.get("origin"))
+        await socket.close(code=4403, reason="origin")
+        return
+    hub = hub_of(socket.app)
+    await socket.accept()
+    sub = hub.subscribe(actor)
+    await socket.send_data(
+        _encoder.encode({"type": "hello", "user_id": actor.id}).decode(), mode="text"
+    )
+    await hub.publish_devices()
+
+    async def pump() -> None:
+        while True:
+            frame = await sub.queue.get()
+            if frame is None:
+                return
+            await socket.send_data(frame.decode(), mode="text")
+
+    sender = asyncio.create_task(pump())
+    try:
+        while not sender.done():
+            receive = asyncio.create_task(socket.receive_data(mode="text"))
+            done, _ = await asyncio.wait({receive, sender}, return_when=asyncio.FIRST_COMPLETED)
+            if receive not in done:
+                receive.cancel()
+                with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect):
+                    await receive
+                break
+            receive.result()
+    except WebSocketDisconnect:
+        pass
+    finally:
+        hub.unsubscribe(sub)
+        sender.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await sender

@@ -1,0 +1,460 @@
+"""Ingest what the phone reports: messages upserted on (device, WhatsApp id), receipts that
+only move forward, LID ↔ number identities, the outcome of sends.
+
+``apply_events`` runs inside one write transaction per frame and returns what changed, so
+the caller publishes after commit. Every event is idempotent: a replayed frame changes nothing.
+Chats are read once per frame and written once per frame (NOTES-sqlite-perf.md §4.7).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from appliance.bridge_api import contract as c
+from appliance.clock import now_ms
+from appliance.db import Conn
+from appliance.messages.status import moves_forward
+from appliance.phones import phone_from_wa_id
+from appliance.text import preview, sort_key
+
+log = logging.getLogger(__name__)
+
+_PREVIEW_BY_KIND = {
+    "image": "📷 Foto",
+    "audio": "🎵 Áudio",
+    "voice": "🎤 Mensagem de voz",
+    "video": "🎥 Vídeo",
+    "document": "📄 Documento",
+    "location": "📍 Localização",
+    "contact": "👤 Contato",
+    "sticker": "Figurinha",
+}
+KINDS = ("text", *_PREVIEW_BY_KIND)
+
+
+@dataclass
+class Changes:
+    """What one frame changed, for the live events published after commit."""
+
+    received: list[int] = field(default_factory=list)  # live messages, new rows
+    statuses: list[int] = field(default_factory=list)  # messages whose status moved
+    chats: set[int] = field(default_factory=set)
+    removed_chats: set[int] = field(default_factory=set)
+    device_changed: bool = False
+    history: int = 0  # history messages stored
+    reconnect_jobs: list[int] = field(default_factory=list)
+
+
+@dataclass
+class _ChatState:
+    row: dict[str, Any]
+    dirty: bool = False
+    identity_dirty: bool = False
+
+
+class _Frame:
+    """Per-frame cache of the chats touched and their pending updates."""
+
+    def __init__(self, conn: Conn, device_id: int, now: int, files_dir: Path | None) -> None:
+        self.conn = conn
+        self.device = device_id
+        self.now = now
+        self.files_dir = files_dir
+        self.chats: dict[int, _ChatState] = {}
+        self.by_key: dict[str, int] = {}
+        self.changes = Changes()
+        self._first_sync_at: int | None = None
+
+    # -- chats ---------------------------------------------------------------------------
+
+    def _load(self, row: Any) -> int:
+        chat_id = int(row["id"])
+        if chat_id not in self.chats:
+            self.chats[chat_id] = _ChatState(dict(row))
+        return chat_id
+
+    def _lookup(self, column: str, value: str) -> int | None:
+        key = f"{column}:{value}"
+        if key in self.by_key and self.by_key[key] in self.chats:
+            return self.by_key[key]
+        row = self.conn.execute(
+            f"SELECT * FROM chat WHERE device = ? AND {column} = ?", (self.device, value)
+        ).fetchone()
+        if row is None:
+            return None
+        chat_id = self._load(row)
+        self.by_key[key] = chat_id
+        return chat_id
+
+    def first_sync_at(self) -> int:
+        if self._first_sync_at is None:
+            row = self.conn.execute(
+                "SELECT first_sync_at FROM device WHERE id = ?", (self.device,)
+            ).fetchone()
+            value = row[0] if row else None
+            if value is None:
+                value = self.now
+                self.conn.execute(
+                    "UPDATE device SET first_sync_at = ? WHERE id = ? AND first_sync_at IS NULL",
+                    (value, self.device),
+                )
+            self._first_sync_at = int(value)
+        return self._first_sync_at
+
+    def resolve_chat(self, jid: str, lid: str | None, name: str, history: bool) -> int:
+        """The one chat of this contact on this device, created or merged as needed.
+
+        A customer known by LID and later by number (or the reverse) stays one chat.
+        """
+        if jid.endswith("@lid"):
+            lid, number_jid = jid, None
+        else:
+            number_jid = jid
+        by_number = self._lookup("wa_id", number_jid) if number_jid else None
+        by_lid = None
+        if lid:
+            by_lid = self._lookup("lid", lid) or self._lookup("wa_id", lid)
+        if by_number is not None and by_lid is not None and by_number != by_lid:
+            self._merge(into=by_number, other=by_lid)
+            by_lid = by_number
+        chat_id = by_number if by_number is not None else by_lid
+        if chat_id is None:
+            chat_id = self._create(number_jid or jid, lid, name, history)
+        state = self.chats[chat_id]
+        row = state.row
+        if lid and row["lid"] != lid:
+            row["lid"] = lid
+            state.identity_dirty = True
+        if number_jid and row["wa_id"] != number_jid:
+            row["wa_id"] = number_jid
+            row["phone"] = phone_from_wa_id(number_jid)
+            state.identity_dirty = True
+        if name and name != row["wa_name"]:
+            row["wa_name"] = name[:200]
+            row["sort_name"] = sort_key(row["custom_name"] or row["wa_name"])
+            state.identity_dirty = True
+        for key in (f"wa_id:{row['wa_id']}", f"lid:{row['lid']}"):
+            self.by_key[key] = chat_id
+        return chat_id
+
+    def _create(self, wa_id: str, lid: str | None, name: str, history: bool) -> int:
+        registered = self.first_sync_at() if history else self.now
+        name = name[:200]
+        cur = self.conn.execute(
+            "INSERT INTO chat(device, wa_id, lid, phone, wa_name, sort_name, is_broadcast, "
+            "registered_at, archived, chatbot_enabled, unread_count, last_message_at, "
+            "last_message_preview, last_message_from_me) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, 1, 0, 0, '', 0)",
+            (
+                self.device,
+                wa_id,
+                lid,
+                phone_from_wa_id(wa_id),
+                name,
+                sort_key(name),
+                int(wa_id.endswith("@broadcast")),
+                registered,
+            ),
+        )
+        chat_id = int(cur.lastrowid or 0)
+        row = self.conn.execute("SELECT * FROM chat WHERE id = ?", (chat_id,)).fetchone()
+        self._load(row)
+        self.changes.chats.add(chat_id)
+        return chat_id
+
+    def _merge(self, into: int, other: int) -> None:
+        """Fold the chat ``other`` (the same customer under another identity) into ``into``."""
+        conn = self.conn
+        keep, gone = self.chats[into].row, self.chats[other].row
+        self._flush_chat(other)
+        conn.execute("UPDATE message SET chat = ? WHERE chat = ?", (into, other))
+        conn.execute(
+            "INSERT OR IGNORE INTO chat_tag(chat, tag) SELECT ?, tag FROM chat_tag WHERE chat = ?",
+            (into, other),
+        )
+        conn.execute(
+            "INSERT OR IGNORE INTO chat_assignee(chat, member, department, created_at) "
+            "SELECT ?, member, department, created_at FROM chat_assignee WHERE chat = ?",
+            (into, other),
+        )
+        conn.execute("UPDATE device_job SET chat = ? WHERE chat = ?", (into, other))
+        conn.execute("DELETE FROM chat WHERE id = ?", (other,))
+        keep["registered_at"] = min(keep["registered_at"], gone["registered_at"])
+        keep["unread_count"] += gone["unread_count"]
+        if gone["last_message_at"] > keep["last_message_at"]:
+            for k in (
+                "last_message_at",
+                "last_message_preview",
+                "last_message_from_me",
+                "last_message_status",
+            ):
+                keep[k] = gone[k]
+        waits = [w for w in (keep["waiting_since"], gone["waiting_since"]) if w is not None]
+        keep["waiting_since"] = min(waits) if waits else None
+        if not keep["wa_name"] and gone["wa_name"]:
+            keep["wa_name"] = gone["wa_name"]
+        if not keep["custom_name"] and gone["custom_name"]:
+            keep["custom_name"] = gone["custom_name"]
+        keep["sort_name"] = sort_key(keep["custom_name"] or keep["wa_name"])
+        if gone["lid"] and not keep["lid"]:
+            keep["lid"] = gone["lid"]
+        self.chats[into].dirty = self.chats[into].identity_dirty = True
+        del self.chats[other]
+        self.by_key = {k: v for k, v in self.by_key.items() if v != other}
+        self.changes.chats.discard(other)
+        self.changes.removed_chats.add(other)
+        self.changes.chats.add(into)
+        log.info("chat %s merged into chat %s (same customer)", other, into)
+
+    def _flush_chat(self, chat_id: int) -> None:
+        state = self.chats.get(chat_id)
+        if state is None:
+            return
+        r = state.row
+        if state.identity_dirty:
+            self.conn.execute(
+                "UPDATE chat SET wa_id = ?, lid = ?, phone = ?, wa_name = ?, sort_name = ?, "
+                "custom_name = ?, registered_at = ? WHERE id = ?",
+                (
+                    r["wa_id"],
+                    r["lid"],
+                    r["phone"],
+                    r["wa_name"],
+                    r["sort_name"],
+                    r["custom_name"],
+                    r["registered_at"],
+                    chat_id,
+                ),
+            )
+        if state.dirty or state.identity_dirty:
+            self.conn.execute(
+                "UPDATE chat SET last_message_at = ?, last_message_preview = ?, "
+                "last_message_from_me = ?, last_message_status = ?, unread_count = ?, "
+                "waiting_since = ?, archived = ? WHERE id = ?",
+                (
+                    r["last_message_at"],
+                    r["last_message_preview"],
+                    r["last_message_from_me"],
+                    r["last_message_status"],
+                    r["unread_count"],
+                    r["waiting_since"],
+                    r["archived"],
+                    chat_id,
+                ),
+            )
+        state.dirty = state.identity_dirty = False
+
+    def flush(self) -> None:
+        for chat_id in list(self.chats):
+            self._flush_chat(chat_id)
+
+    # -- events --------------------------------------------------------------------------
+
+    def message(self, ev: c.InboundMessage) -> None:
+        chat_id = self.resolve_chat(
+            ev.chat, ev.chat_lid, "" if ev.from_me else ev.sender_name, ev.history
+        )
+        kind = ev.kind if ev.kind in KINDS else "text"
+        media = json.dumps(_media_dict(ev.media)) if ev.media else None
+        status = "sent" if ev.from_me else "received"
+        cur = self.conn.execute(
+            "INSERT INTO message(chat, device, wa_id, client_id, direction, author_kind, "
+            "author_user, kind, body, media, status, status_at, sent_at, registered_at) "
+            "VALUES (?, ?, ?, NULL, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT(device, wa_id) DO NOTHING",
+            (
+                chat_id,
+                self.device,
+                ev.wa_id,
+                "out" if ev.from_me else "in",
+                "phone" if ev.from_me else "customer",
+                kind,
+                ev.body,
+                media,
+                status,
+                self.now,
+                ev.sent_at,
+                self.now,
+            ),
+        )
+        if cur.rowcount == 0:
+            return  # already stored: a replay or a duplicate
+        message_id = int(cur.lastrowid or 0)
+        state = self.chats[chat_id]
+        row = state.row
+        state.dirty = True
+        self.changes.chats.add(chat_id)
+        if ev.history:
+            self.changes.history += 1
+        else:
+            self.changes.received.append(message_id)
+        newest = ev.sent_at >= row["last_message_at"]
+        if newest:
+            row["last_message_at"] = ev.sent_at
+            row["last_message_preview"] = preview(ev.body) or _PREVIEW_BY_KIND.get(kind, "")
+            row["last_message_from_me"] = int(ev.from_me)
+            row["last_message_status"] = status
+        if ev.from_me:
+            if not ev.history:
+                row["unread_count"] = 0
+            if newest or not ev.history:
+                row["waiting_since"] = None
+        else:
+            if not ev.history:
+                row["unread_count"] += 1
+                row["archived"] = 0
+            if (newest or not ev.history) and row["waiting_since"] is None:
+                row["waiting_since"] = ev.sent_at
+
+    def receipt(self, ev: c.Receipt) -> None:
+        for wa_id in ev.wa_ids:
+            row = self.conn.execute(
+                "SELECT id, chat, status, sent_at FROM message WHERE device = ? AND wa_id = ?",
+                (self.device, wa_id),
+            ).fetchone()
+            if row is None:
+                log.debug("receipt %s for unknown message %s", ev.status, wa_id)
+                continue
+            self._advance(row, ev.status, ev.at)
+
+    def _advance(self, row: Any, status: str, at: int) -> None:
+        self.conn.execute(
+            "INSERT OR IGNORE INTO message_receipt(message, status, at) VALUES (?, ?, ?)",
+            (row["id"], status, at),
+        )
+        if not moves_forward(row["status"], status):
+            return
+        self.conn.execute(
+            "UPDATE message SET status = ?, status_at = ? WHERE id = ?", (status, at, row["id"])
+        )
+        self.changes.statuses.append(int(row["id"]))
+        chat_id = self._load_by_id(int(row["chat"]))
+        crow = self.chats[chat_id].row
+        if crow["last_message_from_me"] and crow["last_message_at"] <= row["sent_at"]:
+            crow["last_message_status"] = status
+            self.chats[chat_id].dirty = True
+            self.changes.chats.add(chat_id)
+
+    def _load_by_id(self, chat_id: int) -> int:
+        if chat_id not in self.chats:
+            row = self.conn.execute("SELECT * FROM chat WHERE id = ?", (chat_id,)).fetchone()
+            self._load(row)
+        return chat_id
+
+    def identity(self, ev: c.Identity) -> None:
+        self.resolve_chat(ev.jid, ev.lid, ev.name, history=False)
+
+    def sent(self, ev: c.Sent) -> None:
+        row = self.conn.execute(
+            "SELECT id, chat, status, sent_at FROM message WHERE client_id = ? AND device = ?",
+            (ev.client_id, self.device),
+        ).fetchone()
+        if row is None:
+            log.warning("sent report for unknown client id %s", ev.client_id)
+            return
+        cur = self.conn.execute("DELETE FROM outbox WHERE message = ?", (row["id"],))
+        if cur.rowcount:
+            self.changes.device_changed = True
+        if not ev.pending:
+            self._advance(row, "sent", ev.at)
+
+    def send_failed(self, ev: c.SendFailed) -> None:
+        row = self.conn.execute(
+            "SELECT id, chat, status FROM message WHERE client_id = ? AND device = ?",
+            (ev.client_id, self.device),
+        ).fetchone()
+        if row is None:
+            return
+        self.conn.execute("DELETE FROM outbox WHERE message = ?", (row["id"],))
+        self.changes.device_changed = True
+        if row["status"] == "queued":
+            self.conn.execute(
+                "UPDATE message SET status = 'failed', status_at = ? WHERE id = ?",
+                (self.now, row["id"]),
+            )
+            self.changes.statuses.append(int(row["id"]))
+            log.warning("message %s failed on the phone: %s", row["id"], ev.error[:200])
+
+    def phone_queue(self, ev: c.PhoneQueue) -> None:
+        self.conn.execute(
+            "UPDATE device SET phone_queue = ? WHERE id = ?", (max(0, ev.pending), self.device)
+        )
+        self.changes.device_changed = True
+
+    def command_done(self, ev: c.CommandDone) -> None:
+        self.conn.execute(
+            "UPDATE device_job SET state = ?, error = ?, result = ?, updated_at = ? "
+            "WHERE id = ? AND device = ? AND state = 'ready'",
+            (
+                "done" if ev.ok else "failed",
+                ev.error[:500],
+                json.dumps(ev.result),
+                self.now,
+                ev.command_id,
+                self.device,
+            ),
+        )
+
+    def photo(self, ev: c.Photo) -> None:
+        chat_id = self._lookup("wa_id", ev.chat) or self._lookup("lid", ev.chat)
+        if chat_id is None:
+            return
+        name = None
+        if ev.data and self.files_dir is not None:
+            digest = hashlib.sha256(ev.data).hexdigest()
+            folder = self.files_dir / "photos"
+            folder.mkdir(parents=True, exist_ok=True)
+            path = folder / digest
+            if not path.exists():
+                tmp = path.with_suffix(".tmp")
+                tmp.write_bytes(ev.data)
+                tmp.replace(path)
+            name = digest
+        self.conn.execute("UPDATE chat SET photo_file = ? WHERE id = ?", (name, chat_id))
+        self.chats[chat_id].row["photo_file"] = name
+        self.changes.chats.add(chat_id)
+
+
+def _media_dict(media: c.Media) -> dict[str, Any]:
+    return {
+        "mimetype": media.mimetype,
+        "filename": media.filename,
+        "size": media.size,
+        "sha256": media.sha256,
+        "caption": media.caption,
+        "seconds": media.seconds,
+        **({"extra": media.extra} if media.extra else {}),
+    }
+
+
+def apply_events(
+    conn: Conn, device_id: int, events: list[c.Event], files_dir: Path | None = None
+) -> Changes:
+    """Store one frame of events from the device's bridge (call inside a write transaction)."""
+    frame = _Frame(conn, device_id, now_ms(), files_dir)
+    for ev in events:
+        if isinstance(ev, c.InboundMessage):
+            frame.message(ev)
+        elif isinstance(ev, c.Receipt):
+            frame.receipt(ev)
+        elif isinstance(ev, c.Sent):
+            frame.sent(ev)
+        elif isinstance(ev, c.Identity):
+            frame.identity(ev)
+        elif isinstance(ev, c.SendFailed):
+            frame.send_failed(ev)
+        elif isinstance(ev, c.PhoneQueue):
+            frame.phone_queue(ev)
+        elif isinstance(ev, c.CommandDone):
+            frame.command_done(ev)
+        elif isinstance(ev, c.Photo):
+            frame.photo(ev)
+    frame.flush()
+    conn.execute("UPDATE device SET last_event_at = ? WHERE id = ?", (frame.now, device_id))
+    frame.changes.device_changed = True
+    return frame.changes

@@ -1,0 +1,111 @@
+"""Actions on a chat's messages: send, sync from the phone, recheck receipts, reload photo."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from litestar import Controller, Request, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody
+
+from appliance.bridge_api.service import LinkSignals
+from appliance.chats.service import access_chat
+from appliance.db import Conn
+from appliance.devices import jobs
+from appliance.devices.tasks import jobs_queue, trigger_job
+from appliance.live import ChatChanges, hub_of
+from appliance.messages.outbound import queue_message
+from appliance.runtime import Runtime
+from appliance.web import actor_of
+
+
+class SendMessage(msgspec.Struct, frozen=True):
+    body: str
+    client_id: str | None = None
+
+
+class SyncMessages(msgspec.Struct, frozen=True):
+    older: bool = False
+
+
+def _request_chat_job(
+    conn: Conn, actor: Any, chat_id: int, kind: str, args: dict[str, Any]
+) -> dict[str, Any]:
+    chat = access_chat(conn, actor, chat_id)
+    job_id = jobs.request_job(conn, chat["device"], kind, chat_id, args)
+    job = jobs.get_job(conn, job_id)
+    assert job is not None
+    return job
+
+
+@post(
+    "/api/v1/chats/{chat_id:int}/messages",
+    status_code=202,
+    tags=["messages"],
+    summary="Enviar uma mensagem de texto",
+)
+async def send_message(
+    request: Request[Any, Any, Any],
+    runtime: NamedDependency[Runtime],
+    chat_id: FromPath[int],
+    data: JSONBody[SendMessage],
+) -> dict[str, Any]:
+    """Answers at once with the queued message; it goes out when the phone can send it.
+    The same ``client_id`` again answers the first message (nothing is sent twice)."""
+    message, created, device_id = await runtime.db.write(
+        queue_message, actor_of(request), chat_id, data.body, data.client_id
+    )
+    if created:
+        signals: LinkSignals = request.app.state.link
+        signals.wake(device_id)
+        hub = hub_of(request.app)
+        await hub.publish_chats(ChatChanges(chats=[chat_id], sent=[message["id"]]))
+        hub.device_changed()
+    return message
+
+
+class MessageActionsController(Controller):
+    path = "/api/v1/chats"
+    tags = ["messages"]
+
+    async def _job(
+        self,
+        request: Request[Any, Any, Any],
+        runtime: Runtime,
+        chat_id: int,
+        kind: str,
+        args: dict[str, Any],
+    ) -> dict[str, Any]:
+        job = await runtime.db.write(_request_chat_job, actor_of(request), chat_id, kind, args)
+        if job["state"] == "pending":
+            trigger_job(jobs_queue(request.app), job["id"])
+        return jobs.job_payload(job)
+
+    @post("/{chat_id:int}/sync", status_code=202, summary="Recarregar mensagens do celular")
+    async def sync(
+        self,
+        request: Request[Any, Any, Any],
+        runtime: NamedDependency[Runtime],
+        chat_id: FromPath[int],
+        data: JSONBody[SyncMessages],
+    ) -> dict[str, Any]:
+        return await self._job(request, runtime, chat_id, "sync", {"older": data.older})
+
+    @post("/{chat_id:int}/recheck-receipts", status_code=202, summary="Reconferir confirmações")
+    async def recheck_receipts(
+        self,
+        request: Request[Any, Any, Any],
+        runtime: NamedDependency[Runtime],
+        chat_id: FromPath[int],
+    ) -> dict[str, Any]:
+        return await self._job(request, runtime, chat_id, "recheck", {})
+
+    @post("/{chat_id:int}/reload-photo", status_code=202, summary="Recarregar foto do perfil")
+    async def reload_photo(
+        self,
+        request: Request[Any, Any, Any],
+        runtime: NamedDependency[Runtime],
+        chat_id: FromPath[int],
+    ) -> dict[str, Any]:
+        return await self._job(request, runtime, chat_id, "photo", {})
