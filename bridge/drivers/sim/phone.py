@@ -807,17 +807,18 @@ class SimulatedPhone:
                 number = content.mobile_number(rng)
                 chats.append(self._customer(number, lid_only=lid_only))
             for chat in chats:
-                start = now - int(rng.uniform(1, self.history_days) * DAY_MS)
-                at = start
-                for turn in range(rng.randint(2, 8)):
-                    from_me = turn % 2 == 1
-                    text = (
-                        content.shop_line(rng, chat["name"])
-                        if from_me
-                        else content.customer_line(rng)
-                    )
-                    at += rng.randint(1, 90) * 60_000
-                    self._history_message(chat, from_me, text, min(at, now - 3_600_000))
+                days = sorted(rng.sample(range(1, max(3, self.history_days)), rng.randint(2, 3)))
+                for day in reversed(days):
+                    at = now - day * DAY_MS + rng.randint(8, 18) * 3_600_000
+                    for turn in range(rng.randint(2, 6)):
+                        from_me = turn % 2 == 1
+                        text = (
+                            content.shop_line(rng, chat["name"])
+                            if from_me
+                            else content.customer_line(rng)
+                        )
+                        at += rng.randint(1, 90) * 60_000
+                        self._history_message(chat, from_me, text, min(at, now - 3_600_000))
             members_pool = [self._chat_jid(c) for c in chats if c["number_known"]]
             for n, list_name in enumerate(content.BROADCAST_LISTS):
                 jid = f"{1_700_000_000 + n * 7919}@broadcast"

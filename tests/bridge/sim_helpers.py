@@ -1,0 +1,180 @@
+"""A simulated phone in its own process, for tests, and helpers to wait and run the CLI.
+
+Run as ``python -m tests.bridge.sim_helpers STATE_DIR OPTIONS_JSON``: the process connects a
+SimulatedPhone and answers one JSON command per stdin line with one JSON line on stdout:
+``take`` (pull N events), ``send`` (the box hands a message), ``status``, ``history``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+REPO = Path(__file__).resolve().parents[2]
+T = TypeVar("T")
+
+
+def wait_for(check: Callable[[], T | None], timeout: float = 10.0, what: str = "condition") -> T:
+    """Poll ``check`` until it returns something truthy; fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.02)
+
+
+async def wait_async(
+    check: Callable[[], T | None], within: float = 10.0, what: str = "condition"
+) -> T:
+    deadline = time.monotonic() + within
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.01)
+
+
+def cli_env(data_dir: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BALCAO_")}
+    env.update(
+        BALCAO_DATA=str(data_dir),
+        BALCAO_CONFIG=str(data_dir / "absent.toml"),
+        PYTHONPATH=str(REPO),
+    )
+    return env
+
+
+def run_cli(data_dir: Path, *args: str, via: str = "appliance") -> subprocess.CompletedProcess[str]:
+    """``balcao sim ARGS`` in a subprocess (``via="bridge"``: ``python -m bridge.sim_cli``)."""
+    command = (
+        [sys.executable, "-m", "appliance", "sim", *args]
+        if via == "appliance"
+        else [sys.executable, "-m", "bridge.sim_cli", *args]
+    )
+    return subprocess.run(
+        command, cwd=REPO, env=cli_env(data_dir), capture_output=True, text=True, timeout=60
+    )
+
+
+class PhoneProcess:
+    """A SimulatedPhone running in a child process, driven through stdin/stdout."""
+
+    def __init__(self, state_dir: Path, **options: Any) -> None:
+        self.state_dir = state_dir
+        self.options = options
+        self.proc: subprocess.Popen[str] | None = None
+
+    def start(self) -> PhoneProcess:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "tests.bridge.sim_helpers", str(self.state_dir),
+             json.dumps(self.options)],
+            cwd=REPO,
+            env={**os.environ, "PYTHONPATH": str(REPO)},
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )  # fmt: skip
+        ready = self._read()
+        assert ready.get("ready"), ready
+        return self
+
+    def _read(self) -> dict[str, Any]:
+        assert self.proc is not None
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline()
+        if not line:
+            raise AssertionError(f"phone process ended (exit {self.proc.wait(5)})")
+        answer: dict[str, Any] = json.loads(line)
+        return answer
+
+    def call(self, op: str, **fields: Any) -> Any:
+        assert self.proc is not None
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(json.dumps({"op": op, **fields}) + "\n")
+        self.proc.stdin.flush()
+        answer = self._read()
+        if "error" in answer:
+            raise AssertionError(answer["error"])
+        return answer["result"]
+
+    def take(self, count: int, timeout: float = 10.0) -> list[dict[str, Any]]:
+        """Pull ``count`` events through the phone's events(), as the bridge does."""
+        events: list[dict[str, Any]] = self.call("take", count=count, timeout=timeout)
+        return events
+
+    def kill(self) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(10)
+
+    def stop(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        assert self.proc.stdin is not None
+        self.proc.stdin.close()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.kill()
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()
+
+
+async def _serve(state_dir: Path, options: dict[str, Any]) -> None:
+    from bridge.drivers.sim import SimulatedPhone
+    from bridge.drivers.sim.codec import event_to_dict
+    from bridge.protocol import OutboundMessage
+
+    phone = SimulatedPhone(state_dir, **options)
+    await phone.connect()
+    events = phone.events().__aiter__()
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader()
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+
+    def reply(payload: dict[str, Any]) -> None:
+        sys.stdout.write(json.dumps(payload, ensure_ascii=False) + "\n")
+        sys.stdout.flush()
+
+    reply({"ready": True, "pid": os.getpid()})
+    while line := await reader.readline():
+        command = json.loads(line)
+        op = command.pop("op")
+        try:
+            if op == "take":
+                taken = []
+                for _ in range(command["count"]):
+                    event = await asyncio.wait_for(anext(events), command["timeout"])
+                    taken.append(event_to_dict(event))
+                result: Any = taken
+            elif op == "send":
+                receipt = await phone.send(OutboundMessage(**command))
+                result = {"wa_id": receipt.wa_id, "at": receipt.at, "pending": receipt.pending}
+            elif op == "status":
+                status = await phone.status()
+                result = {"pending": status.pending, "online": status.online}
+            else:
+                raise ValueError(f"unknown op {op}")
+        except Exception as exc:
+            reply({"error": f"{type(exc).__name__}: {exc}"})
+        else:
+            reply({"result": result})
+    await events.aclose()
+    await phone.close()
+
+
+if __name__ == "__main__":
+    asyncio.run(_serve(Path(sys.argv[1]), json.loads(sys.argv[2])))

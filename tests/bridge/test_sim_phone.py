@@ -1,0 +1,378 @@
+"""The simulated phone through its public interface: the PhoneDriver protocol and its controls."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import av
+import pytest
+from PIL import Image
+
+from bridge.drivers.sim import SimulatedPhone
+from bridge.protocol import (
+    DeviceInfo,
+    DeviceUnavailableError,
+    IdentityEvent,
+    InboundEvent,
+    MessageEvent,
+    MessageKind,
+    OutboundMessage,
+    PhoneDriver,
+    PhoneQueueEvent,
+    ReceiptEvent,
+    ReceiptStatus,
+)
+from tests.bridge.sim_helpers import wait_async
+
+CUSTOMER = "5511987654321@s.whatsapp.net"
+QUIET = {"rate": 0, "delivery_delay": 0, "read_delay": 0, "initial_sync": False}
+
+
+class Drain:
+    """Consumes a phone's events() in the background, as the bridge does."""
+
+    def __init__(self, phone: SimulatedPhone) -> None:
+        self.events: list[InboundEvent] = []
+        self.task = asyncio.create_task(self._run(phone))
+
+    async def _run(self, phone: SimulatedPhone) -> None:
+        async for event in phone.events():
+            self.events.append(event)
+
+    def of(self, kind: type) -> list[Any]:
+        return [e for e in self.events if isinstance(e, kind)]
+
+    async def until(self, check: Any, what: str = "events") -> Any:
+        return await wait_async(lambda: check(self), what=what)
+
+
+@pytest.fixture
+async def phone(tmp_path: Path) -> AsyncIterator[SimulatedPhone]:
+    p = SimulatedPhone(tmp_path / "sim", **QUIET)
+    await p.connect()
+    yield p
+    await p.close()
+
+
+@pytest.fixture
+async def drain(phone: SimulatedPhone) -> AsyncIterator[Drain]:
+    d = Drain(phone)
+    yield d
+    d.task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await d.task
+
+
+def out(wa_id: str, chat: str = CUSTOMER, client_id: str | None = None, text: str = "Olá!"):
+    return OutboundMessage(client_id=client_id or f"c-{wa_id}", wa_id=wa_id, chat=chat, body=text)
+
+
+def receipts_of(drain: Drain, wa_id: str) -> list[ReceiptStatus]:
+    return [e.status for e in drain.of(ReceiptEvent) if wa_id in e.wa_ids]
+
+
+async def test_is_a_phone_driver(phone: SimulatedPhone) -> None:
+    assert isinstance(phone, PhoneDriver)
+    assert phone.name == "sim"
+    info = await phone.connect()
+    assert info == DeviceInfo(phone="+5511940000000", name=info.name, platform="sim")
+    status = await phone.status()
+    assert (status.online, status.pending, status.signal) == (True, 0, 4)
+
+
+async def test_a_second_process_cannot_take_the_same_phone(
+    phone: SimulatedPhone, tmp_path: Path
+) -> None:
+    other = SimulatedPhone(tmp_path / "sim", **QUIET)
+    with pytest.raises(DeviceUnavailableError):
+        await other.connect()
+
+
+async def test_resending_the_same_wa_id_is_not_a_second_copy(
+    phone: SimulatedPhone, drain: Drain
+) -> None:
+    first = await phone.send(out("W1", client_id="c1"))
+    again = await phone.send(out("W1", client_id="c1"))
+    assert again == first
+    assert first.pending is False
+    await drain.until(lambda d: ReceiptStatus.READ in receipts_of(d, "W1"), "W1 read")
+    assert await phone.send(out("W1", client_id="c1")) == first
+    assert phone.received() == [
+        {"client_id": "c1", "wa_id": "W1", "to": CUSTOMER, "text": "Olá!", "copies": 1}
+    ]
+    # A new wa_id for the same client message is a real second copy on the customer's phone.
+    await phone.send(out("W2", client_id="c1"))
+    assert [r["copies"] for r in phone.received()] == [2]
+
+
+async def test_offline_phone_queues_in_order_and_drains_when_back(
+    phone: SimulatedPhone, drain: Drain
+) -> None:
+    phone.set_online(False)
+    receipts = [await phone.send(out(f"Q{i}", text=f"msg {i}")) for i in range(3)]
+    assert [r.pending for r in receipts] == [True, True, True]
+    assert (await phone.send(out("Q0", text="msg 0"))).pending is True
+    status = await phone.status()
+    assert (status.online, status.pending, status.signal) == (False, 3, 0)
+    assert [r["copies"] for r in phone.received()] == [0, 0, 0]
+    await drain.until(lambda d: PhoneQueueEvent(pending=3) in d.events, "queue of 3")
+    assert drain.of(ReceiptEvent) == []
+
+    phone.set_online(True)
+    await drain.until(
+        lambda d: all(ReceiptStatus.READ in receipts_of(d, f"Q{i}") for i in range(3)), "reads"
+    )
+    sent = [e.wa_ids for e in drain.of(ReceiptEvent) if e.status == ReceiptStatus.SENT]
+    assert sent == [("Q0",), ("Q1",), ("Q2",)]
+    assert drain.events.index(PhoneQueueEvent(pending=0)) > drain.events.index(
+        next(e for e in drain.of(ReceiptEvent) if e.wa_ids == ("Q2",))
+    )
+    assert (await phone.status()).pending == 0
+    assert [(r["wa_id"], r["copies"]) for r in phone.received()] == [
+        ("Q0", 1),
+        ("Q1", 1),
+        ("Q2", 1),
+    ]
+
+
+async def test_receipts_only_move_forward(phone: SimulatedPhone, drain: Drain) -> None:
+    phone.set_online(False)
+    for i in range(5):
+        await phone.send(out(f"R{i}"))
+    phone.set_online(True)
+    for i in range(5, 10):
+        await phone.send(out(f"R{i}"))
+    await drain.until(
+        lambda d: all(ReceiptStatus.READ in receipts_of(d, f"R{i}") for i in range(10)), "reads"
+    )
+    order = [ReceiptStatus.SENT, ReceiptStatus.DELIVERED, ReceiptStatus.READ]
+    for i in range(10):
+        seen = receipts_of(drain, f"R{i}")
+        assert seen == sorted(seen, key=order.index)
+        assert len(seen) == len(set(seen))
+    checked = await phone.recheck_receipts(CUSTOMER, [f"R{i}" for i in range(10)] + ["nope"])
+    assert [(e.status, len(e.wa_ids)) for e in checked] == [(ReceiptStatus.READ, 10)]
+
+
+async def test_customer_known_by_lid_reveals_the_number(
+    phone: SimulatedPhone, drain: Drain
+) -> None:
+    phone.receive("+55 21 99876-5432", "Oi, vocês entregam em Niterói?", lid_only=True, name="Bia")
+    first = (await drain.until(lambda d: d.of(MessageEvent), "a message"))[0]
+    assert first.chat.endswith("@lid")
+    assert first.chat_lid == first.chat
+    assert (first.sender_name, first.body) == ("Bia", "Oi, vocês entregam em Niterói?")
+    assert await phone.fetch_history("5521998765432@s.whatsapp.net", None, 10) == []
+
+    identity = phone.reveal(first.chat)
+    assert identity == IdentityEvent(lid=first.chat, jid="5521998765432@s.whatsapp.net", name="Bia")
+    phone.receive("21998765432", "Meu número é esse")
+    await drain.until(lambda d: len(d.of(MessageEvent)) == 2, "second message")
+    assert identity in drain.events
+    second = drain.of(MessageEvent)[1]
+    assert (second.chat, second.chat_lid) == ("5521998765432@s.whatsapp.net", first.chat)
+    assert drain.events.index(identity) < drain.events.index(second)
+
+
+async def test_history_older_than_the_box_is_there_from_the_first_run(tmp_path: Path) -> None:
+    started = int(time.time() * 1000)
+    phone = SimulatedPhone(tmp_path / "sim", rate=0, initial_sync=True, contacts=6)
+    await phone.connect()
+    try:
+        drain = Drain(phone)
+        synced = await drain.until(
+            lambda d: phone.describe()["events_waiting"] == 0 and d.of(MessageEvent),
+            "history sync",
+        )
+        assert all(e.history and e.sent_at < started for e in synced)
+        chat = next(e.chat for e in synced if e.chat.endswith("@s.whatsapp.net"))
+        oldest_synced = min(e.sent_at for e in synced if e.chat == chat)
+
+        older = await phone.fetch_history(chat, oldest_synced, 50)
+        assert older, "reload older messages finds something"
+        assert all(m.sent_at < oldest_synced and m.history and m.chat == chat for m in older)
+        assert [m.sent_at for m in older] == sorted(m.sent_at for m in older)
+        assert {m.from_me for m in older} | {e.from_me for e in synced if e.chat == chat} == {
+            True,
+            False,
+        }
+        page = await phone.fetch_history(chat, None, 2)
+        assert len(page) == 2
+        assert page[-1].sent_at == max(e.sent_at for e in synced if e.chat == chat)
+        assert await phone.fetch_history(chat, older[0].sent_at, 50) == [
+            m for m in older if m.sent_at < older[0].sent_at
+        ]
+        lists = phone.broadcast_lists()
+        assert [b["name"] for b in lists] == ["Promoções da semana", "Clientes VIP"]
+        assert any(e.chat == lists[0]["jid"] and e.from_me for e in synced)
+        drain.task.cancel()
+    finally:
+        await phone.close()
+
+
+async def test_customers_send_media_people_can_open(phone: SimulatedPhone, drain: Drain) -> None:
+    for kind in ("image", "voice", "document", "location", "contact"):
+        phone.receive("11 98765-4321", kind=kind)
+    messages = await drain.until(lambda d: len(d.of(MessageEvent)) == 5 and d.of(MessageEvent))
+    by_kind = {m.kind: m for m in messages}
+
+    image = by_kind[MessageKind.IMAGE].media
+    assert image is not None
+    assert image.data is not None
+    assert Image.open(io.BytesIO(image.data)).size == (320, 240)
+    assert image.mimetype in ("image/jpeg", "image/png")
+    assert image.size == len(image.data)
+
+    voice = by_kind[MessageKind.VOICE].media
+    assert voice is not None
+    assert voice.data is not None
+    assert voice.mimetype == "audio/ogg; codecs=opus"
+    assert voice.seconds >= 1
+    with av.open(io.BytesIO(voice.data)) as container:
+        assert container.streams.audio[0].codec_context.name == "opus"
+
+    document = by_kind[MessageKind.DOCUMENT].media
+    assert document is not None
+    assert document.data is not None
+    assert document.data.startswith(b"%PDF-")
+    assert document.data.rstrip().endswith(b"%%EOF")
+
+    location = by_kind[MessageKind.LOCATION].media
+    assert location is not None
+    assert {"lat", "lng", "name"} <= set(location.extra)
+    contact = by_kind[MessageKind.CONTACT].media
+    assert contact is not None
+    assert contact.extra["phones"][0].startswith("+55")
+    assert contact.data is not None
+    assert contact.data.startswith(b"BEGIN:VCARD")
+
+
+async def test_customers_write_on_their_own_at_the_configured_rate(
+    phone: SimulatedPhone, drain: Drain
+) -> None:
+    phone.update_settings(rate=60_000)
+    await drain.until(lambda d: len(d.of(MessageEvent)) >= 5, "customer messages")
+    phone.update_settings(rate=0)
+    for message in drain.of(MessageEvent):
+        assert not message.from_me
+        assert not message.history
+        assert message.chat.endswith(("@s.whatsapp.net", "@lid"))
+        assert message.sender_name
+        if message.chat.endswith("@s.whatsapp.net"):
+            assert message.chat.startswith("55")
+            assert message.chat[4] == "9"
+
+
+async def test_same_seed_tells_the_same_story(tmp_path: Path) -> None:
+    names = []
+    for folder in ("a", "b"):
+        p = SimulatedPhone(tmp_path / folder, seed=7, **QUIET)
+        names.append([(e.chat, e.sender_name, e.body) for e in await _history(p)])
+        await p.close()
+    assert names[0] == names[1]
+    other = SimulatedPhone(tmp_path / "c", seed=8, **QUIET)
+    assert [(e.chat, e.sender_name, e.body) for e in await _history(other)] != names[0]
+    await other.close()
+
+
+async def _history(phone: SimulatedPhone) -> list[MessageEvent]:
+    await phone.connect()
+    events = []
+    for chat in ("5511987654321@s.whatsapp.net",):
+        phone.receive(chat, "Oi")
+        events += await phone.fetch_history(chat, None, 5)
+    contacts = phone.store.all("SELECT number_jid FROM chat WHERE kind = 'contact' ORDER BY id")
+    for row in contacts[:4]:
+        events += await phone.fetch_history(row["number_jid"], None, 10)
+    return [replace_wa_id(e) for e in events]
+
+
+def replace_wa_id(event: MessageEvent) -> MessageEvent:
+    return MessageEvent(**{**event.__dict__, "wa_id": "", "sent_at": 0})
+
+
+async def test_profile_photos(phone: SimulatedPhone) -> None:
+    rows = phone.store.all("SELECT number_jid, lid, number_known FROM chat WHERE kind='contact'")
+    photos = []
+    for row in rows:
+        chat = row["number_jid"] if row["number_known"] else row["lid"]
+        photos.append(await phone.fetch_profile_photo(chat))
+    assert any(p is None for p in photos) or len(photos) < 5
+    jpeg = next(p for p in photos if p)
+    assert Image.open(io.BytesIO(jpeg)).size == (96, 96)
+    assert await phone.fetch_profile_photo("5599999999999@s.whatsapp.net") is None
+
+
+async def test_events_pending_when_the_bridge_stops_come_back(tmp_path: Path) -> None:
+    phone = SimulatedPhone(tmp_path / "sim", **QUIET)
+    await phone.connect()
+    wa_ids = phone.receive("11987654321", "pedido", count=4)
+    events = phone.events()
+    first = await anext(events)
+    second = await anext(events)  # asking for the second one marks the first as taken
+    await events.aclose()
+    await phone.close()
+    assert [first.wa_id, second.wa_id] == wa_ids[:2]  # type: ignore[union-attr]
+
+    again = SimulatedPhone(tmp_path / "sim", **QUIET)
+    await again.connect()
+    events = again.events()
+    redelivered = [await anext(events) for _ in range(3)]
+    await events.aclose()
+    await again.close()
+    assert [e.wa_id for e in redelivered] == wa_ids[1:]  # type: ignore[union-attr]
+
+
+async def test_chaos_duplicates_replays_and_reorders(phone: SimulatedPhone, drain: Drain) -> None:
+    phone.set_chaos(duplicate=1.0)
+    doubled = phone.receive("11987654321", "duas vezes")
+    await drain.until(lambda d: len(d.of(MessageEvent)) == 2)
+    assert [e.wa_id for e in drain.of(MessageEvent)] == doubled * 2
+
+    phone.set_chaos(duplicate=0)
+    more = phone.receive("11987654321", "de novo", count=3)
+    await drain.until(
+        lambda d: len(d.of(MessageEvent)) == 5 and not phone.describe()["events_waiting"]
+    )
+    assert phone.replay(2) == 2
+    await drain.until(lambda d: len(d.of(MessageEvent)) == 7)
+    assert [e.wa_id for e in drain.of(MessageEvent)[5:]] == more[1:]
+
+    drain.task.cancel()
+    phone.set_chaos(reorder=2)
+    burst = phone.burst(4)
+    events = phone.events()
+    got = [await anext(events) for _ in range(4)]
+    await events.aclose()
+    assert [e.wa_id for e in got] == [burst[1], burst[0], burst[3], burst[2]]  # type: ignore[union-attr]
+
+
+async def test_broadcast_lists_and_messages_typed_on_the_phone(
+    phone: SimulatedPhone, drain: Drain
+) -> None:
+    promo = phone.broadcast_lists()[0]
+    assert promo["jid"].endswith("@broadcast")
+    assert promo["members"]
+    assert (await phone.send(out("B1", chat=promo["jid"]))).pending is False
+    wa_id = phone.type_on_phone("+55 11 98765-4321", "Oi, aqui é da loja")
+    typed = await drain.until(lambda d: [m for m in d.of(MessageEvent) if m.wa_id == wa_id])
+    assert typed[0].from_me
+    assert typed[0].chat == CUSTOMER
+    assert [r["wa_id"] for r in phone.received()] == ["B1"]
+
+
+@pytest.mark.parametrize(
+    ("chat", "message"),
+    [("5511987654321", "JID inválido"), ("123456@broadcast", "lista de transmissão desconhecida")],
+)
+async def test_sending_to_a_bad_chat_fails(phone: SimulatedPhone, chat: str, message: str) -> None:
+    from bridge.protocol import DriverError
+
+    with pytest.raises(DriverError, match=message):
+        await phone.send(out("X1", chat=chat))
+    assert phone.received() == []
