@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import av
+import httpx
 import pytest
 from PIL import Image
 
 from bridge.drivers.sim import SimulatedPhone
+from bridge.drivers.sim.numbers import InvalidNumberError, normalize_number
 from bridge.protocol import (
     DeviceInfo,
     DeviceUnavailableError,
@@ -376,3 +379,75 @@ async def test_sending_to_a_bad_chat_fails(phone: SimulatedPhone, chat: str, mes
     with pytest.raises(DriverError, match=message):
         await phone.send(out("X1", chat=chat))
     assert phone.received() == []
+
+
+@pytest.mark.parametrize(
+    ("typed", "e164"),
+    [
+        ("+55 11 98765-4321", "+5511987654321"),
+        ("11987654321", "+5511987654321"),
+        ("(11) 8765-4321", "+5511987654321"),
+        ("5521998765432", "+5521998765432"),
+        ("+55 11 3456-7890", "+551134567890"),
+        ("+1 650 253 0000", "+16502530000"),
+    ],
+)
+def test_numbers_as_people_type_them(typed: str, e164: str) -> None:
+    assert normalize_number(typed) == e164
+
+
+@pytest.mark.parametrize("typed", ["12345", "", "abc", "+55 11 1234"])
+def test_invalid_numbers_are_refused_in_portuguese(typed: str) -> None:
+    with pytest.raises(InvalidNumberError, match="Número de telefone inválido"):
+        normalize_number(typed)
+
+
+async def test_control_api_needs_the_token_and_explains_bad_requests(
+    phone: SimulatedPhone, drain: Drain
+) -> None:
+    control = json.loads((phone.state_dir / "control.json").read_text())
+    assert oct((phone.state_dir / "control.json").stat().st_mode & 0o777) == "0o600"
+    base = f"http://127.0.0.1:{control['port']}"
+    auth = {"Authorization": f"Bearer {control['token']}"}
+    async with httpx.AsyncClient(base_url=base, timeout=10) as http:
+        assert (await http.get("/status")).status_code == 401
+        wrong = await http.get("/status", headers={"Authorization": "Bearer nope"})
+        assert wrong.status_code == 401
+
+        bad = [
+            ("/send", {"text": "oi"}, "'from' é obrigatório"),
+            ("/send", {"from": "123", "text": "oi"}, "Número de telefone inválido"),
+            ("/send", {"from": "11987654321", "count": "3"}, "número inteiro"),
+            ("/send", {"from": "11987654321", "kind": "sticker"}, "não suportado"),
+            ("/settings", {"rate": -1}, "negativos"),
+            ("/settings", {"speed": 2}, "campos desconhecidos: speed"),
+            ("/chaos", {"duplicate": 2}, "entre 0 e 1"),
+            ("/reveal", {"who": "999999@lid"}, "contato desconhecido"),
+        ]
+        for path, body, message in bad:
+            r = await http.post(path, json=body, headers=auth)
+            assert r.status_code == 400, (path, body, r.text)
+            assert message in r.json()["error"]
+        r = await http.post("/send", content=b"{not json", headers=auth)
+        assert (r.status_code, r.json()["error"]) == (400, "o corpo não é JSON válido")
+        assert (await http.get("/nowhere", headers=auth)).status_code == 404
+        assert (await http.get("/send", headers=auth)).status_code == 405
+
+        ok = await http.post("/send", json={"from": "11987654321", "text": "oi"}, headers=auth)
+        assert ok.status_code == 200
+        [wa_id] = ok.json()["wa_ids"]
+        await drain.until(lambda d: [m for m in d.of(MessageEvent) if m.wa_id == wa_id])
+        burst = await http.post("/burst", json={"count": 3}, headers=auth)
+        assert burst.json()["count"] == 3
+
+
+async def test_close_ends_the_event_stream_and_removes_control_file(tmp_path: Path) -> None:
+    phone = SimulatedPhone(tmp_path / "sim", **QUIET)
+    await phone.connect()
+    assert (tmp_path / "sim" / "control.json").exists()
+    drain = Drain(phone)
+    phone.receive("11987654321", "oi")
+    await drain.until(lambda d: d.events)
+    await phone.close()
+    await asyncio.wait_for(drain.task, 5)
+    assert not (tmp_path / "sim" / "control.json").exists()
