@@ -128,7 +128,12 @@ def cmd_createdevice(settings: Settings, args: argparse.Namespace) -> int:
         return 2
     finally:
         db.close()
+    token_file = settings.device_dir(device_id) / "bridge.token"
+    token_file.parent.mkdir(parents=True, exist_ok=True)
+    token_file.touch(mode=0o600)
+    token_file.write_text(token + "\n")
     print(f"aparelho {device_id} criado; token do bridge (mostrado só agora): {token}")
+    print(f"o token também foi gravado em {token_file} para o bridge")
     return 0
 
 
@@ -176,6 +181,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     # Parsed by bridge.sim_cli: main() hands it everything after "sim".
     sub.add_parser("sim", add_help=False, help="controla o celular simulado (balcao sim --help)")
+    # Parsed by bridge.cli, the same way.
+    sub.add_parser("bridge", add_help=False, help="o bridge de um celular (balcao bridge --help)")
     return parser
 
 
@@ -194,10 +201,23 @@ def cmd_sim(argv: Sequence[str]) -> int:
     return int(_lazy("bridge.sim_cli", "main")(argv, data_dir=data_dir))
 
 
+def cmd_bridge(argv: Sequence[str]) -> int:
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"configuração inválida: {exc}", file=sys.stderr)
+        return 2
+    setup_logging(settings)
+    run = _lazy("bridge.cli", "main")
+    return int(run(argv, data_dir=settings.data_dir, web_url=settings.base_url))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["sim"]:
         return cmd_sim(argv[1:])
+    if argv[:1] == ["bridge"]:
+        return cmd_bridge(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

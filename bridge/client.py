@@ -1,0 +1,96 @@
+"""The bridge's link to the web: frames of ``appliance.bridge_api.contract`` over HTTP."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, TypeVar
+
+import httpx
+import msgspec
+
+from appliance.bridge_api import contract as c
+
+log = logging.getLogger(__name__)
+
+F = TypeVar("F", bound=msgspec.Struct)
+
+
+class LinkError(Exception):
+    """The web could not be reached, or answered something unusable; retry later."""
+
+
+class LinkRefusedError(LinkError):
+    """The web refused what we sent (bad token, bad frame): retrying the same will not help."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(f"{status} {code}: {message}")
+        self.status = status
+        self.code = code
+
+
+class AppClient:
+    def __init__(self, base_url: str, token: str, timeout: float = 10.0) -> None:
+        self._http = httpx.AsyncClient(
+            base_url=base_url.rstrip("/"),
+            headers={
+                "Authorization": f"Bearer {token}",
+                "Content-Type": "application/json",
+            },
+            timeout=timeout,
+        )
+
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        answer: type[F],
+        frame: msgspec.Struct | None = None,
+        params: dict[str, Any] | None = None,
+        read_timeout: float | None = None,
+    ) -> F:
+        content = c.encode_frame(frame) if frame is not None else None
+        try:
+            response = await self._http.request(
+                method,
+                path,
+                content=content,
+                params=params,
+                timeout=read_timeout if read_timeout is not None else httpx.USE_CLIENT_DEFAULT,
+            )
+        except httpx.HTTPError as exc:
+            raise LinkError(f"web unreachable: {exc.__class__.__name__}: {exc}") from exc
+        if response.status_code >= 400:
+            try:
+                err = msgspec.json.decode(response.content, type=c.LinkError)
+                code, message = err.code, err.message
+            except msgspec.DecodeError:
+                code, message = "http_error", response.text[:200]
+            if response.status_code >= 500:
+                raise LinkError(f"web error {response.status_code}: {message}")
+            raise LinkRefusedError(response.status_code, code, message)
+        try:
+            return c.decode_frame(response.content, answer)  # type: ignore[return-value]
+        except c.FrameError as exc:
+            log.error("link: refused frame from the web on %s %s: %s", method, path, exc)
+            raise LinkError(f"refused frame from the web: {exc}") from exc
+
+    async def send_events(self, events: list[c.Event]) -> int:
+        """Hand events to the web; returns the last seq it stored."""
+        frame = c.EventBatch(version=c.CONTRACT_VERSION, events=events)
+        ack = await self._call("POST", "/bridge/v1/events", c.EventAck, frame)
+        return ack.upto
+
+    async def get_work(self, after: int, wait: float) -> c.Work:
+        return await self._call(
+            "GET",
+            "/bridge/v1/outbox",
+            c.Work,
+            params={"after": after, "wait": wait},
+            read_timeout=wait + 10.0,
+        )
+
+    async def put_state(self, state: c.DeviceState) -> None:
+        await self._call("PUT", "/bridge/v1/state", c.Ok, state)
+
+    async def close(self) -> None:
+        await self._http.aclose()

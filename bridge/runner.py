@@ -1,0 +1,430 @@
+"""The bridge runner: owns the phone's connection states, the retries, the journal pump,
+the outbound sends and the commands the web hands over.
+
+    driver.events() ─► journal ─► POST /bridge/v1/events ─► ack ─► drop from journal
+    GET /bridge/v1/outbox ─► driver.send() (in outbox order) ─► journal "sent" ─► ...
+
+The runner never asks the driver for the next event before the current one is journaled,
+and never sends an outbound message before the previous one is handed to the phone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from appliance.bridge_api import contract as c
+from bridge.client import AppClient, LinkError, LinkRefusedError
+from bridge.journal import Journal
+from bridge.protocol import (
+    DeviceInfo,
+    DeviceSetupError,
+    DeviceUnavailableError,
+    DriverError,
+    DriverState,
+    IdentityEvent,
+    InboundEvent,
+    MessageEvent,
+    MessageKind,
+    OutboundMessage,
+    PhoneDriver,
+    PhoneQueueEvent,
+    ReceiptEvent,
+)
+
+log = logging.getLogger(__name__)
+
+POLL_WAIT_SECONDS = 25.0
+HEARTBEAT_SECONDS = 10.0
+STATUS_POLL_SECONDS = 2.0
+MAX_PHOTO_BYTES = 2 * 1024 * 1024
+NEEDS_ATTENTION_RETRY_SECONDS = 60.0
+_KINDS = {k.value for k in MessageKind}
+
+
+class Backoff:
+    """Exponential delays with jitter, from ``first`` up to ``cap`` seconds."""
+
+    def __init__(self, first: float = 0.5, cap: float = 30.0) -> None:
+        self.first, self.cap, self._next = first, cap, first
+
+    def reset(self) -> None:
+        self._next = self.first
+
+    def next(self) -> float:
+        delay = self._next
+        self._next = min(self.cap, self._next * 2)
+        return delay * random.uniform(0.8, 1.2)
+
+
+def to_contract(event: InboundEvent, history: bool | None = None) -> c.Event:
+    """A driver event as a contract event (``seq`` is set by the journal)."""
+    if isinstance(event, MessageEvent):
+        media = None
+        if event.media is not None:
+            m = event.media
+            media = c.Media(
+                mimetype=m.mimetype,
+                filename=m.filename,
+                size=m.size,
+                sha256=m.sha256,
+                caption=m.caption,
+                seconds=m.seconds,
+                extra=dict(m.extra),
+            )
+        return c.InboundMessage(
+            seq=0,
+            wa_id=event.wa_id,
+            chat=event.chat,
+            from_me=event.from_me,
+            sent_at=event.sent_at,
+            kind=str(event.kind),
+            body=event.body,
+            media=media,
+            sender_name=event.sender_name,
+            chat_lid=event.chat_lid,
+            history=event.history if history is None else history,
+        )
+    if isinstance(event, ReceiptEvent):
+        return c.Receipt(
+            seq=0,
+            chat=event.chat,
+            wa_ids=list(event.wa_ids),
+            status=event.status.value,
+            at=event.at,
+        )
+    if isinstance(event, IdentityEvent):
+        return c.Identity(seq=0, lid=event.lid, jid=event.jid, name=event.name)
+    if isinstance(event, PhoneQueueEvent):
+        return c.PhoneQueue(seq=0, pending=event.pending)
+    raise TypeError(f"unknown driver event {type(event).__name__}")
+
+
+class Runner:
+    """One phone, one journal, one link to the web."""
+
+    def __init__(
+        self,
+        driver: PhoneDriver,
+        client: AppClient,
+        journal: Journal,
+        *,
+        poll_wait: float = POLL_WAIT_SECONDS,
+        heartbeat: float = HEARTBEAT_SECONDS,
+    ) -> None:
+        self.driver = driver
+        self.client = client
+        self.journal = journal
+        self.poll_wait = poll_wait
+        self.heartbeat = heartbeat
+        self.state = DriverState.DISCONNECTED
+        self.detail = ""
+        self.info: DeviceInfo | None = None
+        self.phone_queue = 0
+        self._ready = asyncio.Event()
+        self._journaled = asyncio.Event()
+        self._state_changed = asyncio.Event()
+        self._reconnect = asyncio.Event()
+        self._stopping = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+
+    # -- lifecycle -----------------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Run until stop(); then close the driver and the link."""
+        self._tasks = [
+            asyncio.create_task(self._guard("connection", self._connection)),
+            asyncio.create_task(self._guard("uploader", self._uploader)),
+            asyncio.create_task(self._guard("outbound", self._outbound)),
+            asyncio.create_task(self._guard("reporter", self._reporter)),
+            asyncio.create_task(self._guard("status", self._status_poller)),
+        ]
+        await self._stopping.wait()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        with contextlib.suppress(Exception):
+            await self._report(DriverState.DISCONNECTED, "bridge parado")
+        with contextlib.suppress(Exception):
+            await self.driver.close()
+        await self.client.close()
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+    async def _guard(self, name: str, loop: Callable[[], Awaitable[None]]) -> None:
+        """Keep a loop alive: an error of ours is logged and the loop starts again."""
+        while not self._stopping.is_set():
+            try:
+                await loop()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("bridge %s loop failed; restarting it", name)
+                await self._sleep(1.0)
+
+    async def _sleep(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), seconds)
+
+    def _set_state(self, state: DriverState, detail: str = "") -> None:
+        if state != self.state or detail != self.detail:
+            log.info("phone: %s%s", state.value, f" ({detail})" if detail else "")
+        self.state, self.detail = state, detail
+        if state is DriverState.READY:
+            self._ready.set()
+        else:
+            self._ready.clear()
+        self._state_changed.set()
+
+    # -- the phone -----------------------------------------------------------------------
+
+    async def _connection(self) -> None:
+        backoff = Backoff(1.0, 30.0)
+        while not self._stopping.is_set():
+            self._set_state(DriverState.CONNECTING)
+            try:
+                self.info = await self.driver.connect()
+                self._reconnect.clear()
+                self._set_state(DriverState.READY)
+                backoff.reset()
+                await self._pump_events()
+                if self._stopping.is_set():
+                    return
+                raise DeviceUnavailableError("the phone's event stream ended")
+            except DeviceSetupError as exc:
+                self._set_state(DriverState.NEEDS_ATTENTION, str(exc))
+                await self._close_driver()
+                await self._sleep(NEEDS_ATTENTION_RETRY_SECONDS)
+            except (DriverError, OSError) as exc:
+                self._set_state(DriverState.RETRYING, str(exc))
+                await self._close_driver()
+                await self._sleep(backoff.next())
+
+    async def _close_driver(self) -> None:
+        try:
+            await self.driver.close()
+        except Exception:
+            log.exception("closing the driver failed")
+
+    async def _pump_events(self) -> None:
+        """Journal each event before asking the driver for the next one."""
+        stream = self.driver.events()
+        reconnect = asyncio.ensure_future(self._reconnect.wait())
+        try:
+            while True:
+                nxt = asyncio.ensure_future(anext(stream))
+                done, _ = await asyncio.wait({nxt, reconnect}, return_when=asyncio.FIRST_COMPLETED)
+                if nxt not in done:
+                    nxt.cancel()
+                    with contextlib.suppress(asyncio.CancelledError, StopAsyncIteration):
+                        await nxt
+                    raise DeviceUnavailableError(self.detail or "the phone stopped answering")
+                try:
+                    event = nxt.result()
+                except StopAsyncIteration:
+                    return
+                if isinstance(event, PhoneQueueEvent):
+                    self.phone_queue = event.pending
+                self.journal.append([to_contract(event)])
+                self._journaled.set()
+        finally:
+            reconnect.cancel()
+            with contextlib.suppress(Exception):
+                await stream.aclose()  # type: ignore[attr-defined]
+
+    def _lost_phone(self, exc: Exception) -> None:
+        self.detail = str(exc)
+        self._ready.clear()
+        self._reconnect.set()
+
+    async def _status_poller(self) -> None:
+        while not self._stopping.is_set():
+            await self._ready.wait()
+            try:
+                status = await self.driver.status()
+            except DeviceUnavailableError as exc:
+                self._lost_phone(exc)
+            else:
+                if status.pending != self.phone_queue:
+                    self.phone_queue = status.pending
+                    self._state_changed.set()
+            await self._sleep(STATUS_POLL_SECONDS)
+
+    # -- the web -------------------------------------------------------------------------
+
+    async def _report(self, state: DriverState, detail: str) -> None:
+        await self.client.put_state(
+            c.DeviceState(
+                version=c.CONTRACT_VERSION,
+                state=state.value,
+                detail=detail,
+                phone=self.info.phone if self.info else None,
+                phone_queue=self.phone_queue,
+                at=int(time.time() * 1000),
+            )
+        )
+
+    async def _reporter(self) -> None:
+        """The phone's state to the web: on every change, and as a heartbeat."""
+        backoff = Backoff(0.5, 10.0)
+        while not self._stopping.is_set():
+            self._state_changed.clear()
+            try:
+                await self._report(self.state, self.detail)
+                backoff.reset()
+            except LinkError as exc:
+                log.warning("link: could not report the phone's state: %s", exc)
+                await self._sleep(backoff.next())
+                continue
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._state_changed.wait(), self.heartbeat)
+
+    async def _uploader(self) -> None:
+        backoff = Backoff(0.2, 5.0)
+        while not self._stopping.is_set():
+            self._journaled.clear()
+            batch = self.journal.pending(c.MAX_EVENTS_PER_FRAME, c.MAX_FRAME_BYTES // 2)
+            if not batch:
+                await self._journaled.wait()
+                continue
+            try:
+                upto = await self.client.send_events(batch)
+            except LinkRefusedError as exc:
+                if exc.status == 401:
+                    log.error("link: the web refused this device's token: %s", exc)
+                    await self._sleep(backoff.next())
+                    continue
+                await self._isolate_refused(batch, exc)
+                continue
+            except LinkError as exc:
+                log.warning("link: %d event(s) wait in the journal: %s", len(batch), exc)
+                await self._sleep(backoff.next())
+                continue
+            backoff.reset()
+            self.journal.ack(upto)
+
+    async def _isolate_refused(self, batch: list[c.Event], exc: LinkRefusedError) -> None:
+        """Send one by one; set aside only the event(s) the web refuses."""
+        log.error("link: the web refused a frame of %d event(s): %s", len(batch), exc)
+        for event in batch:
+            try:
+                self.journal.ack(await self.client.send_events([event]))
+            except LinkRefusedError as single:
+                if single.status == 401:
+                    return
+                log.error("link: event %s refused for good, set aside: %s", event.seq, single)
+                self.journal.refuse(event, str(single))
+            except LinkError:
+                return
+
+    async def _outbound(self) -> None:
+        """Hand the web's outbox to the phone, in outbox order, one at a time."""
+        after = 0
+        backoff = Backoff(0.5, 10.0)
+        while not self._stopping.is_set():
+            try:
+                work = await self.client.get_work(after, self.poll_wait)
+            except LinkError as exc:
+                if isinstance(exc, LinkRefusedError) and exc.status == 401:
+                    log.error("link: the web refused this device's token: %s", exc)
+                else:
+                    log.warning("link: outbox unreachable: %s", exc)
+                await self._sleep(backoff.next())
+                continue
+            backoff.reset()
+            for item in work.outbound:
+                if not await self._send(item):
+                    break
+                after = item.outbox_id
+            for command in work.commands:
+                await self._run_command(command)
+
+    async def _send(self, item: c.OutboundItem) -> bool:
+        """True once the phone holds the message (or refused it for good)."""
+        await self._ready.wait()
+        message = OutboundMessage(
+            client_id=item.client_id,
+            wa_id=item.wa_id,
+            chat=item.chat,
+            kind=MessageKind(item.kind) if item.kind in _KINDS else MessageKind.TEXT,
+            body=item.body,
+        )
+        try:
+            receipt = await self.driver.send(message)
+        except (DeviceUnavailableError, DeviceSetupError) as exc:
+            log.warning("phone could not take message %s: %s", item.client_id, exc)
+            self._lost_phone(exc)
+            return False
+        except DriverError as exc:
+            log.error("phone refused message %s: %s", item.client_id, exc)
+            self.journal.append([c.SendFailed(seq=0, client_id=item.client_id, error=str(exc))])
+            self._journaled.set()
+            return True
+        self.journal.append(
+            [
+                c.Sent(
+                    seq=0,
+                    client_id=item.client_id,
+                    wa_id=receipt.wa_id,
+                    at=receipt.at,
+                    pending=receipt.pending,
+                )
+            ]
+        )
+        self._journaled.set()
+        return True
+
+    async def _run_command(self, command: c.Command) -> None:
+        await self._ready.wait()
+        args: dict[str, Any] = command.args
+        chat = str(args.get("chat", ""))
+        events: list[c.Event] = []
+        result: dict[str, object] = {}
+        try:
+            if command.kind == "sync":
+                before = args.get("before")
+                found = await self.driver.fetch_history(
+                    chat, int(before) if before is not None else None, int(args.get("limit", 200))
+                )
+                events = [to_contract(e, history=True) for e in found]
+                result = {"messages": len(found)}
+            elif command.kind == "recheck":
+                receipts = await self.driver.recheck_receipts(
+                    chat,
+                    [str(w) for w in args.get("wa_ids", [])],  # type: ignore[union-attr]
+                )
+                events = [to_contract(r) for r in receipts]
+                result = {"receipts": sum(len(r.wa_ids) for r in receipts)}
+            elif command.kind == "photo":
+                data = await self.driver.fetch_profile_photo(chat)
+                if data is not None and len(data) > MAX_PHOTO_BYTES:
+                    log.warning(
+                        "profile photo of %s too large (%d bytes), ignored", chat, len(data)
+                    )
+                    data = None
+                events = [c.Photo(seq=0, chat=chat, data=data)]
+                result = {"photo": data is not None}
+            else:
+                raise DriverError(f"unknown command {command.kind!r}")
+        except DeviceUnavailableError as exc:
+            # Not answered: the web hands the command again later.
+            log.warning("command %s (%s) not run: %s", command.id, command.kind, exc)
+            self._lost_phone(exc)
+            return
+        except DriverError as exc:
+            log.error("command %s (%s) failed: %s", command.id, command.kind, exc)
+            done = c.CommandDone(seq=0, command_id=command.id, ok=False, error=str(exc))
+            self.journal.append([done])
+            self._journaled.set()
+            return
+        done = c.CommandDone(seq=0, command_id=command.id, ok=True, result=result)
+        self.journal.append([*events, done])
+        self._journaled.set()
