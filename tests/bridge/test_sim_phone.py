@@ -172,6 +172,10 @@ async def test_customer_known_by_lid_reveals_the_number(
     assert (first.sender_name, first.body) == ("Bia", "Oi, vocês entregam em Niterói?")
     assert await phone.fetch_history("5521998765432@s.whatsapp.net", None, 10) == []
 
+    await phone.send(out("L1", chat=first.chat, client_id="c-lid"))
+    await drain.until(lambda d: ReceiptStatus.READ in receipts_of(d, "L1"), "L1 read")
+    assert {e.chat for e in drain.of(ReceiptEvent)} == {first.chat}
+
     identity = phone.reveal(first.chat)
     assert identity == IdentityEvent(lid=first.chat, jid="5521998765432@s.whatsapp.net", name="Bia")
     phone.receive("21998765432", "Meu número é esse")
@@ -180,6 +184,7 @@ async def test_customer_known_by_lid_reveals_the_number(
     second = drain.of(MessageEvent)[1]
     assert (second.chat, second.chat_lid) == ("5521998765432@s.whatsapp.net", first.chat)
     assert drain.events.index(identity) < drain.events.index(second)
+    assert [(r["to"], r["copies"]) for r in phone.received()] == [(first.chat, 1)]
 
 
 async def test_history_older_than_the_box_is_there_from_the_first_run(tmp_path: Path) -> None:
@@ -451,3 +456,12 @@ async def test_close_ends_the_event_stream_and_removes_control_file(tmp_path: Pa
     await phone.close()
     await asyncio.wait_for(drain.task, 5)
     assert not (tmp_path / "sim" / "control.json").exists()
+    with pytest.raises(DeviceUnavailableError):
+        await phone.send(out("late"))
+
+    await phone.connect()
+    try:
+        assert (await phone.send(out("late"))).pending is False
+        assert (tmp_path / "sim" / "control.json").exists()
+    finally:
+        await phone.close()

@@ -48,6 +48,8 @@ from bridge.protocol import (
 
 log = logging.getLogger(__name__)
 
+CHAT = "id, kind, number_jid, lid, number_known, name, members, created_at"
+CHAT_C = ", ".join(f"c.{column}" for column in CHAT.split(", "))
 RANK = {"queued": 0, "sent": 1, "delivered": 2, "read": 3}
 DAY_MS = 86_400_000
 # Messages per chat the phone hands over on its first connection (the rest waits for
@@ -195,6 +197,10 @@ class SimulatedPhone:
         self._new_events.set()
         return self._device_info()
 
+    def _check_connected(self) -> None:
+        if not self._connected:
+            raise DeviceUnavailableError("o celular simulado não está conectado")
+
     def _device_info(self) -> DeviceInfo:
         return DeviceInfo(phone=self.phone_number, name=self.device_name, platform="sim")
 
@@ -255,6 +261,7 @@ class SimulatedPhone:
 
     async def send(self, msg: OutboundMessage) -> SentReceipt:
         """Idempotent on ``msg.wa_id``; queued in the phone (pending) while it has no signal."""
+        self._check_connected()
         row = self.store.one("SELECT * FROM message WHERE wa_id = ?", (msg.wa_id,))
         if row is not None:
             return SentReceipt(
@@ -269,8 +276,8 @@ class SimulatedPhone:
             stored_media = self._keep_media(msg.media) if msg.media else None
             self.store.conn.execute(
                 "INSERT INTO message (wa_id, chat_id, from_me, sent_at, kind, body, media,"
-                " client_id, status, accepted_at, status_at)"
-                " VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " client_id, to_chat, status, accepted_at, status_at)"
+                " VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     msg.wa_id,
                     chat["id"],
@@ -279,6 +286,7 @@ class SimulatedPhone:
                     msg.body,
                     json.dumps(media_to_dict(stored_media)) if stored_media else None,
                     msg.client_id,
+                    msg.chat,
                     "sent" if online else "queued",
                     now,
                     now,
@@ -291,6 +299,7 @@ class SimulatedPhone:
         return SentReceipt(wa_id=msg.wa_id, at=now, pending=not online)
 
     async def fetch_history(self, chat: str, before: int | None, limit: int) -> list[MessageEvent]:
+        self._check_connected()
         row = self._find_chat(chat)
         if row is None or limit <= 0:
             return []
@@ -302,25 +311,29 @@ class SimulatedPhone:
         return [self._message_event(m, row, history=True) for m in reversed(rows)]
 
     async def fetch_profile_photo(self, chat: str) -> bytes | None:
+        self._check_connected()
         row = self._find_chat(chat)
-        return bytes(row["photo"]) if row is not None and row["photo"] is not None else None
+        if row is None:
+            return None
+        photo = self.store.one("SELECT photo FROM chat WHERE id = ?", (row["id"],))
+        return bytes(photo["photo"]) if photo is not None and photo["photo"] is not None else None
 
     async def recheck_receipts(self, chat: str, wa_ids: list[str]) -> list[ReceiptEvent]:
-        row = self._find_chat(chat)
-        if row is None or not wa_ids:
+        self._check_connected()
+        if not wa_ids:
             return []
         marks = ",".join("?" * len(wa_ids))
         rows = self.store.all(
-            f"SELECT wa_id, status, status_at FROM message WHERE chat_id = ? AND from_me = 1"
+            f"SELECT wa_id, status, status_at FROM message WHERE from_me = 1"
             f" AND wa_id IN ({marks}) AND status IN ('sent', 'delivered', 'read') ORDER BY id",
-            (row["id"], *wa_ids),
+            tuple(wa_ids),
         )
         by_status: dict[str, list[sqlite3.Row]] = {}
         for r in rows:
             by_status.setdefault(r["status"], []).append(r)
         return [
             ReceiptEvent(
-                chat=self._chat_jid(row),
+                chat=chat,
                 wa_ids=tuple(r["wa_id"] for r in group),
                 status=ReceiptStatus(status),
                 at=max(r["status_at"] for r in group),
@@ -329,6 +342,7 @@ class SimulatedPhone:
         ]
 
     async def status(self) -> PhoneStatus:
+        self._check_connected()
         online = self.online
         return PhoneStatus(
             pending=self._pending(),
@@ -478,7 +492,8 @@ class SimulatedPhone:
         a resend with the same wa_id is not a copy, a message still queued is none yet.
         """
         rows = self.store.all(
-            "SELECT m.client_id, m.wa_id, m.body, m.status, c.number_jid, c.lid, c.number_known,"
+            "SELECT m.client_id, m.wa_id, m.body, m.status, m.to_chat, c.number_jid, c.lid,"
+            " c.number_known,"
             " c.kind FROM message m JOIN chat c ON c.id = m.chat_id"
             " WHERE m.client_id IS NOT NULL ORDER BY m.id"
         )
@@ -489,7 +504,7 @@ class SimulatedPhone:
                 {
                     "client_id": r["client_id"],
                     "wa_id": r["wa_id"],
-                    "to": self._chat_jid(r),
+                    "to": r["to_chat"] or self._chat_jid(r),
                     "text": r["body"],
                     "copies": 0,
                 },
@@ -518,7 +533,7 @@ class SimulatedPhone:
         }
 
     def broadcast_lists(self) -> list[dict[str, Any]]:
-        rows = self.store.all("SELECT * FROM chat WHERE kind = 'broadcast' ORDER BY id")
+        rows = self.store.all("SELECT " + CHAT + " FROM chat WHERE kind = 'broadcast' ORDER BY id")
         return [
             {"jid": r["number_jid"], "name": r["name"], "members": json.loads(r["members"])}
             for r in rows
@@ -538,8 +553,8 @@ class SimulatedPhone:
 
     def _find_chat(self, chat: str) -> sqlite3.Row | None:
         if LID_RE.match(chat):
-            return self.store.one("SELECT * FROM chat WHERE lid = ?", (chat,))
-        row = self.store.one("SELECT * FROM chat WHERE number_jid = ?", (chat,))
+            return self.store.one("SELECT " + CHAT + " FROM chat WHERE lid = ?", (chat,))
+        row = self.store.one("SELECT " + CHAT + " FROM chat WHERE number_jid = ?", (chat,))
         if row is not None and row["kind"] == "contact" and not row["number_known"]:
             return None
         return row
@@ -555,7 +570,7 @@ class SimulatedPhone:
         if LID_RE.match(chat) or JID_RE.match(chat):
             return self._customer(chat)
         if BROADCAST_RE.match(chat):
-            row = self.store.one("SELECT * FROM chat WHERE number_jid = ?", (chat,))
+            row = self.store.one("SELECT " + CHAT + " FROM chat WHERE number_jid = ?", (chat,))
             if row is None:
                 raise DriverError(f"lista de transmissão desconhecida: {chat}")
             return row
@@ -565,7 +580,7 @@ class SimulatedPhone:
         self, sender: str, *, lid_only: bool = False, name: str | None = None
     ) -> sqlite3.Row:
         if LID_RE.match(sender):
-            row = self.store.one("SELECT * FROM chat WHERE lid = ?", (sender,))
+            row = self.store.one("SELECT " + CHAT + " FROM chat WHERE lid = ?", (sender,))
             if row is not None:
                 return row
             rng = self._seeded("contact")
@@ -574,7 +589,7 @@ class SimulatedPhone:
         jid = self._as_jid(sender)
         if not JID_RE.match(jid):
             raise InvalidNumberError(f"JID inválido: {sender!r}.")
-        row = self.store.one("SELECT * FROM chat WHERE number_jid = ?", (jid,))
+        row = self.store.one("SELECT " + CHAT + " FROM chat WHERE number_jid = ?", (jid,))
         if row is not None:
             return row
         rng = self._seeded("contact")
@@ -592,14 +607,20 @@ class SimulatedPhone:
                 " VALUES (?, ?, ?, ?, ?, ?)",
                 (jid, lid, int(known), name, photo, self._now()),
             )
-        row = self.store.one("SELECT * FROM chat WHERE id = ?", (cur.lastrowid,))
+        row = self.store.one("SELECT " + CHAT + " FROM chat WHERE id = ?", (cur.lastrowid,))
         assert row is not None
         return row
 
     def _pick_customer(self, rng: random.Random) -> sqlite3.Row:
-        rows = self.store.all("SELECT * FROM chat WHERE kind = 'contact' ORDER BY id")
-        if rows and rng.random() > 0.25:
-            return rng.choice(rows)
+        count = self.store.conn.execute("SELECT count(*) FROM chat WHERE kind = 'contact'")
+        contacts = int(count.fetchone()[0])
+        if contacts and rng.random() > 0.25:
+            row = self.store.one(
+                "SELECT " + CHAT + " FROM chat WHERE kind = 'contact' ORDER BY id LIMIT 1 OFFSET ?",
+                (rng.randrange(contacts),),
+            )
+            assert row is not None
+            return row
         lid_only = rng.random() < self.lid_only_share
         return self._customer(content.mobile_number(rng), lid_only=lid_only)
 
@@ -682,7 +703,9 @@ class SimulatedPhone:
         """The phone's queue leaves in order; then customers' waiting messages arrive."""
         now = self._now()
         queued = self.store.all(
-            "SELECT m.wa_id, c.* FROM message m JOIN chat c ON c.id = m.chat_id"
+            "SELECT m.wa_id, m.to_chat, "
+            + CHAT_C
+            + " FROM message m JOIN chat c ON c.id = m.chat_id"
             " WHERE m.status = 'queued' ORDER BY m.id"
         )
         for row in queued:
@@ -692,7 +715,7 @@ class SimulatedPhone:
             )
             self._emit(
                 ReceiptEvent(
-                    chat=self._chat_jid(row),
+                    chat=row["to_chat"] or self._chat_jid(row),
                     wa_ids=(row["wa_id"],),
                     status=ReceiptStatus.SENT,
                     at=now,
@@ -704,7 +727,7 @@ class SimulatedPhone:
         waiting = self.store.all("SELECT * FROM message WHERE arrived = 0 ORDER BY id")
         for row in waiting:
             self.store.conn.execute("UPDATE message SET arrived = 1 WHERE id = ?", (row["id"],))
-            chat = self.store.one("SELECT * FROM chat WHERE id = ?", (row["chat_id"],))
+            chat = self.store.one("SELECT " + CHAT + " FROM chat WHERE id = ?", (row["chat_id"],))
             assert chat is not None
             self._emit(self._message_event(row, chat))
 
@@ -714,7 +737,9 @@ class SimulatedPhone:
             return 0
         now = self._now()
         due = self.store.all(
-            "SELECT t.id, t.wa_id, t.status, m.status AS current, c.* FROM timer t"
+            "SELECT t.id AS timer_id, t.wa_id, t.status, m.status AS current, m.to_chat, "
+            + CHAT_C
+            + " FROM timer t"
             " JOIN message m ON m.wa_id = t.wa_id JOIN chat c ON c.id = m.chat_id"
             " WHERE t.due_at <= ? ORDER BY t.due_at, t.id",
             (now,),
@@ -725,7 +750,7 @@ class SimulatedPhone:
         current: dict[str, str] = {}
         with self.store.tx() as conn:
             for row in due:
-                conn.execute("DELETE FROM timer WHERE id = ?", (row["id"],))
+                conn.execute("DELETE FROM timer WHERE id = ?", (row["timer_id"],))
                 status = current.get(row["wa_id"], row["current"])
                 if RANK[row["status"]] <= RANK[status]:
                     continue
@@ -734,7 +759,9 @@ class SimulatedPhone:
                     "UPDATE message SET status = ?, status_at = ? WHERE wa_id = ?",
                     (row["status"], now, row["wa_id"]),
                 )
-                groups.setdefault((self._chat_jid(row), row["status"]), []).append(row["wa_id"])
+                groups.setdefault(
+                    (row["to_chat"] or self._chat_jid(row), row["status"]), []
+                ).append(row["wa_id"])
             for (chat, status), wa_ids in groups.items():
                 self._emit(ReceiptEvent(chat, tuple(wa_ids), ReceiptStatus(status), now))
         return len(due)
@@ -781,7 +808,7 @@ class SimulatedPhone:
             chat = self._pick_customer(rng)
             if not chat["number_known"] and chat["lid"] and rng.random() < 0.3:
                 self.reveal(chat["lid"])
-                chat = self.store.one("SELECT * FROM chat WHERE id = ?", (chat["id"],))
+                chat = self.store.one("SELECT " + CHAT + " FROM chat WHERE id = ?", (chat["id"],))
                 assert chat is not None
             kind = pick_kind(rng) if self.customer_media else MessageKind.TEXT
             now = self._now()
@@ -828,7 +855,7 @@ class SimulatedPhone:
                     " VALUES ('broadcast', ?, ?, ?, ?)",
                     (jid, list_name, json.dumps(members), now),
                 )
-                row = store.one("SELECT * FROM chat WHERE number_jid = ?", (jid,))
+                row = store.one("SELECT " + CHAT + " FROM chat WHERE number_jid = ?", (jid,))
                 assert row is not None
                 for week in (3, 1):
                     at = now - week * 7 * DAY_MS
@@ -854,7 +881,7 @@ class SimulatedPhone:
         )
 
     def _initial_sync(self) -> None:
-        for chat in self.store.all("SELECT * FROM chat ORDER BY id"):
+        for chat in self.store.all("SELECT " + CHAT + " FROM chat ORDER BY id"):
             rows = self.store.all(
                 "SELECT * FROM message WHERE chat_id = ? ORDER BY sent_at DESC LIMIT ?",
                 (chat["id"], SYNC_PER_CHAT),

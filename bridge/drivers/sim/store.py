@@ -32,6 +32,7 @@ CREATE TABLE IF NOT EXISTS message (
     body TEXT NOT NULL DEFAULT '',
     media TEXT,                                    -- JSON Media without its bytes
     client_id TEXT,                                -- set on messages the box sent
+    to_chat TEXT,                                  -- the chat JID the box sent it to
     status TEXT,                                   -- ours: queued | sent | delivered | read
     accepted_at INTEGER,
     status_at INTEGER,
