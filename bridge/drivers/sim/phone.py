@@ -9,7 +9,6 @@ import json
 import logging
 import os
 import random
-import secrets
 import sqlite3
 import time
 from collections.abc import AsyncIterator
@@ -17,23 +16,17 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, ClassVar
 
-from bridge.drivers.sim import content, media
+from bridge.drivers.sim import content, first_run
+from bridge.drivers.sim.book import CHAT_C, AddressBook, as_jid, chat_jid
 from bridge.drivers.sim.codec import event_from_dict, event_to_dict, media_from_dict, media_to_dict
 from bridge.drivers.sim.customers import SENDABLE_KINDS, Draft, draft, pick_kind
 from bridge.drivers.sim.numbers import (
-    BROADCAST_RE,
-    JID_RE,
-    LID_RE,
-    InvalidNumberError,
-    jid_of,
     normalize_number,
-    number_of,
 )
 from bridge.drivers.sim.store import Store
 from bridge.protocol import (
     DeviceInfo,
     DeviceUnavailableError,
-    DriverError,
     IdentityEvent,
     InboundEvent,
     MessageEvent,
@@ -48,10 +41,7 @@ from bridge.protocol import (
 
 log = logging.getLogger(__name__)
 
-CHAT = "id, kind, number_jid, lid, number_known, name, members, created_at"
-CHAT_C = ", ".join(f"c.{column}" for column in CHAT.split(", "))
 RANK = {"queued": 0, "sent": 1, "delivered": 2, "read": 3}
-DAY_MS = 86_400_000
 # Messages per chat the phone hands over on its first connection (the rest waits for
 # fetch_history, as a real history sync does).
 SYNC_PER_CHAT = 3
@@ -121,6 +111,7 @@ class SimulatedPhone:
             if v is not None
         }
         self._store: Store | None = None
+        self._book: AddressBook | None = None
         self._lock_fd: int | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._control: Any = None
@@ -137,6 +128,7 @@ class SimulatedPhone:
         if self._store is None:
             store = Store(self.state_dir / "phone.db")
             self._store = store
+            self._book = AddressBook(store, self._seeded, self.lid_only_share)
             try:
                 self._initialize()
                 if self._forced:
@@ -146,6 +138,12 @@ class SimulatedPhone:
                 store.close()
                 raise
         return self._store
+
+    @property
+    def book(self) -> AddressBook:
+        self.store  # noqa: B018  (opens the store and its address book)
+        assert self._book is not None
+        return self._book
 
     @property
     def settings(self) -> SimSettings:
@@ -170,7 +168,7 @@ class SimulatedPhone:
 
     @staticmethod
     def _new_wa_id() -> str:
-        return "3EB0" + secrets.token_hex(8).upper()
+        return first_run.new_wa_id()
 
     # -- protocol ---------------------------------------------------------------------
 
@@ -236,6 +234,7 @@ class SimulatedPhone:
         if self._store is not None:
             self._store.close()
             self._store = None
+            self._book = None
         self._release_lock()
 
     async def events(self) -> AsyncIterator[InboundEvent]:
@@ -272,7 +271,7 @@ class SimulatedPhone:
         now = self._now()
         online = self.online
         with self.store.tx():
-            chat = self._chat_for(msg.chat)
+            chat = self.book.chat_for(msg.chat)
             stored_media = self._keep_media(msg.media) if msg.media else None
             self.store.conn.execute(
                 "INSERT INTO message (wa_id, chat_id, from_me, sent_at, kind, body, media,"
@@ -300,7 +299,7 @@ class SimulatedPhone:
 
     async def fetch_history(self, chat: str, before: int | None, limit: int) -> list[MessageEvent]:
         self._check_connected()
-        row = self._find_chat(chat)
+        row = self.book.find(chat)
         if row is None or limit <= 0:
             return []
         rows = self.store.all(
@@ -312,11 +311,10 @@ class SimulatedPhone:
 
     async def fetch_profile_photo(self, chat: str) -> bytes | None:
         self._check_connected()
-        row = self._find_chat(chat)
+        row = self.book.find(chat)
         if row is None:
             return None
-        photo = self.store.one("SELECT photo FROM chat WHERE id = ?", (row["id"],))
-        return bytes(photo["photo"]) if photo is not None and photo["photo"] is not None else None
+        return self.book.photo(row["id"])
 
     async def recheck_receipts(self, chat: str, wa_ids: list[str]) -> list[ReceiptEvent]:
         self._check_connected()
@@ -372,12 +370,12 @@ class SimulatedPhone:
         if count < 1:
             raise ValueError("count deve ser pelo menos 1")
         with self.store.tx():
-            chat = self._customer(sender, lid_only=lid_only, name=name)
+            chat = self.book.customer(sender, lid_only=lid_only, name=name)
             wa_ids = []
             for _ in range(count):
                 now = self._now()
                 rng = self._seeded("receive")
-                made = draft(rng, kind, text, now, self._real_number(chat))
+                made = draft(rng, kind, text, now, self.book.real_number(chat, self.phone_number))
                 wa_ids.append(self._customer_writes(chat, made, now))
         return wa_ids
 
@@ -387,10 +385,10 @@ class SimulatedPhone:
             raise ValueError("count deve ser pelo menos 1")
         wa_ids = []
         with self.store.tx():
-            fixed = self._customer(sender) if sender else None
+            fixed = self.book.customer(sender) if sender else None
             for _ in range(count):
                 rng = self._seeded("burst")
-                chat = fixed or self._pick_customer(rng)
+                chat = fixed or self.book.pick_customer(rng)
                 made = Draft(MessageKind.TEXT, content.customer_line(rng))
                 wa_ids.append(self._customer_writes(chat, made, self._now()))
         return wa_ids
@@ -400,7 +398,7 @@ class SimulatedPhone:
         now = self._now()
         wa_id = self._new_wa_id()
         with self.store.tx():
-            chat = self._chat_for(to) if "@" in to else self._customer(to)
+            chat = self.book.chat_for(to) if "@" in to else self.book.customer(to)
             online = self.online
             self.store.conn.execute(
                 "INSERT INTO message (wa_id, chat_id, from_me, sent_at, body, status, accepted_at,"
@@ -418,13 +416,13 @@ class SimulatedPhone:
 
     def reveal(self, who: str) -> IdentityEvent:
         """A LID-only customer's number becomes known: logs and returns an IdentityEvent."""
-        chat = self._find_chat(who) or self._find_chat(self._as_jid(who))
+        chat = self.book.find(who) or self.book.find(as_jid(who))
         if chat is None or chat["kind"] != "contact":
             raise ValueError(f"contato desconhecido: {who}")
         if chat["lid"] is None:
             raise ValueError(f"o contato {who} não tem LID")
         with self.store.tx():
-            self.store.conn.execute("UPDATE chat SET number_known = 1 WHERE id = ?", (chat["id"],))
+            self.book.learn_number(chat["id"])
             event = IdentityEvent(lid=chat["lid"], jid=chat["number_jid"], name=chat["name"])
             self._emit(event)
         return event
@@ -504,7 +502,7 @@ class SimulatedPhone:
                 {
                     "client_id": r["client_id"],
                     "wa_id": r["wa_id"],
-                    "to": r["to_chat"] or self._chat_jid(r),
+                    "to": r["to_chat"] or chat_jid(r),
                     "text": r["body"],
                     "copies": 0,
                 },
@@ -515,17 +513,13 @@ class SimulatedPhone:
 
     def describe(self) -> dict[str, Any]:
         """Status, settings and counts, for the control API."""
-        counts = self.store.one(
-            "SELECT (SELECT count(*) FROM chat WHERE kind = 'contact') AS contacts,"
-            " (SELECT count(*) FROM message) AS messages"
-        )
-        assert counts is not None
+        messages = self.store.one("SELECT count(*) AS n FROM message")
         return {
             "online": self.online,
             "pending": self._pending(),
             "events_waiting": self.store.untaken_count(),
-            "contacts": counts["contacts"],
-            "messages": counts["messages"],
+            "contacts": self.book.count_contacts(),
+            "messages": messages["n"] if messages else 0,
             "phone": self.phone_number,
             "settings": asdict(self.settings),
             "chaos": asdict(self.chaos_settings),
@@ -533,96 +527,7 @@ class SimulatedPhone:
         }
 
     def broadcast_lists(self) -> list[dict[str, Any]]:
-        rows = self.store.all("SELECT " + CHAT + " FROM chat WHERE kind = 'broadcast' ORDER BY id")
-        return [
-            {"jid": r["number_jid"], "name": r["name"], "members": json.loads(r["members"])}
-            for r in rows
-        ]
-
-    # -- chats ------------------------------------------------------------------------
-
-    @staticmethod
-    def _chat_jid(row: sqlite3.Row) -> str:
-        if row["kind"] == "broadcast" or row["number_known"] or row["lid"] is None:
-            return str(row["number_jid"])
-        return str(row["lid"])
-
-    def _real_number(self, chat: sqlite3.Row) -> str:
-        jid = chat["number_jid"]
-        return number_of(jid) if jid and JID_RE.match(jid) else self.phone_number
-
-    def _find_chat(self, chat: str) -> sqlite3.Row | None:
-        if LID_RE.match(chat):
-            return self.store.one("SELECT " + CHAT + " FROM chat WHERE lid = ?", (chat,))
-        row = self.store.one("SELECT " + CHAT + " FROM chat WHERE number_jid = ?", (chat,))
-        if row is not None and row["kind"] == "contact" and not row["number_known"]:
-            return None
-        return row
-
-    @staticmethod
-    def _as_jid(sender: str) -> str:
-        if "@" in sender:
-            return sender
-        return jid_of(normalize_number(sender))
-
-    def _chat_for(self, chat: str) -> sqlite3.Row:
-        """The chat a message goes to; unknown customers are added to the address book."""
-        if LID_RE.match(chat) or JID_RE.match(chat):
-            return self._customer(chat)
-        if BROADCAST_RE.match(chat):
-            row = self.store.one("SELECT " + CHAT + " FROM chat WHERE number_jid = ?", (chat,))
-            if row is None:
-                raise DriverError(f"lista de transmissão desconhecida: {chat}")
-            return row
-        raise DriverError(f"JID inválido: {chat!r}")
-
-    def _customer(
-        self, sender: str, *, lid_only: bool = False, name: str | None = None
-    ) -> sqlite3.Row:
-        if LID_RE.match(sender):
-            row = self.store.one("SELECT " + CHAT + " FROM chat WHERE lid = ?", (sender,))
-            if row is not None:
-                return row
-            rng = self._seeded("contact")
-            number = jid_of(content.mobile_number(rng))
-            return self._add_contact(rng, number, sender, False, name)
-        jid = self._as_jid(sender)
-        if not JID_RE.match(jid):
-            raise InvalidNumberError(f"JID inválido: {sender!r}.")
-        row = self.store.one("SELECT " + CHAT + " FROM chat WHERE number_jid = ?", (jid,))
-        if row is not None:
-            return row
-        rng = self._seeded("contact")
-        lid = content.lid_number(rng) if lid_only or rng.random() < 0.7 else None
-        return self._add_contact(rng, jid, lid, not lid_only, name)
-
-    def _add_contact(
-        self, rng: random.Random, jid: str, lid: str | None, known: bool, name: str | None
-    ) -> sqlite3.Row:
-        name = name if name is not None else content.person_name(rng)
-        photo = media.profile_photo(name, rng) if rng.random() < 0.8 else None
-        with self.store.tx() as conn:
-            cur = conn.execute(
-                "INSERT INTO chat (number_jid, lid, number_known, name, photo, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                (jid, lid, int(known), name, photo, self._now()),
-            )
-        row = self.store.one("SELECT " + CHAT + " FROM chat WHERE id = ?", (cur.lastrowid,))
-        assert row is not None
-        return row
-
-    def _pick_customer(self, rng: random.Random) -> sqlite3.Row:
-        count = self.store.conn.execute("SELECT count(*) FROM chat WHERE kind = 'contact'")
-        contacts = int(count.fetchone()[0])
-        if contacts and rng.random() > 0.25:
-            row = self.store.one(
-                "SELECT " + CHAT + " FROM chat WHERE kind = 'contact' ORDER BY id LIMIT 1 OFFSET ?",
-                (rng.randrange(contacts),),
-            )
-            assert row is not None
-            return row
-        lid_only = rng.random() < self.lid_only_share
-        return self._customer(content.mobile_number(rng), lid_only=lid_only)
+        return self.book.broadcast_lists()
 
     # -- messages and events ------------------------------------------------------------
 
@@ -659,7 +564,7 @@ class SimulatedPhone:
     ) -> MessageEvent:
         return MessageEvent(
             wa_id=row["wa_id"],
-            chat=self._chat_jid(chat),
+            chat=chat_jid(chat),
             from_me=bool(row["from_me"]),
             sent_at=row["sent_at"],
             kind=MessageKind(row["kind"]),
@@ -715,7 +620,7 @@ class SimulatedPhone:
             )
             self._emit(
                 ReceiptEvent(
-                    chat=row["to_chat"] or self._chat_jid(row),
+                    chat=row["to_chat"] or chat_jid(row),
                     wa_ids=(row["wa_id"],),
                     status=ReceiptStatus.SENT,
                     at=now,
@@ -727,8 +632,7 @@ class SimulatedPhone:
         waiting = self.store.all("SELECT * FROM message WHERE arrived = 0 ORDER BY id")
         for row in waiting:
             self.store.conn.execute("UPDATE message SET arrived = 1 WHERE id = ?", (row["id"],))
-            chat = self.store.one("SELECT " + CHAT + " FROM chat WHERE id = ?", (row["chat_id"],))
-            assert chat is not None
+            chat = self.book.get(row["chat_id"])
             self._emit(self._message_event(row, chat))
 
     def fire_due_timers(self) -> int:
@@ -759,9 +663,9 @@ class SimulatedPhone:
                     "UPDATE message SET status = ?, status_at = ? WHERE wa_id = ?",
                     (row["status"], now, row["wa_id"]),
                 )
-                groups.setdefault(
-                    (row["to_chat"] or self._chat_jid(row), row["status"]), []
-                ).append(row["wa_id"])
+                groups.setdefault((row["to_chat"] or chat_jid(row), row["status"]), []).append(
+                    row["wa_id"]
+                )
             for (chat, status), wa_ids in groups.items():
                 self._emit(ReceiptEvent(chat, tuple(wa_ids), ReceiptStatus(status), now))
         return len(due)
@@ -805,83 +709,34 @@ class SimulatedPhone:
         """One message from a simulated customer: its text, media, maybe its number revealed."""
         with self.store.tx():
             rng = self._seeded("live")
-            chat = self._pick_customer(rng)
+            chat = self.book.pick_customer(rng)
             if not chat["number_known"] and chat["lid"] and rng.random() < 0.3:
                 self.reveal(chat["lid"])
-                chat = self.store.one("SELECT " + CHAT + " FROM chat WHERE id = ?", (chat["id"],))
-                assert chat is not None
+                chat = self.book.get(chat["id"])
             kind = pick_kind(rng) if self.customer_media else MessageKind.TEXT
             now = self._now()
             return self._customer_writes(
-                chat, draft(rng, kind, "", now, self._real_number(chat)), now
+                chat, draft(rng, kind, "", now, self.book.real_number(chat, self.phone_number)), now
             )
 
     # -- first run ------------------------------------------------------------------------
 
     def _initialize(self) -> None:
         """On the first run: customers, their history (older than the box), broadcast lists."""
-        store = self._store
-        assert store is not None
+        store = self.store
         if store.get_setting("initialized"):
             return
         now = self._now()
-        rng = random.Random(f"{self.seed}:first-run")
         with store.tx():
             store.set_setting("speed", asdict(SimSettings()))
-            chats = []
-            for i in range(self.contacts):
-                lid_only = i % 7 == 6
-                number = content.mobile_number(rng)
-                chats.append(self._customer(number, lid_only=lid_only))
-            for chat in chats:
-                days = sorted(rng.sample(range(1, max(3, self.history_days)), rng.randint(2, 3)))
-                for day in reversed(days):
-                    at = now - day * DAY_MS + rng.randint(8, 18) * 3_600_000
-                    for turn in range(rng.randint(2, 6)):
-                        from_me = turn % 2 == 1
-                        text = (
-                            content.shop_line(rng, chat["name"])
-                            if from_me
-                            else content.customer_line(rng)
-                        )
-                        at += rng.randint(1, 90) * 60_000
-                        self._history_message(chat, from_me, text, min(at, now - 3_600_000))
-            members_pool = [self._chat_jid(c) for c in chats if c["number_known"]]
-            for n, list_name in enumerate(content.BROADCAST_LISTS):
-                jid = f"{1_700_000_000 + n * 7919}@broadcast"
-                members = rng.sample(members_pool, min(len(members_pool), 4))
-                store.conn.execute(
-                    "INSERT INTO chat (kind, number_jid, name, members, created_at)"
-                    " VALUES ('broadcast', ?, ?, ?, ?)",
-                    (jid, list_name, json.dumps(members), now),
-                )
-                row = store.one("SELECT " + CHAT + " FROM chat WHERE number_jid = ?", (jid,))
-                assert row is not None
-                for week in (3, 1):
-                    at = now - week * 7 * DAY_MS
-                    self._history_message(row, True, content.broadcast_line(rng), at)
+            rng = random.Random(f"{self.seed}:first-run")
+            first_run.fill(self.book, rng, now, self.contacts, self.history_days)
             store.set_setting("initialized", now)
             if self.initial_sync:
                 self._initial_sync()
 
-    def _history_message(self, chat: sqlite3.Row, from_me: bool, text: str, at: int) -> None:
-        self.store.conn.execute(
-            "INSERT INTO message (wa_id, chat_id, from_me, sent_at, body, status, accepted_at,"
-            " status_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                self._new_wa_id(),
-                chat["id"],
-                int(from_me),
-                at,
-                text,
-                "read" if from_me else None,
-                at if from_me else None,
-                at if from_me else None,
-            ),
-        )
-
     def _initial_sync(self) -> None:
-        for chat in self.store.all("SELECT " + CHAT + " FROM chat ORDER BY id"):
+        for chat in self.book.all_chats():
             rows = self.store.all(
                 "SELECT * FROM message WHERE chat_id = ? ORDER BY sent_at DESC LIMIT ?",
                 (chat["id"], SYNC_PER_CHAT),
