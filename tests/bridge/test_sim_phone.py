@@ -294,9 +294,8 @@ async def _history(phone: SimulatedPhone) -> list[MessageEvent]:
     for chat in ("5511987654321@s.whatsapp.net",):
         phone.receive(chat, "Oi")
         events += await phone.fetch_history(chat, None, 5)
-    contacts = phone.store.all("SELECT number_jid FROM chat WHERE kind = 'contact' ORDER BY id")
-    for row in contacts[:4]:
-        events += await phone.fetch_history(row["number_jid"], None, 10)
+    for contact in phone.contacts()[:4]:
+        events += await phone.fetch_history(contact["chat"], None, 10)
     return [replace_wa_id(e) for e in events]
 
 
@@ -305,12 +304,11 @@ def replace_wa_id(event: MessageEvent) -> MessageEvent:
 
 
 async def test_profile_photos(phone: SimulatedPhone) -> None:
-    rows = phone.store.all("SELECT number_jid, lid, number_known FROM chat WHERE kind='contact'")
-    photos = []
-    for row in rows:
-        chat = row["number_jid"] if row["number_known"] else row["lid"]
-        photos.append(await phone.fetch_profile_photo(chat))
-    assert any(p is None for p in photos) or len(photos) < 5
+    contacts = phone.contacts()
+    assert any(c["jid"] is None and c["chat"] == c["lid"] for c in contacts), "a LID-only one"
+    photos = [await phone.fetch_profile_photo(c["chat"]) for c in contacts]
+    assert [p is not None for p in photos] == [c["photo"] for c in contacts]
+    assert None in photos
     jpeg = next(p for p in photos if p)
     assert Image.open(io.BytesIO(jpeg)).size == (96, 96)
     assert await phone.fetch_profile_photo("5599999999999@s.whatsapp.net") is None

@@ -153,6 +153,22 @@ class AddressBook:
             for r in rows
         ]
 
+    def contacts(self) -> list[dict[str, Any]]:
+        rows = self.store.all(
+            "SELECT " + CHAT + ", photo IS NOT NULL AS has_photo FROM chat"
+            " WHERE kind = 'contact' ORDER BY id"
+        )
+        return [
+            {
+                "chat": chat_jid(r),
+                "jid": r["number_jid"] if r["number_known"] else None,
+                "lid": r["lid"],
+                "name": r["name"],
+                "photo": bool(r["has_photo"]),
+            }
+            for r in rows
+        ]
+
     def all_chats(self) -> list[sqlite3.Row]:
         return self.store.all("SELECT " + CHAT + " FROM chat ORDER BY id")
 

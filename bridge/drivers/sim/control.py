@@ -103,6 +103,7 @@ class ControlServer:
                 "wa_id": p.type_on_phone(_required_text(b, "to"), _required_text(b, "text"))
             },
             ("GET", "/broadcasts"): lambda _b: p.broadcast_lists(),
+            ("GET", "/contacts"): lambda _b: p.contacts(),
         }
 
     async def start(self) -> None:

@@ -93,7 +93,7 @@ class SimulatedPhone:
     ) -> None:
         self.state_dir = Path(state_dir)
         self.seed = seed
-        self.contacts = contacts
+        self.first_contacts = contacts
         self.history_days = history_days
         self.initial_sync = initial_sync
         self.lid_only_share = lid_only_share
@@ -529,6 +529,11 @@ class SimulatedPhone:
     def broadcast_lists(self) -> list[dict[str, Any]]:
         return self.book.broadcast_lists()
 
+    def contacts(self) -> list[dict[str, Any]]:
+        """The address book as the phone knows it: chat JID, number JID (None while only
+        the LID is known), LID, push name, whether there is a profile photo."""
+        return self.book.contacts()
+
     # -- messages and events ------------------------------------------------------------
 
     def _keep_media(self, item: Any) -> Any:
@@ -730,7 +735,7 @@ class SimulatedPhone:
         with store.tx():
             store.set_setting("speed", asdict(SimSettings()))
             rng = random.Random(f"{self.seed}:first-run")
-            first_run.fill(self.book, rng, now, self.contacts, self.history_days)
+            first_run.fill(self.book, rng, now, self.first_contacts, self.history_days)
             store.set_setting("initialized", now)
             if self.initial_sync:
                 self._initial_sync()
