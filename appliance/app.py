@@ -33,6 +33,7 @@ from appliance.live import LiveHub, live_socket
 from appliance.messages.routes import MessageActionsController, send_message
 from appliance.pages import PagesController
 from appliance.runtime import Runtime
+from appliance.search.routes import SearchController
 from appliance.settings import Settings
 from appliance.web import provide_runtime
 
@@ -87,6 +88,7 @@ def create_app(settings: Settings) -> Litestar:
             ChatsController,
             DevicesController,
             MessageActionsController,
+            SearchController,
             send_message,
             BridgeController,
             live_socket,

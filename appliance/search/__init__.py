@@ -1,0 +1,1 @@
+"""Search: messages by words and phrases across the chats a user may see (L11)."""

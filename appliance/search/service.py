@@ -1,0 +1,166 @@
+"""Message search (L11): newest first, across the chats an actor may see or inside one.
+
+FTS5 walks its doclists by rowid, and message ids grow in arrival order, so
+``ORDER BY f.rowid DESC LIMIT n`` stops after n hits whatever the number of
+matches (NOTES-sqlite-perf.md §4.4); ordering by time or rank would read them all.
+Which chats count comes from ``visibility_clause``, checked on every row returned.
+How the walk is narrowed to those chats depends on how many there are:
+
+* all chats (admins, see_all_chats): the plain walk;
+* one chat: ``body : (q) AND chat : N``, the chat id being an FTS column;
+* a few chats (at most ``FEW_CHATS``): ``chat : (N1 OR N2 …)``, so FTS5 intersects
+  the doclists itself instead of visiting hits in other chats;
+* more: the walk, probing each hit's chat until the page is full.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from appliance.accounts.permissions import Actor, can_see_numbers
+from appliance.chats.query import SetStats, _visibility, visibility_clause
+from appliance.chats.service import Page, access_chat, display_name
+from appliance.clock import iso
+from appliance.db import Conn
+from appliance.errors import InvalidInput
+from appliance.search.query import MessageQuery
+
+MAX_LIMIT = 100
+DEFAULT_LIMIT = 50
+# Up to this many visible chats, FTS5 intersects the query with the chat ids (cost
+# grows with the number of ids); above it, walking the hits finds a page sooner.
+FEW_CHATS = 300
+
+# highlight() wraps each match in these; control characters that message text does
+# not carry (a body that does is shown without highlight).
+_OPEN, _CLOSE = "\x02", "\x03"
+
+
+@dataclass(frozen=True)
+class SearchCursor:
+    before_id: int
+
+    def encode(self) -> str:
+        raw = json.dumps({"before": self.before_id}, separators=(",", ":")).encode()
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, text: str) -> SearchCursor:
+        try:
+            padded = text + "=" * (-len(text) % 4)
+            before = json.loads(base64.urlsafe_b64decode(padded.encode()))["before"]
+        except (ValueError, TypeError, KeyError) as exc:
+            raise InvalidInput("Cursor inválido.", code="search.invalid_cursor") from exc
+        if not isinstance(before, int) or isinstance(before, bool) or before < 1:
+            raise InvalidInput("Cursor inválido.", code="search.invalid_cursor")
+        return cls(before)
+
+
+def check_limit(limit: int | None) -> int:
+    if limit is None:
+        return DEFAULT_LIMIT
+    if not 1 <= limit <= MAX_LIMIT:
+        raise InvalidInput(f"limit deve estar entre 1 e {MAX_LIMIT}.", code="search.invalid_limit")
+    return limit
+
+
+def highlight_segments(marked: str | None, body: str) -> list[dict[str, Any]]:
+    """The body as ``[{"text", "match"}]`` from highlight()'s marked copy of it.
+
+    Segments are plain text for the browser to render as text, never markup.
+    """
+    if not body:
+        return []
+    if marked is None or marked.replace(_OPEN, "").replace(_CLOSE, "") != body:
+        return [{"text": body, "match": False}]
+    segments: list[dict[str, Any]] = []
+    for i, part in enumerate(marked.split(_OPEN)):
+        matched, _, rest = part.partition(_CLOSE) if i else ("", "", part)
+        for text, match in ((matched, True), (rest, False)):
+            if not text:
+                continue
+            if segments and segments[-1]["match"] == match:
+                segments[-1]["text"] += text
+            else:
+                segments.append({"text": text, "match": match})
+    return segments
+
+
+_SELECT = (
+    "SELECT m.id, m.chat, m.direction, m.author_kind, m.kind, m.sent_at, m.body, "
+    "c.custom_name, c.wa_name, c.phone, "
+    f"highlight(message_fts, 0, char({ord(_OPEN)}), char({ord(_CLOSE)})) AS marked "
+    "FROM message_fts f JOIN message m ON m.id = f.rowid JOIN chat c ON c.id = m.chat "
+)
+
+
+def _item(row: Any, show_number: bool) -> dict[str, Any]:
+    body = row["body"] or ""
+    return {
+        "id": row["id"],
+        "chat_id": row["chat"],
+        "chat_name": display_name(dict(row), show_number),
+        "direction": row["direction"],
+        "author_kind": row["author_kind"],
+        "kind": row["kind"],
+        "sent_at": iso(row["sent_at"]),
+        "body": body,
+        "highlight": highlight_segments(row["marked"], body),
+    }
+
+
+def _visible_chat_ids(conn: Conn, actor: Actor, stats: SetStats) -> list[int] | None:
+    """The ids of the chats ``actor`` may see when they are at most FEW_CHATS (by the
+    cached set sizes); None when there are more, or when the actor sees every chat."""
+    part = _visibility(actor, stats)
+    if part is None or part.drive is None or part.size is None or part.size > FEW_CHATS:
+        return None
+    ids = [r[0] for r in conn.execute(part.drive, part.drive_params)]
+    return ids if len(ids) <= FEW_CHATS else None
+
+
+def search_messages(
+    conn: Conn,
+    actor: Actor,
+    query: MessageQuery,
+    *,
+    chat_id: int | None,
+    cursor: SearchCursor | None,
+    limit: int,
+    stats: SetStats,
+) -> Page:
+    """Messages matching ``query``, newest first, in chats ``actor`` may see.
+
+    With ``chat_id``, only that chat; NotFound when the actor may not see it.
+    """
+    match = query.body_match()
+    where: list[str] = ["message_fts MATCH ?"]
+    params: list[object] = []
+    if chat_id is not None:
+        access_chat(conn, actor, chat_id)
+        match += f" AND chat : {int(chat_id)}"
+    else:
+        ids = _visible_chat_ids(conn, actor, stats)
+        if ids is not None:
+            if not ids:
+                return Page([], None)
+            match += " AND chat : (" + " OR ".join(str(int(i)) for i in ids) + ")"
+        clause, clause_params = visibility_clause(actor)
+        if clause != "1":
+            where.append(clause)
+            params.extend(clause_params)
+    params.insert(0, match)
+    if cursor is not None:
+        where.append("f.rowid < ?")
+        params.append(cursor.before_id)
+    sql = f"{_SELECT} WHERE {' AND '.join(where)} ORDER BY f.rowid DESC LIMIT ?"
+    rows = conn.execute(sql, [*params, limit + 1]).fetchall()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    show_number = can_see_numbers(actor)
+    items = [_item(r, show_number) for r in rows]
+    next_cursor = SearchCursor(rows[-1]["id"]).encode() if more and rows else None
+    return Page(items, next_cursor)
