@@ -463,3 +463,20 @@ async def test_close_ends_the_event_stream_and_removes_control_file(tmp_path: Pa
         assert (tmp_path / "sim" / "control.json").exists()
     finally:
         await phone.close()
+
+
+async def test_customers_sometimes_answer_what_they_read(
+    phone: SimulatedPhone, drain: Drain
+) -> None:
+    phone.update_settings(rate=0.0001)
+    for i in range(20):
+        await phone.send(out(f"A{i}", chat=f"55119876543{i:02d}@s.whatsapp.net"))
+    answers = await drain.until(lambda d: d.of(MessageEvent), "an answer")
+    phone.update_settings(rate=0)
+    answer = answers[0]
+    assert not answer.from_me
+    read = [e for e in drain.of(ReceiptEvent) if e.status == ReceiptStatus.READ]
+    assert any(e.chat == answer.chat for e in read)
+    assert drain.events.index(answer) > drain.events.index(
+        next(e for e in read if e.chat == answer.chat)
+    )

@@ -82,6 +82,17 @@ SHOP_LINES = (
     "Temos na cor {cor} nos tamanhos P, M e G.",
     "Pode trocar sim, é só trazer com a etiqueta em até 30 dias.",
 )
+REPLY_LINES = (
+    "Obrigada! 😊",
+    "Perfeito, passo aí amanhã então.",
+    "Pode mandar a chave Pix, por favor?",
+    "Beleza 👍",
+    "E qual o prazo de entrega?",
+    "Fechado, vou querer!",
+    "Ah, que pena. Avisa quando chegar?",
+    "Tem como parcelar?",
+    "Combinado!",
+)
 CAPTIONS = (
     "Esse aqui tem em outra cor?",
     "Segue a foto do produto que eu quero",
@@ -143,6 +154,10 @@ def customer_line(rng: random.Random) -> str:
 
 def shop_line(rng: random.Random, name: str) -> str:
     return fill(rng.choice(SHOP_LINES), rng, name)
+
+
+def reply_line(rng: random.Random) -> str:
+    return fill(rng.choice(REPLY_LINES), rng)
 
 
 def broadcast_line(rng: random.Random) -> str:

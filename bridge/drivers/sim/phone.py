@@ -45,6 +45,8 @@ RANK = {"queued": 0, "sent": 1, "delivered": 2, "read": 3}
 # Messages per chat the phone hands over on its first connection (the rest waits for
 # fetch_history, as a real history sync does).
 SYNC_PER_CHAT = 3
+# Share of the shop's messages that the customer answers after reading them.
+REPLY_SHARE = 0.4
 
 
 @dataclass(frozen=True)
@@ -119,7 +121,7 @@ class SimulatedPhone:
         self._new_events = asyncio.Event()
         self._timers_changed = asyncio.Event()
         self._settings_changed = asyncio.Event()
-        self._live = random.Random()
+        self._live = random.Random(f"{seed}:live")
 
     # -- store ------------------------------------------------------------------------
 
@@ -640,8 +642,18 @@ class SimulatedPhone:
             chat = self.book.get(row["chat_id"])
             self._emit(self._message_event(row, chat))
 
+    def _maybe_reply(self, wa_id: str, read_at: int) -> None:
+        """A customer who read the shop's message sometimes answers (not while quiet)."""
+        speed = self.settings
+        if speed.rate > 0 and self._live.random() < REPLY_SHARE:
+            self.store.conn.execute(
+                "INSERT INTO timer (due_at, wa_id, status) VALUES (?, ?, 'reply')",
+                (read_at + self._jitter(speed.read_delay), wa_id),
+            )
+
     def fire_due_timers(self) -> int:
-        """Receipts whose time has come: forward only, grouped per chat and status."""
+        """Receipts whose time has come, forward only, grouped per chat and status; and the
+        answers of customers who read the shop's messages."""
         if not self.online:
             return 0
         now = self._now()
@@ -657,9 +669,17 @@ class SimulatedPhone:
             return 0
         groups: dict[tuple[str, str], list[str]] = {}
         current: dict[str, str] = {}
+        answered: set[int] = set()
         with self.store.tx() as conn:
             for row in due:
                 conn.execute("DELETE FROM timer WHERE id = ?", (row["timer_id"],))
+                if row["status"] == "reply":
+                    if row["id"] not in answered:
+                        answered.add(row["id"])
+                        rng = self._seeded("reply")
+                        reply = Draft(MessageKind.TEXT, content.reply_line(rng))
+                        self._customer_writes(self.book.get(row["id"]), reply, now)
+                    continue
                 status = current.get(row["wa_id"], row["current"])
                 if RANK[row["status"]] <= RANK[status]:
                     continue
@@ -671,6 +691,8 @@ class SimulatedPhone:
                 groups.setdefault((row["to_chat"] or chat_jid(row), row["status"]), []).append(
                     row["wa_id"]
                 )
+                if row["status"] == "read" and row["kind"] == "contact":
+                    self._maybe_reply(row["wa_id"], now)
             for (chat, status), wa_ids in groups.items():
                 self._emit(ReceiptEvent(chat, tuple(wa_ids), ReceiptStatus(status), now))
         return len(due)
