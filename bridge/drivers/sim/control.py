@@ -1,8 +1,22 @@
 """The simulated phone's loopback control API (small HTTP/1.1 + JSON) and its client.
 
 The server listens on 127.0.0.1 on a random port and writes ``control.json``
-({"port", "pid", "token"}) into the phone's state folder; every call carries
-``Authorization: Bearer <token>``.
+({"port", "pid", "token"}, mode 0600) into the phone's state folder; every call carries
+``Authorization: Bearer <token>``. Bad requests answer 400 with {"error": "..."} in pt-BR.
+
+    GET  /status        online, pending, events_waiting, contacts, messages, settings, chaos
+    POST /send          {"from", "text"?, "count"?, "kind"?, "lid_only"?, "name"?} -> {"wa_ids"}
+    GET  /received      [{"client_id", "wa_id", "to", "text", "copies"}]
+    POST /offline       signal lost: the box's messages wait in the phone's queue
+    POST /online        signal back: the queue leaves in order -> status
+    GET  /settings      {"rate", "delivery_delay", "read_delay"}
+    POST /settings      any of those -> settings
+    POST /burst         {"count", "from"?} -> {"count", "wa_ids"}: customer texts at once
+    POST /chaos         {"duplicate"?: 0..1, "reorder"?: N, "replay"?: N} -> {"chaos", "replayed"}
+    POST /reveal        {"who": LID} -> the IdentityEvent as a dict
+    POST /phone-send    {"to", "text"} -> {"wa_id"}: typed on the phone itself
+    GET  /broadcasts    [{"jid", "name", "members"}]
+    GET  /contacts      [{"chat", "jid", "lid", "name", "photo"}]
 """
 
 from __future__ import annotations
