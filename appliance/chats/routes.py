@@ -18,7 +18,7 @@ from appliance.chats.query import (
     TagMode,
     check_limit,
 )
-from appliance.errors import Forbidden
+from appliance.errors import Forbidden, InvalidInput
 from appliance.messages import service as messages
 from appliance.runtime import Runtime
 from appliance.web import actor_of
@@ -89,8 +89,25 @@ class ChatsController(Controller):
         chat_id: FromPath[int],
         cursor: FromQuery[str | None] = None,
         limit: FromQuery[int | None] = None,
+        around: FromQuery[int | None] = None,
+        after: FromQuery[str | None] = None,
     ) -> dict[str, Any]:
+        """``around=ID`` gives a page centred on that message (a search hit), ``after`` the
+        page just newer than a ``newer_cursor``."""
         size = check_limit(limit)
+        if around is not None or after is not None:
+            if sum(v is not None for v in (cursor, around, after)) > 1:
+                raise InvalidInput(
+                    "Use apenas um de cursor, after ou around.", code="messages.invalid_cursor"
+                )
+            return await runtime.db.read(
+                messages.list_messages_near,
+                actor_of(request),
+                chat_id,
+                around=around,
+                after=after,
+                limit=size,
+            )
         page = await runtime.db.read(
             messages.list_messages, actor_of(request), chat_id, cursor, size
         )

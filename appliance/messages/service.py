@@ -10,7 +10,7 @@ from appliance.accounts.permissions import Actor, can_see_numbers
 from appliance.chats.service import Page, access_chat
 from appliance.clock import iso
 from appliance.db import Conn
-from appliance.errors import InvalidInput
+from appliance.errors import InvalidInput, NotFound
 
 # A customer-sent time this far before the box registered it points at a phone
 # that held messages back (M2).
@@ -88,3 +88,70 @@ def list_messages(conn: Conn, actor: Actor, chat_id: int, cursor: str | None, li
     show = can_see_numbers(actor)
     items = [message_payload(r, show) for r in rows]
     return Page(items, _encode_cursor(rows[-1]["sent_at"], rows[-1]["id"]) if more else None)
+
+
+def _rows(conn: Conn, where: str, params: list[object], order: str, limit: int) -> list[Any]:
+    return [
+        dict(r)
+        for r in conn.execute(
+            f"SELECT {_COLUMNS} FROM message m LEFT JOIN app_user u ON u.id = m.author_user "
+            f"WHERE {where} ORDER BY m.sent_at {order}, m.id {order} LIMIT ?",
+            [*params, limit],
+        )
+    ]
+
+
+def list_messages_near(
+    conn: Conn,
+    actor: Actor,
+    chat_id: int,
+    *,
+    around: int | None = None,
+    after: str | None = None,
+    limit: int,
+) -> dict[str, Any]:
+    """Newest first, like list_messages, but a page centred on message ``around`` (a
+    search hit) or the ``limit`` messages just newer than the cursor ``after``.
+
+    ``next_cursor`` continues to older messages (as ``cursor``), ``newer_cursor`` to newer
+    ones (as ``after``); each is None at its end. NotFound for a message not in the chat.
+    """
+    access_chat(conn, actor, chat_id)
+    if around is not None:
+        target = conn.execute(
+            "SELECT sent_at, id FROM message WHERE id = ? AND chat = ?", (around, chat_id)
+        ).fetchone()
+        if target is None:
+            raise NotFound("Mensagem não encontrada.", code="message.not_found")
+        key = [target["sent_at"], target["id"]]
+        newer_wanted, older_wanted = limit // 2, limit - limit // 2
+        older = _rows(
+            conn,
+            "m.chat = ? AND (m.sent_at, m.id) <= (?, ?)",
+            [chat_id, *key],
+            "DESC",
+            older_wanted + 1,
+        )
+    else:
+        key = list(_decode_cursor(after or ""))
+        newer_wanted, older_wanted = limit, 0
+        older = []
+    newer = _rows(
+        conn,
+        "m.chat = ? AND (m.sent_at, m.id) > (?, ?)",
+        [chat_id, *key],
+        "ASC",
+        newer_wanted + 1,
+    )
+    rows = newer[:newer_wanted][::-1] + older[:older_wanted]
+    show = can_see_numbers(actor)
+    older_left = len(older) > older_wanted if around is not None else bool(rows)
+    return {
+        "items": [message_payload(r, show) for r in rows],
+        "next_cursor": _encode_cursor(rows[-1]["sent_at"], rows[-1]["id"])
+        if rows and older_left
+        else None,
+        "newer_cursor": _encode_cursor(rows[0]["sent_at"], rows[0]["id"])
+        if len(newer) > newer_wanted
+        else None,
+    }

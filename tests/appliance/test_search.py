@@ -417,3 +417,72 @@ def test_parsed_query(typed: str, fts: str) -> None:
 def test_unparseable_query_raises_invalid_input() -> None:
     with pytest.raises(InvalidInput):
         parse_message_query("?!")
+
+
+# -- jump to a hit ----------------------------------------------------------------------------
+
+
+async def test_a_hit_opens_its_chat_at_that_message(
+    client: Client, db: Database, shop: Shop
+) -> None:
+    chat = shop.chats["vendas"]
+    ids = [
+        make_message(db, chat, body=f"mensagem {i}", sent_at=1_700_000_000_000 + i * 1000)
+        for i in range(9)
+    ]
+    target = make_message(db, chat, body="Cadê o rastreio?", sent_at=1_700_000_004_500)
+    make_message(db, shop.chats["others"], body="outro chat", sent_at=1_700_000_004_600)
+    headers = await bearer(client, "ana")
+    (hit,) = (await search(client, headers, "rastreio"))["items"]
+    assert hit["id"] == target
+    # Newest first by time sent: 8 7 6 5 target 4 3 2 1 0
+    order = [*ids[5:][::-1], target, *ids[:5][::-1]]
+
+    url = f"/api/v1/chats/{chat}/messages"
+    r = await client.get(url, params={"around": hit["id"], "limit": 4}, headers=headers)
+    assert r.status_code == 200, r.text
+    page = r.json()
+    assert [m["id"] for m in page["items"]] == order[2:6]
+    assert page["items"][2]["body"] == "Cadê o rastreio?"
+
+    seen = [m["id"] for m in page["items"]]
+    cursor, newer = page["next_cursor"], page["newer_cursor"]
+    while cursor:
+        older = await client.get(url, params={"cursor": cursor, "limit": 2}, headers=headers)
+        seen += [m["id"] for m in older.json()["items"]]
+        cursor = older.json()["next_cursor"]
+    while newer:
+        up = (await client.get(url, params={"after": newer, "limit": 1}, headers=headers)).json()
+        seen = [m["id"] for m in up["items"]] + seen
+        newer = up["newer_cursor"]
+    assert seen == order
+
+
+@pytest.mark.parametrize(
+    ("login", "where", "params", "status"),
+    [
+        ("ana", "others", {"around": "own"}, 404),  # a chat ana may not see
+        ("admin", "vendas", {"around": "other"}, 404),  # a message of another chat
+        ("admin", "vendas", {"around": "own", "cursor": "x"}, 400),
+        ("admin", "vendas", {"after": "x"}, 400),
+    ],
+)
+async def test_jumping_to_a_message_checks_chat_and_message(
+    client: Client,
+    db: Database,
+    shop: Shop,
+    login: str,
+    where: str,
+    params: dict[str, str],
+    status: int,
+) -> None:
+    own = make_message(db, shop.chats[where], body="aqui")
+    other = make_message(db, shop.chats["ana_direct"], body="ali")
+    ids = {"own": own, "other": other}
+    query = {k: ids.get(v, v) for k, v in params.items()}
+    r = await client.get(
+        f"/api/v1/chats/{shop.chats[where]}/messages",
+        params=query,
+        headers=await bearer(client, login),
+    )
+    assert r.status_code == status, r.text
