@@ -1,0 +1,424 @@
+"""Message search latency: GET /api/v1/search/messages over loopback HTTP on `balcao serve`.
+
+Builds (or reuses) the seeded shop of ``scripts.bench.shop`` and runs the real server on
+a copy of it that adds one user who sees only a few chats. Times, at the client, a
+common word, a medium and a rare word (picked from the data by document frequency), a
+phrase, a prefix, a page deep in a common word's results, and a word inside one heavy
+and one typical chat: as an admin (every chat), as a normal user who sees about 10% of
+the chats and as one who sees ``FEW_CHATS``. Prints p50/p95 per case with the data
+size; ``--json`` prints one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import random
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+import appliance  # noqa: F401  (sqlite3 -> sqlean before anything else)
+from appliance.accounts.service import create_user, hash_password, load_actor
+from appliance.chats.query import visibility_clause
+from appliance.clock import now_ms
+from appliance.db import Conn, connect
+from appliance.search.query import parse_message_query
+from scripts.bench.chatlist import (
+    QUICK_CHATS,
+    QUICK_MESSAGES,
+    Budget,
+    bearer_token,
+    machine,
+    percentile,
+    running_server,
+)
+from scripts.bench.shop import (
+    BENCH_DATA,
+    DEFAULT_CHATS,
+    DEFAULT_MESSAGES,
+    DEFAULT_SEED,
+    Shop,
+    build_or_reuse,
+)
+
+URL = "/api/v1/search/messages"
+PAGE = 50
+TARGET_P95_MS = 20.0
+COMMON_WORD = "obrigado"
+PHRASE = '"prazo de entrega"'
+PREFIX = "entreg*"
+DEEP_PAGES = 10
+# The user who sees few chats: assigned directly to this many, in no department.
+FEW_CHATS = 20
+FEW_LOGIN, FEW_PASSWORD = "poucos", "bench-poucos"
+# Share of the messages for the "medium" word, and documents for the "rare" one.
+MEDIUM_SHARE = 0.005
+RARE_DOCS = 25
+
+
+@dataclass(frozen=True)
+class Case:
+    key: str
+    label: str
+    q: str
+    chat: int | None = None
+    deep: bool = False
+
+
+@dataclass
+class Result:
+    actor: str
+    case: str
+    label: str
+    q: str
+    chat: int | None
+    matches: int  # messages matching in all chats (one chat for the chat cases)
+    rows: int
+    runs: int
+    p50_ms: float
+    p95_ms: float
+    max_ms: float
+    errors: list[str] = field(default_factory=list)
+
+
+# -- the data -----------------------------------------------------------------------------------
+
+
+def prepare_copy(shop: Shop, root: Path) -> Path:
+    """A copy of the shop's database with the few-chats user added; kept while the shop is.
+
+    The shop itself stays as built, for the other benchmarks.
+    """
+    folder = root / f"search-{shop.data_dir.name}"
+    done = folder / "search.json"
+    if done.is_file() and (folder / "balcao.db").is_file():
+        return folder
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / "balcao.db"
+    for stale in folder.glob("balcao.db*"):
+        stale.unlink()
+    source = connect(shop.db_path)
+    copy = connect(target)
+    try:
+        source.backup(copy)
+        copy.execute("PRAGMA journal_mode = WAL")
+        rng = random.Random(shop.seed)
+        total = copy.execute("SELECT max(id) FROM chat").fetchone()[0]
+        chats = sorted(rng.sample(range(1, total + 1), FEW_CHATS))
+        copy.execute("BEGIN IMMEDIATE")
+        user = create_user(
+            copy, login=FEW_LOGIN, name="Poucos Chats", password_hash=hash_password(FEW_PASSWORD)
+        )
+        copy.executemany(
+            "INSERT INTO chat_assignee(chat, member, department, created_at) "
+            "VALUES (?, ?, NULL, ?)",
+            [(chat, user, now_ms()) for chat in chats],
+        )
+        copy.execute("COMMIT")
+    finally:
+        copy.close()
+        source.close()
+    done.write_text(json.dumps({"few_login": FEW_LOGIN, "few_chats": chats}))
+    return folder
+
+
+def pick_words(conn: Conn, messages: int) -> dict[str, tuple[str, int]]:
+    """Words of letters only, by the number of messages containing them in the body."""
+    conn.execute(
+        "CREATE VIRTUAL TABLE IF NOT EXISTS temp.bench_vocab "
+        "USING fts5vocab(main, message_fts, col)"
+    )
+    rows = [
+        (t, d)
+        for t, d in conn.execute("SELECT term, doc FROM temp.bench_vocab WHERE col = 'body'")
+        if t.isalpha() and len(t) >= 4
+    ]
+    medium = min(rows, key=lambda r: (abs(r[1] - messages * MEDIUM_SHARE), r[0]))
+    rare = min(rows, key=lambda r: (abs(r[1] - RARE_DOCS), r[0]))
+    return {"medium": medium, "rare": rare}
+
+
+def count_matches(conn: Conn, q: str, chat: int | None) -> int:
+    match = parse_message_query(q).body_match() + (f" AND chat : {chat}" if chat else "")
+    return int(
+        conn.execute(
+            "SELECT count(*) FROM message_fts WHERE message_fts MATCH ?", [match]
+        ).fetchone()[0]
+    )
+
+
+def pick_chats(conn: Conn, user_login: str) -> dict[str, tuple[int, int]]:
+    """The heaviest chat and one of about 50 messages, among those the user sees."""
+    uid = conn.execute("SELECT id FROM app_user WHERE login = ?", (user_login,)).fetchone()[0]
+    actor = load_actor(conn, uid)
+    assert actor is not None
+    clause, params = visibility_clause(actor)
+    visible = {r[0] for r in conn.execute(f"SELECT c.id FROM chat c WHERE {clause}", params)}
+    counts = [
+        (chat, n)
+        for chat, n in conn.execute("SELECT chat, count(*) FROM message GROUP BY chat")
+        if chat in visible
+    ]
+    heavy = max(counts, key=lambda r: (r[1], r[0]))
+    typical = min(counts, key=lambda r: (abs(r[1] - 50), -r[0]))
+    return {"heavy": heavy, "typical": typical}
+
+
+def build_cases(words: dict[str, tuple[str, int]], chats: dict[str, tuple[int, int]]) -> list[Case]:
+    heavy, typical = chats["heavy"], chats["typical"]
+    return [
+        Case("common", f"common word {COMMON_WORD!r}", COMMON_WORD),
+        Case("medium", f"medium word {words['medium'][0]!r}", words["medium"][0]),
+        Case("rare", f"rare word {words['rare'][0]!r}", words["rare"][0]),
+        Case("phrase", f"phrase {PHRASE}", PHRASE),
+        Case("prefix", f"prefix {PREFIX}", PREFIX),
+        Case("deep", f"{COMMON_WORD!r}, page {DEEP_PAGES + 1}", COMMON_WORD, deep=True),
+        Case("heavy", f"{COMMON_WORD!r} in a chat of {heavy[1]:,} msgs", COMMON_WORD, heavy[0]),
+        Case("typical", f"{COMMON_WORD!r} in a chat of {typical[1]} msgs", COMMON_WORD, typical[0]),
+    ]
+
+
+# -- measuring ----------------------------------------------------------------------------------
+
+
+def _params(case: Case, cursor: str | None = None) -> dict[str, Any]:
+    params: dict[str, Any] = {"q": case.q, "limit": PAGE}
+    if case.chat is not None:
+        params["chat"] = case.chat
+    if cursor:
+        params["cursor"] = cursor
+    return params
+
+
+def deep_cursor(
+    client: httpx.Client, headers: dict[str, str], case: Case
+) -> tuple[str | None, list[str]]:
+    """Follows next_cursor DEEP_PAGES times; checks that ids only go down on the way."""
+    cursor: str | None = None
+    last = math.inf
+    for _ in range(DEEP_PAGES):
+        r = client.get(URL, params=_params(case, cursor), headers=headers)
+        if r.status_code != 200:
+            return None, [f"HTTP {r.status_code} while paging"]
+        page = r.json()
+        ids = [item["id"] for item in page["items"]]
+        if any(b >= a for a, b in zip([last, *ids], ids, strict=False)):
+            return None, ["ids not strictly newest first across pages"]
+        last = ids[-1] if ids else last
+        cursor = page["next_cursor"]
+        if cursor is None:
+            return None, []
+    return cursor, []
+
+
+def time_case(
+    client: httpx.Client, headers: dict[str, str], params: dict[str, Any], budget: Budget
+) -> tuple[list[float], dict[str, Any], list[str]]:
+    body: dict[str, Any] = {}
+    for _ in range(budget.warmup):
+        r = client.get(URL, params=params, headers=headers)
+        if r.status_code != 200:
+            return [], {}, [f"HTTP {r.status_code}: {r.text[:200]}"]
+        body = r.json()
+    times: list[float] = []
+    started = time.perf_counter()
+    while len(times) < budget.max_runs:
+        t0 = time.perf_counter()
+        r = client.get(URL, params=params, headers=headers)
+        times.append((time.perf_counter() - t0) * 1000)
+        if r.status_code != 200:
+            return times, body, [f"HTTP {r.status_code}"]
+        if len(times) >= budget.min_runs and time.perf_counter() - started >= budget.seconds:
+            break
+    ids = [item["id"] for item in body.get("items", [])]
+    errors = [] if ids == sorted(ids, reverse=True) else ["items not newest first"]
+    return times, body, errors
+
+
+def run_cases(
+    shop: Shop, data_dir: Path, budget: Budget, only: set[str], progress: bool
+) -> tuple[list[Result], dict[str, Any]]:
+    conn = connect(data_dir / "balcao.db")
+    try:
+        words = pick_words(conn, shop.messages)
+        chats = pick_chats(conn, shop.user_login)
+        cases = [c for c in build_cases(words, chats) if not only or c.key in only]
+        matches = {(c.q, c.chat): count_matches(conn, c.q, c.chat) for c in cases}
+        few_sees = conn.execute(
+            "SELECT count(*) FROM chat_assignee a JOIN app_user u ON u.id = a.member "
+            "WHERE u.login = ?",
+            (FEW_LOGIN,),
+        ).fetchone()[0]
+    finally:
+        conn.close()
+    actors = [
+        ("admin", shop.admin_login, shop.admin_password),
+        ("user", shop.user_login, shop.user_password),
+        ("few", FEW_LOGIN, FEW_PASSWORD),
+    ]
+    results: list[Result] = []
+    with running_server(data_dir) as url, httpx.Client(base_url=url, timeout=60) as client:
+        for actor, login, password in actors:
+            headers = {"Authorization": f"Bearer {bearer_token(client, login, password)}"}
+            for case in cases:
+                if actor == "few" and case.chat is not None:
+                    continue  # not its chats; inside one chat is the same path for everyone
+                errors: list[str] = []
+                cursor = None
+                if case.deep:
+                    cursor, errors = deep_cursor(client, headers, case)
+                    if cursor is None and not errors:
+                        continue  # fewer pages than that
+                times, body, timing_errors = time_case(
+                    client, headers, _params(case, cursor), budget
+                )
+                times.sort()
+                result = Result(
+                    actor=actor,
+                    case=case.key,
+                    label=case.label,
+                    q=case.q,
+                    chat=case.chat,
+                    matches=matches[(case.q, case.chat)],
+                    rows=len(body.get("items", [])),
+                    runs=len(times),
+                    p50_ms=round(percentile(times, 0.50), 2),
+                    p95_ms=round(percentile(times, 0.95), 2),
+                    max_ms=round(times[-1], 2) if times else math.nan,
+                    errors=errors + timing_errors,
+                )
+                results.append(result)
+                if progress:
+                    print(
+                        f"  {actor:<5} {case.key:<8} p50 {result.p50_ms:6.2f}  "
+                        f"p95 {result.p95_ms:6.2f} ms  {case.label}",
+                        file=sys.stderr,
+                        flush=True,
+                    )
+    extra = {
+        "words": {k: {"word": w, "messages": n} for k, (w, n) in words.items()},
+        "search_chats": {k: {"id": c, "messages": n} for k, (c, n) in chats.items()},
+        "few_user_chats": few_sees,
+    }
+    return results, extra
+
+
+# -- output -------------------------------------------------------------------------------------
+
+
+def report(
+    shop: Shop,
+    data_dir: Path,
+    results: list[Result],
+    extra: dict[str, Any],
+    budget: Budget,
+    load_before: list[float],
+) -> dict[str, Any]:
+    return {
+        "benchmark": "search",
+        "data": {
+            "chats": shop.chats,
+            "messages": shop.messages,
+            "db_bytes": (data_dir / "balcao.db").stat().st_size,
+            "seed": shop.seed,
+            "build_seconds": shop.build_seconds,
+            "reused": shop.reused,
+            "path": str(data_dir / "balcao.db"),
+            **extra,
+        },
+        "machine": {**machine(), "load_average_before": load_before},
+        "budget": asdict(budget),
+        "page_size": PAGE,
+        "target_p95_ms": TARGET_P95_MS,
+        "worst_p95_ms": max((r.p95_ms for r in results), default=math.nan),
+        "cases_over_target": sorted(
+            f"{r.actor}/{r.case}" for r in results if r.p95_ms > TARGET_P95_MS
+        ),
+        "errors": [f"{r.actor}/{r.case}: {e}" for r in results for e in r.errors],
+        "results": [asdict(r) for r in results],
+    }
+
+
+def print_table(out: dict[str, Any]) -> None:
+    d, m = out["data"], out["machine"]
+    built = "reused from cache" if d["reused"] else f"built in {d['build_seconds']:.1f} s"
+    print(
+        f"message search over HTTP: {d['chats']:,} chats, {d['messages']:,} messages, "
+        f"DB {d['db_bytes'] / 1e6:.0f} MB ({built})"
+    )
+    print(
+        f"actors: admin (every chat), user (about 10% of the chats), few "
+        f"({d['few_user_chats']} chats); page of {out['page_size']}; times in ms at the client"
+    )
+    print(
+        f"machine: {m['cores']} cores, {m['cpu']}; Python {m['python']}, SQLite {m['sqlite']}; "
+        f"load {m['load_average_before']} -> {m['load_average']}\n"
+    )
+    header = (
+        f"{'actor':<5} {'case':<8} {'query':<40} {'matches':>8} {'rows':>4} {'p50':>7} {'p95':>7}"
+    )
+    print(header)
+    print("-" * len(header))
+    for r in out["results"]:
+        flag = " !" if r["p95_ms"] > out["target_p95_ms"] else ""
+        err = f"  ERR {r['errors']}" if r["errors"] else ""
+        print(
+            f"{r['actor']:<5} {r['case']:<8} {r['label'][:40]:<40} {r['matches']:>8,} "
+            f"{r['rows']:>4} {r['p50_ms']:>7.2f} {r['p95_ms']:>7.2f}{flag}{err}"
+        )
+    print(
+        f"\nworst p95 {out['worst_p95_ms']:.2f} ms (target {out['target_p95_ms']:.0f} ms); "
+        f"over target: {', '.join(out['cases_over_target']) or 'none'}"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="scripts/bench/run search", description=__doc__)
+    parser.add_argument(
+        "--quick", action="store_true", help=f"a small shop ({QUICK_CHATS:,} chats), fewer runs"
+    )
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--chats", type=int)
+    parser.add_argument("--messages", type=int)
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    parser.add_argument("--data-root", type=Path, default=BENCH_DATA)
+    parser.add_argument("--min-runs", type=int)
+    parser.add_argument("--max-runs", type=int)
+    parser.add_argument("--seconds", type=float, help="time spent per case (at least)")
+    parser.add_argument("--only", default="", help="comma-separated case keys (e.g. common,rare)")
+    args = parser.parse_args(argv)
+
+    chats = args.chats or (QUICK_CHATS if args.quick else DEFAULT_CHATS)
+    messages = args.messages or (QUICK_MESSAGES if args.quick else DEFAULT_MESSAGES)
+    base = Budget(warmup=2, min_runs=20, max_runs=100, seconds=0.3) if args.quick else Budget()
+    budget = Budget(
+        warmup=base.warmup,
+        min_runs=args.min_runs or base.min_runs,
+        max_runs=args.max_runs or max(base.max_runs, args.min_runs or 0),
+        seconds=base.seconds if args.seconds is None else args.seconds,
+        deep_pages=DEEP_PAGES,
+    )
+    load_before = [round(x, 2) for x in os.getloadavg()]
+    shop = build_or_reuse(
+        chats=chats, messages=messages, seed=args.seed, root=args.data_root, log=not args.json
+    )
+    data_dir = prepare_copy(shop, args.data_root)
+    only = {k for k in args.only.split(",") if k}
+    results, extra = run_cases(shop, data_dir, budget, only, progress=not args.json)
+    out = report(shop, data_dir, results, extra, budget, load_before)
+    if args.json:
+        print(json.dumps(out, ensure_ascii=False))
+    else:
+        print_table(out)
+    return 1 if out["errors"] else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
