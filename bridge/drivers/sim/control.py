@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import http.client
 import json
 import logging
 import os
@@ -32,8 +33,6 @@ from dataclasses import asdict
 from http import HTTPStatus
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-import httpx
 
 from bridge.drivers.sim.numbers import InvalidNumberError
 from bridge.protocol import DriverError
@@ -274,21 +273,26 @@ class ControlClient:
     def call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
         """The decoded JSON answer; raises PhoneNotRunningError or ControlError."""
         endpoint = self._endpoint()
+        data = json.dumps(body).encode() if body is not None else None
+        headers = {"Authorization": f"Bearer {endpoint['token']}"}
+        if data is not None:
+            headers["Content-Type"] = "application/json"
+        conn = http.client.HTTPConnection("127.0.0.1", endpoint["port"], timeout=self.timeout)
         try:
-            response = httpx.request(
-                method,
-                f"http://127.0.0.1:{endpoint['port']}{path}",
-                json=body,
-                headers={"Authorization": f"Bearer {endpoint['token']}"},
-                timeout=self.timeout,
-            )
-        except (httpx.ConnectError, httpx.RemoteProtocolError) as exc:
+            conn.request(method, path, body=data, headers=headers)
+            response = conn.getresponse()
+            raw = response.read()
+        except TimeoutError as exc:
+            raise ControlError(504, "o celular simulado não respondeu a tempo") from exc
+        except (OSError, http.client.HTTPException) as exc:
             raise PhoneNotRunningError(self.not_running_message()) from exc
+        finally:
+            conn.close()
         try:
-            payload = response.json()
+            payload = json.loads(raw)
         except ValueError:
-            payload = {"error": response.text}
-        if response.status_code != 200:
+            payload = {"error": raw.decode("utf-8", "replace")}
+        if response.status != 200:
             message = payload.get("error") if isinstance(payload, dict) else None
-            raise ControlError(response.status_code, message or response.reason_phrase)
+            raise ControlError(response.status, message or response.reason)
         return payload
