@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from appliance.accounts.permissions import Actor, can_see_all_chats
@@ -117,24 +117,50 @@ def check_limit(limit: int | None) -> int:
 
 @dataclass
 class SetStats:
-    """Cached sizes of the sets a filter can drive from (refreshed by the caller)."""
+    """Cached sizes of the sets a filter can drive from (refreshed by the caller).
+
+    ``name_sample`` and ``phone_sample`` are the folded names and the numbers of an
+    evenly spread sample of chats: the share of them containing a substring estimates
+    how many chats a name or number filter keeps.
+    """
 
     total: int = 0
     per_tag: dict[int, int] = field(default_factory=dict)
     per_user: dict[int, int] = field(default_factory=dict)
     per_department: dict[int, int] = field(default_factory=dict)
     unassigned: int = 0
+    unread: int = 0
+    broadcast: int = 0
+    name_sample: list[str] = field(default_factory=list)
+    phone_sample: list[str] = field(default_factory=list)
+
+    def substring_share(self, needle: str, sample: list[str]) -> float:
+        """Estimated share of chats whose value contains ``needle``; a match that the
+        sample misses counts as half a sample step."""
+        if not sample:
+            return 1.0
+        hits = sum(1 for value in sample if needle in value)
+        return max(hits, 0.5) / len(sample)
 
 
 @dataclass
 class _Part:
-    """One restriction: how to probe it (EXISTS) and, if it is a set, how to drive from it."""
+    """One restriction: how to probe it on a row and, if it is a set, how to drive from it.
+
+    ``size`` estimates the chats it keeps; ``drive_cost`` what driving from it costs, in
+    rows walked (by default its size: read the set, then sort it).
+    """
 
     probe: str
     params: list[object]
     drive: str | None = None
     drive_params: list[object] = field(default_factory=list)
-    size: float | None = None  # estimated rows in the driving set
+    size: float | None = None
+    drive_cost: float | None = None
+
+    @property
+    def cost(self) -> float:
+        return self.drive_cost if self.drive_cost is not None else (self.size or 0.0)
 
 
 def _visibility(actor: Actor, stats: SetStats) -> _Part | None:
@@ -210,6 +236,7 @@ def _assignee_part(f: ChatFilter, stats: SetStats) -> _Part | None:
     for a in dict.fromkeys(f.assignees):
         if a.kind == "none":
             terms.append("NOT EXISTS (SELECT 1 FROM chat_assignee a WHERE a.chat = c.id)")
+            size += stats.unassigned
             continue
         column = "member" if a.kind == "user" else "department"
         terms.append(
@@ -221,46 +248,61 @@ def _assignee_part(f: ChatFilter, stats: SetStats) -> _Part | None:
         size += per.get(a.id, 0)
     probe = "(" + " OR ".join(terms) + ")"
     if len(drives) < len(terms):  # "none" cannot drive
-        return _Part(probe, params)
+        return _Part(probe, params, size=size)
     return _Part(probe, params, " UNION ".join(drives), list(params), size)
 
 
-def _text_parts(f: ChatFilter) -> list[_Part]:
+def _like_pattern(needle: str) -> str:
+    escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _substring_part(
+    column: str, needle: str, sample: list[str], f: ChatFilter, stats: SetStats
+) -> _Part:
+    """``column`` (the folded name, or the number) contains ``needle``.
+
+    On a row it is a LIKE. To drive from it: the trigram index from TRIGRAM_MIN
+    characters on; below that, a LIKE over the entries of a covering index, which
+    costs a read of that whole index whatever it finds.
+    """
+    pattern = _like_pattern(needle)
+    size = stats.substring_share(needle, sample) * stats.total
+    if len(needle) >= TRIGRAM_MIN:
+        match = f"{column} : {fts_phrase(needle)}"
+        drive = "SELECT rowid FROM chat_trgm WHERE chat_trgm MATCH ?"
+        return _Part(f"c.{column} LIKE ? ESCAPE '\\'", [pattern], drive, [match], size, size + 1.0)
+    if column == "sort_name":
+        drive = (
+            "SELECT id FROM chat INDEXED BY chat_by_name WHERE archived = ? "
+            "AND sort_name LIKE ? ESCAPE '\\'"
+        )
+        drive_params: list[object] = [int(f.archived), pattern]
+    else:
+        drive = "SELECT id FROM chat INDEXED BY chat_phone WHERE phone LIKE ? ESCAPE '\\'"
+        drive_params = [pattern]
+    return _Part(
+        f"c.{column} LIKE ? ESCAPE '\\'",
+        [pattern],
+        drive,
+        drive_params,
+        size,
+        size + COVERING_SCAN_COST * stats.total,
+    )
+
+
+def _text_parts(f: ChatFilter, stats: SetStats) -> list[_Part]:
     parts: list[_Part] = []
     if f.name is not None and f.name.strip():
         needle = " ".join(fold(f.name).split())
-        if len(needle) >= TRIGRAM_MIN:
-            parts.append(
-                _Part(
-                    "c.id IN (SELECT rowid FROM chat_trgm WHERE chat_trgm MATCH ?)",
-                    [f"sort_name : {fts_phrase(needle)}"],
-                    "SELECT rowid FROM chat_trgm WHERE chat_trgm MATCH ?",
-                    [f"sort_name : {fts_phrase(needle)}"],
-                    0.0,
-                )
-            )
-        else:
-            escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            parts.append(_Part("c.sort_name LIKE ? ESCAPE '\\'", [f"%{escaped}%"]))
+        parts.append(_substring_part("sort_name", needle, stats.name_sample, f, stats))
     if f.number is not None and f.number.strip():
         needle = digits(f.number)
         if not needle:
             raise InvalidInput(
                 "O filtro de número aceita apenas dígitos.", code="chats.invalid_number"
             )
-        if len(needle) >= TRIGRAM_MIN:
-            match = f"phone : {fts_phrase(needle)}"
-            parts.append(
-                _Part(
-                    "c.id IN (SELECT rowid FROM chat_trgm WHERE chat_trgm MATCH ?)",
-                    [match],
-                    "SELECT rowid FROM chat_trgm WHERE chat_trgm MATCH ?",
-                    [match],
-                    0.0,
-                )
-            )
-        else:
-            parts.append(_Part("c.phone LIKE ?", [f"%{needle}%"]))
+        parts.append(_substring_part("phone", needle, stats.phone_sample, f, stats))
     return parts
 
 
@@ -269,6 +311,10 @@ class PlannedQuery:
     sql: str
     params: list[object]
     path: str  # "walk" or "drive" (for benchmarks and tests)
+    # A walk that a drive bounds: run ``fallback`` instead once the walk has taken
+    # ``step_budget`` SQLite VM steps (the estimates behind the walk were wrong).
+    fallback: PlannedQuery | None = None
+    step_budget: int = 0
 
 
 COLUMNS = (
@@ -278,9 +324,66 @@ COLUMNS = (
     "c.last_message_status, c.waiting_since, c.status_id, c.photo_file"
 )
 
+# Driving reads the set and sorts it; walking visits ordering-index entries and probes
+# each. Per row, a drive costs about this many walked rows.
+DRIVE_ROW_COST = 1.5
+# Reading a covering index entry for a LIKE, per walked row.
+COVERING_SCAN_COST = 0.2
+# VM steps a walk may take per row of the fallback drive before it gives up (a walked
+# row with two probes takes about 15 steps; a driven row about 25).
+WALK_STEPS_PER_DRIVE_ROW = 60
+MIN_WALK_STEPS = 50_000
+
+
+def _restrictions(actor: Actor, f: ChatFilter, stats: SetStats) -> list[_Part]:
+    parts: list[_Part] = []
+    vis = _visibility(actor, stats)
+    if vis is not None:
+        parts.append(vis)
+    parts.extend(_tag_parts(f, stats))
+    if (assignee := _assignee_part(f, stats)) is not None:
+        parts.append(assignee)
+    parts.extend(_text_parts(f, stats))
+    if f.broadcast:
+        # Broadcast lists are few: drive from their partial index.
+        parts.append(
+            _Part("1", [], "SELECT id FROM chat WHERE is_broadcast", [], float(stats.broadcast))
+        )
+    return parts
+
+
+def _walk_rows(f: ChatFilter, parts: list[_Part], limit: int, stats: SetStats) -> float:
+    """Ordering-index entries a walk visits to fill a page, if the filters are independent."""
+    total = max(stats.total, 1)
+    selectivity = 1.0
+    for p in parts:
+        if p.size is not None:
+            selectivity *= min(1.0, max(p.size, 1.0) / total)
+    if f.unread:
+        selectivity *= min(1.0, max(stats.unread, 1) / total)
+    return (limit + 1) / max(selectivity, 1e-9)
+
 
 def plan_chat_list(
     actor: Actor, f: ChatFilter, cursor: Cursor | None, limit: int, stats: SetStats
+) -> PlannedQuery:
+    """The page's SQL: a walk of the ordering index with probes, or a drive from the
+    cheapest set. A walk that could go wrong gets a drive as its bounded fallback."""
+    parts = _restrictions(actor, f, stats)
+    drivable = [p for p in parts if p.drive is not None and p.size is not None]
+    if not drivable:
+        return _sql(f, parts, None, cursor, limit)
+    cheapest = min(drivable, key=lambda p: p.cost)
+    drive_rows = cheapest.cost * DRIVE_ROW_COST
+    if drive_rows < _walk_rows(f, parts, limit, stats):
+        return _sql(f, parts, cheapest, cursor, limit)
+    walk = _sql(f, parts, None, cursor, limit)
+    budget = max(MIN_WALK_STEPS, int(drive_rows * WALK_STEPS_PER_DRIVE_ROW))
+    return replace(walk, fallback=_sql(f, parts, cheapest, cursor, limit), step_budget=budget)
+
+
+def _sql(
+    f: ChatFilter, parts: list[_Part], driver: _Part | None, cursor: Cursor | None, limit: int
 ) -> PlannedQuery:
     keys, ascending = _ORDER_KEYS[f.order]
     where = ["c.archived = ?", "c.is_broadcast = ?"]
@@ -298,38 +401,13 @@ def plan_chat_list(
             f"s.stage IN ({','.join('?' * len(f.stages))}) LIMIT 1)"
         )
         params.extend(f.stages)
-
-    parts: list[_Part] = []
-    vis = _visibility(actor, stats)
-    if vis is not None:
-        parts.append(vis)
-    parts.extend(_tag_parts(f, stats))
-    if (assignee := _assignee_part(f, stats)) is not None:
-        parts.append(assignee)
-    parts.extend(_text_parts(f))
-
-    # Choose: drive from the smallest set, or walk the ordering index and probe.
-    drivable = [p for p in parts if p.drive is not None and p.size is not None]
-    driver: _Part | None = None
-    if drivable:
-        smallest = min(drivable, key=lambda p: p.size or 0.0)
-        total = max(stats.total, 1)
-        selectivity = 1.0
-        for p in parts:
-            if p.size is not None:
-                selectivity *= min(1.0, max(p.size, 1.0) / total)
-        walk_rows = (limit + 1) / max(selectivity, 1e-9)
-        # Driving costs about the set size plus a sort; walking, the rows visited.
-        if (smallest.size or 0.0) * 1.5 < walk_rows:
-            driver = smallest
     for p in parts:
         if p is driver:
             where.append(f"c.id IN ({p.drive})")
             params.extend(p.drive_params)
-        else:
+        elif p.probe != "1":
             where.append(p.probe)
             params.extend(p.params)
-
     if cursor is not None:
         op = ">" if ascending else "<"
         cols = ", ".join((*keys, "c.id"))

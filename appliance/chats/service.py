@@ -6,6 +6,7 @@ Every path that returns chat data goes through ``visibility_clause`` (list) or
 
 from __future__ import annotations
 
+import sqlite3  # bound to sqlean by appliance/__init__.py
 import threading
 import time
 from collections import defaultdict
@@ -16,6 +17,7 @@ from appliance.accounts.permissions import Actor, can_see_numbers
 from appliance.chats.query import (
     ChatFilter,
     Cursor,
+    PlannedQuery,
     SetStats,
     next_cursor,
     plan_chat_list,
@@ -28,6 +30,10 @@ from appliance.phones import display_phone
 
 UNNAMED = "Contato sem nome"
 STATS_TTL_SECONDS = 30.0
+
+
+# Chats in the sample that estimates name and number filters (SetStats.name_sample).
+SAMPLE_SIZE = 2000
 
 
 def load_set_stats(conn: Conn) -> SetStats:
@@ -45,6 +51,23 @@ def load_set_stats(conn: Conn) -> SetStats:
             "GROUP BY department"
         ).fetchall()
     )
+    stats.unassigned = (
+        stats.total - conn.execute("SELECT count(DISTINCT chat) FROM chat_assignee").fetchone()[0]
+    )
+    stats.unread = conn.execute("SELECT count(*) FROM chat WHERE unread_count > 0").fetchone()[0]
+    stats.broadcast = conn.execute("SELECT count(*) FROM chat WHERE is_broadcast").fetchone()[0]
+    # Evenly spaced ids: a few thousand rowid lookups, not a scan of the table.
+    first, last = conn.execute("SELECT min(id), max(id) FROM chat").fetchone()
+    if first is not None:
+        step = max(1, (last - first + 1) // SAMPLE_SIZE)
+        rows = conn.execute(
+            "WITH RECURSIVE ids(id) AS "
+            "(SELECT ? UNION ALL SELECT id + ? FROM ids WHERE id + ? <= ?) "
+            "SELECT c.sort_name, c.phone FROM ids JOIN chat c ON c.id = ids.id",
+            (first, step, step, last),
+        ).fetchall()
+        stats.name_sample = [r[0] for r in rows]
+        stats.phone_sample = [r[1] for r in rows if r[1]]
     return stats
 
 
@@ -71,6 +94,8 @@ class StatsCache:
 class Page:
     items: list[dict[str, Any]]
     next_cursor: str | None
+    # How the rows were found ("walk", "drive", "walk>drive"): for benchmarks and tests.
+    path: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {"items": self.items, "next_cursor": self.next_cursor}
@@ -142,17 +167,46 @@ def chat_payload(
     }
 
 
+def _fetch(conn: Conn, plan: PlannedQuery) -> tuple[list[sqlite3.Row], str]:
+    """The plan's rows and the path that produced them: a walk that runs past its step
+    budget is interrupted and its fallback drive runs instead."""
+    if plan.fallback is None:
+        return conn.execute(plan.sql, plan.params).fetchall(), plan.path
+    ticks = 0
+    limit = plan.step_budget // _STEPS_PER_TICK
+
+    def tick() -> int:
+        nonlocal ticks
+        ticks += 1
+        return int(ticks > limit)
+
+    conn.set_progress_handler(tick, _STEPS_PER_TICK)
+    try:
+        return conn.execute(plan.sql, plan.params).fetchall(), plan.path
+    except sqlite3.OperationalError:
+        if ticks <= limit:
+            raise
+    finally:
+        conn.set_progress_handler(None, 0)
+    fallback = plan.fallback
+    return conn.execute(fallback.sql, fallback.params).fetchall(), f"{plan.path}>{fallback.path}"
+
+
+_STEPS_PER_TICK = 1000
+
+
 def list_chats(
     conn: Conn, actor: Actor, f: ChatFilter, cursor: Cursor | None, limit: int, stats: SetStats
 ) -> Page:
     plan = plan_chat_list(actor, f, cursor, limit, stats)
-    rows = [dict(r) for r in conn.execute(plan.sql, plan.params).fetchall()]
+    fetched, path = _fetch(conn, plan)
+    rows = [dict(r) for r in fetched]
     more = len(rows) > limit
     rows = rows[:limit]
     tags, assignees = _hydrate(conn, [r["id"] for r in rows])
     items = [chat_payload(r, actor, tags[r["id"]], assignees[r["id"]]) for r in rows]
     cursor_out = next_cursor(f.order, rows[-1]).encode() if more and rows else None
-    return Page(items, cursor_out)
+    return Page(items, cursor_out, path)
 
 
 def access_chat(conn: Conn, actor: Actor, chat_id: int) -> dict[str, Any]:

@@ -27,6 +27,9 @@ FORWARDS = [
     'CREATE UNIQUE INDEX chat_assignee_user ON chat_assignee(chat, member) WHERE member IS NOT NULL',
     'CREATE UNIQUE INDEX chat_assignee_dept ON chat_assignee(chat, department) '
     'WHERE department IS NOT NULL',
+    # Every assignee row of a chat: the list's probes ("none", "user or department"), the
+    # page's hydration and the cascade from chat. Covering, so a probe reads no table row.
+    'CREATE INDEX chat_assignee_chat ON chat_assignee(chat, member, department)',
     'CREATE INDEX chat_assignee_by_user ON chat_assignee(member, chat) WHERE member IS NOT NULL',
     'CREATE INDEX chat_assignee_by_dept ON chat_assignee(department, chat) '
     'WHERE department IS NOT NULL',
