@@ -19,8 +19,10 @@ import array
 import hashlib
 import json
 import math
+import os
 import random
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -52,24 +54,30 @@ END_MS = 1_793_491_200_000  # 2026-11-01T00:00:00Z
 HISTORY_MS = 730 * DAY_MS
 
 _BATCH = 20_000
+_LOGIN_FIELDS = ("admin_login", "admin_password", "user_login", "user_password")
 
 # -- vocabulary ---------------------------------------------------------------------------------
 
-FIRST_NAMES = (
-    "Maria João Ana José Antônio Francisco Carlos Paulo Pedro Lucas Luiz Marcos Luís Gabriel "
-    "Rafael Daniel Marcelo Bruno Eduardo Felipe Raimundo Rodrigo Júlia Juliana Adriana Márcia "
-    "Fernanda Patrícia Aline Sandra Camila Amanda Letícia Beatriz Luíza Conceição Cecília "
-    "Débora Mônica Márcio Sérgio Vânia Cláudia Flávia Fábio Vinícius Tânia Lúcia Glória Inês "
-    "Heloísa Otávio Caio Thiago Mariana Marta Mário Marina Marisa Sebastião Zé Cida Tereza "
-    "Rosângela Gisele Kátia Simone Renata Joaquim Benedita Irene Valéria Natália Emanuel"
-).split()
-SURNAMES = (
-    "Silva Santos Oliveira Souza Rodrigues Ferreira Alves Pereira Lima Gomes Costa Ribeiro "
-    "Martins Carvalho Almeida Lopes Soares Fernandes Vieira Barbosa Rocha Dias Nascimento "
-    "Andrade Moreira Nunes Marques Machado Mendes Freitas Cardoso Ramos Gonçalves Santana "
-    "Teixeira Araújo Conceição Assunção Magalhães Brandão Simões Falcão Guimarães Batista "
-    "Moura Cavalcanti Monteiro Pinto Correia Azevedo Damasceno Peçanha"
-).split()
+FIRST_NAMES = [
+    "Maria", "João", "Ana", "José", "Antônio", "Francisco", "Carlos", "Paulo", "Pedro", "Lucas",
+    "Luiz", "Marcos", "Luís", "Gabriel", "Rafael", "Daniel", "Marcelo", "Bruno", "Eduardo",
+    "Felipe", "Raimundo", "Rodrigo", "Júlia", "Juliana", "Adriana", "Márcia", "Fernanda",
+    "Patrícia", "Aline", "Sandra", "Camila", "Amanda", "Letícia", "Beatriz", "Luíza", "Conceição",
+    "Cecília", "Débora", "Mônica", "Márcio", "Sérgio", "Vânia", "Cláudia", "Flávia", "Fábio",
+    "Vinícius", "Tânia", "Lúcia", "Glória", "Inês", "Heloísa", "Otávio", "Caio", "Thiago",
+    "Mariana", "Marta", "Mário", "Marina", "Marisa", "Sebastião", "Zé", "Cida", "Tereza",
+    "Rosângela", "Gisele", "Kátia", "Simone", "Renata", "Joaquim", "Benedita", "Irene", "Valéria",
+    "Natália", "Emanuel",
+]
+SURNAMES = [
+    "Silva", "Santos", "Oliveira", "Souza", "Rodrigues", "Ferreira", "Alves", "Pereira", "Lima",
+    "Gomes", "Costa", "Ribeiro", "Martins", "Carvalho", "Almeida", "Lopes", "Soares", "Fernandes",
+    "Vieira", "Barbosa", "Rocha", "Dias", "Nascimento", "Andrade", "Moreira", "Nunes", "Marques",
+    "Machado", "Mendes", "Freitas", "Cardoso", "Ramos", "Gonçalves", "Santana", "Teixeira",
+    "Araújo", "Conceição", "Assunção", "Magalhães", "Brandão", "Simões", "Falcão", "Guimarães",
+    "Batista", "Moura", "Cavalcanti", "Monteiro", "Pinto", "Correia", "Azevedo", "Damasceno",
+    "Peçanha",
+]
 EMOJI = ["🌸", "❤️", "😊", "🙏", "⭐", "🌻", "💅", "🎀", "🛍️", "👑", "🏍️", "⚽"]
 BUSINESSES = [
     "Loja da {f}", "Ateliê {f}", "Salão da {f}", "Mercadinho {s}", "Oficina {s}",
@@ -177,7 +185,9 @@ SHOP_TEMPLATES = [
     "Oi! Tudo bem, e com você?",
     "Claro! Qualquer dúvida estamos à disposição.",
 ]
-IMAGE_CAPTIONS = ["Olha esse aqui", "Esse modelo", "Tem esse?", "{produto} {cor}", "Foto do defeito"]
+IMAGE_CAPTIONS = [
+    "Olha esse aqui", "Esse modelo", "Tem esse?", "{produto} {cor}", "Foto do defeito",
+]
 
 _UNACCENT = str.maketrans(
     "áàâãäéèêëíìîïóòôõöúùûüçÁÀÂÃÄÉÈÊËÍÌÎÏÓÒÔÕÖÚÙÛÜÇ",
@@ -259,7 +269,7 @@ def build_or_reuse(
             build_seconds=0.0,
             reused=True,
             db_bytes=(folder / "balcao.db").stat().st_size,
-            **{k: meta[k] for k in ("admin_login", "admin_password", "user_login", "user_password")},
+            **{k: meta[k] for k in _LOGIN_FIELDS},
         )
     building = folder.with_name(folder.name + ".building")
     shutil.rmtree(building, ignore_errors=True)
@@ -503,9 +513,19 @@ class _Builder:
 
     # writing
     def build(self) -> None:
-        migrate(self.path)
+        # `balcao migrate` in its own process: no connection of Piccolo's stays open here,
+        # so the bulk load can leave WAL for the time being.
+        subprocess.run(
+            [sys.executable, "-m", "appliance", "migrate"],
+            env={**os.environ, "BALCAO_DATA": str(self.path.parent),
+                 "BALCAO_CONFIG": str(self.path.parent / "absent.toml")},
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
         conn = connect(self.path)
-        conn.execute("PRAGMA journal_mode = OFF")
+        mode = conn.execute("PRAGMA journal_mode = OFF").fetchone()[0]
+        if mode != "off":
+            raise RuntimeError(f"could not leave WAL for the bulk load (journal_mode {mode})")
         conn.execute("PRAGMA synchronous = OFF")
         conn.execute("PRAGMA cache_size = -262144")
         conn.execute("PRAGMA foreign_keys = OFF")
@@ -533,7 +553,8 @@ class _Builder:
         self.mark_unread_and_archived(plans)
 
         db.execute("BEGIN")
-        ensure_account(db, name="Loja Benchmark")
+        ensure_account(db)
+        db.execute("UPDATE account SET name = 'Loja Benchmark' WHERE id = 1")
         device = db.execute(
             "INSERT INTO device(name, phone, driver, token_hash, state, state_detail, "
             "phone_queue, created_at) VALUES ('Celular da loja', '+5511900000000', 'sim', "
@@ -684,14 +705,14 @@ class _Builder:
             media = None
             if roll < 0.03:
                 kind, body = "audio", ""
-                media = '{"mime":"audio/ogg","seconds":%d}' % (3 + int(random_() * 60))
+                media = f'{{"mime":"audio/ogg","seconds":{3 + int(random_() * 60)}}}'
             elif roll < 0.11:
                 kind = "image"
                 body = fill(choice(IMAGE_CAPTIONS)) if random_() < 0.5 else ""
-                media = '{"mime":"image/jpeg","size":%d}' % (40_000 + int(random_() * 400_000))
+                media = f'{{"mime":"image/jpeg","size":{40_000 + int(random_() * 400_000)}}}'
             elif roll < 0.12:
                 kind, body = "document", ""
-                media = '{"mime":"application/pdf","name":"pedido-%d.pdf"}' % int(random_() * 1e5)
+                media = f'{{"mime":"application/pdf","name":"pedido-{int(random_() * 1e5)}.pdf"}}'
             else:
                 kind = "text"
                 body = fill(choice(SHOP_TEMPLATES if from_me else CUSTOMER_TEMPLATES))
@@ -716,7 +737,7 @@ class _Builder:
             if random_() < 0.003:
                 registered += int(random_() * 3 * 3_600_000)
             rows.append((
-                message_id, chat, device, f"3EB0{(message_id * 0x9E3779B97F4A7C15) & (2**64 - 1):016X}",
+                message_id, chat, device, f"3EB0{(message_id * _WA_ID_MIX) & _U64:016X}",
                 direction, author_kind, author, kind, body, media, status,
                 registered + (30_000 if from_me else 0), ts, registered,
             ))
@@ -734,6 +755,9 @@ class _Builder:
         return last
 
 
+# Message ids scrambled into WhatsApp-looking ids (odd multiplier: one id per message).
+_WA_ID_MIX = 0x9E3779B97F4A7C15
+_U64 = 2**64 - 1
 _MEDIA_PREVIEW = {"audio": "🎤 Áudio", "image": "📷 Foto", "document": "📄 Documento"}
 
 
