@@ -480,3 +480,45 @@ async def test_customers_sometimes_answer_what_they_read(
     assert drain.events.index(answer) > drain.events.index(
         next(e for e in read if e.chat == answer.chat)
     )
+
+
+async def test_without_signal_customers_messages_wait_for_the_phone(
+    phone: SimulatedPhone, drain: Drain
+) -> None:
+    phone.set_online(False)
+    waiting = phone.receive("11987654321", "Alô?", count=2)
+    await phone.send(out("S1"))
+    await drain.until(lambda d: d.of(PhoneQueueEvent), "queue event")
+    assert drain.of(MessageEvent) == []
+    phone.set_online(True)
+    arrived = await drain.until(lambda d: len(d.of(MessageEvent)) == 2 and d.of(MessageEvent))
+    assert [m.wa_id for m in arrived] == waiting
+    sent = next(e for e in drain.of(ReceiptEvent) if e.status == ReceiptStatus.SENT)
+    assert drain.events.index(sent) < drain.events.index(arrived[0])
+
+
+async def test_lid_only_customers_reveal_their_number_on_their_own(tmp_path: Path) -> None:
+    phone = SimulatedPhone(
+        tmp_path / "sim", **QUIET, contacts=0, lid_only_share=1.0, customer_media=False
+    )
+    await phone.connect()
+    try:
+        drain = Drain(phone)
+        phone.update_settings(rate=60_000)
+        identity = (await drain.until(lambda d: d.of(IdentityEvent), "an identity"))[0]
+        later = await drain.until(
+            lambda d: [
+                m
+                for m in d.of(MessageEvent)
+                if m.chat_lid == identity.lid and d.events.index(m) > d.events.index(identity)
+            ],
+            "a message after the reveal",
+        )
+        phone.update_settings(rate=0)
+        assert later[0].chat == identity.jid
+        before = [m for m in drain.of(MessageEvent) if m.chat == identity.lid]
+        assert before, "the customer wrote from the LID before"
+        assert identity.name == before[0].sender_name
+        drain.task.cancel()
+    finally:
+        await phone.close()
