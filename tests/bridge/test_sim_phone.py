@@ -358,6 +358,19 @@ async def test_chaos_duplicates_replays_and_reorders(phone: SimulatedPhone, drai
     assert [e.wa_id for e in got] == [burst[1], burst[0], burst[3], burst[2]]  # type: ignore[union-attr]
 
 
+async def test_chaos_can_be_set_when_the_phone_is_made(tmp_path: Path) -> None:
+    phone = SimulatedPhone(tmp_path / "sim", **QUIET, duplicate=1.0, reorder=3)
+    assert phone.describe()["chaos"] == {"duplicate": 1.0, "reorder": 3}
+    await phone.connect()
+    try:
+        [wa_id] = phone.receive("11987654321", "oi")
+        events = phone.events()
+        assert [(await anext(events)).wa_id for _ in range(2)] == [wa_id, wa_id]  # type: ignore[union-attr]
+        await events.aclose()
+    finally:
+        await phone.close()
+
+
 async def test_broadcast_lists_and_messages_typed_on_the_phone(
     phone: SimulatedPhone, drain: Drain
 ) -> None:

@@ -92,6 +92,8 @@ class SimulatedPhone:
         phone_number: str = "+5511940000000",
         device_name: str = "Celular da loja (simulado)",
         control: bool = True,
+        duplicate: float | None = None,
+        reorder: int | None = None,
     ) -> None:
         self.state_dir = Path(state_dir)
         self.seed = seed
@@ -111,6 +113,9 @@ class SimulatedPhone:
                 ("read_delay", read_delay),
             )
             if v is not None
+        }
+        self._forced_chaos = {
+            k: v for k, v in (("duplicate", duplicate), ("reorder", reorder)) if v is not None
         }
         self._store: Store | None = None
         self._book: AddressBook | None = None
@@ -135,6 +140,8 @@ class SimulatedPhone:
                 self._initialize()
                 if self._forced:
                     store.set_setting("speed", {**asdict(self.settings), **self._forced})
+                if self._forced_chaos:
+                    self.set_chaos(**self._forced_chaos)
             except BaseException:
                 self._store = None
                 store.close()
