@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
+import sqlite3  # bound to sqlean by appliance/__init__.py
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +29,8 @@ from appliance.clock import iso
 from appliance.db import Conn
 from appliance.errors import InvalidInput
 from appliance.search.query import MessageQuery
+
+log = logging.getLogger(__name__)
 
 MAX_LIMIT = 100
 DEFAULT_LIMIT = 50
@@ -157,7 +161,16 @@ def search_messages(
         where.append("f.rowid < ?")
         params.append(cursor.before_id)
     sql = f"{_SELECT} WHERE {' AND '.join(where)} ORDER BY f.rowid DESC LIMIT ?"
-    rows = conn.execute(sql, [*params, limit + 1]).fetchall()
+    try:
+        rows = conn.execute(sql, [*params, limit + 1]).fetchall()
+    except sqlite3.OperationalError as exc:
+        # parse_message_query only writes string literals; this is the safety net.
+        if not str(exc).startswith("fts5:"):
+            raise
+        log.warning("FTS5 refused %r (from %r): %s", match, query, exc)
+        raise InvalidInput(
+            "Não foi possível entender a busca.", code="search.invalid_query"
+        ) from exc
     more = len(rows) > limit
     rows = rows[:limit]
     show_number = can_see_numbers(actor)
