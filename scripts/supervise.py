@@ -1,13 +1,19 @@
 """Run several processes as one: restart any that dies, stop them all on Ctrl-C.
 
-    supervise.py --health-url URL --banner TEXT --run NAME 'COMMAND' [--run NAME 'COMMAND' ...]
+    supervise.py --health-url URL --banner TEXT --run NAME 'COMMAND' [--run ...]
+                 [--run-after-ready NAME 'COMMAND' ...]
 
-What systemd does on the box, for a terminal: every child's output is
-prefixed with its name; a child that exits is started again after a backoff
-(1 s, doubling to 30 s; back to 1 s once it has run for a minute); when the
-health URL first answers 200 the banner is printed; SIGINT or SIGTERM sends
-SIGTERM to every child and SIGKILL to those still running after the grace
-period. Standard library only, single-threaded.
+What systemd does on the box, for a terminal:
+
+- every child's output is prefixed with its name;
+- a child that exits is started again after a backoff (1 s, doubling to 30 s;
+  back to 1 s once it has run for a minute);
+- when the health URL first answers 200, the banner is printed and the
+  ``--run-after-ready`` children start;
+- SIGINT or SIGTERM sends SIGTERM to every child, and SIGKILL to those still
+  running after the grace period.
+
+Standard library only, single-threaded.
 """
 
 from __future__ import annotations
@@ -58,6 +64,7 @@ class Child:
     partial: bytes = b""
     restarts: int = 0
     width: int = 8
+    after_ready: bool = False
 
     def start(self, selector: selectors.BaseSelector) -> None:
         try:
@@ -154,8 +161,6 @@ def run(children: list[Child], health_url: str | None, banner: str) -> int:
         signal.signal(signum, request_stop)
 
     selector = selectors.DefaultSelector()
-    for child in children:
-        child.start(selector)
     ready = health_url is None
     next_health = 0.0
     while not stop_requested:
@@ -164,7 +169,8 @@ def run(children: list[Child], health_url: str | None, banner: str) -> int:
         now = time.monotonic()
         for child in children:
             child.reap(selector, stopping=bool(stop_requested))
-            if child.proc is None and not stop_requested and now >= child.start_after:
+            due = now >= child.start_after and (ready or not child.after_ready)
+            if child.proc is None and not stop_requested and due:
                 child.start(selector)
         if not ready and now >= next_health and health_url is not None:
             ready = healthy(health_url)
@@ -205,10 +211,21 @@ def main(argv: list[str] | None = None) -> int:
         required=True,
         help="a child process (repeatable)",
     )
+    parser.add_argument(
+        "--run-after-ready",
+        nargs=2,
+        action="append",
+        default=[],
+        metavar=("NAME", "COMMAND"),
+        help="a child started once the health URL answers (repeatable)",
+    )
     args = parser.parse_args(argv)
-    width = max(len(name) for name, _ in args.run)
-    width = max(width, len("supervise"))
-    children = [Child(name, shlex.split(command), width=width) for name, command in args.run]
+    specs = [(n, c, False) for n, c in args.run] + [(n, c, True) for n, c in args.run_after_ready]
+    width = max(len("supervise"), *(len(name) for name, _, _ in specs))
+    children = [
+        Child(name, shlex.split(command), width=width, after_ready=after_ready)
+        for name, command, after_ready in specs
+    ]
     return run(children, args.health_url, args.banner)
 
 

@@ -80,9 +80,15 @@ def test_prefixes_output_restarts_the_dead_and_prints_the_banner(
         "--run",
         "flaky",
         f"sh -c 'echo vivo; echo x >> {marker}; exit 3'",
+        "--run-after-ready",
+        "late",
+        "sh -c 'echo depois; sleep 1000'",
     )
     try:
         _wait_for(log, "\nready\n")
+        _wait_for(log, "late      | depois")
+        text = log.read_text()
+        assert text.index("\nready\n") < text.index("late      | depois")
         _wait_for(log, "flaky     | vivo")
         _wait_for(log, "flaky saiu (código 3); reiniciando em 1 s")
         _wait_for(log, "flaky saiu (código 3); reiniciando em 2 s")
