@@ -1,13 +1,19 @@
 """The bridge's journal: events for the web wait here, on disk, until the web acknowledges them.
 
 One SQLite file per device. An event is appended (and committed) before the driver is
-asked for the next one, so a crash at any instant loses nothing; the web acknowledges
-up to a sequence number and only then is the entry dropped. Replays are harmless: the
-web is idempotent on every event.
+asked for the next one, so a crash of the process at any instant loses nothing; the web
+acknowledges up to a sequence number and only then is the entry dropped. Replays are
+harmless: the web is idempotent on every event.
+
+Commits do not wait for the disk (synchronous=NORMAL, like the app database): an fsync
+per event costs ~3.5 ms on the box's disk. ``sync()`` flushes the write-ahead log instead,
+and the runner calls it every ``SYNC_SECONDS`` while there are new entries, so a power
+cut loses at most that window.
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
 
@@ -16,6 +22,7 @@ import msgspec
 from appliance.bridge_api import contract as c
 
 _decoder = msgspec.json.Decoder(c.Event)
+SYNC_SECONDS = 0.1
 
 
 class Journal:
@@ -24,8 +31,8 @@ class Journal:
         self.path = path
         self._conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
         self._conn.execute("PRAGMA journal_mode = WAL")
-        # FULL: an acknowledged append survives a power cut, not only a crash.
-        self._conn.execute("PRAGMA synchronous = FULL")
+        self._conn.execute("PRAGMA synchronous = NORMAL")
+        self._dirty = False
         self._conn.execute(
             "CREATE TABLE IF NOT EXISTS event (seq INTEGER PRIMARY KEY AUTOINCREMENT, "
             "body BLOB NOT NULL)"
@@ -50,7 +57,23 @@ class Journal:
             self._conn.execute("ROLLBACK")
             raise
         self._conn.execute("COMMIT")
+        self._dirty = True
         return last
+
+    def sync(self) -> None:
+        """Flush committed entries to the disk (the write-ahead log), if there are new ones."""
+        if not self._dirty:
+            return
+        self._dirty = False
+        wal = self.path.with_name(self.path.name + "-wal")
+        try:
+            fd = os.open(wal, os.O_RDONLY)
+        except FileNotFoundError:
+            return
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
     def pending(self, limit: int, max_bytes: int) -> list[c.Event]:
         """The oldest events not yet acknowledged, within ``limit`` and about ``max_bytes``."""

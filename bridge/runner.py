@@ -20,7 +20,7 @@ from typing import Any
 
 from appliance.bridge_api import contract as c
 from bridge.client import AppClient, LinkError, LinkRefusedError
-from bridge.journal import Journal
+from bridge.journal import SYNC_SECONDS, Journal
 from bridge.protocol import (
     DeviceInfo,
     DeviceSetupError,
@@ -143,6 +143,7 @@ class Runner:
             asyncio.create_task(self._guard("outbound", self._outbound)),
             asyncio.create_task(self._guard("reporter", self._reporter)),
             asyncio.create_task(self._guard("status", self._status_poller)),
+            asyncio.create_task(self._guard("journal", self._journal_syncer)),
         ]
         await self._stopping.wait()
         for task in self._tasks:
@@ -184,6 +185,11 @@ class Runner:
             self._ready.clear()
         self._state_changed.set()
 
+    async def _journal_syncer(self) -> None:
+        while not self._stopping.is_set():
+            await asyncio.to_thread(self.journal.sync)
+            await self._sleep(SYNC_SECONDS)
+
     # -- the phone -----------------------------------------------------------------------
 
     async def _connection(self) -> None:
@@ -218,14 +224,12 @@ class Runner:
         """Journal each event before asking the driver for the next one."""
         stream = self.driver.events()
         reconnect = asyncio.ensure_future(self._reconnect.wait())
+        nxt: asyncio.Future[InboundEvent] | None = None
         try:
             while True:
                 nxt = asyncio.ensure_future(anext(stream))
                 done, _ = await asyncio.wait({nxt, reconnect}, return_when=asyncio.FIRST_COMPLETED)
                 if nxt not in done:
-                    nxt.cancel()
-                    with contextlib.suppress(asyncio.CancelledError, StopAsyncIteration):
-                        await nxt
                     raise DeviceUnavailableError(self.detail or "the phone stopped answering")
                 try:
                     event = nxt.result()
@@ -237,6 +241,10 @@ class Runner:
                 self._journaled.set()
         finally:
             reconnect.cancel()
+            if nxt is not None:
+                nxt.cancel()
+                with contextlib.suppress(BaseException):
+                    await nxt
             with contextlib.suppress(Exception):
                 await stream.aclose()  # type: ignore[attr-defined]
 

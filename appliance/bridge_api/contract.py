@@ -180,23 +180,29 @@ class LinkError(msgspec.Struct, frozen=True):
 
 
 class FrameError(ValueError):
-    """A frame that is not valid under this contract."""
+    """A frame that is not valid under this contract; ``code`` says which way."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 def decode_frame(data: bytes, kind: type[msgspec.Struct]) -> msgspec.Struct:
     """Parse one frame or raise FrameError saying why: too large, not JSON, wrong version."""
     if len(data) > MAX_FRAME_BYTES:
-        raise FrameError(f"frame of {len(data)} bytes exceeds {MAX_FRAME_BYTES}")
+        raise FrameError("frame_too_large", f"frame of {len(data)} bytes exceeds {MAX_FRAME_BYTES}")
     try:
         head = msgspec.json.decode(data, type=_Versioned)
     except msgspec.DecodeError as exc:
-        raise FrameError(f"malformed frame: {exc}") from exc
+        raise FrameError("bad_frame", f"malformed frame: {exc}") from exc
     if head.version != CONTRACT_VERSION:
-        raise FrameError(f"contract version {head.version} is not {CONTRACT_VERSION}")
+        raise FrameError(
+            "wrong_version", f"contract version {head.version} is not {CONTRACT_VERSION}"
+        )
     try:
         return msgspec.json.decode(data, type=kind)
     except msgspec.DecodeError as exc:
-        raise FrameError(f"invalid {kind.__name__}: {exc}") from exc
+        raise FrameError("bad_frame", f"invalid {kind.__name__}: {exc}") from exc
 
 
 def encode_frame(frame: msgspec.Struct) -> bytes:

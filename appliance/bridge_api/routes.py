@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from typing import Any
 
@@ -66,16 +65,19 @@ async def _frame(request: Request[Any, Any, Any], kind: type[Any], device_id: in
         return c.decode_frame(body, kind)
     except c.FrameError as exc:
         log.warning("bridge link: refused frame from device %s: %s", device_id, exc)
-        status = 413 if len(body) > c.MAX_FRAME_BYTES else 400
-        code = (
-            "bridge.wrong_version"
-            if "version" in str(exc) and "is not" in str(exc)
-            else ("bridge.frame_too_large" if status == 413 else "bridge.bad_frame")
-        )
-        return _refuse(status, code, str(exc))
+        status = 413 if exc.code == "frame_too_large" else 400
+        return _refuse(status, f"bridge.{exc.code}", str(exc))
 
 
 _BAD_TOKEN = ("bridge.bad_token", "device token refused")
+
+
+async def _disconnected(request: Request[Any, Any, Any]) -> None:
+    """Returns when the bridge hangs up (a long poll then ends at once)."""
+    while True:
+        message = await request.receive()
+        if message["type"] == "http.disconnect":
+            return
 
 
 class BridgeController(Controller):
@@ -126,17 +128,26 @@ class BridgeController(Controller):
         loop = asyncio.get_running_loop()
         deadline = loop.time() + max(0.0, min(wait, MAX_WAIT_SECONDS))
         signal = _link(request).event(device_id)
-        while True:
-            signal.clear()
-            if await runtime.db.read(service.has_work, device_id, after):
-                work = await runtime.db.write(service.next_work, device_id, after)
-                if work.outbound or work.commands:
-                    return _ok(work)
-            remaining = deadline - loop.time()
-            if remaining <= 0:
-                return _ok(c.Work(version=c.CONTRACT_VERSION))
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(signal.wait(), timeout=min(remaining, RECHECK_SECONDS))
+        gone = asyncio.ensure_future(_disconnected(request))
+        try:
+            while True:
+                signal.clear()
+                if await runtime.db.read(service.has_work, device_id, after):
+                    work = await runtime.db.write(service.next_work, device_id, after)
+                    if work.outbound or work.commands:
+                        return _ok(work)
+                remaining = deadline - loop.time()
+                if remaining <= 0 or gone.done():
+                    return _ok(c.Work(version=c.CONTRACT_VERSION))
+                woken = asyncio.ensure_future(signal.wait())
+                await asyncio.wait(
+                    {woken, gone},
+                    timeout=min(remaining, RECHECK_SECONDS),
+                    return_when=asyncio.FIRST_COMPLETED,
+                )
+                woken.cancel()
+        finally:
+            gone.cancel()
 
     @put("/state")
     async def state(

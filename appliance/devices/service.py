@@ -52,9 +52,16 @@ def device_for_token(conn: Conn, token: str) -> int | None:
 
 
 def list_devices(conn: Conn, show_numbers: bool) -> list[dict[str, Any]]:
-    """Each device with its state and queued count: the box's outbox plus the phone's queue."""
+    """Each device with its state and queued count: the box's outbox plus the phone's queue.
+
+    The phone's queue is what the phone last reported, or, when that report lags behind,
+    the box's messages handed to the phone and not sent yet.
+    """
     rows = conn.execute(
-        "SELECT d.id, d.name, d.phone, d.driver, d.state, d.state_detail, d.phone_queue, "
+        "SELECT d.id, d.name, d.phone, d.driver, d.state, d.state_detail, "
+        "max(d.phone_queue, (SELECT count(*) FROM message m WHERE m.device = d.id "
+        "AND m.direction = 'out' AND m.status = 'queued') "
+        "- (SELECT count(*) FROM outbox o WHERE o.device = d.id)) AS phone_queue, "
         "d.last_event_at, (SELECT count(*) FROM outbox o WHERE o.device = d.id) AS outbox "
         "FROM device d ORDER BY d.id"
     ).fetchall()

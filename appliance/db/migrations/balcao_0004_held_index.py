@@ -1,0 +1,48 @@
+"""The outbox gets ids that never come back (AUTOINCREMENT): the bridge reads it with an
+``after`` cursor, and a reused id would be skipped. Plus an index of the outbound messages
+the phone holds (handed over, not yet sent), for the queued count."""
+
+from piccolo.apps.migrations.auto.migration_manager import MigrationManager
+from piccolo.engine import engine_finder
+
+ID = "2026-11-26T10:05:00:000000"
+VERSION = "1.38.0"
+DESCRIPTION = "outbox ids never reused; index of queued outbound messages per device"
+
+FORWARDS = [
+    """CREATE TABLE "outbox_new" (
+         "id" INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
+         "message" INTEGER UNIQUE REFERENCES "message" ("id") ON DELETE CASCADE
+           ON UPDATE CASCADE DEFAULT null,
+         "device" INTEGER REFERENCES "device" ("id") ON DELETE CASCADE ON UPDATE CASCADE
+           DEFAULT null,
+         "attempts" INTEGER NOT NULL DEFAULT 0,
+         "created_at" INTEGER NOT NULL DEFAULT 0,
+         "last_error" TEXT NOT NULL DEFAULT '')""",
+    'INSERT INTO outbox_new(id, message, device, attempts, created_at, last_error) '
+    'SELECT id, message, device, attempts, created_at, last_error FROM outbox',
+    'DROP TABLE outbox',
+    'ALTER TABLE outbox_new RENAME TO outbox',
+    'CREATE INDEX outbox_device ON outbox(device, id)',
+    "CREATE INDEX message_queued_out ON message(device, id) "
+    "WHERE direction = 'out' AND status = 'queued'",
+]
+BACKWARDS = ["DROP INDEX message_queued_out"]
+
+
+async def forwards():
+    manager = MigrationManager(migration_id=ID, app_name="balcao", description=DESCRIPTION)
+
+    async def run():
+        engine = engine_finder()
+        for sql in FORWARDS:
+            await engine.run_ddl(sql)
+
+    async def run_backwards():
+        engine = engine_finder()
+        for sql in BACKWARDS:
+            await engine.run_ddl(sql)
+
+    manager.add_raw(run)
+    manager.add_raw_backwards(run_backwards)
+    return manager
