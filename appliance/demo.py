@@ -11,6 +11,7 @@ import argparse
 import json
 import os
 import random
+import re
 import sys
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -29,6 +30,7 @@ DEFAULT_SEED = 2026
 SHOP_NAME = "Vila Cell Acessórios"
 DEVICE_NAME = "Celular da loja"
 HISTORY_DAYS = 42
+ORDER_FIRST = 48_120
 TOKEN_FILE = "bridge.token"
 
 # login, display name, admin, departments, permissions
@@ -115,6 +117,10 @@ GENERIC_PRODUCTS = _items(
     "fone bluetooth, carregador turbo 25W, power bank, cabo USB-C, smartwatch"
 )
 SCREEN_PRICES = (34900, 42900, 59900, 89900, 119900)
+CASES = _numbered("""
+    capinha antichoque 3990, capinha carteira 4990, capinha de silicone 2990,
+    capinha transparente com borda colorida 3490
+""")
 CHATBOT_GREETING = (
     "Olá! 👋 Você falou com a Vila Cell Acessórios. Nosso horário é de segunda a sexta das 9h "
     "às 19h e sábado das 9h às 14h. Respondemos assim que abrirmos!"
@@ -127,12 +133,12 @@ PIX_KEY = "CNPJ 12.345.678/0001-90"
 # separates alternatives and "~" is an empty caption. Indented lines continue the text.
 SCRIPTS = """
 = compra_pix | Vendas | Pedido pago, Retirada na loja | 16
-c text {oi}! Vocês têm {produto} pro {modelo}? || {oi}, tudo bem? Tem {produto} para {modelo}?
-s text {saud}{voc}! Temos sim 😊 {Produto} para {modelo} por {preco}.
+c text {oi}! Vocês têm {capinha} pro {modelo}? || {oi}, tudo bem? Tem {capinha} para {modelo}?
+s text {saud}{voc}! Temos sim 😊 {Capinha} para {modelo} por {preco_capinha}.
 c text Tem em outras cores? || Tem preta? || Chegou a rosa?
-s text Temos preto, azul-marinho, rosa e transparente.
+s text Temos preta, azul-marinho, rosa e transparente.
 c text Vou querer a preta. Aceita Pix?
-s text Aceita sim! Chave Pix: {pix} (Vila Cell). Total {preco}.
+s text Aceita sim! Chave Pix: {pix} (Vila Cell). Total {preco_capinha}.
 c image Segue o comprovante || Pix feito ✅ || ~
 s text Pagamento confirmado ✅ Pedido #{pedido}. Fica separado no balcão no seu nome.
 c text Passo aí no fim da tarde 👍 || Obrigada! || Valeu, mais tarde eu pego
@@ -449,6 +455,7 @@ class _Planner:
         rng = self.rng
         hour = datetime.fromtimestamp(start / 1000, self.tz).hour
         saud = "Bom dia" if hour < 12 else "Boa tarde" if hour < 18 else "Boa noite"
+        case = rng.choice(list(CASES))
         o_product, price = rng.choice(list(PRODUCTS.items()))
         o_product2, price2 = rng.choice(list(PRODUCTS.items()))
         product, product2 = o_product[2:], o_product2[2:]
@@ -482,6 +489,9 @@ class _Planner:
             "num": str(rng.randint(12, 1400)),
             "atendente": staff,
             "preco_tela": money(rng.choice(SCREEN_PRICES)),
+            "capinha": case,
+            "Capinha": case[0].upper() + case[1:],
+            "preco_capinha": money(CASES[case]),
             "pix": PIX_KEY,
             "dia": rng.choice(("amanhã", "sábado", "segunda", "quinta")),
         }
@@ -741,7 +751,32 @@ def plan_demo_shop(
             chat.messages.append(planner._outbound("user", "admin", "text", body, None, at))
         planner.finish(chat)
         result.append(chat)
+    _number_orders_in_time_order(result)
     return result, planner.first_sync_at
+
+
+ORDER_RE = re.compile(r"#(\d+)")
+
+
+def _number_orders_in_time_order(chats: list[_Chat]) -> None:
+    """Order numbers grow with time, as a shop's counter does."""
+    first_seen: dict[str, int] = {}
+    for chat in chats:
+        for message in chat.messages:
+            for number in ORDER_RE.findall(message.body):
+                first_seen[number] = min(first_seen.get(number, message.sent_at), message.sent_at)
+    renumber: dict[str, str] = {}
+    number = ORDER_FIRST
+    for old in sorted(first_seen, key=lambda n: (first_seen[n], n)):
+        # Orders taken at the counter fill the gaps.
+        number += 1 + int(old) % 9
+        renumber[old] = str(number)
+    for chat in chats:
+        for message in chat.messages:
+            if "#" in message.body:
+                message.body = ORDER_RE.sub(lambda m: "#" + renumber[m.group(1)], message.body)
+                if message.media and "caption" in message.media:
+                    message.media["caption"] = message.body
 
 
 def _trailing_inbound(messages: list[_Message]) -> list[_Message]:
