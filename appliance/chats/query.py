@@ -22,6 +22,11 @@ DEFAULT_LIMIT = 50
 # Below this many characters a substring is matched with LIKE while walking;
 # from it on, through the trigram index.
 TRIGRAM_MIN = 3
+# Planner costs, in ordering-index entries walked: checking one correlated EXISTS on a
+# row, a LIKE on a row, and reading one covering-index entry for a LIKE.
+PROBE_COST = 0.5
+LIKE_COST = 0.2
+COVERING_SCAN_COST = 0.2
 
 
 class Order(StrEnum):
@@ -158,6 +163,9 @@ class _Part:
     size: float | None = None
     drive_cost: float | None = None
 
+    # What checking it on one row costs, in walked rows (a correlated EXISTS about half).
+    probe_cost: float = PROBE_COST
+
     @property
     def cost(self) -> float:
         return self.drive_cost if self.drive_cost is not None else (self.size or 0.0)
@@ -271,7 +279,15 @@ def _substring_part(
     if len(needle) >= TRIGRAM_MIN:
         match = f"{column} : {fts_phrase(needle)}"
         drive = "SELECT rowid FROM chat_trgm WHERE chat_trgm MATCH ?"
-        return _Part(f"c.{column} LIKE ? ESCAPE '\\'", [pattern], drive, [match], size, size + 1.0)
+        return _Part(
+            f"c.{column} LIKE ? ESCAPE '\\'",
+            [pattern],
+            drive,
+            [match],
+            size,
+            size + 1.0,
+            probe_cost=LIKE_COST,
+        )
     if column == "sort_name":
         drive = (
             "SELECT id FROM chat INDEXED BY chat_by_name WHERE archived = ? "
@@ -288,6 +304,7 @@ def _substring_part(
         drive_params,
         size,
         size + COVERING_SCAN_COST * stats.total,
+        probe_cost=LIKE_COST,
     )
 
 
@@ -325,13 +342,11 @@ COLUMNS = (
 )
 
 # Driving reads the set and sorts it; walking visits ordering-index entries and probes
-# each. Per row, a drive costs about this many walked rows.
+# each. Costs are in walked rows: a driven row costs about this many.
 DRIVE_ROW_COST = 1.5
-# Reading a covering index entry for a LIKE, per walked row.
-COVERING_SCAN_COST = 0.2
-# VM steps a walk may take per row of the fallback drive before it gives up (a walked
-# row with two probes takes about 15 steps; a driven row about 25).
-WALK_STEPS_PER_DRIVE_ROW = 60
+# VM steps a walk may take per walked row the fallback drive would cost before it
+# gives up (a walked row with two probes takes about 15 steps).
+WALK_STEPS_PER_DRIVE_ROW = 20
 MIN_WALK_STEPS = 50_000
 
 
@@ -347,21 +362,29 @@ def _restrictions(actor: Actor, f: ChatFilter, stats: SetStats) -> list[_Part]:
     if f.broadcast:
         # Broadcast lists are few: drive from their partial index.
         parts.append(
-            _Part("1", [], "SELECT id FROM chat WHERE is_broadcast", [], float(stats.broadcast))
+            _Part(
+                "1",
+                [],
+                "SELECT id FROM chat WHERE is_broadcast",
+                [],
+                float(stats.broadcast),
+                probe_cost=0.0,
+            )
         )
     return parts
 
 
-def _walk_rows(f: ChatFilter, parts: list[_Part], limit: int, stats: SetStats) -> float:
-    """Ordering-index entries a walk visits to fill a page, if the filters are independent."""
+def _selectivity(f: ChatFilter, parts: list[_Part], stats: SetStats) -> float:
+    """Share of the chats the filters keep, if they are independent."""
     total = max(stats.total, 1)
     selectivity = 1.0
     for p in parts:
         if p.size is not None:
             selectivity *= min(1.0, max(p.size, 1.0) / total)
-    if f.unread:
+    if f.unread and f.order not in (Order.RECENT, Order.UNREAD_FIRST):
+        # With those two orders the walk only visits unread chats (chat_unread_first).
         selectivity *= min(1.0, max(stats.unread, 1) / total)
-    return (limit + 1) / max(selectivity, 1e-9)
+    return max(selectivity, 1e-9)
 
 
 def plan_chat_list(
@@ -374,22 +397,27 @@ def plan_chat_list(
     if not drivable:
         return _sql(f, parts, None, cursor, limit)
     cheapest = min(drivable, key=lambda p: p.cost)
-    drive_rows = cheapest.cost * DRIVE_ROW_COST
-    if drive_rows < _walk_rows(f, parts, limit, stats):
+    probes = sum(p.probe_cost for p in parts)
+    walk = (limit + 1) / _selectivity(f, parts, stats) * (1.0 + probes)
+    drive = cheapest.cost * DRIVE_ROW_COST + (cheapest.size or 0.0) * (probes - cheapest.probe_cost)
+    if drive < walk:
         return _sql(f, parts, cheapest, cursor, limit)
-    walk = _sql(f, parts, None, cursor, limit)
-    budget = max(MIN_WALK_STEPS, int(drive_rows * WALK_STEPS_PER_DRIVE_ROW))
-    return replace(walk, fallback=_sql(f, parts, cheapest, cursor, limit), step_budget=budget)
+    budget = max(MIN_WALK_STEPS, int(drive * WALK_STEPS_PER_DRIVE_ROW))
+    return replace(
+        _sql(f, parts, None, cursor, limit),
+        fallback=_sql(f, parts, cheapest, cursor, limit),
+        step_budget=budget,
+    )
 
 
-def _sql(
-    f: ChatFilter, parts: list[_Part], driver: _Part | None, cursor: Cursor | None, limit: int
-) -> PlannedQuery:
-    keys, ascending = _ORDER_KEYS[f.order]
+def _where(
+    f: ChatFilter, parts: list[_Part], driver: _Part | None
+) -> tuple[list[str], list[object]]:
     where = ["c.archived = ?", "c.is_broadcast = ?"]
     params: list[object] = [int(f.archived), int(f.broadcast)]
     if f.unread:
-        where.append("c.unread_count > 0")
+        # This form, not "unread_count > 0", lets SQLite use chat_unread_first.
+        where.append("(c.unread_count > 0) = 1")
     if f.order is Order.WAITING:
         where.append("c.waiting_since IS NOT NULL")
     if f.statuses:
@@ -408,6 +436,18 @@ def _sql(
         elif p.probe != "1":
             where.append(p.probe)
             params.extend(p.params)
+    return where, params
+
+
+def _sql(
+    f: ChatFilter, parts: list[_Part], driver: _Part | None, cursor: Cursor | None, limit: int
+) -> PlannedQuery:
+    path = "drive" if driver else "walk"
+    if f.order is Order.UNREAD_FIRST:
+        sql, params = _unread_first_sql(f, parts, driver, cursor, limit)
+        return PlannedQuery(sql, params, path)
+    keys, ascending = _ORDER_KEYS[f.order]
+    where, params = _where(f, parts, driver)
     if cursor is not None:
         op = ">" if ascending else "<"
         cols = ", ".join((*keys, "c.id"))
@@ -421,7 +461,41 @@ def _sql(
         f"ORDER BY {order_by} LIMIT ?"
     )
     params.append(limit + 1)
-    return PlannedQuery(sql, params, "drive" if driver else "walk")
+    return PlannedQuery(sql, params, path)
+
+
+def _unread_first_sql(
+    f: ChatFilter, parts: list[_Part], driver: _Part | None, cursor: Cursor | None, limit: int
+) -> tuple[str, list[object]]:
+    """Unread chats, then the others, each by last message: two ordered halves merged.
+
+    A cursor over ``(unread_count > 0, last_message_at, id)`` cannot start a range of
+    chat_unread_first, so each half gets its own ``(last_message_at, id)`` cursor and
+    reads at most a page.
+    """
+    flags = [1] if f.unread else [1, 0]
+    if cursor is not None:
+        flag, *rest = cursor.key
+        if not isinstance(flag, int):
+            raise InvalidInput("Cursor inválido.", code="chats.invalid_cursor")
+        flags = [x for x in flags if x <= flag]
+    arms: list[str] = []
+    params: list[object] = []
+    for flag_value in flags:
+        where, arm_params = _where(f, parts, driver)
+        where.append(f"(c.unread_count > 0) = {flag_value}")
+        if cursor is not None and flag_value == cursor.key[0]:
+            where.append("(c.last_message_at, c.id) < (?, ?)")
+            arm_params.extend(rest)
+        arms.append(
+            f"SELECT * FROM (SELECT {COLUMNS}, {flag_value} AS sort_key_0, "
+            f"c.last_message_at AS sort_key_1 FROM chat c WHERE {' AND '.join(where)} "
+            "ORDER BY c.last_message_at DESC, c.id DESC LIMIT ?)"
+        )
+        params.extend([*arm_params, limit + 1])
+    sql = " UNION ALL ".join(arms) + " ORDER BY sort_key_0 DESC, sort_key_1 DESC, id DESC LIMIT ?"
+    params.append(limit + 1)
+    return sql, params
 
 
 def next_cursor(order: Order, last_row: dict[str, object]) -> Cursor:
