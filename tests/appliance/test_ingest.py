@@ -141,7 +141,9 @@ async def test_history_does_not_count_unread_and_carries_the_first_sync_date(
     assert chats(db)[0]["registered_at"] == first_sync
 
 
-async def test_a_history_batch_is_stored_in_one_frame_idempotently(client: Client, db: Database) -> None:
+async def test_a_history_batch_is_stored_in_one_frame_idempotently(
+    client: Client, db: Database
+) -> None:
     _, token = make_device(db)
     link = Link(client, token)
     events = [
