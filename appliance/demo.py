@@ -342,14 +342,14 @@ class _Planner:
         self.rng = rng
         self.now = now
         self.tz = ZoneInfo(zone)
-        self.first_sync_at = self._local(HISTORY_DAYS + 1, 10, 0)
+        self.first_sync_at = self.local(HISTORY_DAYS + 1, 10, 0)
         self._phones: set[str] = set()
         self._wa_ids: set[str] = set()
         self._order = 48_000
 
     # -- time -------------------------------------------------------------------------------
 
-    def _local(self, days_ago: int, hour: int, minute: int) -> int:
+    def local(self, days_ago: int, hour: int, minute: int) -> int:
         today = datetime.fromtimestamp(self.now / 1000, self.tz).date()
         day = today - timedelta(days=days_ago)
         moment = datetime(day.year, day.month, day.day, hour, minute, tzinfo=self.tz)
@@ -368,23 +368,23 @@ class _Planner:
         opening = datetime(day.year, day.month, day.day, 9, 0, tzinfo=self.tz)
         return int(opening.timestamp() * 1000) + self.rng.randint(2, 40) * 60_000
 
-    def _episode_start(self, days_ago: int) -> int:
+    def episode_start(self, days_ago: int) -> int:
         """When a conversation opens: mostly in opening hours, some in the evening."""
         rng = self.rng
         if days_ago == 0:
-            earliest = max(self._local(0, 8, 30), self.now - 4 * 3_600_000)
+            earliest = max(self.local(0, 8, 30), self.now - 4 * 3_600_000)
             latest = self.now - 5 * 60_000
             if latest - earliest > 10 * 60_000:
                 return rng.randint(earliest, latest)
             days_ago = 1
-        weekday = datetime.fromtimestamp(self._local(days_ago, 12, 0) / 1000, self.tz).weekday()
+        weekday = datetime.fromtimestamp(self.local(days_ago, 12, 0) / 1000, self.tz).weekday()
         if weekday == 6 and rng.random() < 0.7:
             days_ago += 1
             weekday = 5
         if rng.random() < 0.8:
             hour = rng.randint(9, 12) if weekday >= 5 else rng.randint(9, 17)
-            return self._local(days_ago, hour, rng.randint(0, 59))
-        return self._local(days_ago, rng.choice((7, 8, 19, 20, 21)), rng.randint(0, 59))
+            return self.local(days_ago, hour, rng.randint(0, 59))
+        return self.local(days_ago, rng.choice((7, 8, 19, 20, 21)), rng.randint(0, 59))
 
     def _greeting(self, ms: int) -> str:
         hour = datetime.fromtimestamp(ms / 1000, self.tz).hour
@@ -554,7 +554,7 @@ class _Planner:
             if who == "s" and previous == "c" and not self._is_open(at):
                 if not greeted:
                     out.append(
-                        self._outbound(
+                        self.outbound(
                             "chatbot",
                             None,
                             "text",
@@ -574,14 +574,14 @@ class _Planner:
             else:
                 author_kind = "phone" if rng.random() < 0.12 else "user"
                 out.append(
-                    self._outbound(
+                    self.outbound(
                         author_kind, login if author_kind == "user" else None, kind, body, media, at
                     )
                 )
             previous = who
         return out
 
-    def _outbound(
+    def outbound(
         self,
         author_kind: str,
         author: str | None,
@@ -670,11 +670,6 @@ def plan_demo_shop(
     """The chats of the demo shop (customers first, then three broadcast lists)."""
     rng = random.Random(seed)
     planner = _Planner(rng, now if now is not None else now_ms(), zone)
-    staff = {
-        "Vendas": [("ana", "Ana Souza"), ("admin", "Carla (gerente)")],
-        "Suporte": [("bruno", "Bruno Lima"), ("admin", "Carla (gerente)")],
-    }
-    weights = [s.weight for s in SCENARIOS]
     customers = [planner.customer(i) for i in range(chats)]
     # The newest activity first: waiting and unread chats are the recent ones.
     recency = sorted(min(int(rng.expovariate(1 / 6)), HISTORY_DAYS - 1) for _ in customers)
@@ -683,47 +678,13 @@ def plan_demo_shop(
     rng.shuffle(recent_first)
     for rank, index in enumerate(recent_first):
         chat = customers[index]
-        last_day = 0 if rank < waiting_n and rank % 3 == 0 else recency[rank]
-        days = [last_day]
+        waiting = rank < waiting_n
+        days = [0 if waiting and rank % 3 == 0 else recency[rank]]
         for _ in range(rng.choice((0, 0, 0, 1, 1, 2))):
             earlier = days[-1] + rng.randint(3, 12)
             if earlier < HISTORY_DAYS:
                 days.append(earlier)
-        waiting = rank < waiting_n
-        later_start: int | None = None
-        scenario = SCENARIOS[0]
-        for position, day in enumerate(days):
-            scenario = rng.choices(SCENARIOS, weights)[0]
-            cut = None
-            if waiting and position == 0:
-                customer_steps = [i for i, s in enumerate(scenario.steps) if s[0] == "c"]
-                cut = rng.choice(customer_steps[:3]) + 1
-                while cut < len(scenario.steps) and scenario.steps[cut][0] == "c":
-                    cut += 1
-            person = rng.choice(staff[scenario.department])
-            limit = (later_start - 3_600_000) if later_start is not None else planner.now - 60_000
-            # A conversation that would run past ``limit`` happens a day earlier.
-            for earlier in range(day, day + 8):
-                start = planner._episode_start(earlier)
-                messages = planner.episode(chat, scenario, start, person, cut)
-                if max(m.registered_at for m in messages) <= limit:
-                    break
-            else:
-                continue
-            later_start = min(m.sent_at for m in messages)
-            chat.messages.extend(messages)
-            chat.tags.update(t for t in scenario.tags if rng.random() < 0.8)
-            if position == 0:
-                chat.assigned_at = later_start
-                chat.assignees = _assignees(rng, scenario.department, person[0])
-        if len(days) == 1 and rng.random() < 0.3:
-            chat.tags.add("Primeira compra")
-        if rng.random() < 0.06:
-            chat.tags.add("Cliente VIP")
-        if rng.random() < 0.35 and min(days) > 20:
-            chat.registered_at = planner.first_sync_at
-        chat.chatbot_enabled = rng.random() > 0.1
-        planner.finish(chat)
+        _converse(planner, chat, days, waiting)
         if waiting and rank < unread_n:
             chat.unread_count = len(_trailing_inbound(chat.messages))
         elif waiting and rank % 7 == 3:
@@ -734,7 +695,61 @@ def plan_demo_shop(
     quiet = sorted(recent_first[waiting_n:], key=lambda i: customers[i].messages[-1].sent_at)
     for index in quiet[:archived_n]:
         customers[index].archived = True
-    result = sorted(customers, key=lambda c: c.registered_at)
+    result = sorted(customers, key=lambda c: c.registered_at) + _broadcast_lists(planner)
+    _number_orders_in_time_order(result)
+    return result, planner.first_sync_at
+
+
+STAFF = {
+    "Vendas": [("ana", "Ana Souza"), ("admin", "Carla (gerente)")],
+    "Suporte": [("bruno", "Bruno Lima"), ("admin", "Carla (gerente)")],
+}
+WEIGHTS = [s.weight for s in SCENARIOS]
+
+
+def _converse(planner: _Planner, chat: _Chat, days: list[int], waiting: bool) -> None:
+    """The chat's conversations, newest first, one on each of ``days`` (days ago).
+
+    A waiting chat's newest conversation stops after a customer's message.
+    """
+    rng = planner.rng
+    later_start: int | None = None
+    for position, day in enumerate(days):
+        scenario = rng.choices(SCENARIOS, WEIGHTS)[0]
+        cut = None
+        if waiting and position == 0:
+            customer_steps = [i for i, s in enumerate(scenario.steps) if s[0] == "c"]
+            cut = rng.choice(customer_steps[:3]) + 1
+            while cut < len(scenario.steps) and scenario.steps[cut][0] == "c":
+                cut += 1
+        person = rng.choice(STAFF[scenario.department])
+        limit = (later_start - 3_600_000) if later_start is not None else planner.now - 60_000
+        # A conversation that would run past ``limit`` happens a day earlier.
+        for earlier in range(day, day + 8):
+            messages = planner.episode(chat, scenario, planner.episode_start(earlier), person, cut)
+            if max(m.registered_at for m in messages) <= limit:
+                break
+        else:
+            continue
+        later_start = min(m.sent_at for m in messages)
+        chat.messages.extend(messages)
+        chat.tags.update(t for t in scenario.tags if rng.random() < 0.8)
+        if position == 0:
+            chat.assigned_at = later_start
+            chat.assignees = _assignees(rng, scenario.department, person[0])
+    if len(days) == 1 and rng.random() < 0.3:
+        chat.tags.add("Primeira compra")
+    if rng.random() < 0.06:
+        chat.tags.add("Cliente VIP")
+    if rng.random() < 0.35 and min(days) > 20:
+        chat.registered_at = planner.first_sync_at
+    chat.chatbot_enabled = rng.random() > 0.1
+    planner.finish(chat)
+
+
+def _broadcast_lists(planner: _Planner) -> list[_Chat]:
+    rng = planner.rng
+    lists = []
     for name, bodies in BROADCASTS.items():
         chat = _Chat(
             wa_id=f"{rng.randrange(1_600_000_000, 1_700_000_000)}@broadcast",
@@ -747,12 +762,11 @@ def plan_demo_shop(
         day = HISTORY_DAYS - 2
         for body in bodies:
             day = max(1, day - rng.randint(5, 14))
-            at = planner._local(day, rng.randint(9, 11), rng.randint(0, 59))
-            chat.messages.append(planner._outbound("user", "admin", "text", body, None, at))
+            at = planner.local(day, rng.randint(9, 11), rng.randint(0, 59))
+            chat.messages.append(planner.outbound("user", "admin", "text", body, None, at))
         planner.finish(chat)
-        result.append(chat)
-    _number_orders_in_time_order(result)
-    return result, planner.first_sync_at
+        lists.append(chat)
+    return lists
 
 
 ORDER_RE = re.compile(r"#(\d+)")
