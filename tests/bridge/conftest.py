@@ -100,6 +100,9 @@ class Box:
             what="the web to answer",
         )
 
+    def start_worker(self) -> None:
+        self._spawn("worker", "worker", "--workers", "1")
+
     def start_bridge(self, wait: bool = True, **options: Any) -> None:
         sim = {"rate": 0, "initial_sync": False, "contacts": 3, **options}
         opts = [f"-o{k}={_json(v)}" for k, v in sim.items()]
@@ -118,7 +121,7 @@ class Box:
 
     def stop(self) -> None:
         """SIGTERM, the bridge first (it reports that it stops), then the web."""
-        for name in ("bridge", "web"):
+        for name in ("bridge", "worker", "web"):
             proc = self.procs.pop(name, None)
             if proc is None:
                 continue
