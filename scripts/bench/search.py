@@ -1,12 +1,12 @@
 """Message search latency: GET /api/v1/search/messages over loopback HTTP on `balcao serve`.
 
 Builds (or reuses) the seeded shop of ``scripts.bench.shop`` and runs the real server on
-a copy of it that adds one user who sees only a few chats. Times, at the client, a
+a copy of it that adds two users who see only some chats. Times, at the client, a
 common word, a medium and a rare word (picked from the data by document frequency), a
 phrase, a prefix, a page deep in a common word's results, and a word inside one heavy
 and one typical chat: as an admin (every chat), as a normal user who sees about 10% of
-the chats and as one who sees ``FEW_CHATS``. Prints p50/p95 per case with the data
-size; ``--json`` prints one JSON object.
+the chats, and as users assigned to 1% of the chats and to ``FEW_CHATS`` chats. Prints
+p50/p95 per case with the data size; ``--json`` prints one JSON object.
 """
 
 from __future__ import annotations
@@ -55,9 +55,14 @@ COMMON_WORD = "obrigado"
 PHRASE = '"prazo de entrega"'
 PREFIX = "entreg*"
 DEEP_PAGES = 10
-# The user who sees few chats: assigned directly to this many, in no department.
+# Users added to the copy, in no department, each assigned directly to some chats:
+# (actor, login, password, share of the chats or a number of chats).
 FEW_CHATS = 20
-FEW_LOGIN, FEW_PASSWORD = "poucos", "bench-poucos"
+EXTRA_USERS = (
+    ("some", "alguns", "bench-alguns", 0.01),
+    ("few", "poucos", "bench-poucos", FEW_CHATS),
+)
+COPY_VERSION = 2  # bump when prepare_copy adds something else
 # Share of the messages for the "medium" word, and documents for the "rare" one.
 MEDIUM_SHARE = 0.005
 RARE_DOCS = 25
@@ -92,11 +97,11 @@ class Result:
 
 
 def prepare_copy(shop: Shop, root: Path) -> Path:
-    """A copy of the shop's database with the few-chats user added; kept while the shop is.
+    """A copy of the shop's database with EXTRA_USERS added; kept while the shop is.
 
     The shop itself stays as built, for the other benchmarks.
     """
-    folder = root / f"search-{shop.data_dir.name}"
+    folder = root / f"search{COPY_VERSION}-{shop.data_dir.name}"
     done = folder / "search.json"
     if done.is_file() and (folder / "balcao.db").is_file():
         return folder
@@ -111,21 +116,25 @@ def prepare_copy(shop: Shop, root: Path) -> Path:
         copy.execute("PRAGMA journal_mode = WAL")
         rng = random.Random(shop.seed)
         total = copy.execute("SELECT max(id) FROM chat").fetchone()[0]
-        chats = sorted(rng.sample(range(1, total + 1), FEW_CHATS))
+        assigned: dict[str, list[int]] = {}
         copy.execute("BEGIN IMMEDIATE")
-        user = create_user(
-            copy, login=FEW_LOGIN, name="Poucos Chats", password_hash=hash_password(FEW_PASSWORD)
-        )
-        copy.executemany(
-            "INSERT INTO chat_assignee(chat, member, department, created_at) "
-            "VALUES (?, ?, NULL, ?)",
-            [(chat, user, now_ms()) for chat in chats],
-        )
+        for _, login, password, size in EXTRA_USERS:
+            count = size if isinstance(size, int) else max(1, round(size * total))
+            chats = sorted(rng.sample(range(1, total + 1), min(count, total)))
+            user = create_user(
+                copy, login=login, name=login.title(), password_hash=hash_password(password)
+            )
+            copy.executemany(
+                "INSERT INTO chat_assignee(chat, member, department, created_at) "
+                "VALUES (?, ?, NULL, ?)",
+                [(chat, user, now_ms()) for chat in chats],
+            )
+            assigned[login] = chats
         copy.execute("COMMIT")
     finally:
         copy.close()
         source.close()
-    done.write_text(json.dumps({"few_login": FEW_LOGIN, "few_chats": chats}))
+    done.write_text(json.dumps({"assigned": assigned}))
     return folder
 
 
@@ -251,24 +260,27 @@ def run_cases(
         chats = pick_chats(conn, shop.user_login)
         cases = [c for c in build_cases(words, chats) if not only or c.key in only]
         matches = {(c.q, c.chat): count_matches(conn, c.q, c.chat) for c in cases}
-        few_sees = conn.execute(
-            "SELECT count(*) FROM chat_assignee a JOIN app_user u ON u.id = a.member "
-            "WHERE u.login = ?",
-            (FEW_LOGIN,),
-        ).fetchone()[0]
+        sees = {
+            actor: conn.execute(
+                "SELECT count(*) FROM chat_assignee a JOIN app_user u ON u.id = a.member "
+                "WHERE u.login = ?",
+                (login,),
+            ).fetchone()[0]
+            for actor, login, _, _ in EXTRA_USERS
+        }
     finally:
         conn.close()
     actors = [
         ("admin", shop.admin_login, shop.admin_password),
         ("user", shop.user_login, shop.user_password),
-        ("few", FEW_LOGIN, FEW_PASSWORD),
+        *((actor, login, password) for actor, login, password, _ in EXTRA_USERS),
     ]
     results: list[Result] = []
     with running_server(data_dir) as url, httpx.Client(base_url=url, timeout=60) as client:
         for actor, login, password in actors:
             headers = {"Authorization": f"Bearer {bearer_token(client, login, password)}"}
             for case in cases:
-                if actor == "few" and case.chat is not None:
+                if actor in sees and case.chat is not None:
                     continue  # not its chats; inside one chat is the same path for everyone
                 errors: list[str] = []
                 cursor = None
@@ -305,7 +317,7 @@ def run_cases(
     extra = {
         "words": {k: {"word": w, "messages": n} for k, (w, n) in words.items()},
         "search_chats": {k: {"id": c, "messages": n} for k, (c, n) in chats.items()},
-        "few_user_chats": few_sees,
+        "extra_users_chats": sees,
     }
     return results, extra
 
@@ -354,8 +366,9 @@ def print_table(out: dict[str, Any]) -> None:
         f"DB {d['db_bytes'] / 1e6:.0f} MB ({built})"
     )
     print(
-        f"actors: admin (every chat), user (about 10% of the chats), few "
-        f"({d['few_user_chats']} chats); page of {out['page_size']}; times in ms at the client"
+        "actors: admin (every chat), user (about 10% of the chats), "
+        + ", ".join(f"{k} ({n:,} chats)" for k, n in d["extra_users_chats"].items())
+        + f"; page of {out['page_size']}; times in ms at the client"
     )
     print(
         f"machine: {m['cores']} cores, {m['cpu']}; Python {m['python']}, SQLite {m['sqlite']}; "

@@ -15,7 +15,13 @@ from appliance.chats.service import load_set_stats
 from appliance.db import Conn, Database
 from appliance.errors import InvalidInput
 from appliance.search.query import parse_message_query
-from appliance.search.service import FEW_CHATS, SearchCursor, highlight_segments, search_messages
+from appliance.search.service import (
+    FEW_CHATS,
+    SOME_CHATS,
+    SearchCursor,
+    highlight_segments,
+    search_messages,
+)
 from tests.conftest import bearer
 from tests.factories import (
     assign,
@@ -210,12 +216,13 @@ async def test_many_hits_in_hidden_chats_do_not_push_out_visible_ones(
     assert page["next_cursor"] is None
 
 
-@pytest.mark.parametrize("sizes", ["as counted", "as if many chats"])
-def test_few_and_many_visible_chats_give_the_same_pages(
-    db: Database, shop: Shop, sizes: str
+@pytest.mark.parametrize("claimed", [None, FEW_CHATS + 1, SOME_CHATS + 1])
+def test_few_some_and_many_visible_chats_give_the_same_pages(
+    db: Database, shop: Shop, claimed: int | None
 ) -> None:
-    """A user's visible chats narrow the search by chat id when few, by probing each hit
-    when many; both ways return the same pages."""
+    """The search is narrowed to a user's chats by chat id when they are few, by a set
+    when some, by probing each hit when many (as the cached sizes say); all three ways
+    return the same pages."""
     expected = []
     for i in range(12):
         key = ("vendas", "others", "ana_direct", "nameless")[i % 4]
@@ -228,8 +235,8 @@ def test_few_and_many_visible_chats_give_the_same_pages(
         actor = load_actor(conn, ana_id)
         assert actor is not None
         stats = load_set_stats(conn)
-        if sizes != "as counted":
-            stats = SetStats(total=10 * FEW_CHATS, per_user={ana_id: 2 * FEW_CHATS})
+        if claimed is not None:
+            stats = SetStats(total=10 * SOME_CHATS, per_user={ana_id: claimed})
         out, cursor = [], None
         while True:
             page = search_messages(
