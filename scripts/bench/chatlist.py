@@ -38,7 +38,7 @@ from appliance.chats.query import (
     TagMode,
     plan_chat_list,
 )
-from appliance.chats.service import load_set_stats
+from appliance.chats.service import list_chats, load_set_stats
 from appliance.db import Conn, connect
 from scripts.bench.shop import (
     BENCH_DATA,
@@ -370,7 +370,8 @@ def run_cases(
                         params = case.params + ([("cursor", cursor)] if page == "deep" else [])
                         deep = page == "deep" and cursor is not None
                         parsed = Cursor.decode(cursor, f.order) if deep and cursor else None
-                        plan = plan_chat_list(actor, f, parsed, PAGE, stats)
+                        # The path the server takes for this page, fallback included.
+                        path = list_chats(conn, actor, f, parsed, PAGE, stats).path
                         times, body, errors = time_request(client, headers, params, budget)
                         times.sort()
                         result = Result(
@@ -381,7 +382,7 @@ def run_cases(
                             rows=len(body.get("items", [])),
                             depth=depth if page == "deep" else 0,
                             matches=matches,
-                            path=plan.path,
+                            path=path,
                             runs=len(times),
                             p50_ms=round(percentile(times, 0.50), 2),
                             p95_ms=round(percentile(times, 0.95), 2),
@@ -478,7 +479,7 @@ def print_table(out: dict[str, Any]) -> None:
     )
     header = (
         f"{'case':<5} {'filter':<42} {'actor':<5} {'page':<5} {'depth':>5} "
-        f"{'rows':>4} {'matches':>7} {'path':<5} {'p50':>7} {'p95':>7}"
+        f"{'rows':>4} {'matches':>7} {'path':<10} {'p50':>7} {'p95':>7}"
     )
     print(header)
     print("-" * len(header))
@@ -487,7 +488,7 @@ def print_table(out: dict[str, Any]) -> None:
         err = f"  ERR {r['errors']}" if r["errors"] else ""
         print(
             f"{r['case']:<5} {r['label'][:42]:<42} {r['actor']:<5} {r['page']:<5} "
-            f"{r['depth']:>5} {r['rows']:>4} {r['matches']:>7} {r['path']:<5} "
+            f"{r['depth']:>5} {r['rows']:>4} {r['matches']:>7} {r['path']:<10} "
             f"{r['p50_ms']:>7.2f} {r['p95_ms']:>7.2f}{flag}{err}"
         )
     print(
@@ -510,7 +511,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-runs", type=int)
     parser.add_argument("--seconds", type=float, help="time spent per case (at least)")
     parser.add_argument("--only", default="", help="comma-separated case keys (e.g. L01,L07b)")
+    parser.add_argument("--table", type=Path, help="print the table of a saved --json output")
     args = parser.parse_args(argv)
+    if args.table:
+        print_table(json.loads(args.table.read_text()))
+        return 0
 
     chats = args.chats or (QUICK_CHATS if args.quick else DEFAULT_CHATS)
     messages = args.messages or (QUICK_MESSAGES if args.quick else DEFAULT_MESSAGES)
