@@ -1,4 +1,4 @@
-"""Server-rendered pages for staff."""
+"""Server-rendered pages for staff: the inbox shell that the modules in web/static/js drive."""
 
 from __future__ import annotations
 
@@ -8,10 +8,56 @@ from litestar import Controller, Request, get
 from litestar.di import NamedDependency
 from litestar.response import Template
 
+from appliance.accounts import service as accounts
+from appliance.accounts.permissions import Actor, can_see_numbers
 from appliance.chats import service as chats
 from appliance.chats.query import ChatFilter
+from appliance.db import Conn
+from appliance.devices import service as devices
 from appliance.runtime import Runtime
 from appliance.web import actor_of
+
+# Query parameters of the chat list; with any of them the browser asks the API itself.
+LIST_PARAMS = frozenset(
+    {"name", "number", "tag", "tag_mode", "assignee", "unread", "archived", "broadcast", "order"}
+)
+FIRST_PAGE = 50
+
+
+def _tags(conn: Conn) -> list[dict[str, Any]]:
+    rows = conn.execute("SELECT id, name, color FROM tag ORDER BY name, id").fetchall()
+    return [{"id": r["id"], "name": r["name"], "color": r["color"]} for r in rows]
+
+
+def inbox_context(conn: Conn, actor: Actor, default_list: bool, stats: Any) -> dict[str, Any]:
+    """What the inbox needs on first paint: who is looking, the filter choices, and (for
+    the unfiltered view) the first page of chats."""
+    me = accounts.get_user(conn, actor.id)
+    account = accounts.get_account(conn)
+    users = [{"id": u["id"], "name": u["name"]} for u in accounts.list_users(conn) if u["active"]]
+    departments = [{"id": d["id"], "name": d["name"]} for d in accounts.list_departments(conn)]
+    page = (
+        chats.list_chats(conn, actor, ChatFilter(), None, FIRST_PAGE, stats).to_dict()
+        if default_list
+        else None
+    )
+    boot = {
+        "me": {
+            "id": actor.id,
+            "name": actor.name,
+            "departments": sorted(actor.departments),
+            "sound_on": bool(me["sound_on"]),
+            "is_admin": actor.is_admin,
+        },
+        "can_see_numbers": can_see_numbers(actor),
+        "time_zone": account.time_zone,
+        "tags": _tags(conn),
+        "users": users,
+        "departments": departments,
+        "devices": devices.list_devices(conn, can_see_numbers(actor)),
+        "first_page": page,
+    }
+    return {"boot": boot, "chats": page["items"] if page else []}
 
 
 class PagesController(Controller):
@@ -23,13 +69,13 @@ class PagesController(Controller):
         self, request: Request[Any, Any, Any], runtime: NamedDependency[Runtime]
     ) -> Template:
         actor = actor_of(request)
+        default_list = not LIST_PARAMS.intersection(request.query_params.keys())
 
-        def run(conn: Any) -> dict[str, Any]:
-            stats = runtime.chat_stats.get(conn)
-            return chats.list_chats(conn, actor, ChatFilter(), None, 100, stats).to_dict()
+        def run(conn: Conn) -> dict[str, Any]:
+            return inbox_context(conn, actor, default_list, runtime.chat_stats.get(conn))
 
-        page = await runtime.db.read(run)
+        context = await runtime.db.read(run)
         return Template(
             "inbox.html",
-            context={"actor": actor, "chats": page["items"], "csrf": actor.csrf_token or ""},
+            context={**context, "actor": actor, "csrf": actor.csrf_token or ""},
         )

@@ -1,0 +1,71 @@
+// Message alerts (T4, T5): a sound and a browser notification for chats assigned to me or my
+// departments; the unread count in the page title. Sound on/off is remembered per user.
+import { icon } from "./icons.js";
+
+export function createAlerts({ me }) {
+  const button = document.getElementById("sound-toggle");
+  const key = `balcao.sound.${me.id}`;
+  const stored = localStorage.getItem(key);
+  let soundOn = stored === null ? me.sound_on : stored === "on";
+  let audio = null;
+  let unread = 0;
+
+  function show() {
+    button.replaceChildren(icon(soundOn ? "bell" : "bellOff"));
+    button.title = soundOn ? "Sons ligados (clique para desligar)" : "Sons desligados (clique para ligar)";
+    button.setAttribute("aria-pressed", String(soundOn));
+  }
+
+  function beep() {
+    try {
+      audio = audio || new AudioContext();
+      const osc = audio.createOscillator(), gain = audio.createGain();
+      osc.type = "sine";
+      osc.frequency.setValueAtTime(880, audio.currentTime);
+      osc.frequency.setValueAtTime(1175, audio.currentTime + 0.09);
+      gain.gain.setValueAtTime(0.0001, audio.currentTime);
+      gain.gain.exponentialRampToValueAtTime(0.25, audio.currentTime + 0.02);
+      gain.gain.exponentialRampToValueAtTime(0.0001, audio.currentTime + 0.3);
+      osc.connect(gain).connect(audio.destination);
+      osc.start();
+      osc.stop(audio.currentTime + 0.32);
+    } catch { /* no audio device */ }
+  }
+
+  const canNotify = () => "Notification" in window && window.isSecureContext;
+
+  button.addEventListener("click", () => {
+    soundOn = !soundOn;
+    localStorage.setItem(key, soundOn ? "on" : "off");
+    show();
+    if (soundOn) beep();
+    if (canNotify() && Notification.permission === "default") Notification.requestPermission();
+  });
+  show();
+
+  function title() {
+    document.title = unread ? `(${unread}) Conversas · Balcão` : "Conversas · Balcão";
+  }
+
+  function mine(chat) {
+    return chat.assignees.some((a) => (a.kind === "user" && a.id === me.id)
+      || (a.kind === "department" && me.departments.includes(a.id)));
+  }
+
+  return {
+    get soundOn() { return soundOn; },
+    setUnread(n) { unread = n; title(); },
+    /** A customer's message arrived in ``chat`` (already filtered by the server to what I see). */
+    message(chat, message, { focused }) {
+      if (!mine(chat) || focused) return;
+      if (soundOn) beep();
+      if (document.hidden && canNotify() && Notification.permission === "granted") {
+        const text = message.body || "Nova mensagem";
+        const n = new Notification(chat.name, { body: text.slice(0, 140), tag: `chat-${chat.id}` });
+        n.addEventListener("click", () => { window.focus(); window.dispatchEvent(new CustomEvent("balcao:open", { detail: chat.id })); });
+      }
+      if (document.hidden) document.title = `Nova mensagem de ${chat.name}`;
+    },
+    restoreTitle: title,
+  };
+}

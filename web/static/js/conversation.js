@@ -1,0 +1,386 @@
+// The open conversation: bubbles by author, day separators, ticks, media, paging both ways.
+import { api, showError, toast } from "./api.js";
+import { h, clear, avatar } from "./dom.js";
+import { icon } from "./icons.js";
+import { dateTimeOf, dayKey, dayLabel, duration, fileSize, gap, phoneOf, tick, timeOf } from "./format.js";
+
+const PAGE = 50;
+const NEAR_BOTTOM = 150;
+
+const KIND_LABEL = {
+  image: ["image", "Foto"], audio: ["audio", "Áudio"], voice: ["mic", "Mensagem de voz"],
+  video: ["video", "Vídeo"], document: ["document", "Documento"], location: ["place", "Localização"],
+  contact: ["person", "Contato"], sticker: ["sticker", "Figurinha"],
+};
+
+const AUTHOR_DETAIL = {
+  customer: () => "Cliente",
+  user: (m) => `Usuário: ${m.author?.name || "—"}`,
+  phone: () => "O próprio celular servidor",
+  chatbot: () => "Chatbot (não há detalhes)",
+  system: () => "Sistema",
+};
+
+/** Whether ``a`` comes after ``b`` in the conversation (pending ones, without id, last). */
+function later(a, b) {
+  if ((a.id == null) !== (b.id == null)) return a.id == null;
+  const ta = Date.parse(a.sent_at), tb = Date.parse(b.sent_at);
+  return ta === tb ? (a.id ?? 0) > (b.id ?? 0) : ta > tb;
+}
+
+/** A link only to an http(s) URL, never a javascript: one. */
+function safeURL(url) {
+  try {
+    const u = new URL(url, window.location.href);
+    return u.protocol === "http:" || u.protocol === "https:" ? u.href : null;
+  } catch { return null; }
+}
+
+function mediaBlock(m) {
+  const media = m.media || {};
+  const [iconName, label] = KIND_LABEL[m.kind] || ["document", "Arquivo"];
+  const url = media.url ? safeURL(media.url) : null;
+  const extra = media.extra || {};
+  if (m.kind === "image" && url) return h("div", { class: "media image" }, h("img", { src: url, alt: media.caption || label, loading: "lazy" }));
+  if ((m.kind === "audio" || m.kind === "voice") && url) return h("div", { class: "media audio" }, h("audio", { src: url, controls: true, preload: "none" }));
+  if (m.kind === "video" && url) return h("div", { class: "media video" }, h("video", { src: url, controls: true, preload: "metadata" }));
+  let name = label, sub = [];
+  if (m.kind === "document") {
+    name = media.filename || label;
+    sub = [fileSize(media.size), (media.mimetype || "").split("/").pop()?.toUpperCase()];
+  } else if (m.kind === "audio" || m.kind === "voice" || m.kind === "video") {
+    sub = [duration(media.seconds), fileSize(media.size)];
+  } else if (m.kind === "image") {
+    sub = [fileSize(media.size)];
+  } else if (m.kind === "location") {
+    name = extra.name || label;
+    const lat = Number(extra.lat), lng = Number(extra.lng);
+    if (Number.isFinite(lat) && Number.isFinite(lng)) {
+      const href = `https://www.openstreetmap.org/?mlat=${lat}&mlon=${lng}#map=17/${lat}/${lng}`;
+      sub = [h("a", { href, target: "_blank", rel: "noopener noreferrer", text: `${lat.toFixed(5)}, ${lng.toFixed(5)}` })];
+    }
+  } else if (m.kind === "contact") {
+    name = extra.name || label;
+    sub = (extra.phones || []).map(phoneOf);
+  }
+  sub = sub.filter(Boolean);
+  const pending = !url && ["image", "audio", "voice", "video", "document", "sticker"].includes(m.kind);
+  if (pending) sub.push("arquivo ainda não disponível");
+  const parts = [];
+  sub.forEach((s, i) => { if (i) parts.push(" · "); parts.push(s); });
+  const text = h("span", { class: "media-text" },
+    h("span", { class: "media-name", text: name }),
+    parts.length ? h("span", { class: "media-sub" }, parts) : null);
+  const body = url && m.kind === "document"
+    ? h("a", { href: url, download: media.filename || "" }, text) : text;
+  return h("div", { class: `media ${m.kind}`, dataset: { kind: m.kind } },
+    h("span", { class: "kind-icon" }, icon(iconName, 30)), body);
+}
+
+function authorLine(m) {
+  if (m.author_kind === "user" && m.author?.name) return m.author.name;
+  if (m.author_kind === "phone") return [icon("phone", 13), " Enviada pelo celular"];
+  if (m.author_kind === "chatbot") return [icon("bot", 13), " Chatbot"];
+  return null;
+}
+
+function details(m) {
+  const lines = [
+    h("div", {}, m.direction === "in" ? "Enviada pelo cliente: " : "Enviada: ", h("b", { text: dateTimeOf(m.sent_at) })),
+    h("div", {}, "Registrada no Balcão: ", h("b", { text: dateTimeOf(m.registered_at) })),
+  ];
+  if (m.late) {
+    const ms = new Date(m.registered_at) - new Date(m.sent_at);
+    lines.push(h("div", { class: "late" }, icon("warning", 13), ` ${gap(ms)} de atraso: o celular servidor pode estar com problemas.`));
+  }
+  lines.push(h("div", { text: `Autor: ${(AUTHOR_DETAIL[m.author_kind] || AUTHOR_DETAIL.system)(m)}` }));
+  if (m.direction === "out" && m.status_at) {
+    lines.push(h("div", { text: `Situação: ${tick(m.status).title} (${dateTimeOf(m.status_at)})` }));
+  }
+  return h("div", { class: "details" }, lines);
+}
+
+export function createConversation({ me, onRetry, onInfo, onBack }) {
+  const section = document.getElementById("conv");
+  const emptyState = document.getElementById("conv-empty");
+  const scroller = document.getElementById("messages-scroll");
+  const box = document.getElementById("messages");
+  const olderBar = document.getElementById("older-bar");
+  const toLatest = document.getElementById("to-latest");
+  const menu = document.getElementById("conv-menu");
+  const menuButton = document.getElementById("conv-menu-btn");
+
+  let chat = null;
+  let msgs = [];
+  let olderCursor = null;
+  let newerCursor = null;
+  let busy = false;
+  let opening = 0;
+
+  const nearBottom = () => scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < NEAR_BOTTOM;
+  // Kept at the bottom while it is there, also when bubbles change height after layout.
+  let pinned = false;
+  const toBottom = () => {
+    pinned = true;
+    scroller.scrollTop = scroller.scrollHeight;
+    toLatest.hidden = !newerCursor;
+  };
+  new ResizeObserver(() => { if (pinned) scroller.scrollTop = scroller.scrollHeight; }).observe(box);
+
+  function bubble(m) {
+    const out = m.direction === "out";
+    const cls = ["msg", m.author_kind === "system" ? "system" : out ? "out" : "in", m.author_kind];
+    const author = authorLine(m);
+    const toggle = h("button", { type: "button", class: "details-btn", title: "Detalhes da mensagem", "aria-expanded": "false" }, icon("expand", 16));
+    const meta = h("span", { class: "meta" },
+      m.late ? h("span", { class: "late-flag", title: "Registrada com atraso" }, icon("warning", 13)) : null,
+      h("span", { class: "time", text: timeOf(m.sent_at) }),
+      out ? tick(m.status) : null,
+      m.id != null ? toggle : null);
+    const el = h("div", { class: cls.join(" "), dataset: { id: m.id ?? "", clientId: m.client_id || "", status: m.status } },
+      h("div", { class: "bubble" },
+        author ? h("div", { class: "author" }, author) : null,
+        m.kind !== "text" ? mediaBlock(m) : null,
+        m.body ? h("span", { class: "text", text: m.body }) : null,
+        meta),
+      m.status === "failed" && m.id == null
+        ? h("button", { type: "button", class: "retry", text: "Não enviada. Tentar de novo", onclick: () => onRetry(m) })
+        : null);
+    toggle.addEventListener("click", () => {
+      const open = el.querySelector(".details");
+      if (open) open.remove(); else el.append(details(m));
+      toggle.setAttribute("aria-expanded", String(!open));
+    });
+    return el;
+  }
+
+  function renderOlderBar() {
+    clear(olderBar);
+    if (!chat) return;
+    if (olderCursor) {
+      olderBar.append(h("button", { type: "button", text: "Carregar mensagens anteriores", onclick: () => loadOlder() }));
+    } else {
+      olderBar.append(
+        h("span", { class: "muted", text: msgs.length ? "Início da conversa no Balcão." : "Nenhuma mensagem ainda." }),
+        h("button", { type: "button", text: "Buscar mensagens antigas no celular", onclick: () => job("sync", { older: true }) }));
+    }
+  }
+
+  function renderAll() {
+    clear(box);
+    let day = null;
+    for (const m of msgs) {
+      const key = dayKey(m.sent_at);
+      if (key !== day) {
+        box.append(h("div", { class: "day", dataset: { day: key }, text: dayLabel(m.sent_at) }));
+        day = key;
+      }
+      box.append(bubble(m));
+    }
+    renderOlderBar();
+  }
+
+  function appendOne(m) {
+    const last = msgs[msgs.length - 2];
+    if (!last || dayKey(last.sent_at) !== dayKey(m.sent_at)) {
+      box.append(h("div", { class: "day", dataset: { day: dayKey(m.sent_at) }, text: dayLabel(m.sent_at) }));
+    }
+    box.append(bubble(m));
+  }
+
+  function elementOf(m) {
+    if (m.id != null) {
+      const el = box.querySelector(`.msg[data-id="${m.id}"]`);
+      if (el) return el;
+    }
+    return m.client_id ? box.querySelector(`.msg[data-client-id="${CSS.escape(m.client_id)}"]`) : null;
+  }
+
+  /** Messages from the server (a page or a live event): update the known ones, add the rest. */
+  function merge(items) {
+    const stick = nearBottom();
+    let appended = [], reorder = false;
+    for (const m of items) {
+      const at = msgs.findIndex((x) => (m.id != null && x.id === m.id) || (m.client_id && x.client_id === m.client_id));
+      if (at >= 0) {
+        msgs[at] = { ...msgs[at], ...m };
+        elementOf(m)?.replaceWith(bubble(msgs[at]));
+        continue;
+      }
+      const last = msgs[msgs.length - 1];
+      msgs.push(m);
+      if (!last || later(m, last)) appended.push(m); else reorder = true;
+    }
+    if (reorder) {
+      msgs.sort((a, b) => (later(a, b) ? 1 : -1));
+      renderAll();
+    } else {
+      // appendOne looks at the message before, so add them one by one in order.
+      const pending = msgs.splice(msgs.length - appended.length, appended.length);
+      for (const m of pending) { msgs.push(m); appendOne(m); }
+      if (!box.childElementCount || appended.length) renderOlderBar();
+    }
+    if (stick || items.some((m) => m.id == null)) toBottom();
+    else if (appended.length) toLatest.hidden = false;
+  }
+
+  async function loadOlder() {
+    if (!chat || !olderCursor || busy) return;
+    busy = true;
+    const id = chat.id;
+    try {
+      const page = await api(`/api/v1/chats/${id}/messages`, { params: { cursor: olderCursor, limit: PAGE } });
+      if (!chat || chat.id !== id) return;
+      const height = scroller.scrollHeight, top = scroller.scrollTop;
+      olderCursor = page.next_cursor;
+      const known = new Set(msgs.map((m) => m.id));
+      msgs = [...page.items.filter((m) => !known.has(m.id)).reverse(), ...msgs];
+      renderAll();
+      scroller.scrollTop = top + (scroller.scrollHeight - height);
+    } catch (error) { showError(error); } finally { busy = false; }
+  }
+
+  async function loadNewer() {
+    if (!chat || !newerCursor || busy) return;
+    busy = true;
+    const id = chat.id;
+    try {
+      const page = await api(`/api/v1/chats/${id}/messages`, { params: { after: newerCursor, limit: PAGE } });
+      if (!chat || chat.id !== id) return;
+      newerCursor = page.newer_cursor;
+      merge(page.items.slice().reverse());
+      toLatest.hidden = !newerCursor && nearBottom();
+    } catch (error) { showError(error); } finally { busy = false; }
+  }
+
+  scroller.addEventListener("scroll", () => {
+    pinned = nearBottom() && !newerCursor;
+    if (scroller.scrollTop < 200) loadOlder();
+    if (nearBottom()) { if (newerCursor) loadNewer(); else toLatest.hidden = true; }
+  }, { passive: true });
+  toLatest.addEventListener("click", () => {
+    if (newerCursor && chat) open(chat, {}); else toBottom();
+  });
+
+  async function job(kind, body) {
+    if (!chat) return;
+    const path = { sync: "sync", recheck: "recheck-receipts", photo: "reload-photo" }[kind];
+    try {
+      const result = await api(`/api/v1/chats/${chat.id}/${path}`, { method: "POST", body: body || {} });
+      if (result.state === "failed") toast(result.error || "O celular não pôde atender o pedido.", "error");
+      else toast("Pedido enviado ao celular. O resultado aparece aqui sozinho.");
+    } catch (error) { showError(error); }
+  }
+
+  const MENU = [
+    ["Dados do chat", () => onInfo()],
+    ["Recarregar mensagens recentes", () => job("sync", { older: false })],
+    ["Recarregar mensagens antigas", () => job("sync", { older: true })],
+    ["Recarregar foto do perfil", () => job("photo")],
+    ["Reverificar leitura das mensagens", () => job("recheck")],
+  ];
+  for (const [label, action] of MENU) {
+    menu.append(h("li", { role: "none" }, h("button", { type: "button", role: "menuitem", text: label,
+      onclick: () => { closeMenu(); action(); } })));
+  }
+  function closeMenu() { menu.hidden = true; menuButton.setAttribute("aria-expanded", "false"); }
+  menuButton.addEventListener("click", (event) => {
+    event.stopPropagation();
+    menu.hidden = !menu.hidden;
+    menuButton.setAttribute("aria-expanded", String(!menu.hidden));
+  });
+  document.addEventListener("click", (event) => { if (!menu.contains(event.target)) closeMenu(); });
+  document.getElementById("conv-title").addEventListener("click", () => onInfo());
+  document.getElementById("conv-back").addEventListener("click", () => onBack());
+
+  function showHeader() {
+    const old = document.getElementById("conv-avatar");
+    const fresh = avatar(chat.name, chat.id);
+    fresh.id = "conv-avatar";
+    old.replaceWith(fresh);
+    document.getElementById("conv-name").textContent = chat.name;
+    const sub = chat.phone ? phoneOf(chat.phone) : chat.tags.map((t) => t.name).join(", ");
+    document.getElementById("conv-sub").textContent = sub || "clique para ver os dados do chat";
+  }
+
+  /** Open ``chatOrId``; with ``around`` a page centred on that message, scrolled to it. */
+  async function open(chatOrId, { around = null } = {}) {
+    const ticket = ++opening;
+    const id = typeof chatOrId === "object" ? chatOrId.id : chatOrId;
+    try {
+      const [full, page] = await Promise.all([
+        api(`/api/v1/chats/${id}`),
+        api(`/api/v1/chats/${id}/messages`, { params: around ? { around, limit: PAGE } : { limit: PAGE } }),
+      ]);
+      if (ticket !== opening) return null;
+      chat = full;
+      msgs = page.items.slice().reverse();
+      olderCursor = page.next_cursor;
+      newerCursor = page.newer_cursor || null;
+      emptyState.hidden = true;
+      section.hidden = false;
+      showHeader();
+      renderAll();
+      const target = around ? box.querySelector(`.msg[data-id="${around}"]`) : null;
+      if (target) {
+        pinned = false;
+        target.classList.add("target");
+        target.scrollIntoView({ block: "center" });
+      } else toBottom();
+      toLatest.hidden = !newerCursor;
+      return chat;
+    } catch (error) {
+      if (ticket === opening) showError(error);
+      return null;
+    }
+  }
+
+  return {
+    open,
+    close() {
+      opening += 1;
+      chat = null;
+      msgs = [];
+      section.hidden = true;
+      emptyState.hidden = false;
+    },
+    get chat() { return chat; },
+    /** Staff pressed Enter: show the bubble with a clock before the server answers. */
+    addPending(message) { if (chat) merge([message]); },
+    /** Server messages for this chat (live events, the answer to a send). */
+    receive(items) {
+      if (!chat) return;
+      const mine = items.filter((m) => m.chat_id === chat.id);
+      if (!mine.length) return;
+      // While reading older history, newer messages wait behind "↓".
+      if (newerCursor) { toLatest.hidden = false; return; }
+      merge(mine);
+    },
+    failPending(clientId) {
+      const at = msgs.findIndex((m) => m.client_id === clientId && m.id == null);
+      if (at < 0) return;
+      msgs[at] = { ...msgs[at], status: "failed" };
+      elementOf(msgs[at])?.replaceWith(bubble(msgs[at]));
+    },
+    updateChat(next) {
+      if (!chat || next.id !== chat.id) return;
+      chat = { ...chat, ...next };
+      showHeader();
+    },
+    /** After the live connection came back: the newest page, merged in. */
+    async catchUp() {
+      if (!chat || newerCursor) return;
+      const id = chat.id;
+      try {
+        const page = await api(`/api/v1/chats/${id}/messages`, { params: { limit: PAGE } });
+        if (!chat || chat.id !== id) return;
+        const known = new Set(msgs.map((m) => m.id));
+        if (msgs.length && !page.items.some((m) => known.has(m.id)) && page.next_cursor) {
+          await open(id);
+          return;
+        }
+        merge(page.items.slice().reverse());
+      } catch (error) { showError(error); }
+    },
+  };
+}

@@ -1,0 +1,178 @@
+// Chat list filters: the form, and the URL that makes a filtered view bookmarkable.
+import { h, clear } from "./dom.js";
+import { icon } from "./icons.js";
+
+export const DEFAULTS = Object.freeze({
+  name: "", number: "", tag: [], tag_mode: "any", assignee: [],
+  unread: false, archived: false, broadcast: false, order: "recent",
+});
+const ORDERS = ["recent", "unread", "name", "registered", "waiting"];
+const MODES = ["all", "any", "none"];
+
+export function fromURL(search) {
+  const q = new URLSearchParams(search);
+  const flag = (k) => q.get(k) === "true" || q.get(k) === "1";
+  return {
+    name: q.get("name") || "",
+    number: q.get("number") || "",
+    tag: q.getAll("tag").map(Number).filter(Number.isInteger),
+    tag_mode: MODES.includes(q.get("tag_mode")) ? q.get("tag_mode") : "any",
+    assignee: q.getAll("assignee").filter((a) => /^(none|user:\d+|department:\d+)$/.test(a)),
+    unread: flag("unread"), archived: flag("archived"), broadcast: flag("broadcast"),
+    order: ORDERS.includes(q.get("order")) ? q.get("order") : "recent",
+  };
+}
+
+/** Only what differs from the defaults: the API's query parameters and the page's URL. */
+export function toParams(f) {
+  const p = {};
+  if (f.name.trim()) p.name = f.name.trim();
+  if (f.number.trim()) p.number = f.number.trim();
+  if (f.tag.length) { p.tag = f.tag; if (f.tag_mode !== "any") p.tag_mode = f.tag_mode; }
+  if (f.assignee.length) p.assignee = f.assignee;
+  for (const k of ["unread", "archived", "broadcast"]) if (f[k]) p[k] = true;
+  if (f.order !== "recent") p.order = f.order;
+  return p;
+}
+
+/** Filters inside the panel (the listing pills are counted apart). */
+function panelCount(f) {
+  return [f.name.trim(), f.number.trim(), f.tag.length, f.assignee.length, f.order !== "recent"]
+    .filter(Boolean).length;
+}
+
+function chip(label, pressed, data, swatch, iconName) {
+  return h("button", { type: "button", class: "chip", "aria-pressed": String(pressed), dataset: data },
+    swatch ? h("span", { class: "swatch", style: { background: swatch } }) : null,
+    iconName ? icon(iconName, 15) : null, label);
+}
+
+export function initFilters({ boot, onChange }) {
+  const form = document.getElementById("filters");
+  const toggle = document.getElementById("filters-toggle");
+  const counter = document.getElementById("filters-count");
+  const tagBox = document.getElementById("tag-choices");
+  const assigneeBox = document.getElementById("assignee-choices");
+  let state = { ...DEFAULTS };
+
+  document.getElementById("number-filter").hidden = !boot.can_see_numbers;
+  if (!boot.can_see_numbers) form.elements.number.disabled = true;
+
+  function renderChips() {
+    clear(tagBox);
+    if (!boot.tags.length) tagBox.append(h("span", { class: "muted", text: "Nenhuma tag criada." }));
+    for (const t of boot.tags) {
+      tagBox.append(chip(t.name, state.tag.includes(t.id), { tagId: t.id }, t.color));
+    }
+    clear(assigneeBox);
+    assigneeBox.append(chip("Sem responsável", state.assignee.includes("none"), { assignee: "none" }));
+    for (const d of boot.departments) {
+      const key = `department:${d.id}`;
+      assigneeBox.append(chip(d.name, state.assignee.includes(key), { assignee: key }, null, "group"));
+    }
+    for (const u of boot.users) {
+      const key = `user:${u.id}`;
+      assigneeBox.append(chip(u.name, state.assignee.includes(key), { assignee: key }, null, "person"));
+    }
+  }
+
+  function show() {
+    const el = form.elements;
+    el.name.value = state.name;
+    el.number.value = state.number;
+    el.order.value = state.order;
+    for (const radio of form.querySelectorAll("input[name=tag_mode]")) radio.checked = radio.value === state.tag_mode;
+    el.unread.checked = state.unread;
+    el.archived.checked = state.archived;
+    el.broadcast.checked = state.broadcast;
+    renderChips();
+    const n = panelCount(state);
+    counter.hidden = n === 0;
+    counter.textContent = String(n);
+  }
+
+  function changed() {
+    const n = panelCount(state);
+    counter.hidden = n === 0;
+    counter.textContent = String(n);
+    onChange({ ...state });
+  }
+
+  let typing;
+  form.addEventListener("input", (event) => {
+    const t = event.target;
+    if (t.name === "name" || t.name === "number") {
+      state = { ...state, [t.name]: t.value };
+      clearTimeout(typing);
+      typing = setTimeout(changed, 250);
+    }
+  });
+  form.addEventListener("change", (event) => {
+    const t = event.target;
+    if (t.name === "tag_mode") state = { ...state, tag_mode: t.value };
+    else if (t.name === "order") state = { ...state, order: t.value };
+    else if (["unread", "archived", "broadcast"].includes(t.name)) state = { ...state, [t.name]: t.checked };
+    else return;
+    changed();
+  });
+  form.addEventListener("submit", (event) => event.preventDefault());
+  form.addEventListener("click", (event) => {
+    const button = event.target.closest(".chip");
+    if (!button) return;
+    const pressed = button.getAttribute("aria-pressed") !== "true";
+    button.setAttribute("aria-pressed", String(pressed));
+    if (button.dataset.tagId) {
+      const id = Number(button.dataset.tagId);
+      state = { ...state, tag: pressed ? [...state.tag, id] : state.tag.filter((x) => x !== id) };
+    } else {
+      const key = button.dataset.assignee;
+      state = { ...state, assignee: pressed ? [...state.assignee, key] : state.assignee.filter((x) => x !== key) };
+    }
+    changed();
+  });
+  document.getElementById("filters-clear").addEventListener("click", () => {
+    state = { ...DEFAULTS, archived: state.archived, broadcast: state.broadcast };
+    show();
+    changed();
+  });
+  toggle.addEventListener("click", () => {
+    form.hidden = !form.hidden;
+    toggle.setAttribute("aria-expanded", String(!form.hidden));
+  });
+
+  return {
+    get: () => ({ ...state }),
+    set(filters) {
+      state = { ...DEFAULTS, ...filters };
+      show();
+      if (panelCount(state)) { form.hidden = false; toggle.setAttribute("aria-expanded", "true"); }
+    },
+  };
+}
+
+/** Whether a chat (as the API shows it) belongs in the listing: for live updates. */
+export function matches(f, chat) {
+  if (Boolean(chat.archived) !== f.archived || Boolean(chat.is_broadcast) !== f.broadcast) return false;
+  if (f.unread && !(chat.unread_count > 0)) return false;
+  if (f.order === "waiting" && !chat.waiting_since) return false;
+  const fold = (s) => (s || "").normalize("NFKD").replace(/\p{M}/gu, "").toLowerCase();
+  if (f.name.trim() && !fold(chat.name).includes(fold(f.name.trim()))) return false;
+  const wanted = f.number.replace(/\D/g, "");
+  if (wanted && !(chat.phone || "").replace(/\D/g, "").includes(wanted)) return false;
+  if (f.tag.length) {
+    const has = new Set(chat.tags.map((t) => t.id));
+    const hits = f.tag.filter((t) => has.has(t)).length;
+    if (f.tag_mode === "all" && hits !== f.tag.length) return false;
+    if (f.tag_mode === "any" && hits === 0) return false;
+    if (f.tag_mode === "none" && hits > 0) return false;
+  }
+  if (f.assignee.length) {
+    const ok = f.assignee.some((key) => {
+      if (key === "none") return chat.assignees.length === 0;
+      const [kind, id] = key.split(":");
+      return chat.assignees.some((a) => a.kind === kind && a.id === Number(id));
+    });
+    if (!ok) return false;
+  }
+  return true;
+}
