@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,6 +24,7 @@ from appliance.search.service import (
     highlight_segments,
     search_messages,
 )
+from scripts.bench import search as bench
 from tests.conftest import bearer
 from tests.factories import (
     assign,
@@ -493,3 +496,25 @@ async def test_jumping_to_a_message_checks_chat_and_message(
         headers=await bearer(client, login),
     )
     assert r.status_code == status, r.text
+
+
+# -- the benchmark ----------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_search_benchmark_measures_every_case_at_a_tiny_size(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`scripts/bench/run search` works end to end; its figures are not checked here."""
+    args = ["--chats", "300", "--messages", "5000", "--min-runs", "2", "--max-runs", "2"]
+    assert bench.main([*args, "--seconds", "0", "--json", "--data-root", str(tmp_path)]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["errors"] == []
+    assert out["data"]["extra_users_chats"] == {"some": 3, "few": bench.FEW_CHATS}
+    cases = {(r["actor"], r["case"]) for r in out["results"]}
+    for actor in ("admin", "user"):
+        assert {(actor, k) for k in ("common", "rare", "phrase", "heavy", "typical")} <= cases
+    assert ("few", "common") in cases
+    assert all(r["runs"] == 2 and r["p95_ms"] >= r["p50_ms"] > 0 for r in out["results"])
+    common = {r["actor"]: r for r in out["results"] if r["case"] == "common"}
+    assert common["admin"]["rows"] >= common["user"]["rows"] > 0
