@@ -22,11 +22,19 @@ DEFAULT_LIMIT = 50
 # Below this many characters a substring is matched with LIKE while walking;
 # from it on, through the trigram index.
 TRIGRAM_MIN = 3
-# Planner costs, in ordering-index entries walked: checking one correlated EXISTS on a
-# row, a LIKE on a row, and reading one covering-index entry for a LIKE.
-PROBE_COST = 0.5
-LIKE_COST = 0.2
-COVERING_SCAN_COST = 0.2
+# Planner costs in microseconds, as measured with scripts/bench/run chatlist at 50k
+# chats on a 2-core VM. Only their ratios matter.
+WALK_ROW_US = 0.3  # one entry of an ordering index, walked
+PROBE_US = 0.5  # one correlated EXISTS, checked on a row
+LIKE_US = 0.1  # a LIKE on a row's name or number
+DRIVE_ROW_US = 0.9  # one chat of a driving set: read it, fetch its row, sort it
+SCAN_ENTRY_US = 0.12  # one covering-index entry read for a LIKE
+STEP_US = 0.05  # one SQLite VM step
+# A walk's estimate assumes independent filters, and a walk that meets none of its rows
+# costs the whole list: it must look this much cheaper than the drive to be chosen, and
+# may take this many times its estimate before its fallback drive runs instead.
+WALK_RISK = 2.0
+MIN_WALK_STEPS = 20_000
 
 
 class Order(StrEnum):
@@ -152,8 +160,8 @@ class SetStats:
 class _Part:
     """One restriction: how to probe it on a row and, if it is a set, how to drive from it.
 
-    ``size`` estimates the chats it keeps; ``drive_cost`` what driving from it costs, in
-    rows walked (by default its size: read the set, then sort it).
+    ``size`` estimates the chats it keeps. Driving from it costs ``scan_us`` to find
+    them (beyond reading them) plus DRIVE_ROW_US each.
     """
 
     probe: str
@@ -161,16 +169,10 @@ class _Part:
     drive: str | None = None
     drive_params: list[object] = field(default_factory=list)
     size: float | None = None
-    drive_cost: float | None = None
-
-    # What checking it on one row costs, in walked rows (a correlated EXISTS about half).
-    probe_cost: float = PROBE_COST
+    scan_us: float = 0.0
+    probe_us: float = PROBE_US
     # ``drive`` as the right side of ``c.id IN (…)``, which needs no distinct ids.
     drive_in: str | None = None
-
-    @property
-    def cost(self) -> float:
-        return self.drive_cost if self.drive_cost is not None else (self.size or 0.0)
 
 
 def _visibility(actor: Actor, stats: SetStats) -> _Part | None:
@@ -239,15 +241,23 @@ def _tag_parts(f: ChatFilter, stats: SetStats) -> list[_Part]:
     ]
 
 
-def _assignee_part(f: ChatFilter, stats: SetStats) -> _Part | None:
-    """Chats with any of the listed assignees; "none" means no assignee at all."""
+def _assignee_part(f: ChatFilter, stats: SetStats, restricted: bool) -> _Part | None:
+    """Chats with any of the listed assignees; "none" means no assignee at all.
+
+    A ``restricted`` actor sees only chats with an assignee, so "none" keeps nothing
+    for them: it is left out, and alone it gives an empty list without a walk.
+    """
     if not f.assignees:
         return None
+    if restricted and all(a.kind == "none" for a in f.assignees):
+        return _Part("0", [], "SELECT NULL WHERE 0", [], 0.0, probe_us=0.0)
     terms: list[str] = []
     params: list[object] = []
     drives: list[str] = []
     size = 0.0
     for a in dict.fromkeys(f.assignees):
+        if a.kind == "none" and restricted:
+            continue
         if a.kind == "none":
             terms.append("NOT EXISTS (SELECT 1 FROM chat_assignee a WHERE a.chat = c.id)")
             size += stats.unassigned
@@ -286,20 +296,14 @@ def _substring_part(
         match = f"{column} : {fts_phrase(needle)}"
         drive = "SELECT rowid FROM chat_trgm WHERE chat_trgm MATCH ?"
         return _Part(
-            f"c.{column} LIKE ? ESCAPE '\\'",
-            [pattern],
-            drive,
-            [match],
-            size,
-            size + 1.0,
-            probe_cost=LIKE_COST,
+            f"c.{column} LIKE ? ESCAPE '\\'", [pattern], drive, [match], size, probe_us=LIKE_US
         )
     if column == "sort_name":
         drive = (
-            "SELECT id FROM chat INDEXED BY chat_by_name WHERE archived = ? "
+            "SELECT id FROM chat INDEXED BY chat_by_name WHERE archived = ? AND is_broadcast = ? "
             "AND sort_name LIKE ? ESCAPE '\\'"
         )
-        drive_params: list[object] = [int(f.archived), pattern]
+        drive_params: list[object] = [int(f.archived), int(f.broadcast), pattern]
     else:
         drive = "SELECT id FROM chat INDEXED BY chat_phone WHERE phone LIKE ? ESCAPE '\\'"
         drive_params = [pattern]
@@ -309,8 +313,8 @@ def _substring_part(
         drive,
         drive_params,
         size,
-        size + COVERING_SCAN_COST * stats.total,
-        probe_cost=LIKE_COST,
+        scan_us=SCAN_ENTRY_US * stats.total,
+        probe_us=LIKE_US,
     )
 
 
@@ -347,37 +351,15 @@ COLUMNS = (
     "c.last_message_status, c.waiting_since, c.status_id, c.photo_file"
 )
 
-# Driving reads the set and sorts it; walking visits ordering-index entries and probes
-# each. Costs are in walked rows: a driven row costs about this many.
-DRIVE_ROW_COST = 1.5
-# VM steps a walk may take per walked row the fallback drive would cost before it gives
-# up: a step takes about 45 ns and a unit of drive cost about 0.4 µs, so a walk that
-# goes wrong costs at most about twice its drive.
-WALK_STEPS_PER_DRIVE_ROW = 8
-MIN_WALK_STEPS = 20_000
-
-
 def _restrictions(actor: Actor, f: ChatFilter, stats: SetStats) -> list[_Part]:
     parts: list[_Part] = []
     vis = _visibility(actor, stats)
     if vis is not None:
         parts.append(vis)
     parts.extend(_tag_parts(f, stats))
-    if (assignee := _assignee_part(f, stats)) is not None:
+    if (assignee := _assignee_part(f, stats, restricted=vis is not None)) is not None:
         parts.append(assignee)
     parts.extend(_text_parts(f, stats))
-    if f.broadcast:
-        # Broadcast lists are few: drive from their partial index.
-        parts.append(
-            _Part(
-                "1",
-                [],
-                "SELECT id FROM chat WHERE is_broadcast",
-                [],
-                float(stats.broadcast),
-                probe_cost=0.0,
-            )
-        )
     return parts
 
 
@@ -403,13 +385,17 @@ def plan_chat_list(
     drivable = [p for p in parts if p.drive is not None and p.size is not None]
     if not drivable:
         return _sql(f, parts, None, cursor, limit)
-    cheapest = min(drivable, key=lambda p: p.cost)
-    probes = sum(p.probe_cost for p in parts)
-    walk = (limit + 1) / _selectivity(f, parts, stats) * (1.0 + probes)
-    drive = cheapest.cost * DRIVE_ROW_COST + (cheapest.size or 0.0) * (probes - cheapest.probe_cost)
-    if drive < walk:
+    probes_us = sum(p.probe_us for p in parts)
+
+    def drive_us(p: _Part) -> float:
+        return p.scan_us + (p.size or 0.0) * (DRIVE_ROW_US + probes_us - p.probe_us)
+
+    cheapest = min(drivable, key=drive_us)
+    drive = drive_us(cheapest)
+    walk = (limit + 1) / _selectivity(f, parts, stats) * (WALK_ROW_US + probes_us)
+    if drive <= walk * WALK_RISK:
         return _sql(f, parts, cheapest, cursor, limit)
-    budget = max(MIN_WALK_STEPS, int(drive * WALK_STEPS_PER_DRIVE_ROW))
+    budget = max(MIN_WALK_STEPS, int(min(drive, walk * WALK_RISK) / STEP_US))
     return replace(
         _sql(f, parts, None, cursor, limit),
         fallback=_sql(f, parts, cheapest, cursor, limit),

@@ -214,12 +214,12 @@ def path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str
     and give up at the first progress tick (so the fallback drive runs)."""
     mode = str(request.param)
     if mode == "drive":
-        monkeypatch.setattr(query, "DRIVE_ROW_COST", 0.0)
+        monkeypatch.setattr(query, "WALK_RISK", 1e12)
     elif mode == "walk":
-        monkeypatch.setattr(query, "DRIVE_ROW_COST", 1e12)
+        monkeypatch.setattr(query, "WALK_RISK", -1.0)
+        monkeypatch.setattr(query, "MIN_WALK_STEPS", 10**15)
     elif mode == "fallback":
-        monkeypatch.setattr(query, "DRIVE_ROW_COST", 1e12)
-        monkeypatch.setattr(query, "WALK_STEPS_PER_DRIVE_ROW", 0)
+        monkeypatch.setattr(query, "WALK_RISK", -1.0)
         monkeypatch.setattr(query, "MIN_WALK_STEPS", 0)
         monkeypatch.setattr(service, "_STEPS_PER_TICK", 1)
     return mode
@@ -333,6 +333,13 @@ def test_every_order_pages_through_each_chat_once(db: Database, shop: Shop, path
 def test_the_planner_takes_each_path_where_it_should(db: Database, shop: Shop) -> None:
     """With the real statistics a broad filter walks and a narrow set drives."""
     admin = actors(db, shop)["admin"]
+    ana = actors(db, shop)["ana"]
+    nobody = ChatFilter(assignees=(Assignee("none"),))
+    # Who sees only assigned chats sees no unassigned one: nothing to walk.
+    page = db.read_sync(
+        lambda c: service.list_chats(c, ana, nobody, None, 50, service.load_set_stats(c))
+    )
+    assert (page.path, page.items) == ("drive", [])
 
     def path_of(f: ChatFilter, stats: service.SetStats) -> str:
         return db.read_sync(lambda c: service.list_chats(c, admin, f, None, 50, stats)).path
@@ -340,7 +347,8 @@ def test_the_planner_takes_each_path_where_it_should(db: Database, shop: Shop) -
     real = db.read_sync(service.load_set_stats)
     assert path_of(ChatFilter(), real) == "walk"
     assert path_of(ChatFilter(name="a"), real) == "walk"
-    assert path_of(ChatFilter(broadcast=True), real) == "drive"
+    # Broadcast lists have their own range of every ordering index.
+    assert path_of(ChatFilter(broadcast=True), real) == "walk"
     assert path_of(ChatFilter(name="xyzw"), real) == "drive"
     assert path_of(ChatFilter(name="zw"), real) == "drive"
 
