@@ -107,14 +107,17 @@ export function initFilters({ boot, onChange }) {
       typing = setTimeout(changed, 250);
     }
   });
-  form.addEventListener("change", (event) => {
+  // The listing pills sit outside the form (form="filters"): events do not bubble to it.
+  const onInput = (event) => {
     const t = event.target;
     if (t.name === "tag_mode") state = { ...state, tag_mode: t.value };
     else if (t.name === "order") state = { ...state, order: t.value };
     else if (["unread", "archived", "broadcast"].includes(t.name)) state = { ...state, [t.name]: t.checked };
     else return;
     changed();
-  });
+  };
+  form.addEventListener("change", onInput);
+  document.querySelector(".listing-tabs").addEventListener("change", onInput);
   form.addEventListener("submit", (event) => event.preventDefault());
   form.addEventListener("click", (event) => {
     const button = event.target.closest(".chip");

@@ -1,0 +1,305 @@
+"""Browser fixtures: headless Debian Chromium through Playwright, a real ``balcao serve`` on a
+copy of the migrated template database, and sessions for the shop's staff."""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+
+from appliance.accounts.service import create_session
+from appliance.clock import now_ms
+from appliance.db import Database
+from tests.factories import (
+    assign,
+    make_chat,
+    make_department,
+    make_device,
+    make_message,
+    make_tag,
+    make_user,
+    tag_chat,
+)
+from tests.live import Server, running_server
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+KIOSK = {"width": 1280, "height": 800}
+# Playwright waits this long (ms) for what a user would see.
+WAIT_MS = 10_000
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(
+            executable_path=shutil.which("chromium") or CHROMIUM, args=CHROMIUM_ARGS
+        )
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+def fresh_data_dir(root: Path, template_db: Path) -> Path:
+    data = root / "data"
+    data.mkdir()
+    shutil.copyfile(template_db, data / "balcao.db")
+    return data
+
+
+@dataclass
+class Staff:
+    """Browser sessions of the shop's users against one server; pages watched for dialogs."""
+
+    url: str
+    data_dir: Path
+    browser: Browser
+    dialogs: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    _contexts: list[BrowserContext] = field(default_factory=list)
+
+    def page(self, user_id: int, viewport: dict[str, int] | None = None, path: str = "/") -> Page:
+        """A logged-in tab for ``user_id`` (a session made as the login form makes it)."""
+        db = Database(self.data_dir / "balcao.db", readers=1)
+        try:
+            token, _ = db.write_sync(create_session, user_id)
+        finally:
+            db.close()
+        context = self.browser.new_context(viewport=viewport or KIOSK, locale="pt-BR")
+        context.add_cookies([{"name": "balcao_session", "value": token, "url": self.url}])
+        self._contexts.append(context)
+        page = context.new_page()
+        self.watch(page)
+        page.goto(self.url + path)
+        return page
+
+    def anonymous(self, viewport: dict[str, int] | None = None) -> Page:
+        context = self.browser.new_context(viewport=viewport or KIOSK, locale="pt-BR")
+        self._contexts.append(context)
+        page = context.new_page()
+        self.watch(page)
+        return page
+
+    def watch(self, page: Page) -> None:
+        page.set_default_timeout(WAIT_MS)
+        page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
+        page.on("pageerror", lambda e: self.errors.append(str(e)))
+
+    def close(self) -> None:
+        for context in self._contexts:
+            context.close()
+
+
+@dataclass
+class Shop:
+    """Ids of what the test shop holds (see ``shop``)."""
+
+    admin: int = 0
+    ana: int = 0
+    bruno: int = 0
+    vendas: int = 0
+    suporte: int = 0
+    device: int = 0
+    tags: dict[str, int] = field(default_factory=dict)
+    chats: dict[str, int] = field(default_factory=dict)
+    messages: dict[str, int] = field(default_factory=dict)
+
+
+MINUTE = 60_000
+HOUR = 60 * MINUTE
+DAY = 24 * HOUR
+
+
+def _message(db: Database, chat: int, body: str, at: int, **kw: Any) -> int:
+    """A message the box registered 1.5 s after it was sent (``late`` rows say otherwise)."""
+    late = kw.pop("late", False)
+    author = kw.pop("author", None)
+    message = make_message(db, chat, body=body, sent_at=at, **kw)
+    registered = at + (20 * MINUTE if late else 1500)
+    db.write_sync(
+        lambda c: c.execute(
+            "UPDATE message SET registered_at = ?, author_user = ? WHERE id = ?",
+            (registered, author, message),
+        )
+    )
+    return message
+
+
+def seed_shop(db: Database) -> Shop:
+    """Three users in two departments, five chats with tags, a conversation over three days
+    with media, and a long chat whose oldest message mentions a "parafuso dourado"."""
+    s = Shop()
+    s.vendas = make_department(db, "Vendas")
+    s.suporte = make_department(db, "Suporte")
+    s.admin = make_user(db, "admin", is_admin=True, name="Carla Gerente")
+    s.ana = make_user(
+        db, "ana", departments=[s.vendas], permissions=["see_numbers"], name="Ana Souza"
+    )
+    s.bruno = make_user(db, "bruno", departments=[s.suporte], name="Bruno Lima")
+    s.device, _ = make_device(db)
+    s.tags = {name: make_tag(db, name, color) for name, color in TAGS}
+    now = now_ms()
+    for n, (key, name, tags, dept) in enumerate(CHATS):
+        chat = make_chat(
+            db,
+            s.device,
+            name=name,
+            phone=f"+5511987650{n:03d}",
+            last_message_at=now - n * HOUR,
+            unread=2 if n == 1 else 0,
+            preview=f"Última mensagem de {name.split()[0]}",
+            registered_at=now - 30 * DAY,
+        )
+        s.chats[key] = chat
+        if tags:
+            tag_chat(db, chat, *(s.tags[t] for t in tags))
+        if dept:
+            assign(db, chat, department=s.vendas if dept == "Vendas" else s.suporte)
+    clara = s.chats["clara"]
+    three_days = now - 3 * DAY
+    s.messages["hello"] = _message(db, clara, "Oi, vocês vendem capinha?", three_days)
+    _message(
+        db,
+        clara,
+        "Vendemos sim! Qual o modelo?",
+        three_days + 5 * MINUTE,
+        direction="out",
+        author_kind="user",
+        author=s.ana,
+    )
+    _message(
+        db,
+        clara,
+        "",
+        now - DAY,
+        kind="image",
+        media={"mimetype": "image/jpeg", "size": 715_000, "caption": ""},
+    )
+    _message(
+        db,
+        clara,
+        "Segue o catálogo",
+        now - DAY + MINUTE,
+        direction="out",
+        author_kind="phone",
+        kind="document",
+        media={"mimetype": "application/pdf", "filename": "Catálogo.pdf", "size": 2_400_000},
+    )
+    _message(
+        db,
+        clara,
+        "",
+        now - DAY + 2 * MINUTE,
+        kind="voice",
+        media={"mimetype": "audio/ogg", "seconds": 12, "size": 20_000},
+        late=True,
+    )
+    _message(
+        db,
+        clara,
+        "",
+        now - DAY + 3 * MINUTE,
+        kind="location",
+        media={"mimetype": "", "extra": {"lat": -22.9, "lng": -43.1, "name": "Loja Icaraí"}},
+    )
+    _message(
+        db,
+        clara,
+        "Olá! Nosso horário é das 9h às 19h.",
+        now - 3 * MINUTE,
+        direction="out",
+        author_kind="chatbot",
+    )
+    s.messages["last"] = _message(db, clara, "Obrigada, até amanhã!", now - 2 * MINUTE)
+    long_chat = s.chats["bruno"]
+    s.messages["parafuso"] = _message(
+        db, long_chat, "Vocês têm o parafuso dourado da capinha?", now - 2 * DAY
+    )
+    for i in range(80):
+        _message(db, long_chat, f"Mensagem de teste {i}", now - 2 * DAY + (i + 1) * MINUTE)
+    return s
+
+
+TAGS = (("Cliente VIP", "#f5a623"), ("Atacado", "#795548"), ("Entrega", "#00897b"))
+# key, name, tags, department; listed newest first.
+CHATS = (
+    ("clara", "Ana Clara Conceição", ("Cliente VIP", "Atacado"), "Vendas"),
+    ("bruno", "Bruno Peçanha", ("Cliente VIP",), "Vendas"),
+    ("carlos", "Carlos Atacadista", ("Atacado",), "Suporte"),
+    ("debora", "Débora Lima", (), None),
+    ("elisa", "Elisa Souza", ("Entrega",), None),
+)
+
+
+@dataclass
+class RunningShop:
+    server: Server
+    shop: Shop
+    data_dir: Path
+
+
+@contextlib.contextmanager
+def running_shop(root: Path, template_db: Path) -> Iterator[RunningShop]:
+    data = fresh_data_dir(root, template_db)
+    db = Database(data / "balcao.db", readers=1)
+    try:
+        shop = seed_shop(db)
+    finally:
+        db.close()
+    with running_server(data) as server:
+        yield RunningShop(server, shop, data)
+
+
+@pytest.fixture(scope="module")
+def shared_shop(
+    tmp_path_factory: pytest.TempPathFactory, template_db: Path
+) -> Iterator[RunningShop]:
+    """One server for the tests that only read: they share the seeded shop."""
+    with running_shop(tmp_path_factory.mktemp("shop"), template_db) as running:
+        yield running
+
+
+@pytest.fixture
+def own_shop(tmp_path: Path, template_db: Path) -> Iterator[RunningShop]:
+    """A server of its own, for a test that changes the shop."""
+    with running_shop(tmp_path, template_db) as running:
+        yield running
+
+
+@pytest.fixture
+def shop(shared_shop: RunningShop) -> Shop:
+    return shared_shop.shop
+
+
+@pytest.fixture
+def staff(shared_shop: RunningShop, browser: Browser) -> Iterator[Staff]:
+    yield from staff_for(shared_shop.server.url, shared_shop.data_dir, browser)
+
+
+@pytest.fixture
+def own_staff(own_shop: RunningShop, browser: Browser) -> Iterator[Staff]:
+    yield from staff_for(own_shop.server.url, own_shop.data_dir, browser)
+
+
+def staff_for(url: str, data_dir: Path, browser: Browser) -> Iterator[Staff]:
+    staff = Staff(url, data_dir, browser)
+    try:
+        yield staff
+        assert staff.errors == [], f"JavaScript errors: {staff.errors}"
+    finally:
+        staff.close()
+
+
+def chat_names(page: Page) -> list[str]:
+    return page.locator("#chat-list .chat .name").all_inner_texts()
+
+
+def snap(page: Page, output_dir: Path, name: str) -> None:
+    page.screenshot(path=str(output_dir / name))
