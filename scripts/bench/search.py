@@ -54,6 +54,8 @@ TARGET_P95_MS = 20.0
 COMMON_WORD = "obrigado"
 PHRASE = '"prazo de entrega"'
 PREFIX = "entreg*"
+# A short stem whose words are in 10% of the messages: FTS5 merges all their doclists.
+BROAD_PREFIX = "obri*"
 DEEP_PAGES = 10
 # Users added to the copy, in no department, each assigned directly to some chats:
 # (actor, login, password, share of the chats or a number of chats).
@@ -188,6 +190,7 @@ def build_cases(words: dict[str, tuple[str, int]], chats: dict[str, tuple[int, i
         Case("rare", f"rare word {words['rare'][0]!r}", words["rare"][0]),
         Case("phrase", f"phrase {PHRASE}", PHRASE),
         Case("prefix", f"prefix {PREFIX}", PREFIX),
+        Case("prefix2", f"prefix {BROAD_PREFIX}", BROAD_PREFIX),
         Case("deep", f"{COMMON_WORD!r}, page {DEEP_PAGES + 1}", COMMON_WORD, deep=True),
         Case("heavy", f"{COMMON_WORD!r} in a chat of {heavy[1]:,} msgs", COMMON_WORD, heavy[0]),
         Case("typical", f"{COMMON_WORD!r} in a chat of {typical[1]} msgs", COMMON_WORD, typical[0]),
