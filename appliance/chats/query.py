@@ -24,16 +24,16 @@ DEFAULT_LIMIT = 50
 TRIGRAM_MIN = 3
 # Planner costs in microseconds, as measured with scripts/bench/run chatlist at 50k
 # chats on a 2-core VM. Only their ratios matter.
-WALK_ROW_US = 0.3  # one entry of an ordering index, walked
-PROBE_US = 0.5  # one correlated EXISTS, checked on a row
-LIKE_US = 0.1  # a LIKE on a row's name or number
-DRIVE_ROW_US = 0.9  # one chat of a driving set: read it, fetch its row, sort it
+WALK_ROW_US = 0.1  # one entry of an ordering index, walked
+PROBE_US = 0.25  # one correlated EXISTS, checked on a row
+LIKE_US = 0.05  # a LIKE on a row's name or number
+DRIVE_ROW_US = 0.8  # one chat of a driving set: read it, fetch its row, sort it
 SCAN_ENTRY_US = 0.12  # one covering-index entry read for a LIKE
-STEP_US = 0.05  # one SQLite VM step
+STEP_US = 0.03  # one SQLite VM step
 # A walk's estimate assumes independent filters, and a walk that meets none of its rows
-# costs the whole list: it must look this much cheaper than the drive to be chosen, and
-# may take this many times its estimate before its fallback drive runs instead.
-WALK_RISK = 2.0
+# costs the whole list: it must look this much cheaper than the drive to be chosen. It
+# may then run as long as the drive would before the drive runs instead.
+WALK_RISK = 1.5
 MIN_WALK_STEPS = 20_000
 
 
@@ -395,7 +395,7 @@ def plan_chat_list(
     walk = (limit + 1) / _selectivity(f, parts, stats) * (WALK_ROW_US + probes_us)
     if drive <= walk * WALK_RISK:
         return _sql(f, parts, cheapest, cursor, limit)
-    budget = max(MIN_WALK_STEPS, int(min(drive, walk * WALK_RISK) / STEP_US))
+    budget = max(MIN_WALK_STEPS, int(drive / STEP_US))
     return replace(
         _sql(f, parts, None, cursor, limit),
         fallback=_sql(f, parts, cheapest, cursor, limit),

@@ -284,12 +284,16 @@ def percentile(sorted_ms: list[float], q: float) -> float:
 
 
 def time_request(
-    client: httpx.Client, headers: dict[str, str], params: Params, budget: Budget
+    client: httpx.Client,
+    headers: dict[str, str],
+    params: Params,
+    budget: Budget,
+    url: str = "/api/v1/chats",
 ) -> tuple[list[float], dict[str, Any], list[str]]:
     errors: list[str] = []
     body: dict[str, Any] = {}
     for _ in range(budget.warmup):
-        r = client.get("/api/v1/chats", params=params, headers=headers)
+        r = client.get(url, params=params, headers=headers)
         if r.status_code != 200:
             return [], {}, [f"HTTP {r.status_code}: {r.text[:200]}"]
         body = r.json()
@@ -297,7 +301,7 @@ def time_request(
     started = time.perf_counter()
     while len(times) < budget.max_runs:
         t0 = time.perf_counter()
-        r = client.get("/api/v1/chats", params=params, headers=headers)
+        r = client.get(url, params=params, headers=headers)
         times.append((time.perf_counter() - t0) * 1000)
         if r.status_code != 200:
             errors.append(f"HTTP {r.status_code}")
@@ -346,6 +350,7 @@ def run_cases(
 ) -> tuple[list[Result], dict[str, Any]]:
     conn = connect(shop.db_path)
     results: list[Result] = []
+    floor: dict[str, dict[str, float]] = {}
     try:
         stats = load_set_stats(conn)
         users = {r[0]: r[1] for r in conn.execute("SELECT login, id FROM app_user")}
@@ -358,6 +363,15 @@ def run_cases(
                 headers = {"Authorization": f"Bearer {bearer_token(client, login, password)}"}
                 actor = load_actor(conn, users[login])
                 assert actor is not None
+                if actor_name == "admin":
+                    # The floor under every case: the same server, no chat list.
+                    for what, url in (("healthz", "/healthz"), ("me", "/api/v1/me")):
+                        times, _, _ = time_request(client, headers, [], budget, url)
+                        times.sort()
+                        floor[what] = {
+                            "p50_ms": round(percentile(times, 0.50), 2),
+                            "p95_ms": round(percentile(times, 0.95), 2),
+                        }
                 for case in cases:
                     f = chat_filter(case.params)
                     matches = count_matches(conn, actor, f, stats)
@@ -403,7 +417,7 @@ def run_cases(
         "admin": next((r.matches for r in results if r.actor == "admin" and r.case == "L01"), 0),
         "user": next((r.matches for r in results if r.actor == "user" and r.case == "L01"), 0),
     }
-    return results, {"inbox_rows": visible}
+    return results, {"inbox_rows": visible, "floor": floor}
 
 
 def machine() -> dict[str, Any]:

@@ -221,6 +221,7 @@ def path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str
     elif mode == "fallback":
         monkeypatch.setattr(query, "WALK_RISK", -1.0)
         monkeypatch.setattr(query, "MIN_WALK_STEPS", 0)
+        monkeypatch.setattr(query, "STEP_US", 1e12)
         monkeypatch.setattr(service, "_STEPS_PER_TICK", 1)
     return mode
 
