@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import Shop, Staff, chat_names, snap
+from tests.browser.conftest import RunningShop, Shop, Staff, chat_names, snap
 
 pytestmark = pytest.mark.browser
 
@@ -153,8 +153,11 @@ def test_search_jumps_to_an_old_message(staff: Staff, shop: Shop, output_dir: Pa
     expect(page.locator(".msg", has_text="Mensagem de teste 79")).to_be_in_viewport()
 
 
-def test_enter_sends_with_a_clock_and_shift_enter_breaks_the_line(staff: Staff, shop: Shop) -> None:
-    page = staff.page(shop.ana, path=f"/?chat={shop.chats['clara']}")
+def test_enter_sends_with_a_clock_and_shift_enter_breaks_the_line(
+    own_staff: Staff, own_shop: RunningShop
+) -> None:
+    shop = own_shop.shop
+    page = own_staff.page(shop.ana, path=f"/?chat={shop.chats['clara']}")
     expect(page.locator("#conv-name")).to_have_text("Ana Clara Conceição")
     box = page.locator("#composer-input")
     box.click()
