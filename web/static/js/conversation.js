@@ -132,16 +132,19 @@ export function createConversation({ me, onRetry, onInfo, onBack }) {
     const cls = ["msg", m.author_kind === "system" ? "system" : out ? "out" : "in", m.author_kind];
     const author = authorLine(m);
     const toggle = h("button", { type: "button", class: "details-btn", title: "Detalhes da mensagem", "aria-expanded": "false" }, icon("expand", 16));
-    const meta = h("span", { class: "meta" },
+    const meta = h("span", { class: m.body ? "meta" : "meta block" },
       m.late ? h("span", { class: "late-flag", title: "Registrada com atraso" }, icon("warning", 13)) : null,
       h("span", { class: "time", text: timeOf(m.sent_at) }),
       out ? tick(m.status) : null,
       m.id != null ? toggle : null);
+    if (m.late) cls.push("late");
     const el = h("div", { class: cls.join(" "), dataset: { id: m.id ?? "", clientId: m.client_id || "", status: m.status } },
       h("div", { class: "bubble" },
         author ? h("div", { class: "author" }, author) : null,
         m.kind !== "text" ? mediaBlock(m) : null,
         m.body ? h("span", { class: "text", text: m.body }) : null,
+        // Room at the end of the last line for the time and ticks, as WhatsApp does.
+        m.body ? h("span", { class: "meta-space", "aria-hidden": "true" }) : null,
         meta),
       m.status === "failed" && m.id == null
         ? h("button", { type: "button", class: "retry", text: "Não enviada. Tentar de novo", onclick: () => onRetry(m) })
