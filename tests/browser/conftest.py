@@ -162,6 +162,11 @@ def seed_shop(db: Database) -> Shop:
             tag_chat(db, chat, *(s.tags[t] for t in tags))
         if dept:
             assign(db, chat, department=s.vendas if dept == "Vendas" else s.suporte)
+    for n in range(ARCHIVED):
+        make_chat(
+            db, s.device, name=f"Arquivado {n:02d}", archived=True, last_message_at=now - n * DAY
+        )
+    s.chats["broadcast"] = make_chat(db, s.device, name="Lista Promoções", is_broadcast=True)
     clara = s.chats["clara"]
     three_days = now - 3 * DAY
     s.messages["hello"] = _message(db, clara, "Oi, vocês vendem capinha?", three_days)
@@ -227,6 +232,8 @@ def seed_shop(db: Database) -> Shop:
     return s
 
 
+# More archived chats than one page of the list holds.
+ARCHIVED = 60
 TAGS = (("Cliente VIP", "#f5a623"), ("Atacado", "#795548"), ("Entrega", "#00897b"))
 # key, name, tags, department; listed newest first.
 CHATS = (

@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import RunningShop, Shop, Staff, chat_names, snap
+from appliance.db import Database
+from tests.browser.conftest import ARCHIVED, RunningShop, Shop, Staff, chat_names, snap
+from tests.factories import assign, make_chat, make_message
 
 pytestmark = pytest.mark.browser
 
@@ -131,6 +133,42 @@ def test_filters_combine_and_number_needs_the_permission(staff: Staff, shop: Sho
     expect(bruno.locator("#conv-sub")).not_to_contain_text("+55")
 
 
+def test_archived_and_broadcast_listings_scroll_and_keep_other_filters(
+    staff: Staff, shop: Shop
+) -> None:
+    page = staff.page(shop.admin)
+    expect(page.locator("#chat-list .chat")).to_have_count(5)
+    page.locator(".listing-tabs .pill", has_text="Arquivadas").click()
+    rows = page.locator("#chat-list .chat")
+    expect(rows).to_have_count(50)
+    assert chat_names(page)[:2] == ["Arquivado 00", "Arquivado 01"]
+    rows.last.scroll_into_view_if_needed()
+    expect(rows).to_have_count(ARCHIVED)  # the next page, by cursor
+    page.click("#filters-toggle")
+    page.fill("#filters input[name=name]", "arquivado 07")
+    expect(rows).to_have_count(1)
+    assert "archived=true" in page.url
+    page.fill("#filters input[name=name]", "")
+    page.select_option("#filters select[name=order]", "name")
+    expect(rows.first.locator(".name")).to_have_text("Arquivado 00")
+    assert "order=name" in page.url
+
+    page.goto(staff.url + "/?broadcast=true")
+    expect(rows).to_have_count(1)
+    assert chat_names(page) == ["Lista Promoções"]
+    expect(page.locator(".listing-tabs input[name=broadcast]")).to_be_checked()
+
+
+def test_sound_off_is_remembered(staff: Staff, shop: Shop) -> None:
+    page = staff.page(shop.bruno)
+    sound = page.locator("#sound-toggle")
+    expect(sound).to_have_attribute("aria-pressed", "true")
+    sound.click()
+    expect(sound).to_have_attribute("aria-pressed", "false")
+    page.reload()
+    expect(page.locator("#sound-toggle")).to_have_attribute("aria-pressed", "false")
+
+
 def test_search_jumps_to_an_old_message(staff: Staff, shop: Shop, output_dir: Path) -> None:
     page = staff.page(shop.ana)
     page.fill("#search-input", "parafuso")
@@ -202,3 +240,36 @@ def test_one_pane_at_a_time_on_a_phone(staff: Staff, shop: Shop, output_dir: Pat
     page.click("#info-close")
     page.click("#conv-back")
     expect(page.locator(".pane-list")).to_be_visible()
+
+
+def test_customer_html_is_shown_as_text_everywhere(
+    own_staff: Staff, own_shop: RunningShop, output_dir: Path
+) -> None:
+    shop = own_shop.shop
+    name = '<img src=x onerror="alert(1)">Zé'
+    body = "<script>alert(2)</script> quero o <b>parafuso</b> <svg onload=alert(3)>"
+    db = Database(own_shop.data_dir / "balcao.db", readers=1)
+    try:
+        chat = make_chat(db, shop.device, name=name, preview=body)
+        assign(db, chat, department=shop.vendas)
+        make_message(db, chat, body=body)
+    finally:
+        db.close()
+
+    page = own_staff.page(shop.ana)
+    row = page.locator("#chat-list .chat").first
+    expect(row.locator(".name")).to_have_text(name)
+    expect(row.locator(".preview")).to_have_text(body)
+    row.click()
+    expect(page.locator("#conv-name")).to_have_text(name)
+    expect(page.locator("#info .info-name")).to_have_text(name)
+    expect(page.locator(".msg.in .text").last).to_have_text(body)
+
+    page.fill("#search-input", "parafuso")
+    hit = page.locator(".hit", has_text="script")
+    expect(hit.locator(".name")).to_have_text(name)
+    expect(hit.locator(".snippet")).to_have_text(body)
+    expect(hit.locator("mark")).to_have_text("parafuso")
+    snap(page, output_dir, "xss-as-text.png")
+    assert page.locator("img[src=x], script:not([type]):not([src]), svg[onload]").count() == 0
+    assert own_staff.dialogs == []
