@@ -64,6 +64,8 @@ def run_worker(settings: Settings, workers: int = 2) -> None:
         periodic=True,
         check_worker_health=True,
         scheduler_interval=1,
+        # An idle worker polls at least every second: jobs for the phone wait no longer.
+        max_delay=1.0,
     )
     log.info("worker started on %s", settings.jobs_path)
     consumer.run()

@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 
 MAX_WAIT_SECONDS = 30.0
 # The outbox poll also looks at the database this often, for jobs other processes made ready.
-RECHECK_SECONDS = 1.0
+RECHECK_SECONDS = 0.25
 
 
 def _link(request: Request[Any, Any, Any]) -> service.LinkSignals:
@@ -106,6 +106,7 @@ class BridgeController(Controller):
             ChatChanges(
                 chats=changes.chats,
                 received=changes.received,
+                sent=changes.sent,
                 statuses=changes.statuses,
                 removed_chats=changes.removed_chats,
             )

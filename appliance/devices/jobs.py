@@ -18,7 +18,7 @@ from appliance.db import Conn
 log = logging.getLogger(__name__)
 
 KINDS = ("sync", "recheck", "photo", "reconcile")
-HISTORY_PAGE = 200
+HISTORY_PAGE = 1000
 RECHECK_LIMIT = 500
 # A ready job handed to a bridge and not answered in this time is handed again.
 REHAND_AFTER_MS = 120_000

@@ -41,7 +41,8 @@ KINDS = ("text", *_PREVIEW_BY_KIND)
 class Changes:
     """What one frame changed, for the live events published after commit."""
 
-    received: list[int] = field(default_factory=list)  # live messages, new rows
+    received: list[int] = field(default_factory=list)  # live customer messages, new rows
+    sent: list[int] = field(default_factory=list)  # live messages sent from the phone itself
     statuses: list[int] = field(default_factory=list)  # messages whose status moved
     chats: set[int] = field(default_factory=set)
     removed_chats: set[int] = field(default_factory=set)
@@ -291,11 +292,15 @@ class _Frame:
         self.changes.chats.add(chat_id)
         if ev.history:
             self.changes.history += 1
+        elif ev.from_me:
+            self.changes.sent.append(message_id)
         else:
             self.changes.received.append(message_id)
-        newest = ev.sent_at >= row["last_message_at"]
+        # A live message is the chat's newest by arrival, whatever the phone's clock says;
+        # history only when it is newer than what the chat shows.
+        newest = not ev.history or ev.sent_at >= row["last_message_at"]
         if newest:
-            row["last_message_at"] = ev.sent_at
+            row["last_message_at"] = max(row["last_message_at"], ev.sent_at)
             row["last_message_preview"] = preview(ev.body) or _PREVIEW_BY_KIND.get(kind, "")
             row["last_message_from_me"] = int(ev.from_me)
             row["last_message_status"] = status
@@ -335,10 +340,20 @@ class _Frame:
         self.changes.statuses.append(int(row["id"]))
         chat_id = self._load_by_id(int(row["chat"]))
         crow = self.chats[chat_id].row
-        if crow["last_message_from_me"] and crow["last_message_at"] <= row["sent_at"]:
+        if crow["last_message_from_me"] and not self._newer_outbound(chat_id, int(row["id"])):
             crow["last_message_status"] = status
             self.chats[chat_id].dirty = True
             self.changes.chats.add(chat_id)
+
+    def _newer_outbound(self, chat_id: int, message_id: int) -> bool:
+        """Whether the chat has an outbound message that arrived after ``message_id``."""
+        return (
+            self.conn.execute(
+                "SELECT 1 FROM message WHERE id > ? AND chat = ? AND direction = 'out' LIMIT 1",
+                (message_id, chat_id),
+            ).fetchone()
+            is not None
+        )
 
     def _load_by_id(self, chat_id: int) -> int:
         if chat_id not in self.chats:

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 import httpx
 import pytest
 
+from appliance.clock import now_ms
 from appliance.db import Database
 from bridge.drivers.sim.control import ControlClient, PhoneNotRunningError
 from tests.factories import insert_chat, make_device, make_user
@@ -199,7 +200,11 @@ class Box:
         try:
             return [
                 db.write_sync(
-                    insert_chat, self.device, name=f"Cliente {n}", phone=f"+551198765{n:04d}"
+                    insert_chat,
+                    self.device,
+                    name=f"Cliente {n}",
+                    phone=f"+551198765{n:04d}",
+                    last_message_at=now_ms() - 60_000,
                 )
                 for n in range(count)
             ]

@@ -58,7 +58,7 @@ async def test_sync_of_older_messages_runs_through_the_bridge(client: Client, db
     assert command == {
         "id": job_id,
         "kind": "sync",
-        "args": {"chat": JID, "older": True, "before": 50_000, "limit": 200},
+        "args": {"chat": JID, "older": True, "before": 50_000, "limit": 1000},
     }
     assert (await _work(client, token))["commands"] == []  # handed once, not twice
 

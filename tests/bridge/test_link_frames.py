@@ -1,0 +1,124 @@
+"""The bridge refuses bad frames from the web, says so in its log, and keeps its link.
+
+The peer here stands in for a web gone wrong (a proxy mangling answers, an older or newer
+version): it answers garbage, truncated and wrong-version frames before good ones. The
+runner, journal, client and simulated phone are the real ones.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import socket
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+
+from appliance.bridge_api import contract as c
+from bridge.client import AppClient
+from bridge.drivers.sim import SimulatedPhone
+from bridge.journal import Journal
+from bridge.runner import Runner
+
+CLIENT_ID = "0b6f5a3e-1111-4222-8333-944455556666"
+GOOD_WORK = c.encode_frame(
+    c.Work(
+        version=c.CONTRACT_VERSION,
+        outbound=[
+            c.OutboundItem(
+                outbox_id=1,
+                client_id=CLIENT_ID,
+                wa_id=c.wa_id_for_client(CLIENT_ID),
+                chat="5511987650001@s.whatsapp.net",
+                body="Chegou sua encomenda!",
+            )
+        ],
+    )
+)
+BAD_WORK = [
+    b"\x00\x01garbage",
+    GOOD_WORK[: len(GOOD_WORK) // 2],
+    GOOD_WORK.replace(b'"version":1', b'"version":9'),
+]
+
+
+class MangledWeb:
+    """Answers the bridge's outbox polls with ``BAD_WORK`` first; records what it is sent."""
+
+    def __init__(self) -> None:
+        self.polls: list[bytes] = [*BAD_WORK, GOOD_WORK]
+        self.events: list[dict[str, Any]] = []
+        self.sent = asyncio.Event()
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        assert scope["type"] == "http"
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        path = scope["path"]
+        if path == "/bridge/v1/outbox":
+            answer = self.polls.pop(0) if self.polls else c.encode_frame(c.Work(version=1))
+            if not self.polls:
+                await asyncio.sleep(0.05)
+        elif path == "/bridge/v1/events":
+            frame = json.loads(body)
+            self.events.extend(frame["events"])
+            if any(e["type"] == "sent" for e in frame["events"]):
+                self.sent.set()
+            answer = c.encode_frame(c.EventAck(version=1, upto=frame["events"][-1]["seq"]))
+        else:
+            answer = c.encode_frame(c.Ok(version=1))
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-type", b"application/json")],
+            }
+        )
+        await send({"type": "http.response.body", "body": answer})
+
+
+async def test_bad_frames_from_the_web_are_refused_and_the_link_survives(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    web = MangledWeb()
+    server = uvicorn.Server(uvicorn.Config(web, port=port, log_level="warning", lifespan="off"))
+    serving = asyncio.create_task(server.serve())
+    phone = SimulatedPhone(tmp_path / "sim", rate=0, initial_sync=False, control=False)
+    runner = Runner(
+        phone,
+        AppClient(f"http://127.0.0.1:{port}", "token"),
+        Journal(tmp_path / "journal.db"),
+        poll_wait=1,
+    )
+    running = asyncio.create_task(runner.run())
+    caplog.set_level(logging.WARNING, logger="bridge")
+    try:
+        await asyncio.wait_for(web.sent.wait(), 30)
+    finally:
+        runner.stop()
+        await running
+        server.should_exit = True
+        with contextlib.suppress(asyncio.CancelledError):
+            await serving
+    refused = [
+        r.getMessage()
+        for r in caplog.records
+        if r.getMessage().startswith("link: refused frame from the web on GET /bridge/v1/outbox")
+    ]
+    assert len(refused) == 3
+    assert any("malformed frame" in m for m in refused)
+    assert any("contract version 9 is not 1" in m for m in refused)
+    [sent] = [e for e in web.events if e["type"] == "sent"]
+    assert sent["client_id"] == CLIENT_ID
+    assert runner.journal.count() == 0
