@@ -351,6 +351,7 @@ COLUMNS = (
     "c.last_message_status, c.waiting_since, c.status_id, c.photo_file"
 )
 
+
 def _restrictions(actor: Actor, f: ChatFilter, stats: SetStats) -> list[_Part]:
     parts: list[_Part] = []
     vis = _visibility(actor, stats)
@@ -435,29 +436,38 @@ def _where(
 def _sql(
     f: ChatFilter, parts: list[_Part], driver: _Part | None, cursor: Cursor | None, limit: int
 ) -> PlannedQuery:
+    """The page in two steps: the ids and sort keys of its rows (a narrow sort, however
+    many rows a drive reads), then those rows."""
     path = "drive" if driver else "walk"
     if f.order is Order.UNREAD_FIRST:
-        sql, params = _unread_first_sql(f, parts, driver, cursor, limit)
-        return PlannedQuery(sql, params, path)
-    keys, ascending = _ORDER_KEYS[f.order]
-    where, params = _where(f, parts, driver)
-    if cursor is not None:
-        op = ">" if ascending else "<"
-        cols = ", ".join((*keys, "c.id"))
-        where.append(f"({cols}) {op} ({', '.join('?' * (len(keys) + 1))})")
-        params.extend(cursor.key)
-    direction = "ASC" if ascending else "DESC"
-    order_by = ", ".join(f"{k} {direction}" for k in (*keys, "c.id"))
-    key_select = ", ".join(f"{k} AS sort_key_{i}" for i, k in enumerate(keys))
+        page, params = _unread_first_page(f, parts, driver, cursor, limit)
+        n_keys, direction = 2, "DESC"
+    else:
+        keys, ascending = _ORDER_KEYS[f.order]
+        where, params = _where(f, parts, driver)
+        if cursor is not None:
+            op = ">" if ascending else "<"
+            cols = ", ".join((*keys, "c.id"))
+            where.append(f"({cols}) {op} ({', '.join('?' * (len(keys) + 1))})")
+            params.extend(cursor.key)
+        direction = "ASC" if ascending else "DESC"
+        order_by = ", ".join(f"{k} {direction}" for k in (*keys, "c.id"))
+        key_select = ", ".join(f"{k} AS sort_key_{i}" for i, k in enumerate(keys))
+        page = (
+            f"SELECT c.id AS pick, {key_select} FROM chat c WHERE {' AND '.join(where)} "
+            f"ORDER BY {order_by} LIMIT ?"
+        )
+        params.append(limit + 1)
+        n_keys = len(keys)
+    sort_keys = [f"p.sort_key_{i}" for i in range(n_keys)]
     sql = (
-        f"SELECT {COLUMNS}, {key_select} FROM chat c WHERE {' AND '.join(where)} "
-        f"ORDER BY {order_by} LIMIT ?"
+        f"SELECT {COLUMNS}, {', '.join(sort_keys)} FROM ({page}) p JOIN chat c ON c.id = p.pick "
+        f"ORDER BY {', '.join(f'{k} {direction}' for k in (*sort_keys, 'p.pick'))}"
     )
-    params.append(limit + 1)
     return PlannedQuery(sql, params, path)
 
 
-def _unread_first_sql(
+def _unread_first_page(
     f: ChatFilter, parts: list[_Part], driver: _Part | None, cursor: Cursor | None, limit: int
 ) -> tuple[str, list[object]]:
     """Unread chats, then the others, each by last message: two ordered halves merged.
@@ -481,14 +491,16 @@ def _unread_first_sql(
             where.append("(c.last_message_at, c.id) < (?, ?)")
             arm_params.extend(rest)
         arms.append(
-            f"SELECT * FROM (SELECT {COLUMNS}, {flag_value} AS sort_key_0, "
+            f"SELECT * FROM (SELECT c.id AS pick, {flag_value} AS sort_key_0, "
             f"c.last_message_at AS sort_key_1 FROM chat c WHERE {' AND '.join(where)} "
             "ORDER BY c.last_message_at DESC, c.id DESC LIMIT ?)"
         )
         params.extend([*arm_params, limit + 1])
-    sql = " UNION ALL ".join(arms) + " ORDER BY sort_key_0 DESC, sort_key_1 DESC, id DESC LIMIT ?"
+    page = (
+        " UNION ALL ".join(arms) + " ORDER BY sort_key_0 DESC, sort_key_1 DESC, pick DESC LIMIT ?"
+    )
     params.append(limit + 1)
-    return sql, params
+    return page, params
 
 
 def next_cursor(order: Order, last_row: dict[str, object]) -> Cursor:
