@@ -9,6 +9,7 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from appliance.bridge_api.contract import wa_id_for_client
+from appliance.clock import now_ms
 from appliance.db import Database
 from tests.conftest import bearer
 from tests.factories import assign, make_chat, make_device, make_user
@@ -189,3 +190,41 @@ async def test_the_bridge_takes_sends_and_receipts_only_move_forward(
         second["id"]: "queued",
         sent[2]["id"]: "queued",
     }
+
+
+async def test_receipts_follow_the_last_message_whatever_the_phone_clock_says(
+    client: Client, db: Database
+) -> None:
+    make_user(db, "admin", is_admin=True)
+    device, token = make_device(db)
+    chat = make_chat(db, device, phone="+5511987651234", last_message_at=0)
+    jid = "5511987651234@s.whatsapp.net"
+    ahead = now_ms() + 3_600_000  # the phone's clock runs an hour ahead
+    await _events(
+        client,
+        token,
+        {
+            "type": "message",
+            "wa_id": "IN1",
+            "chat": jid,
+            "from_me": False,
+            "sent_at": ahead,
+            "body": "Oi?",
+        },
+    )
+    headers = await bearer(client, "admin")
+    out = (await _send(client, headers, chat, body="Oi! Tudo bem?")).json()
+    await _events(
+        client,
+        token,
+        {
+            "type": "receipt",
+            "chat": jid,
+            "wa_ids": [out["wa_id"]],
+            "status": "read",
+            "at": ahead + 1,
+        },
+    )
+    shown = (await client.get(f"/api/v1/chats/{chat}", headers=headers)).json()
+    assert (shown["last_message_preview"], shown["last_message_from_me"]) == ("Oi! Tudo bem?", True)
+    assert (shown["last_message_status"], shown["unread_count"]) == ("read", 0)
