@@ -52,10 +52,12 @@ async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
         yield c
 
 
-async def bearer(client: AsyncTestClient[Litestar], login: str, password: str | None = None
-                 ) -> dict[str, str]:
-    r = await client.post("/api/v1/auth/token",
-                          json={"login": login, "password": password or login})
+async def bearer(
+    client: AsyncTestClient[Litestar], login: str, password: str | None = None
+) -> dict[str, str]:
+    r = await client.post(
+        "/api/v1/auth/token", json={"login": login, "password": password or login}
+    )
     assert r.status_code == 200, r.text
     return {"Authorization": f"Bearer {r.json()['access_token']}"}
 

@@ -6,8 +6,9 @@ from tests.conftest import bearer
 from tests.factories import make_chat, make_device, make_user
 
 
-async def test_admin_lists_chats_through_the_api(client: AsyncTestClient[Litestar],
-                                                 db: Database) -> None:
+async def test_admin_lists_chats_through_the_api(
+    client: AsyncTestClient[Litestar], db: Database
+) -> None:
     make_user(db, "admin", is_admin=True)
     device, _ = make_device(db)
     first = make_chat(db, device, name="Maria", last_message_at=1000)
