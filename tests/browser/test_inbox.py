@@ -219,6 +219,10 @@ def test_enter_sends_with_a_clock_and_shift_enter_breaks_the_line(
     expect(row.locator(".tick.queued")).to_be_visible()
     expect(page.locator("#device-status")).to_contain_text("1 na fila")
 
+    page.click("#conv-menu-btn")
+    page.locator("#conv-menu button", has_text="Reverificar leitura das mensagens").click()
+    expect(page.locator(".toast")).to_contain_text("Pedido enviado ao celular")
+
     page.click("#emoji-btn")
     page.locator(".emoji-tabs button[title=Carinhas]").click()
     page.locator('.emoji-grid button[data-emoji="😀"]').click()

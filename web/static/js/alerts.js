@@ -42,6 +42,10 @@ export function createAlerts({ me }) {
     if (canNotify() && Notification.permission === "default") Notification.requestPermission();
   });
   show();
+  // Browsers ask for notification permission only after a click of the user's.
+  document.addEventListener("click", () => {
+    if (canNotify() && Notification.permission === "default") Notification.requestPermission();
+  }, { once: true });
 
   function title() {
     document.title = unread ? `(${unread}) Conversas · Balcão` : "Conversas · Balcão";

@@ -73,16 +73,26 @@ const search = createSearch({
 
 const filterForm = initFilters({
   boot,
-  onChange(next) { filters = next; writeURL(); list.setFilters(filters); },
+  onChange(next) {
+    filters = next;
+    shownList = toQuery(toParams(filters));
+    writeURL();
+    list.setFilters(filters);
+  },
 });
+
+let shownList = null;
 
 /** The state in the URL: filters, search and the open chat (on load and on back/forward). */
 function applyURL(first) {
   filters = fromURL(window.location.search);
   filterForm.set(filters);
   const q = new URLSearchParams(window.location.search);
-  const defaultList = !Object.keys(toParams(filters)).length;
-  list.setFilters(filters, first && defaultList ? boot.first_page : null);
+  const listQuery = toQuery(toParams(filters));
+  if (first || listQuery !== shownList) {
+    shownList = listQuery;
+    list.setFilters(filters, first && !listQuery ? boot.first_page : null);
+  }
   search.set(q.get("q") || "", { fromUser: false });
   const chat = Number(q.get("chat")) || null;
   if (chat && chat !== openId) openChat(chat, { push: false });
