@@ -65,8 +65,15 @@ class Staff:
     errors: list[str] = field(default_factory=list)
     _contexts: list[BrowserContext] = field(default_factory=list)
 
-    def page(self, user_id: int, viewport: dict[str, int] | None = None, path: str = "/") -> Page:
-        """A logged-in tab for ``user_id`` (a session made as the login form makes it)."""
+    def page(
+        self,
+        user_id: int,
+        viewport: dict[str, int] | None = None,
+        path: str = "/",
+        init_script: str | None = None,
+    ) -> Page:
+        """A logged-in tab for ``user_id`` (a session made as the login form makes it);
+        ``init_script`` runs in the page before the app's scripts."""
         db = Database(self.data_dir / "balcao.db", readers=1)
         try:
             token, _ = db.write_sync(create_session, user_id)
@@ -77,6 +84,8 @@ class Staff:
         self._contexts.append(context)
         page = context.new_page()
         self.watch(page)
+        if init_script:
+            page.add_init_script(init_script)
         page.goto(self.url + path)
         return page
 

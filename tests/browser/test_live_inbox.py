@@ -17,6 +17,31 @@ from tests.factories import assign, insert_chat, make_department, make_user
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 BLUE = "rgb(83, 189, 235)"
+# Counts the alert sounds and keeps the notifications a page makes.
+ALERT_SPY = """
+window.beeps = 0;
+window.notes = [];
+window.AudioContext = class {
+  constructor() { this.currentTime = 0; this.destination = {}; }
+  createOscillator() {
+    return { frequency: { setValueAtTime() {} }, connect: (g) => g,
+             start() { window.beeps += 1; }, stop() {} };
+  }
+  createGain() {
+    return { gain: { setValueAtTime() {}, exponentialRampToValueAtTime() {} }, connect: (d) => d };
+  }
+};
+window.Notification = class {
+  static permission = "granted";
+  static requestPermission() { return Promise.resolve("granted"); }
+  constructor(title, options) { window.notes.push({ title, body: options.body }); }
+  addEventListener() {}
+};
+"""
+HIDDEN_TAB = """
+Object.defineProperty(document, "hidden", { get: () => true });
+Object.defineProperty(document, "visibilityState", { get: () => "hidden" });
+"""
 
 
 @pytest.fixture
@@ -71,8 +96,8 @@ def test_a_new_message_reaches_every_tab_of_who_may_see_it(
 ) -> None:
     ids = _people_and_chats(box)
     box.start_bridge()
-    counter = box_staff.page(ids["ana"])
-    office = box_staff.page(ids["ana"])
+    counter = box_staff.page(ids["ana"], init_script=ALERT_SPY)
+    office = box_staff.page(ids["ana"], init_script=ALERT_SPY + HIDDEN_TAB)
     other = box_staff.page(ids["bruno"])
     for page in (counter, office):
         expect(page.locator("#chat-list .chat")).to_have_count(2)
@@ -87,6 +112,15 @@ def test_a_new_message_reaches_every_tab_of_who_may_see_it(
         expect(first.locator(".badge")).to_have_text("1")
         expect(first.locator(".preview")).to_have_text("Chegou meu pedido?")
     snap(counter, output_dir, "live-new-message.png")
+    # A chat of Ana's department: a sound in the tab she looks at, a notification from the
+    # hidden one, whose title says who wrote.
+    counter.wait_for_function("window.beeps === 1")
+    assert counter.evaluate("window.notes") == []
+    office.wait_for_function("window.notes.length === 1")
+    assert office.evaluate("window.notes") == [
+        {"title": "Paula Vendas", "body": "Chegou meu pedido?"}
+    ]
+    assert office.title() == "Nova mensagem de Paula Vendas"
 
     # A lost connection comes back by itself and catches up.
     counter.evaluate("window.balcao.live.drop()")

@@ -1,0 +1,60 @@
+// Media messages inline (C17): the player or picture when there is a file URL, otherwise a
+// placeholder that says what it is (kind, name, size, duration, place, contact).
+import { h } from "./dom.js";
+import { duration, fileSize, phoneOf } from "./format.js";
+import { icon } from "./icons.js";
+
+const KIND_LABEL = {
+  image: ["image", "Foto"], audio: ["audio", "Áudio"], voice: ["mic", "Mensagem de voz"],
+  video: ["video", "Vídeo"], document: ["document", "Documento"], location: ["place", "Localização"],
+  contact: ["person", "Contato"], sticker: ["sticker", "Figurinha"],
+};
+
+/** A link only to an http(s) URL, never a javascript: one. */
+function safeURL(url) {
+  try {
+    const u = new URL(url, window.location.href);
+    return u.protocol === "http:" || u.protocol === "https:" ? u.href : null;
+  } catch { return null; }
+}
+
+export function mediaBlock(m) {
+  const media = m.media || {};
+  const [iconName, label] = KIND_LABEL[m.kind] || ["document", "Arquivo"];
+  const url = media.url ? safeURL(media.url) : null;
+  const extra = media.extra || {};
+  if (m.kind === "image" && url) return h("div", { class: "media image" }, h("img", { src: url, alt: media.caption || label, loading: "lazy" }));
+  if ((m.kind === "audio" || m.kind === "voice") && url) return h("div", { class: "media audio" }, h("audio", { src: url, controls: true, preload: "none" }));
+  if (m.kind === "video" && url) return h("div", { class: "media video" }, h("video", { src: url, controls: true, preload: "metadata" }));
+  let name = label, sub = [];
+  if (m.kind === "document") {
+    name = media.filename || label;
+    sub = [fileSize(media.size), (media.mimetype || "").split("/").pop()?.toUpperCase()];
+  } else if (m.kind === "audio" || m.kind === "voice" || m.kind === "video") {
+    sub = [duration(media.seconds), fileSize(media.size)];
+  } else if (m.kind === "image") {
+    sub = [fileSize(media.size)];
+  } else if (m.kind === "location") {
+    name = extra.name || label;
+    const lat = Number(extra.lat), lng = Number(extra.lng);
+    if (Number.isFinite(lat) && Number.isFinite(lng)) {
+      const href = `https://www.openstreetmap.org/?mlat=${lat}&mlon=${lng}#map=17/${lat}/${lng}`;
+      sub = [h("a", { href, target: "_blank", rel: "noopener noreferrer", text: `${lat.toFixed(5)}, ${lng.toFixed(5)}` })];
+    }
+  } else if (m.kind === "contact") {
+    name = extra.name || label;
+    sub = (extra.phones || []).map(phoneOf);
+  }
+  sub = sub.filter(Boolean);
+  const pending = !url && ["image", "audio", "voice", "video", "document", "sticker"].includes(m.kind);
+  if (pending) sub.push("arquivo ainda não disponível");
+  const parts = [];
+  sub.forEach((s, i) => { if (i) parts.push(" · "); parts.push(s); });
+  const text = h("span", { class: "media-text" },
+    h("span", { class: "media-name", text: name }),
+    parts.length ? h("span", { class: "media-sub" }, parts) : null);
+  const body = url && m.kind === "document"
+    ? h("a", { href: url, download: media.filename || "" }, text) : text;
+  return h("div", { class: `media ${m.kind}`, dataset: { kind: m.kind } },
+    h("span", { class: "kind-icon" }, icon(iconName, 30)), body);
+}
