@@ -169,6 +169,18 @@ def test_sound_off_is_remembered(staff: Staff, shop: Shop) -> None:
     expect(page.locator("#sound-toggle")).to_have_attribute("aria-pressed", "false")
 
 
+def test_older_messages_load_on_scroll_then_come_from_the_phone(staff: Staff, shop: Shop) -> None:
+    page = staff.page(shop.ana, path=f"/?chat={shop.chats['bruno']}")
+    bubbles = page.locator("#messages .msg")
+    expect(bubbles).to_have_count(50)
+    expect(bubbles.last).to_be_in_viewport()
+    page.locator("#messages-scroll").evaluate("el => { el.scrollTop = 0; }")
+    expect(bubbles).to_have_count(81)
+    expect(bubbles.first).to_contain_text("parafuso dourado")
+    page.locator("#older-bar button", has_text="Buscar mensagens antigas no celular").click()
+    expect(page.locator(".toast")).to_contain_text("Pedido enviado ao celular")
+
+
 def test_search_jumps_to_an_old_message(staff: Staff, shop: Shop, output_dir: Path) -> None:
     page = staff.page(shop.ana)
     page.fill("#search-input", "parafuso")
