@@ -240,6 +240,14 @@ def test_enter_sends_with_a_clock_and_shift_enter_breaks_the_line(
     page.locator('.emoji-grid button[data-emoji="😀"]').click()
     expect(box).to_have_value("😀")
 
+    # A draft stays with its chat while staff look at another one.
+    page.locator("#chat-list .chat", has_text="Bruno Peçanha").click()
+    expect(page.locator("#conv-name")).to_have_text("Bruno Peçanha")
+    expect(box).to_have_value("")
+    page.locator("#chat-list .chat", has_text="Ana Clara").click()
+    expect(page.locator("#conv-name")).to_have_text("Ana Clara Conceição")
+    expect(box).to_have_value("😀")
+
 
 def test_one_pane_at_a_time_on_a_phone(staff: Staff, shop: Shop, output_dir: Path) -> None:
     page = staff.page(shop.ana, viewport={"width": 390, "height": 844})

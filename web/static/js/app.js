@@ -50,6 +50,7 @@ const conversation = createConversation({
 const composer = createComposer({ me: boot.me, conversation, onSent() {} });
 
 async function openChat(id, { around = null, push = true } = {}) {
+  composer.switchTo(id);
   openId = id;
   list.select(id);
   writeURL(push);
@@ -119,8 +120,10 @@ const live = connectLive({
         if (event.message.direction === "in") arrived.set(event.chat_id, event.message);
         break;
       case "message.sent":
-      case "message.status":
         conversation.receive([event.message]);
+        break;
+      case "message.status":
+        conversation.receive([event.message], { knownOnly: true });
         break;
       case "chat.updated": {
         const chat = event.chat;

@@ -61,8 +61,20 @@ export function createComposer({ me, conversation, onSent }) {
     },
   });
 
+  // What was typed in each chat and not sent yet, while staff move between chats.
+  const drafts = new Map();
+  let draftOf = null;
+
   return {
     focus() { input.focus(); },
+    switchTo(chatId) {
+      if (chatId === draftOf) return;
+      if (draftOf != null) drafts.set(draftOf, input.value);
+      draftOf = chatId;
+      input.value = drafts.get(chatId) || "";
+      drafts.delete(chatId);
+      grow();
+    },
     clear() { input.value = ""; grow(); },
     /** The same client_id again: the server answers the first message, nothing is sent twice. */
     retry(message) {

@@ -296,11 +296,14 @@ export function createConversation({ me, onRetry, onInfo, onBack }) {
     get chat() { return chat; },
     /** Staff pressed Enter: show the bubble with a clock before the server answers. */
     addPending(message) { if (chat) merge([message]); },
-    /** Server messages for this chat (live events, the answer to a send). */
-    receive(items) {
+    /** Server messages for this chat (live events, the answer to a send). With
+     * ``knownOnly`` (receipts) messages that are not on screen are left out. */
+    receive(items, { knownOnly = false } = {}) {
       if (!chat) return;
-      const mine = items.filter((m) => m.chat_id === chat.id);
+      const shown = (m) => msgs.some((x) => x.id === m.id || (m.client_id && x.client_id === m.client_id));
+      const mine = items.filter((m) => m.chat_id === chat.id && (!knownOnly || shown(m)));
       if (!mine.length) return;
+      if (knownOnly) { merge(mine); return; }
       // While reading older history, newer messages wait behind "↓".
       if (newerCursor) { toLatest.hidden = false; return; }
       merge(mine);
