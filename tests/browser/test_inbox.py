@@ -197,6 +197,7 @@ def test_search_jumps_to_an_old_message(staff: Staff, shop: Shop, output_dir: Pa
     expect(target).to_be_visible()
     expect(target).to_have_class(re.compile(r"\btarget\b"))
     expect(target).to_be_in_viewport()
+    snap(page, output_dir, "search-jump.png")
     # Newer messages are reached by scrolling down; the newest are not loaded yet.
     expect(page.locator(".msg", has_text="Mensagem de teste 79")).to_have_count(0)
     page.locator("#to-latest").click()
