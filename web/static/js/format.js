@@ -5,10 +5,14 @@ import { icon } from "./icons.js";
 let zone = "America/Sao_Paulo";
 export function setTimeZone(tz) { if (tz) zone = tz; }
 
-const fmt = (opts) => new Intl.DateTimeFormat("pt-BR", { timeZone: zone, ...opts });
-const keyOf = (date) =>
-  new Intl.DateTimeFormat("en-CA", { timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit" })
-    .format(date);
+// Building an Intl.DateTimeFormat is slow; a list of chats asks for hundreds of dates.
+const formatters = new Map();
+function fmt(opts, locale = "pt-BR") {
+  const key = `${locale}|${zone}|${JSON.stringify(opts)}`;
+  if (!formatters.has(key)) formatters.set(key, new Intl.DateTimeFormat(locale, { timeZone: zone, ...opts }));
+  return formatters.get(key);
+}
+const keyOf = (date) => fmt({ year: "numeric", month: "2-digit", day: "2-digit" }, "en-CA").format(date);
 
 const toDate = (iso) => (iso instanceof Date ? iso : new Date(iso));
 
