@@ -1,14 +1,16 @@
 // Emoji picker (C13): a small hand-picked set, no network; the last used come first.
+// Colour glyphs come from the system's emoji font (Debian: fonts-noto-color-emoji).
+import { icon } from "./icons.js";
 
 const SETS = [
-  ["🕘", "Recentes", []],
-  ["😀", "Carinhas", "😀 😃 😄 😁 😆 😅 😂 🤣 😊 😇 🙂 🙃 😉 😌 😍 🥰 😘 😗 😙 😚 😋 😛 😝 😜 🤪 🤨 🧐 🤓 😎 🥸 🤩 🥳 😏 😒 😞 😔 😟 😕 🙁 😣 😖 😫 😩 🥺 😢 😭 😤 😠 😡 🤬 🤯 😳 🥵 🥶 😱 😨 😰 😥 😓 🤗 🤔 🫡 🤭 🤫 🤥 😶 😐 😑 😬 🙄 😯 😦 😧 😮 😲 🥱 😴 🤤 😪 😵 🤐 🥴 🤢 🤮 🤧 😷 🤒 🤕 🤑 🤠"],
-  ["👍", "Gestos", "👍 👎 👌 🤌 🤏 ✌️ 🤞 🫶 🤟 🤘 🤙 👈 👉 👆 👇 ☝️ ✋ 🤚 🖐️ 🖖 👋 🤝 🙏 👏 🙌 👐 🤲 💪 ✍️ 💅 🫵 🙋 🙋‍♀️ 🙋‍♂️ 🤷 🤷‍♀️ 🤷‍♂️ 🤦 🙆 🙅 💁 🙇"],
-  ["❤️", "Símbolos", "❤️ 🧡 💛 💚 💙 💜 🖤 🤍 🤎 💔 ❣️ 💕 💞 💓 💗 💖 💘 💝 ✅ ☑️ ✔️ ❌ ❎ ⚠️ ❗ ❓ ‼️ ⁉️ 💯 🔥 ⭐ 🌟 ✨ ⚡ 💥 🎉 🎊 🎁 🏷️ 🆗 🆕 🆓 🔔 🔕 📣 💬 💭 🕐 ⏰ ⏳ ⌛"],
-  ["🍕", "Comida", "🍎 🍊 🍋 🍌 🍉 🍇 🍓 🍒 🍑 🥭 🍍 🥥 🥑 🍅 🥕 🌽 🥦 🍞 🥐 🧀 🥚 🍳 🥓 🍔 🍟 🍕 🌭 🥪 🌮 🌯 🥗 🍝 🍜 🍲 🍣 🍰 🎂 🧁 🍫 🍬 🍩 🍪 ☕ 🍵 🧃 🥤 🍺 🍻 🥂 🍷"],
-  ["📦", "Objetos", "📦 📫 📮 🛒 🛍️ 💳 💰 💵 🪙 🧾 📱 💻 🖨️ ⌨️ 📷 📸 🎧 🔌 🔋 💡 🔦 🧰 🔧 🔨 🪛 ✂️ 📎 📌 📍 🗓️ 📅 📝 ✏️ 🖊️ 📄 📃 📋 📊 📈 🔑 🔒 🔓 🏠 🏪 🏬 🚚 🛵 🚗 ✈️ 🎈"],
-  ["🌞", "Natureza", "🌞 🌝 🌙 ⭐ ☁️ ⛅ 🌧️ ⛈️ 🌈 ❄️ ☃️ 💧 🌊 🌸 🌹 🌻 🌷 🌼 🌱 🌿 🍀 🌳 🌴 🌵 🍁 🍂 🐶 🐱 🐭 🐰 🦊 🐻 🐼 🐨 🐯 🦁 🐮 🐷 🐸 🐵 🐔 🐧 🐦 🦋 🐝 🐞 🐢 🐍 🐠 🐬"],
-  ["⚽", "Atividades", "⚽ 🏀 🏈 ⚾ 🎾 🏐 🏓 🥊 🏆 🥇 🥈 🥉 🎮 🎲 🧩 🎯 🎳 🎤 🎸 🎹 🥁 🎬 🎨 🧵 🧶 🏖️ 🏕️ 🎄 🎃 🇧🇷"],
+  ["clock", "Recentes", []],
+  ["smile", "Carinhas", "😀 😃 😄 😁 😆 😅 😂 🤣 😊 😇 🙂 🙃 😉 😌 😍 🥰 😘 😗 😙 😚 😋 😛 😝 😜 🤪 🤨 🧐 🤓 😎 🥸 🤩 🥳 😏 😒 😞 😔 😟 😕 🙁 😣 😖 😫 😩 🥺 😢 😭 😤 😠 😡 🤬 🤯 😳 🥵 🥶 😱 😨 😰 😥 😓 🤗 🤔 🫡 🤭 🤫 🤥 😶 😐 😑 😬 🙄 😯 😦 😧 😮 😲 🥱 😴 🤤 😪 😵 🤐 🥴 🤢 🤮 🤧 😷 🤒 🤕 🤑 🤠"],
+  ["thumb", "Gestos", "👍 👎 👌 🤌 🤏 ✌️ 🤞 🫶 🤟 🤘 🤙 👈 👉 👆 👇 ☝️ ✋ 🤚 🖐️ 🖖 👋 🤝 🙏 👏 🙌 👐 🤲 💪 ✍️ 💅 🫵 🙋 🙋‍♀️ 🙋‍♂️ 🤷 🤷‍♀️ 🤷‍♂️ 🤦 🙆 🙅 💁 🙇"],
+  ["heart", "Símbolos", "❤️ 🧡 💛 💚 💙 💜 🖤 🤍 🤎 💔 ❣️ 💕 💞 💓 💗 💖 💘 💝 ✅ ☑️ ✔️ ❌ ❎ ⚠️ ❗ ❓ ‼️ ⁉️ 💯 🔥 ⭐ 🌟 ✨ ⚡ 💥 🎉 🎊 🎁 🏷️ 🆗 🆕 🆓 🔔 🔕 📣 💬 💭 🕐 ⏰ ⏳ ⌛"],
+  ["food", "Comida", "🍎 🍊 🍋 🍌 🍉 🍇 🍓 🍒 🍑 🥭 🍍 🥥 🥑 🍅 🥕 🌽 🥦 🍞 🥐 🧀 🥚 🍳 🥓 🍔 🍟 🍕 🌭 🥪 🌮 🌯 🥗 🍝 🍜 🍲 🍣 🍰 🎂 🧁 🍫 🍬 🍩 🍪 ☕ 🍵 🧃 🥤 🍺 🍻 🥂 🍷"],
+  ["bag", "Objetos", "📦 📫 📮 🛒 🛍️ 💳 💰 💵 🪙 🧾 📱 💻 🖨️ ⌨️ 📷 📸 🎧 🔌 🔋 💡 🔦 🧰 🔧 🔨 🪛 ✂️ 📎 📌 📍 🗓️ 📅 📝 ✏️ 🖊️ 📄 📃 📋 📊 📈 🔑 🔒 🔓 🏠 🏪 🏬 🚚 🛵 🚗 ✈️ 🎈"],
+  ["sun", "Natureza", "🌞 🌝 🌙 ⭐ ☁️ ⛅ 🌧️ ⛈️ 🌈 ❄️ ☃️ 💧 🌊 🌸 🌹 🌻 🌷 🌼 🌱 🌿 🍀 🌳 🌴 🌵 🍁 🍂 🐶 🐱 🐭 🐰 🦊 🐻 🐼 🐨 🐯 🦁 🐮 🐷 🐸 🐵 🐔 🐧 🐦 🦋 🐝 🐞 🐢 🐍 🐠 🐬"],
+  ["star", "Atividades", "⚽ 🏀 🏈 ⚾ 🎾 🏐 🏓 🥊 🏆 🥇 🥈 🥉 🎮 🎲 🧩 🎯 🎳 🎤 🎸 🎹 🥁 🎬 🎨 🧵 🧶 🏖️ 🏕️ 🎄 🎃 🇧🇷"],
 ];
 const KEY = "balcao.emoji.recent";
 const MAX_RECENT = 24;
@@ -47,10 +49,10 @@ export function createEmojiPicker({ button, panel, onPick }) {
     const tabs = document.createElement("div");
     tabs.className = "emoji-tabs";
     tabs.setAttribute("role", "tablist");
-    SETS.forEach(([icon, label], i) => {
+    SETS.forEach(([iconName, label], i) => {
       const b = document.createElement("button");
       b.type = "button";
-      b.textContent = icon;
+      b.append(icon(iconName, 20));
       b.title = label;
       b.setAttribute("role", "tab");
       b.setAttribute("aria-selected", String(i === tab));
