@@ -73,7 +73,13 @@ export function createConversation({ me, onRetry, onInfo, onBack }) {
   };
   new ResizeObserver(() => { if (pinned) scroller.scrollTop = scroller.scrollHeight; }).observe(box);
 
-  function bubble(m) {
+  /** A new group of bubbles (with a tail and the author's name) starts here. */
+  function startsGroup(prev, m) {
+    return !prev || prev.direction !== m.direction || prev.author_kind !== m.author_kind
+      || (prev.author?.id ?? null) !== (m.author?.id ?? null) || dayKey(prev.sent_at) !== dayKey(m.sent_at);
+  }
+
+  function bubble(m, first = true) {
     const out = m.direction === "out";
     const cls = ["msg", m.author_kind === "system" ? "system" : out ? "out" : "in", m.author_kind];
     const author = authorLine(m);
@@ -84,6 +90,7 @@ export function createConversation({ me, onRetry, onInfo, onBack }) {
       out ? tick(m.status) : null,
       m.id != null ? toggle : null);
     if (m.late) cls.push("late");
+    if (first) cls.push("first");
     const el = h("div", { class: cls.join(" "), dataset: { id: m.id ?? "", clientId: m.client_id || "", status: m.status } },
       h("div", { class: "bubble" },
         author ? h("div", { class: "author" }, author) : null,
@@ -118,14 +125,14 @@ export function createConversation({ me, onRetry, onInfo, onBack }) {
   function renderAll() {
     clear(box);
     let day = null;
-    for (const m of msgs) {
+    msgs.forEach((m, i) => {
       const key = dayKey(m.sent_at);
       if (key !== day) {
         box.append(h("div", { class: "day", dataset: { day: key }, text: dayLabel(m.sent_at) }));
         day = key;
       }
-      box.append(bubble(m));
-    }
+      box.append(bubble(m, startsGroup(msgs[i - 1], m)));
+    });
     renderOlderBar();
   }
 
@@ -134,7 +141,7 @@ export function createConversation({ me, onRetry, onInfo, onBack }) {
     if (!last || dayKey(last.sent_at) !== dayKey(m.sent_at)) {
       box.append(h("div", { class: "day", dataset: { day: dayKey(m.sent_at) }, text: dayLabel(m.sent_at) }));
     }
-    box.append(bubble(m));
+    box.append(bubble(m, startsGroup(last, m)));
   }
 
   function elementOf(m) {
@@ -153,7 +160,8 @@ export function createConversation({ me, onRetry, onInfo, onBack }) {
       const at = msgs.findIndex((x) => (m.id != null && x.id === m.id) || (m.client_id && x.client_id === m.client_id));
       if (at >= 0) {
         msgs[at] = { ...msgs[at], ...m };
-        elementOf(m)?.replaceWith(bubble(msgs[at]));
+        const old = elementOf(m);
+        old?.replaceWith(bubble(msgs[at], old.classList.contains("first")));
         continue;
       }
       const last = msgs[msgs.length - 1];
@@ -312,7 +320,8 @@ export function createConversation({ me, onRetry, onInfo, onBack }) {
       const at = msgs.findIndex((m) => m.client_id === clientId && m.id == null);
       if (at < 0) return;
       msgs[at] = { ...msgs[at], status: "failed" };
-      elementOf(msgs[at])?.replaceWith(bubble(msgs[at]));
+      const old = elementOf(msgs[at]);
+      old?.replaceWith(bubble(msgs[at], old.classList.contains("first")));
     },
     updateChat(next) {
       if (!chat || next.id !== chat.id) return;
