@@ -35,8 +35,10 @@ KIOSK = {"width": 1280, "height": 800}
 WAIT_MS = 10_000
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    """One Chromium per module: Playwright's sync API keeps an event loop running on this
+    thread while it is open, which asyncio.run() in later tests must not find."""
     with sync_playwright() as p:
         chromium = p.chromium.launch(
             executable_path=shutil.which("chromium") or CHROMIUM, args=CHROMIUM_ARGS
