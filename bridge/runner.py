@@ -45,6 +45,8 @@ STATUS_POLL_SECONDS = 2.0
 MAX_PHOTO_BYTES = 2 * 1024 * 1024
 NEEDS_ATTENTION_RETRY_SECONDS = 60.0
 _KINDS = {k.value for k in MessageKind}
+# Shown beside "ready" while the phone is connected but has no signal (its queue grows).
+NO_SIGNAL = "celular sem sinal"
 
 
 class Backoff:
@@ -261,8 +263,13 @@ class Runner:
             except DeviceUnavailableError as exc:
                 self._lost_phone(exc)
             else:
-                if status.pending != self.phone_queue:
+                detail = "" if status.online else NO_SIGNAL
+                if status.pending != self.phone_queue or (
+                    self.state is DriverState.READY and detail != self.detail
+                ):
                     self.phone_queue = status.pending
+                    if self.state is DriverState.READY:
+                        self.detail = detail
                     self._state_changed.set()
             await self._sleep(STATUS_POLL_SECONDS)
 

@@ -81,6 +81,13 @@ def test_phone_offline_queues_and_drains_in_order(box: Box) -> None:
     box.start_bridge(delivery_delay=0.05, read_delay=0.1)
     chats = box.make_chats(4)
     box.sim_cli("offline")
+    wait_until(
+        lambda: (
+            box.scalar("SELECT state || ': ' || state_detail FROM device")
+            == "ready: celular sem sinal"
+        ),
+        what="the device to show it has no signal",
+    )
     sent = _post_all(box, chats, 1000)
 
     health = wait_until(
@@ -101,3 +108,4 @@ def test_phone_offline_queues_and_drains_in_order(box: Box) -> None:
     )
     _assert_each_once_in_order(box, sent, 1000)
     wait_until(lambda: box.healthz()["queued"] == 0, what="the queue count to reach 0")
+    wait_until(lambda: box.scalar("SELECT state_detail FROM device") == "", what="the signal")
