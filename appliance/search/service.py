@@ -23,6 +23,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import re
 import sqlite3  # bound to sqlean by appliance/__init__.py
 from dataclasses import dataclass
 from typing import Any
@@ -148,6 +149,16 @@ def _narrowing(conn: Conn, actor: Actor, stats: SetStats) -> _Narrowing:
     return _Narrowing(chat_set=(part.drive, list(part.drive_params)))
 
 
+_PREFIX_OPTION = re.compile(r"\bprefix\s*=\s*'?([0-9 ,]+)", re.IGNORECASE)
+
+
+def fts_prefix_lengths(conn: Conn) -> frozenset[int]:
+    """The prefix lengths ``message_fts`` keeps an index for (its ``prefix=`` options)."""
+    row = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'message_fts'").fetchone()
+    options = _PREFIX_OPTION.findall(row[0] if row else "")
+    return frozenset(int(n) for option in options for n in re.findall(r"\d+", option))
+
+
 def search_messages(
     conn: Conn,
     actor: Actor,
@@ -162,7 +173,7 @@ def search_messages(
 
     With ``chat_id``, only that chat; NotFound when the actor may not see it.
     """
-    match = query.body_match()
+    match = query.body_match(fts_prefix_lengths(conn))
     where: list[str] = ["message_fts MATCH ?"]
     params: list[object] = []
     if chat_id is not None:

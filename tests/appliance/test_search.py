@@ -128,15 +128,34 @@ async def test_words_match_anywhere_and_a_phrase_only_in_order(
     assert await bodies(client, headers, '"prazo de entrega" mooca') == []
 
 
-async def test_a_final_star_is_a_prefix(client: Client, db: Database, shop: Shop) -> None:
+def add_prefix_indexes(conn: Conn) -> None:
+    """message_fts rebuilt with prefix indexes of 3 to 6 characters."""
+    sql = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'message_fts'").fetchone()[0]
+    conn.execute("DROP TABLE message_fts")
+    conn.execute(sql.replace("tokenize=", "prefix='3 4 5 6', tokenize="))
+    conn.execute("INSERT INTO message_fts(message_fts) VALUES ('rebuild')")
+
+
+@pytest.mark.parametrize("indexed", [False, True])
+async def test_a_final_star_is_a_prefix_where_an_index_keeps_it_fast(
+    client: Client, db: Database, shop: Shop, indexed: bool
+) -> None:
     chat = shop.chats["vendas"]
     make_message(db, chat, body="Vocês entregam hoje?")
     make_message(db, chat, body="A entrega atrasou")
     make_message(db, chat, body="Entre em contato")
+    make_message(db, chat, body="Já entreg o pedido")
+    if indexed:
+        db.write_sync(add_prefix_indexes)
     headers = await bearer(client, "admin")
-    assert await bodies(client, headers, "entreg*") == ["A entrega atrasou", "Vocês entregam hoje?"]
-    # Too short to be a prefix: the star is dropped and the word searched as it is.
+    typo = ["Já entreg o pedido"]
+    prefixed = [*typo, "A entrega atrasou", "Vocês entregam hoje?"]
+    assert await bodies(client, headers, "entreg*") == (prefixed if indexed else typo)
+    assert await bodies(client, headers, "ENTRÉG*") == (prefixed if indexed else typo)
+    # Too short for a prefix, longer than the indexes, or not the last word: one word.
     assert await bodies(client, headers, "en*") == []
+    assert await bodies(client, headers, "entregam*") == ["Vocês entregam hoje?"]
+    assert await bodies(client, headers, "entreg* pedido") == typo
 
 
 async def test_newest_first_and_paging_returns_each_hit_once(
@@ -413,7 +432,7 @@ async def test_search_needs_a_login(client: Client, shop: Shop) -> None:
         ('"prazo  de entrega" pix', 'body : ("prazo de entrega" AND "pix")'),
         ('say "it', 'body : ("say" AND "it")'),
         ('a"b', 'body : ("a" AND "b")'),
-        ("entreg*", 'body : ("entreg"*)'),
+        ("entreg*", 'body : ("entreg")'),
         ("entreg* pix", 'body : ("entreg" AND "pix")'),
         ("e-mail*", 'body : ("e-mail")'),
         ('NEAR("x"', 'body : ("NEAR(" AND "x")'),
@@ -422,6 +441,20 @@ async def test_search_needs_a_login(client: Client, shop: Shop) -> None:
 )
 def test_parsed_query(typed: str, fts: str) -> None:
     assert parse_message_query(typed).body_match() == fts
+
+
+@pytest.mark.parametrize(
+    ("typed", "fts"),
+    [
+        ("entreg*", 'body : ("entreg"*)'),
+        ("pix entreg*", 'body : ("pix" AND "entreg"*)'),
+        ("entrega*", 'body : ("entrega")'),
+        ("en*", 'body : ("en")'),
+        ('"entreg*"', 'body : ("entreg*")'),
+    ],
+)
+def test_parsed_query_with_prefix_indexes(typed: str, fts: str) -> None:
+    assert parse_message_query(typed).body_match(frozenset({2, 3, 6})) == fts
 
 
 def test_unparseable_query_raises_invalid_input() -> None:
