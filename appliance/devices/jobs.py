@@ -19,6 +19,8 @@ log = logging.getLogger(__name__)
 
 KINDS = ("sync", "recheck", "photo", "reconcile")
 HISTORY_PAGE = 1000
+# A sync of recent messages (C4, and after every reconnect) looks this far back.
+RECENT_PAGE = 100
 RECHECK_LIMIT = 500
 # A ready job handed to a bridge and not answered in this time is handed again.
 REHAND_AFTER_MS = 120_000
@@ -124,7 +126,7 @@ def prepare_job(conn: Conn, job_id: int) -> str | None:
     if job["kind"] == "sync":
         older = bool(job["args"].get("older"))
         args["older"] = older
-        args["limit"] = HISTORY_PAGE
+        args["limit"] = HISTORY_PAGE if older else RECENT_PAGE
         if older:
             oldest = conn.execute(
                 "SELECT min(sent_at) FROM message WHERE chat = ?", (chat["id"],)
