@@ -23,6 +23,8 @@ import msgspec
 from litestar import WebSocket, websocket
 from litestar.exceptions import WebSocketDisconnect
 
+from appliance.accounts import service as accounts
+from appliance.accounts.auth import SESSION_COOKIE
 from appliance.accounts.permissions import Actor, can_see_numbers
 from appliance.chats.service import get_chat
 from appliance.db import Conn, Database
@@ -34,6 +36,7 @@ from appliance.messages.service import message_payload
 log = logging.getLogger(__name__)
 
 QUEUE_SIZE = 2000
+SESSION_CHECK_SECONDS = 60.0
 DEVICE_STATUS_DEBOUNCE_SECONDS = 0.2
 _encoder = msgspec.json.Encoder()
 
@@ -115,6 +118,16 @@ class LiveHub:
         await asyncio.sleep(DEVICE_STATUS_DEBOUNCE_SECONDS)
         await self.publish_devices()
 
+    async def greet(self, sub: Subscriber) -> None:
+        """The device status, to a browser that just connected."""
+        try:
+            both = await self.db.read(_device_frames)
+        except Exception:
+            log.exception("live: could not read device status")
+            return
+        with contextlib.suppress(asyncio.QueueFull):
+            sub.queue.put_nowait(both[can_see_numbers(sub.actor)])
+
     async def publish_devices(self) -> None:
         actors = self._actors()
         if not actors:
@@ -194,9 +207,25 @@ def hub_of(app: Any) -> LiveHub:
     return hub
 
 
+async def _still_logged_in(socket: WebSocket[Any, Any, Any]) -> bool:
+    """The session (or API token) the socket opened with is still valid."""
+    runtime = socket.app.state.runtime
+    token = socket.cookies.get(SESSION_COOKIE)
+    if token:
+        idle_ms = runtime.settings.session_idle_seconds * 1000
+        return await runtime.db.read(accounts.session_actor, token, idle_ms) is not None
+    scheme, _, bearer = socket.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and bearer.strip():
+        return await runtime.db.read(accounts.token_actor, bearer.strip()) is not None
+    return False
+
+
 @websocket("/ws", name="live")
 async def live_socket(socket: WebSocket[Any, Any, Any]) -> None:
-    """Live events for the logged-in user (session cookie; the Origin must be this server)."""
+    """Live events for the logged-in user (session cookie; the Origin must be this server).
+
+    Messages from the browser are ignored. The socket closes (4401) once the session ends.
+    """
     actor = socket.user
     if not isinstance(actor, Actor) or not origin_allowed(
         socket.headers.get("origin"), socket.headers.get("host")
@@ -210,7 +239,7 @@ async def live_socket(socket: WebSocket[Any, Any, Any]) -> None:
     await socket.send_data(
         _encoder.encode({"type": "hello", "user_id": actor.id}).decode(), mode="text"
     )
-    await hub.publish_devices()
+    await hub.greet(sub)
 
     async def pump() -> None:
         while True:
@@ -220,20 +249,28 @@ async def live_socket(socket: WebSocket[Any, Any, Any]) -> None:
             await socket.send_data(frame.decode(), mode="text")
 
     sender = asyncio.create_task(pump())
+    receive: asyncio.Task[Any] | None = None
     try:
         while not sender.done():
-            receive = asyncio.create_task(socket.receive_data(mode="text"))
-            done, _ = await asyncio.wait({receive, sender}, return_when=asyncio.FIRST_COMPLETED)
-            if receive not in done:
-                receive.cancel()
-                with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect):
-                    await receive
+            if receive is None:
+                receive = asyncio.create_task(socket.receive_data(mode="text"))
+            done, _ = await asyncio.wait(
+                {receive, sender},
+                timeout=SESSION_CHECK_SECONDS,
+                return_when=asyncio.FIRST_COMPLETED,
+            )
+            if receive in done:
+                receive.result()  # raises WebSocketDisconnect when the browser leaves
+                receive = None
+            elif not done and not await _still_logged_in(socket):
+                await socket.close(code=4401, reason="session")
                 break
-            receive.result()
     except WebSocketDisconnect:
         pass
     finally:
         hub.unsubscribe(sub)
-        sender.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await sender
+        for task in (sender, receive):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
