@@ -106,6 +106,8 @@ def main(argv: Sequence[str], *, data_dir: Path, web_url: str) -> int:
             format="%(asctime)s %(levelname)s %(name)s: %(message)s",
             stream=sys.stderr,
         )
+    # One line per poll would bury what matters in the bridge's log.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     device_dir = data_dir / "devices" / str(args.device)
     try:
         options = dict(parse_option(o) for o in args.option)

@@ -101,6 +101,11 @@ class Journal:
         self._conn.execute("DELETE FROM event WHERE seq = ?", (event.seq,))
         self._conn.execute("COMMIT")
 
+    def set_aside(self) -> list[tuple[c.Event, str]]:
+        """Events the web refused for good, with its reason: for a person to look at."""
+        rows = self._conn.execute("SELECT body, error FROM refused ORDER BY seq").fetchall()
+        return [(_decoder.decode(body), error) for body, error in rows]
+
     def count(self) -> int:
         return int(self._conn.execute("SELECT count(*) FROM event").fetchone()[0])
 

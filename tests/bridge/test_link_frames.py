@@ -122,3 +122,77 @@ async def test_bad_frames_from_the_web_are_refused_and_the_link_survives(
     [sent] = [e for e in web.events if e["type"] == "sent"]
     assert sent["client_id"] == CLIENT_ID
     assert runner.journal.count() == 0
+
+
+class RefusingWeb(MangledWeb):
+    """Refuses (400) any frame holding the event ``poison``; stores the others."""
+
+    def __init__(self, poison: str) -> None:
+        super().__init__()
+        self.polls = []
+        self.poison = poison
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["path"] != "/bridge/v1/events":
+            await super().__call__(scope, receive, send)
+            return
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        events = json.loads(body)["events"]
+        if any(e.get("wa_id") == self.poison for e in events):
+            status = 400
+            answer = c.encode_frame(c.LinkError(code="bridge.bad_frame", message="refused"))
+        else:
+            status = 200
+            self.events.extend(events)
+            answer = c.encode_frame(c.EventAck(version=1, upto=events[-1]["seq"]))
+            if len(self.events) >= 3:
+                self.sent.set()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [(b"content-type", b"application/json")],
+            }
+        )
+        await send({"type": "http.response.body", "body": answer})
+
+
+async def test_an_event_the_web_refuses_for_good_is_set_aside_not_blocking_the_rest(
+    tmp_path: Path,
+) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    web = RefusingWeb(poison="BAD")
+    journal = Journal(tmp_path / "journal.db")
+    journal.append(
+        [
+            c.InboundMessage(
+                seq=0, wa_id=wa_id, chat="5511987650001@s.whatsapp.net", from_me=False, sent_at=n
+            )
+            for n, wa_id in enumerate(["OK1", "BAD", "OK2", "OK3"])
+        ]
+    )
+    server = uvicorn.Server(uvicorn.Config(web, port=port, log_level="warning", lifespan="off"))
+    serving = asyncio.create_task(server.serve())
+    phone = SimulatedPhone(tmp_path / "sim", rate=0, initial_sync=False, control=False)
+    runner = Runner(phone, AppClient(f"http://127.0.0.1:{port}", "token"), journal, poll_wait=1)
+    running = asyncio.create_task(runner.run())
+    try:
+        await asyncio.wait_for(web.sent.wait(), 30)
+    finally:
+        runner.stop()
+        await running
+        server.should_exit = True
+        with contextlib.suppress(asyncio.CancelledError):
+            await serving
+    assert [e["wa_id"] for e in web.events] == ["OK1", "OK2", "OK3"]
+    assert journal.count() == 0
+    [(event, reason)] = journal.set_aside()
+    assert isinstance(event, c.InboundMessage)
+    assert (event.wa_id, reason) == ("BAD", "400 bridge.bad_frame: refused")
