@@ -173,17 +173,13 @@ class _Frame:
         conn = self.conn
         keep, gone = self.chats[into].row, self.chats[other].row
         self._flush_chat(other)
-        conn.execute("UPDATE message SET chat = ? WHERE chat = ?", (into, other))
-        conn.execute(
-            "INSERT OR IGNORE INTO chat_tag(chat, tag) SELECT ?, tag FROM chat_tag WHERE chat = ?",
-            (into, other),
-        )
-        conn.execute(
-            "INSERT OR IGNORE INTO chat_assignee(chat, member, department, created_at) "
-            "SELECT ?, member, department, created_at FROM chat_assignee WHERE chat = ?",
-            (into, other),
-        )
-        conn.execute("UPDATE device_job SET chat = ? WHERE chat = ?", (into, other))
+        # Everything that belongs to a chat (messages, tags, assignees, notes, …) moves;
+        # what would be a duplicate stays behind and goes with the merged chat.
+        for table, column in _chat_references(conn):
+            conn.execute(
+                f'UPDATE OR IGNORE "{table}" SET "{column}" = ? WHERE "{column}" = ?',
+                (into, other),
+            )
         conn.execute("DELETE FROM chat WHERE id = ?", (other,))
         keep["registered_at"] = min(keep["registered_at"], gone["registered_at"])
         keep["unread_count"] += gone["unread_count"]
@@ -433,6 +429,22 @@ class _Frame:
         self.conn.execute("UPDATE chat SET photo_file = ? WHERE id = ?", (name, chat_id))
         self.chats[chat_id].row["photo_file"] = name
         self.changes.chats.add(chat_id)
+
+
+def _chat_references(conn: Conn) -> list[tuple[str, str]]:
+    """(table, column) of every foreign key to the chat table."""
+    tables = [
+        r[0]
+        for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE '%REFERENCES%'"
+        )
+    ]
+    out = []
+    for table in tables:
+        for fk in conn.execute(f'PRAGMA foreign_key_list("{table}")'):
+            if fk[2] == "chat":
+                out.append((table, fk[3]))
+    return out
 
 
 def _media_dict(media: c.Media) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from litestar.testing import AsyncTestClient
 
 from appliance.clock import now_ms
 from appliance.db import Database
-from tests.factories import make_chat, make_device
+from tests.factories import assign, make_chat, make_device, make_tag, make_user, tag_chat
 
 Client = AsyncTestClient[Litestar]
 JID = "5511987650001@s.whatsapp.net"
@@ -183,6 +183,11 @@ async def test_an_identity_merges_two_chats_of_one_customer(client: Client, db: 
     link = Link(client, token)
     await link.send(msg("D1", chat=LID, sent_at=1000), msg("D2", chat=JID, sent_at=2000))
     assert count(db, "SELECT count(*) FROM chat") == 2
+    by_lid = next(c["id"] for c in chats(db) if c["wa_id"] == LID)
+    vip = make_tag(db, "VIP")
+    tag_chat(db, by_lid, vip)
+    ana = make_user(db, "ana")
+    assign(db, by_lid, user=ana)
     await link.send({"type": "identity", "lid": LID, "jid": JID, "name": "Marina"})
     [chat] = chats(db)
     assert (chat["wa_id"], chat["lid"], chat["wa_name"], chat["unread_count"]) == (
@@ -193,6 +198,11 @@ async def test_an_identity_merges_two_chats_of_one_customer(client: Client, db: 
     )
     assert (chat["waiting_since"], chat["last_message_at"]) == (1000, 2000)
     assert count(db, "SELECT count(DISTINCT chat) FROM message") == 1
+    # what the staff had put on the LID chat stays with the customer
+    assert (
+        count(db, f"SELECT count(*) FROM chat_tag WHERE chat = {chat['id']} AND tag = {vip}") == 1
+    )
+    assert count(db, f"SELECT count(*) FROM chat_assignee WHERE chat = {chat['id']}") == 1
     # the search index follows the moved message
     hits = db.read_sync(
         lambda c: c.execute(
