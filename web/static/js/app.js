@@ -47,7 +47,7 @@ const conversation = createConversation({
   onBack() { shell.dataset.pane = "list"; openId = null; list.select(null); writeURL(); },
 });
 
-const composer = createComposer({ me: boot.me, conversation, onSent() {} });
+const composer = createComposer({ me: boot.me, conversation });
 
 async function openChat(id, { around = null, push = true } = {}) {
   composer.switchTo(id);

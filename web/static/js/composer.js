@@ -3,7 +3,7 @@ import { api, showError } from "./api.js";
 import { uuid4 } from "./dom.js";
 import { createEmojiPicker } from "./emoji.js";
 
-export function createComposer({ me, conversation, onSent }) {
+export function createComposer({ me, conversation }) {
   const input = document.getElementById("composer-input");
   const sendButton = document.getElementById("send-btn");
 
@@ -18,7 +18,6 @@ export function createComposer({ me, conversation, onSent }) {
         method: "POST", body: { body: message.body, client_id: message.client_id },
       });
       conversation.receive([saved]);
-      onSent(saved);
     } catch (error) {
       conversation.failPending(message.client_id);
       showError(error);
