@@ -25,6 +25,7 @@ from appliance.accounts.auth import PUBLIC_PATHS, AuthMiddleware
 from appliance.accounts.routes import AuthController, LoginController, UsersController
 from appliance.bridge_api.routes import BridgeController
 from appliance.bridge_api.service import LinkSignals
+from appliance.chats.action_routes import CHAT_ACTION_HANDLERS
 from appliance.chats.routes import ChatsController
 from appliance.db import Database, prepare_database
 from appliance.devices.routes import DevicesController, healthz
@@ -86,6 +87,7 @@ def create_app(settings: Settings) -> Litestar:
             AuthController,
             UsersController,
             ChatsController,
+            *CHAT_ACTION_HANDLERS,
             DevicesController,
             MessageActionsController,
             SearchController,

@@ -20,6 +20,7 @@ from appliance.accounts.schemas import (
     DepartmentCreate,
     DepartmentMembers,
     LoginForm,
+    MeUpdate,
     TokenOut,
     TokenRequest,
     UserCreate,
@@ -138,6 +139,38 @@ class AuthController(Controller):
         self, request: Request[Any, Any, Any], runtime: NamedDependency[Runtime]
     ) -> dict[str, Any]:
         return await runtime.db.read(service.get_user, actor_of(request).id)
+
+    @patch("/me", summary="Meu nome, senha, sons e notificações")
+    async def update_me(
+        self,
+        request: Request[Any, Any, Any],
+        runtime: NamedDependency[Runtime],
+        data: JSONBody[MeUpdate],
+    ) -> dict[str, Any]:
+        """A new password needs the current one (a session left open is not enough)."""
+        actor = actor_of(request)
+        password_hash = None
+        if data.new_password is not None:
+            service.check_password(data.new_password)
+            await check_credentials(
+                runtime, actor.login, data.current_password or "", _address(request)
+            )
+            password_hash = await asyncio.to_thread(service.hash_password, data.new_password)
+        if data.name is not None and not data.name.strip():
+            raise InvalidInput("Informe o seu nome.", code="user.invalid_name")
+
+        def update(conn: Any) -> dict[str, Any]:
+            service.update_preferences(
+                conn,
+                actor.id,
+                sound_on=data.sound_on,
+                notify_browser=data.notify_browser,
+                notify_email=data.notify_email,
+            )
+            service.update_user(conn, actor.id, name=data.name, password_hash=password_hash)
+            return service.get_user(conn, actor.id)
+
+        return await runtime.db.write(update)
 
 
 class UsersController(Controller):

@@ -47,3 +47,14 @@ class LoginForm(msgspec.Struct):
     login: str = ""
     password: str = ""
     csrf: str = msgspec.field(default="", name="_csrf")
+
+
+class MeUpdate(msgspec.Struct, forbid_unknown_fields=True):
+    """What users change about themselves (T1, T5)."""
+
+    name: str | None = None
+    sound_on: bool | None = None
+    notify_browser: bool | None = None
+    notify_email: bool | None = None
+    current_password: str | None = None
+    new_password: str | None = None

@@ -139,6 +139,30 @@ def create_user(
     return user_id
 
 
+def update_preferences(
+    conn: Conn,
+    user_id: int,
+    *,
+    sound_on: bool | None = None,
+    notify_browser: bool | None = None,
+    notify_email: bool | None = None,
+) -> None:
+    changes = {
+        k: int(v)
+        for k, v in (
+            ("sound_on", sound_on),
+            ("notify_browser", notify_browser),
+            ("notify_email", notify_email),
+        )
+        if v is not None
+    }
+    if changes:
+        assignments = ", ".join(f"{column} = ?" for column in changes)
+        conn.execute(
+            f"UPDATE app_user SET {assignments} WHERE id = ?", (*changes.values(), user_id)
+        )
+
+
 def update_user(
     conn: Conn,
     user_id: int,

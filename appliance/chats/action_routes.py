@@ -1,0 +1,86 @@
+"""Routes for what staff change on a chat by hand, and the account's tags.
+
+Plain handlers rather than a controller: their paths are shared with the chats
+controller's, and Litestar merges handlers of one path across modules that way.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from litestar import Request, get, patch, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody
+
+from appliance.chats import actions
+from appliance.chats.service import get_chat
+from appliance.live import ChatChanges, hub_of
+from appliance.runtime import Runtime
+from appliance.web import actor_of
+
+CHAT = "/api/v1/chats/{chat_id:int}"
+
+
+class ChatRename(msgspec.Struct, forbid_unknown_fields=True):
+    custom_name: str | None
+
+
+async def _changed(
+    request: Request[Any, Any, Any], runtime: Runtime, chat_id: int
+) -> dict[str, Any]:
+    await hub_of(request.app).publish_chats(ChatChanges(chats=[chat_id]))
+    return await runtime.db.read(get_chat, actor_of(request), chat_id)
+
+
+@patch(CHAT, tags=["chats"], summary="Renomear o chat (para toda a conta; a agenda não muda)")
+async def rename_chat(
+    request: Request[Any, Any, Any],
+    runtime: NamedDependency[Runtime],
+    chat_id: FromPath[int],
+    data: JSONBody[ChatRename],
+) -> dict[str, Any]:
+    await runtime.db.write(actions.rename_chat, actor_of(request), chat_id, data.custom_name)
+    return await _changed(request, runtime, chat_id)
+
+
+@post(f"{CHAT}/read", status_code=200, tags=["chats"], summary="Marcar como lido")
+async def mark_read(
+    request: Request[Any, Any, Any], runtime: NamedDependency[Runtime], chat_id: FromPath[int]
+) -> dict[str, Any]:
+    await runtime.db.write(actions.mark_read, actor_of(request), chat_id)
+    return await _changed(request, runtime, chat_id)
+
+
+@post(
+    f"{CHAT}/unread",
+    status_code=200,
+    tags=["chats"],
+    summary="Marcar como não lido (volta ao topo, sem som)",
+)
+async def mark_unread(
+    request: Request[Any, Any, Any], runtime: NamedDependency[Runtime], chat_id: FromPath[int]
+) -> dict[str, Any]:
+    await runtime.db.write(actions.mark_unread, actor_of(request), chat_id)
+    return await _changed(request, runtime, chat_id)
+
+
+@post(
+    f"{CHAT}/clear",
+    status_code=200,
+    tags=["chats"],
+    summary="Apagar todas as mensagens do chat (só na plataforma)",
+)
+async def clear_messages(
+    request: Request[Any, Any, Any], runtime: NamedDependency[Runtime], chat_id: FromPath[int]
+) -> dict[str, Any]:
+    deleted = await runtime.db.write(actions.clear_messages, actor_of(request), chat_id)
+    return {"deleted": deleted, "chat": await _changed(request, runtime, chat_id)}
+
+
+@get("/api/v1/tags", tags=["tags"], summary="Tags da conta")
+async def list_tags(runtime: NamedDependency[Runtime]) -> list[dict[str, Any]]:
+    return await runtime.db.read(actions.list_tags)
+
+
+CHAT_ACTION_HANDLERS = [rename_chat, mark_read, mark_unread, clear_messages, list_tags]
