@@ -9,7 +9,8 @@ from litestar.di import NamedDependency
 from litestar.response import Template
 
 from appliance.accounts import service as accounts
-from appliance.accounts.permissions import Actor, can_see_numbers
+from appliance.accounts.permissions import Actor, Permission, can_see_numbers
+from appliance.chats import actions
 from appliance.chats import service as chats
 from appliance.chats.query import ChatFilter
 from appliance.db import Conn
@@ -22,11 +23,6 @@ LIST_PARAMS = frozenset(
     {"name", "number", "tag", "tag_mode", "assignee", "unread", "archived", "broadcast", "order"}
 )
 FIRST_PAGE = 50
-
-
-def _tags(conn: Conn) -> list[dict[str, Any]]:
-    rows = conn.execute("SELECT id, name, color FROM tag ORDER BY name, id").fetchall()
-    return [{"id": r["id"], "name": r["name"], "color": r["color"]} for r in rows]
 
 
 def inbox_context(conn: Conn, actor: Actor, default_list: bool, stats: Any) -> dict[str, Any]:
@@ -48,10 +44,12 @@ def inbox_context(conn: Conn, actor: Actor, default_list: bool, stats: Any) -> d
             "departments": sorted(actor.departments),
             "sound_on": bool(me["sound_on"]),
             "is_admin": actor.is_admin,
+            # What this user may do (an admin may do everything), for the menus to offer.
+            "permissions": sorted(p.value for p in Permission if actor.has(p)),
         },
         "can_see_numbers": can_see_numbers(actor),
         "time_zone": account.time_zone,
-        "tags": _tags(conn),
+        "tags": actions.list_tags(conn),
         "users": users,
         "departments": departments,
         "devices": devices.list_devices(conn, can_see_numbers(actor)),

@@ -1,12 +1,14 @@
 // Message alerts (T4, T5): a sound and a browser notification for chats assigned to me or my
-// departments; the unread count in the page title. Sound on/off is remembered per user.
+// departments; the unread count in the page title. Sound on/off is the user's preference on
+// the server (any browser), cached in localStorage so the other tabs of this browser follow.
+import { api, showError } from "./api.js";
 import { icon } from "./icons.js";
 
 export function createAlerts({ me }) {
   const button = document.getElementById("sound-toggle");
   const key = `balcao.sound.${me.id}`;
-  const stored = localStorage.getItem(key);
-  let soundOn = stored === null ? me.sound_on : stored === "on";
+  let soundOn = Boolean(me.sound_on);
+  localStorage.setItem(key, soundOn ? "on" : "off");
   let audio = null;
   let unread = 0;
 
@@ -34,12 +36,35 @@ export function createAlerts({ me }) {
 
   const canNotify = () => "Notification" in window && window.isSecureContext;
 
-  button.addEventListener("click", () => {
-    soundOn = !soundOn;
-    localStorage.setItem(key, soundOn ? "on" : "off");
+  let saving = null;
+  function setSound(on) {
+    soundOn = on;
+    localStorage.setItem(key, on ? "on" : "off");
     show();
-    if (soundOn) beep();
+  }
+
+  button.addEventListener("click", async () => {
+    if (saving) return;
+    const wanted = !soundOn;
+    setSound(wanted);
+    if (wanted) beep();
     if (canNotify() && Notification.permission === "default") Notification.requestPermission();
+    button.setAttribute("aria-busy", "true");
+    saving = api("/api/v1/me", { method: "PATCH", body: { sound_on: wanted } });
+    try {
+      const user = await saving;
+      setSound(Boolean(user.sound_on));
+    } catch (error) {
+      setSound(!wanted);
+      showError(error);
+    } finally {
+      saving = null;
+      button.removeAttribute("aria-busy");
+    }
+  });
+  // Another tab of this browser changed it (and saved it on the server).
+  window.addEventListener("storage", (event) => {
+    if (event.key === key && event.newValue) { soundOn = event.newValue === "on"; show(); }
   });
   show();
   // Browsers ask for notification permission only after a click of the user's.

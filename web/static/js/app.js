@@ -1,9 +1,10 @@
 // The inbox page: wires list, search, conversation, composer, info panel and live events.
-import { toQuery } from "./api.js";
+import { api, showError, toast, toQuery } from "./api.js";
 import { createAlerts } from "./alerts.js";
 import { createComposer } from "./composer.js";
 import { createConversation } from "./conversation.js";
 import { createDeviceStatus } from "./devices.js";
+import { confirmDialog } from "./dialog.js";
 import { fromURL, initFilters, toParams } from "./filters.js";
 import { setTimeZone } from "./format.js";
 import { fillIcons } from "./icons.js";
@@ -33,16 +34,79 @@ const alerts = createAlerts({ me: boot.me });
 const devices = createDeviceStatus();
 devices.set(boot.devices);
 
+const can = (permission) => (boot.me.permissions || []).includes(permission);
+
+/** A chat as the server has it now (an answer, or a live event): list, header, info panel. */
+function showChat(chat) {
+  list.upsert(chat);
+  if (chat.id === openId) { conversation.updateChat(chat); info.render(conversation.chat); }
+}
+
+function showInfo() {
+  info.show(true);
+  if (narrow()) shell.dataset.pane = "info";
+}
+
+const reading = new Set();
+/** Mark the chat read (C8): on opening it, or when a message arrives while it is on screen. */
+async function markRead(id) {
+  if (reading.has(id)) return;
+  reading.add(id);
+  try {
+    showChat(await api(`/api/v1/chats/${id}/read`, { method: "POST" }));
+  } catch (error) { showError(error); } finally { reading.delete(id); }
+}
+
+// The chat's more-options menu: C5 rename, C8 read / unread, C12 clear (with the permission).
+const chatActions = {
+  rename() { showInfo(); info.edit(); },
+  markRead(chat) { markRead(chat.id); },
+  async markUnread(chat) {
+    try {
+      showChat(await api(`/api/v1/chats/${chat.id}/unread`, { method: "POST" }));
+    } catch (error) { showError(error); }
+  },
+  clear: can("delete_messages") ? async (chat) => {
+    const ok = await confirmDialog({
+      title: `Apagar todas as mensagens de ${chat.name}?`,
+      lines: [
+        "As mensagens são apagadas só no Balcão, para todos os usuários.",
+        "O WhatsApp do celular servidor não muda: a conversa continua inteira no aparelho.",
+        "Mensagens ainda na fila de envio são mantidas.",
+      ],
+      confirm: "Apagar mensagens",
+      danger: true,
+    });
+    if (!ok) return;
+    try {
+      const result = await api(`/api/v1/chats/${chat.id}/clear`, { method: "POST" });
+      showChat(result.chat);
+      if (result.chat.id === openId) await conversation.refresh();
+      toast(result.deleted === 1 ? "1 mensagem apagada no Balcão."
+        : `${result.deleted} mensagens apagadas no Balcão.`);
+    } catch (error) { showError(error); }
+  } : null,
+};
+
 const info = createInfo({
   canSeeNumbers: boot.can_see_numbers,
   onClose() { if (narrow()) shell.dataset.pane = "conv"; else info.show(false); },
+  /** Blank goes back to the WhatsApp name; errors (ApiError) carry the server's message. */
+  async onRename(id, name) {
+    const chat = await api(`/api/v1/chats/${id}`, {
+      method: "PATCH", body: { custom_name: name.trim() ? name : null },
+    });
+    showChat(chat);
+    return chat.id === openId ? conversation.chat : chat;
+  },
 });
 
 const conversation = createConversation({
   me: boot.me,
+  actions: chatActions,
   onRetry: (message) => composer.retry(message),
   onInfo() {
-    if (narrow()) { info.show(true); shell.dataset.pane = "info"; } else info.show(!info.open);
+    if (narrow()) showInfo(); else info.show(!info.open);
   },
   onBack() { shell.dataset.pane = "list"; openId = null; list.select(null); writeURL(); },
 });
@@ -60,6 +124,8 @@ async function openChat(id, { around = null, push = true } = {}) {
   info.render(chat);
   if (wide()) info.show(true);
   if (!narrow()) composer.focus();
+  // Opening a chat reads it, as WhatsApp Web does.
+  if (chat.unread_count > 0) markRead(id);
 }
 
 const list = createList({
@@ -102,38 +168,58 @@ function applyURL(first) {
 applyURL(true);
 window.addEventListener("popstate", () => applyURL(false));
 window.addEventListener("balcao:open", (event) => openChat(Number(event.detail)));
-document.addEventListener("visibilitychange", () => { if (!document.hidden) alerts.restoreTitle(); });
+// A customer's message reached the open chat while the page was in the background: it is
+// read when staff come back to it.
+let unseen = null;
+function back() {
+  if (document.hidden || !document.hasFocus()) return;
+  alerts.restoreTitle();
+  if (unseen != null && unseen === openId && conversation.chat?.unread_count > 0) markRead(unseen);
+  unseen = null;
+}
+document.addEventListener("visibilitychange", back);
+window.addEventListener("focus", back);
 
 // Customers' messages wait for their chat.updated (which carries the assignees) to alert.
 const arrived = new Map();
+// Chats whose chat.updated follows message events; one without is a change made by hand
+// (rename, read, unread, clear...), after which the open conversation checks its messages.
+const withMessages = new Set();
 
 const live = connectLive({
   onUp(again) {
     devices.setLive(true);
-    if (again) { list.reload(); conversation.catchUp(); }
+    if (again) { list.reload(); conversation.catchUp().then(() => conversation.refresh()); }
   },
   onDown() { devices.setLive(false); },
   onEvent(event) {
     switch (event.type) {
       case "message.received":
+        withMessages.add(event.chat_id);
         conversation.receive([event.message]);
         if (event.message.direction === "in") arrived.set(event.chat_id, event.message);
         break;
       case "message.sent":
+        withMessages.add(event.chat_id);
         conversation.receive([event.message]);
         break;
       case "message.status":
+        withMessages.add(event.chat_id);
         conversation.receive([event.message], { knownOnly: true });
         break;
       case "chat.updated": {
         const chat = event.chat;
-        list.upsert(chat);
-        if (chat.id === openId) { conversation.updateChat(chat); info.render(conversation.chat); }
+        const byHand = !withMessages.delete(chat.id);
+        showChat(chat);
+        if (byHand && chat.id === openId) conversation.refresh();
         const message = arrived.get(chat.id);
         if (message) {
           arrived.delete(chat.id);
           const focused = chat.id === openId && document.hasFocus() && !document.hidden;
           alerts.message(chat, message, { focused });
+          if (chat.id === openId && chat.unread_count > 0) {
+            if (focused) markRead(chat.id); else unseen = chat.id;
+          }
         }
         break;
       }

@@ -46,7 +46,9 @@ function details(m) {
   return h("div", { class: "details" }, lines);
 }
 
-export function createConversation({ me, onRetry, onInfo, onBack }) {
+/** ``actions``: what staff change on the chat from its menu (rename, markRead, markUnread and,
+ * for who may, clear), each called with the open chat. */
+export function createConversation({ me, onRetry, onInfo, onBack, actions }) {
   const section = document.getElementById("conv");
   const emptyState = document.getElementById("conv-empty");
   const scroller = document.getElementById("messages-scroll");
@@ -229,20 +231,32 @@ export function createConversation({ me, onRetry, onInfo, onBack }) {
     } catch (error) { showError(error); }
   }
 
-  const MENU = [
-    ["Dados do chat", () => onInfo()],
-    ["Recarregar mensagens recentes", () => job("sync", { older: false })],
-    ["Recarregar mensagens antigas", () => job("sync", { older: true })],
-    ["Recarregar foto do perfil", () => job("photo")],
-    ["Reverificar leitura das mensagens", () => job("recheck")],
-  ];
-  for (const [label, action] of MENU) {
-    menu.append(h("li", { role: "none" }, h("button", { type: "button", role: "menuitem", text: label,
-      onclick: () => { closeMenu(); action(); } })));
+  // Built each time it opens: read / unread follows the chat.
+  function menuItems() {
+    return [
+      ["Dados do chat", () => onInfo()],
+      ["Recarregar mensagens recentes", () => job("sync", { older: false })],
+      ["Recarregar mensagens antigas", () => job("sync", { older: true })],
+      ["Alterar nome do chat", () => actions.rename(chat)],
+      ["Recarregar foto do perfil", () => job("photo")],
+      ["Reverificar leitura das mensagens", () => job("recheck")],
+      chat.unread_count > 0
+        ? ["Marcar como lido", () => actions.markRead(chat)]
+        : ["Marcar como não lido", () => actions.markUnread(chat)],
+      actions.clear ? ["Apagar todas as mensagens", () => actions.clear(chat), "danger"] : null,
+    ].filter(Boolean);
+  }
+  function fillMenu() {
+    clear(menu);
+    for (const [label, action, cls] of menuItems()) {
+      menu.append(h("li", { role: "none" }, h("button", { type: "button", role: "menuitem", class: cls, text: label,
+        onclick: () => { closeMenu(); if (chat) action(); } })));
+    }
   }
   function closeMenu() { menu.hidden = true; menuButton.setAttribute("aria-expanded", "false"); }
   menuButton.addEventListener("click", (event) => {
     event.stopPropagation();
+    if (menu.hidden && chat) fillMenu();
     menu.hidden = !menu.hidden;
     menuButton.setAttribute("aria-expanded", String(!menu.hidden));
   });
@@ -258,6 +272,43 @@ export function createConversation({ me, onRetry, onInfo, onBack }) {
     document.getElementById("conv-name").textContent = chat.name;
     const sub = chat.phone ? phoneOf(chat.phone) : chat.tags.map((t) => t.name).join(", ");
     document.getElementById("conv-sub").textContent = sub || "clique para ver os dados do chat";
+  }
+
+  let checking = null;
+  let checkAgain = false;
+  /** Drop the bubbles the server no longer has (their chat was cleared, here or in another
+   * tab): the newest page is compared with what was on screen when asked. Pending bubbles stay. */
+  async function refresh() {
+    if (checking) { checkAgain = true; return checking; }
+    checking = (async () => {
+      do {
+        checkAgain = false;
+        if (!chat) return;
+        const id = chat.id;
+        const shown = msgs.filter((m) => m.id != null);
+        let page;
+        try {
+          page = await api(`/api/v1/chats/${id}/messages`, { params: { limit: PAGE } });
+        } catch (error) { showError(error); return; }
+        if (!chat || chat.id !== id) return;
+        const kept = new Set(page.items.map((m) => m.id));
+        const oldest = page.next_cursor ? page.items[page.items.length - 1] : null;
+        const gone = new Set(shown.filter((m) => !kept.has(m.id) && (!oldest || !later(oldest, m))).map((m) => m.id));
+        if (!gone.size) continue;
+        const pending = msgs.filter((m) => m.id == null);
+        const left = msgs.filter((m) => m.id != null && !gone.has(m.id));
+        if (left.length) msgs = [...left, ...pending];
+        else {
+          msgs = [...page.items.slice().reverse(), ...pending];
+          olderCursor = page.next_cursor;
+          newerCursor = null;
+        }
+        renderAll();
+        toBottom();
+      } while (checkAgain);
+    })();
+    try { await checking; } finally { checking = null; }
+    return undefined;
   }
 
   /** Open ``chatOrId``; with ``around`` a page centred on that message, scrolled to it. */
@@ -296,6 +347,7 @@ export function createConversation({ me, onRetry, onInfo, onBack }) {
     open,
     close() {
       opening += 1;
+      closeMenu();
       chat = null;
       msgs = [];
       section.hidden = true;
@@ -328,6 +380,7 @@ export function createConversation({ me, onRetry, onInfo, onBack }) {
       chat = { ...chat, ...next };
       showHeader();
     },
+    refresh,
     /** After the live connection came back: the newest page, merged in. */
     async catchUp() {
       if (!chat || newerCursor) return;

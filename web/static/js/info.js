@@ -1,50 +1,133 @@
 // The chat info panel (I1, I2, I9): name, number when allowed, origin device, registration date.
+// Clicking the name edits it (C5): Enter saves for the whole account, Esc cancels.
 import { h, clear, avatar } from "./dom.js";
 import { icon } from "./icons.js";
 import { dateOf, phoneOf } from "./format.js";
 
-export function createInfo({ canSeeNumbers, onClose }) {
+export function createInfo({ canSeeNumbers, onClose, onRename }) {
   const pane = document.getElementById("info");
   const body = document.getElementById("info-body");
   document.getElementById("info-close").addEventListener("click", () => onClose());
+
+  let current = null;
+  // The name being edited: kept across re-renders (live events) so typing is not lost.
+  let editor = null;
 
   function field(label, value) {
     return [h("dt", { text: label }), h("dd", {}, value)];
   }
 
+  function stopEditing() {
+    editor = null;
+    render(current);
+  }
+
+  async function save() {
+    if (!editor || editor.saving) return;
+    const { chatId, input, error } = editor;
+    editor.saving = true;
+    input.disabled = true;
+    error.hidden = true;
+    try {
+      const chat = await onRename(chatId, input.value);
+      if (editor?.chatId === chatId) { editor = null; render(chat && chat.id === current?.id ? chat : current); }
+    } catch (problem) {
+      if (editor?.chatId !== chatId) return;
+      error.textContent = problem.status !== undefined ? problem.message
+        : "Não foi possível salvar o nome. Tente de novo.";
+      if (problem.status === undefined) console.error(problem);
+      error.hidden = false;
+      editor.saving = false;
+      input.disabled = false;
+      input.focus();
+    }
+  }
+
+  function makeEditor(chat) {
+    const input = h("input", {
+      id: "info-name-input", class: "name-input", type: "text", autocomplete: "off",
+      "aria-label": "Nome do chat", "aria-describedby": "info-name-hint info-name-error",
+      value: chat.custom_name ?? chat.name,
+    });
+    const error = h("p", { id: "info-name-error", class: "name-error", role: "alert", hidden: true });
+    const form = h("form", { class: "name-form", novalidate: true },
+      h("div", { class: "name-row" },
+        input,
+        h("button", { type: "submit", class: "icon-btn", title: "Salvar (Enter)", "aria-label": "Salvar nome" }, icon("check", 22)),
+        h("button", { type: "button", class: "icon-btn", title: "Cancelar (Esc)", "aria-label": "Cancelar", onclick: () => stopEditing() }, icon("close", 22))),
+      error,
+      h("p", { id: "info-name-hint", class: "name-hint",
+        text: "O nome muda para todos os usuários do Balcão; a agenda do celular não muda. "
+          + `Em branco, volta ao nome do WhatsApp${chat.wa_name ? ` (${chat.wa_name})` : ""}.` }));
+    form.addEventListener("submit", (event) => { event.preventDefault(); save(); });
+    input.addEventListener("keydown", (event) => {
+      if (event.key === "Escape") { event.preventDefault(); event.stopPropagation(); stopEditing(); }
+    });
+    return { chatId: chat.id, form, input, error, saving: false };
+  }
+
+  function nameBlock(chat) {
+    if (editor && editor.chatId === chat.id) return editor.form;
+    return h("h2", { class: "info-name" },
+      h("button", { type: "button", class: "name-btn", title: "Alterar nome do chat",
+        onclick: () => edit() },
+      h("span", { class: "name-text", text: chat.name }), icon("edit", 18)));
+  }
+
+  function render(chat) {
+    const focused = editor && document.activeElement === editor.input;
+    if (!chat || (editor && editor.chatId !== chat.id)) editor = null;
+    current = chat;
+    clear(body);
+    if (!chat) return;
+    const big = avatar(chat.name, chat.id);
+    body.append(
+      h("section", { class: "info-card center" },
+        big,
+        nameBlock(chat),
+        canSeeNumbers && chat.phone ? h("div", { class: "number", text: phoneOf(chat.phone) }) : null,
+        chat.wa_name && chat.custom_name && chat.wa_name !== chat.custom_name
+          ? h("div", { class: "muted wa-name", text: `No WhatsApp: ${chat.wa_name}` }) : null),
+      h("section", { class: "info-card" },
+        h("h3", { text: "Responsáveis" }),
+        chat.assignees.length
+          ? h("div", {}, chat.assignees.map((a) => h("span", { class: "tag" }, icon(a.kind === "department" ? "group" : "person", 15), a.name)))
+          : h("span", { class: "muted", text: "Sem responsável" })),
+      h("section", { class: "info-card" },
+        h("h3", { text: "Tags" }),
+        chat.tags.length
+          ? h("div", {}, chat.tags.map((t) => h("span", { class: "tag" },
+            h("span", { class: "tag-dot", style: { background: t.color || "#8696a0" } }), t.name)))
+          : h("span", { class: "muted", text: "Nenhuma tag" })),
+      h("section", { class: "info-card" },
+        h("dl", {},
+          field("Aparelho de origem", chat.device
+            ? `${chat.device.name}${chat.device.phone ? ` (${phoneOf(chat.device.phone)})` : ""}` : "—"),
+          field("Data de cadastro", chat.registered_at ? dateOf(chat.registered_at) : "—"),
+          field("Arquivado", chat.archived ? "Sim" : "Não"),
+          field("Chatbot", chat.chatbot_enabled ? "Sim" : "Não"))),
+    );
+    if (focused) editor.input.focus();
+  }
+
+  /** The name as a text box, focused with its text selected. */
+  function edit() {
+    if (!current) return;
+    if (!editor || editor.chatId !== current.id) {
+      editor = makeEditor(current);
+      render(current);
+    }
+    editor.input.focus();
+    editor.input.select();
+  }
+
   return {
-    render(chat) {
-      clear(body);
-      if (!chat) return;
-      const big = avatar(chat.name, chat.id);
-      body.append(
-        h("section", { class: "info-card center" },
-          big,
-          h("h2", { class: "info-name", text: chat.name }),
-          canSeeNumbers && chat.phone ? h("div", { class: "number", text: phoneOf(chat.phone) }) : null,
-          chat.wa_name && chat.custom_name && chat.wa_name !== chat.custom_name
-            ? h("div", { class: "muted", text: `No WhatsApp: ${chat.wa_name}` }) : null),
-        h("section", { class: "info-card" },
-          h("h3", { text: "Responsáveis" }),
-          chat.assignees.length
-            ? h("div", {}, chat.assignees.map((a) => h("span", { class: "tag" }, icon(a.kind === "department" ? "group" : "person", 15), a.name)))
-            : h("span", { class: "muted", text: "Sem responsável" })),
-        h("section", { class: "info-card" },
-          h("h3", { text: "Tags" }),
-          chat.tags.length
-            ? h("div", {}, chat.tags.map((t) => h("span", { class: "tag" },
-              h("span", { class: "tag-dot", style: { background: t.color || "#8696a0" } }), t.name)))
-            : h("span", { class: "muted", text: "Nenhuma tag" })),
-        h("section", { class: "info-card" },
-          h("dl", {},
-            field("Aparelho de origem", chat.device
-              ? `${chat.device.name}${chat.device.phone ? ` (${phoneOf(chat.device.phone)})` : ""}` : "—"),
-            field("Data de cadastro", chat.registered_at ? dateOf(chat.registered_at) : "—"),
-            field("Arquivado", chat.archived ? "Sim" : "Não"),
-            field("Chatbot", chat.chatbot_enabled ? "Sim" : "Não"))),
-      );
-    },
+    render,
+    edit,
     get open() { return !pane.hidden; },
-    show(open) { pane.hidden = !open; },
+    show(open) {
+      pane.hidden = !open;
+      if (!open && editor) stopEditing();
+    },
   };
 }
