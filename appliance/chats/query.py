@@ -146,6 +146,7 @@ class SetStats:
     per_department: dict[int, int] = field(default_factory=dict)
     unassigned: int = 0
     unread: int = 0
+    archived: int = 0
     broadcast: int = 0
     name_sample: list[str] = field(default_factory=list)
     phone_sample: list[str] = field(default_factory=list)
@@ -358,7 +359,7 @@ COLUMNS = (
 def _restrictions(actor: Actor, f: ChatFilter, stats: SetStats) -> list[_Part]:
     parts: list[_Part] = []
     vis = _visibility(actor, stats)
-    if vis is not None:
+    if vis is not None and not _only_own_assignees(actor, f):
         parts.append(vis)
     parts.extend(_tag_parts(f, stats))
     if (assignee := _assignee_part(f, stats, restricted=vis is not None)) is not None:
@@ -367,17 +368,36 @@ def _restrictions(actor: Actor, f: ChatFilter, stats: SetStats) -> list[_Part]:
     return parts
 
 
-def _selectivity(f: ChatFilter, parts: list[_Part], stats: SetStats) -> float:
-    """Share of the chats the filters keep, if they are independent."""
+def _only_own_assignees(actor: Actor, f: ChatFilter) -> bool:
+    """The assignee filter keeps only chats assigned to the actor or to one of their
+    departments ("my chats"): it implies visibility, whose probe would only cost, and
+    whose set would look independent of it to the estimates."""
+    own = [a for a in f.assignees if a.kind != "none"]
+    return bool(own) and all(
+        (a.kind == "user" and a.id == actor.id)
+        or (a.kind == "department" and a.id in actor.departments)
+        for a in own
+    )
+
+
+def _walk_rows(f: ChatFilter, parts: list[_Part], limit: int, stats: SetStats) -> float:
+    """Ordering-index entries a walk visits to fill the page, if the filters are
+    independent; at most the range it walks (archived or not, broadcast or not)."""
     total = max(stats.total, 1)
     selectivity = 1.0
     for p in parts:
         if p.size is not None:
             selectivity *= min(1.0, max(p.size, 1.0) / total)
-    if f.unread and f.order not in (Order.RECENT, Order.UNREAD_FIRST):
-        # With those two orders the walk only visits unread chats (chat_unread_first).
-        selectivity *= min(1.0, max(stats.unread, 1) / total)
-    return max(selectivity, 1e-9)
+    in_range = float(stats.archived if f.archived else total - stats.archived)
+    if f.broadcast:
+        in_range = float(stats.broadcast)
+    if f.unread:
+        if f.order in (Order.RECENT, Order.UNREAD_FIRST):
+            # The walk visits unread chats only (chat_unread_first).
+            in_range = min(in_range, float(stats.unread))
+        else:
+            selectivity *= min(1.0, max(stats.unread, 1) / total)
+    return min((limit + 1) / max(selectivity, 1e-9), max(in_range, 1.0))
 
 
 def plan_chat_list(
@@ -396,7 +416,7 @@ def plan_chat_list(
 
     cheapest = min(drivable, key=drive_us)
     drive = drive_us(cheapest)
-    walk = (limit + 1) / _selectivity(f, parts, stats) * (WALK_ROW_US + probes_us)
+    walk = _walk_rows(f, parts, limit, stats) * (WALK_ROW_US + probes_us)
     if drive <= walk * WALK_RISK:
         return _sql(f, parts, cheapest, cursor, limit)
     budget = max(MIN_WALK_STEPS, int(drive / STEP_US))

@@ -63,6 +63,9 @@ def load_set_stats(conn: Conn) -> SetStats:
         "SELECT count(*) FROM chat WHERE archived IN (0, 1) AND is_broadcast IN (0, 1) "
         "AND (unread_count > 0) = 1"
     ).fetchone()[0]
+    stats.archived = conn.execute(
+        "SELECT count(*) FROM chat WHERE archived = 1 AND is_broadcast IN (0, 1)"
+    ).fetchone()[0]
     stats.broadcast = conn.execute(
         "SELECT count(*) FROM chat WHERE archived IN (0, 1) AND is_broadcast = 1"
     ).fetchone()[0]

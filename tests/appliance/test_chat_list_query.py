@@ -396,6 +396,7 @@ def test_set_stats_count_and_sample(db: Database, shop: Shop) -> None:
     assert stats.total == len(shop.rows)
     assert stats.unread == sum(1 for r in shop.rows if r.unread)
     assert stats.broadcast == 1
+    assert stats.archived == sum(1 for r in shop.rows if r.archived)
     assert stats.unassigned == sum(1 for r in shop.rows if not (r.users or r.departments))
     assert sorted(stats.name_sample) == sorted(r.sort_name for r in shop.rows)
     assert stats.substring_share("silva", stats.name_sample) == pytest.approx(
