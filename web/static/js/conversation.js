@@ -261,6 +261,9 @@ export function createConversation({ me, onRetry, onInfo, onBack, actions }) {
     menuButton.setAttribute("aria-expanded", String(!menu.hidden));
   });
   document.addEventListener("click", (event) => { if (!menu.contains(event.target)) closeMenu(); });
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && !menu.hidden) { closeMenu(); menuButton.focus(); }
+  });
   document.getElementById("conv-title").addEventListener("click", () => onInfo());
   document.getElementById("conv-back").addEventListener("click", () => onBack());
 

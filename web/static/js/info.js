@@ -60,6 +60,7 @@ export function createInfo({ canSeeNumbers, onClose, onRename }) {
         text: "O nome muda para todos os usuários do Balcão; a agenda do celular não muda. "
           + `Em branco, volta ao nome do WhatsApp${chat.wa_name ? ` (${chat.wa_name})` : ""}.` }));
     form.addEventListener("submit", (event) => { event.preventDefault(); save(); });
+    input.addEventListener("input", () => { error.hidden = true; });
     input.addEventListener("keydown", (event) => {
       if (event.key === "Escape") { event.preventDefault(); event.stopPropagation(); stopEditing(); }
     });
