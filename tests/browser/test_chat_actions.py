@@ -112,15 +112,20 @@ def test_opening_an_unread_chat_clears_its_badge_everywhere(
     own_staff: Staff, own_shop: RunningShop
 ) -> None:
     shop = own_shop.shop
-    page = own_staff.page(shop.ana)
+    page = own_staff.page(shop.ana, path="/?unread=true")
     watcher = own_staff.page(shop.admin)
     expect(row(watcher, "Bruno Peçanha").locator(".badge")).to_have_text("2")
     expect(watcher).to_have_title("(1) Conversas · Balcão")
+    expect(page.locator("#chat-list .chat")).to_have_count(1)
     expect(row(page, "Bruno Peçanha").locator(".badge")).to_have_text("2")
 
     open_chat(page, "Bruno Peçanha")
     expect(row(page, "Bruno Peçanha").locator(".badge")).to_have_count(0)
     expect(page).to_have_title("Conversas · Balcão")
+    # Under "Não lidas" the chat being read stays in the list until it is loaded again.
+    expect(page.locator("#chat-list .chat")).to_have_count(1)
+    page.reload()
+    expect(page.locator("#list-empty")).to_be_visible()
     expect(row(watcher, "Bruno Peçanha").locator(".badge")).to_have_count(0)
     expect(watcher).to_have_title("Conversas · Balcão")
 

@@ -135,7 +135,11 @@ export function createList({ onOpen, onUnreadChange }) {
     upsert(chat) {
       const at = chats.findIndex((c) => c.id === chat.id);
       if (at >= 0) chats.splice(at, 1);
-      if (!matches(filters, chat)) { if (at >= 0) render(); return; }
+      // Under "Não lidas" the open chat stays once read (as WhatsApp Web keeps it) until the
+      // list is loaded again.
+      const stays = chat.id === activeId && at >= 0 && filters.unread
+        && matches({ ...filters, unread: false }, chat);
+      if (!matches(filters, chat) && !stays) { if (at >= 0) render(); return; }
       let index = chats.findIndex((c) => before(filters.order, chat, c));
       if (index < 0) {
         if (cursor) { if (at >= 0) render(); return; } // beyond the loaded pages
