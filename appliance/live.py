@@ -27,6 +27,7 @@ from appliance.accounts import service as accounts
 from appliance.accounts.auth import SESSION_COOKIE
 from appliance.accounts.permissions import Actor, can_see_numbers
 from appliance.chats.service import get_chat
+from appliance.clock import iso
 from appliance.db import Conn, Database
 from appliance.devices.service import list_devices
 from appliance.errors import NotFound
@@ -57,7 +58,8 @@ class ChatChanges:
     chats: Iterable[int] = ()
     received: Iterable[int] = ()  # new inbound messages
     sent: Iterable[int] = ()  # new outbound messages (staff or the phone itself)
-    statuses: Iterable[int] = ()  # messages whose status moved forward
+    # (message id, status, epoch ms) of each forward move, in order
+    statuses: Iterable[tuple[int, str, int]] = ()
     removed_chats: Iterable[int] = ()
 
 
@@ -153,7 +155,7 @@ class LiveHub:
 
 def _chat_frames(conn: Conn, actors: list[Actor], changes: ChatChanges) -> list[tuple[int, bytes]]:
     received, sent, statuses = list(changes.received), list(changes.sent), list(changes.statuses)
-    rows = message_rows(conn, [*received, *sent, *statuses])
+    rows = message_rows(conn, [*received, *sent, *(m for m, _, _ in statuses)])
     chat_ids = list(dict.fromkeys([*changes.chats, *(r["chat"] for r in rows.values())]))
     out: list[tuple[int, bytes]] = []
     for actor in actors:
@@ -164,21 +166,21 @@ def _chat_frames(conn: Conn, actors: list[Actor], changes: ChatChanges) -> list[
                 visible[chat_id] = get_chat(conn, actor, chat_id)
             except NotFound:
                 continue
-        for kind, ids in (
-            ("message.received", received),
-            ("message.sent", sent),
-            ("message.status", statuses),
-        ):
-            for message_id in ids:
-                row = rows.get(message_id)
-                if row is None or row["chat"] not in visible:
-                    continue
-                event = {
-                    "type": kind,
-                    "chat_id": row["chat"],
-                    "message": message_payload(row, show),
-                }
-                out.append((actor.id, _encoder.encode(event)))
+        moves: list[tuple[str, int, tuple[str, int] | None]] = [
+            *(("message.received", m, None) for m in received),
+            *(("message.sent", m, None) for m in sent),
+            *(("message.status", m, (status, at)) for m, status, at in statuses),
+        ]
+        for kind, message_id, move in moves:
+            row = rows.get(message_id)
+            if row is None or row["chat"] not in visible:
+                continue
+            message = message_payload(row, show)
+            if move is not None:
+                # the status this event announces, not a later one of the same frame
+                message["status"], message["status_at"] = move[0], iso(move[1])
+            event = {"type": kind, "chat_id": row["chat"], "message": message}
+            out.append((actor.id, _encoder.encode(event)))
         for chat in visible.values():
             out.append((actor.id, _encoder.encode({"type": "chat.updated", "chat": chat})))
         for chat_id in changes.removed_chats:

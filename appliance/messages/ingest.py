@@ -43,7 +43,8 @@ class Changes:
 
     received: list[int] = field(default_factory=list)  # live customer messages, new rows
     sent: list[int] = field(default_factory=list)  # live messages sent from the phone itself
-    statuses: list[int] = field(default_factory=list)  # messages whose status moved
+    # (message id, status, time) of every forward move, in order
+    statuses: list[tuple[int, str, int]] = field(default_factory=list)
     chats: set[int] = field(default_factory=set)
     removed_chats: set[int] = field(default_factory=set)
     device_changed: bool = False
@@ -333,7 +334,7 @@ class _Frame:
         self.conn.execute(
             "UPDATE message SET status = ?, status_at = ? WHERE id = ?", (status, at, row["id"])
         )
-        self.changes.statuses.append(int(row["id"]))
+        self.changes.statuses.append((int(row["id"]), status, at))
         chat_id = self._load_by_id(int(row["chat"]))
         crow = self.chats[chat_id].row
         if crow["last_message_from_me"] and not self._newer_outbound(chat_id, int(row["id"])):
@@ -388,7 +389,7 @@ class _Frame:
                 "UPDATE message SET status = 'failed', status_at = ? WHERE id = ?",
                 (self.now, row["id"]),
             )
-            self.changes.statuses.append(int(row["id"]))
+            self.changes.statuses.append((int(row["id"]), "failed", self.now))
             log.warning("message %s failed on the phone: %s", row["id"], ev.error[:200])
 
     def phone_queue(self, ev: c.PhoneQueue) -> None:
