@@ -13,7 +13,7 @@ import websockets
 
 from appliance.accounts.service import create_session
 from appliance.db import Database
-from tests.bridge.conftest import Box
+from tests.bridge.conftest import Box, wait_until
 from tests.factories import assign, make_user
 
 pytestmark = pytest.mark.slow
@@ -50,7 +50,7 @@ def _connect(box: Box, token: str | None, origin: str | None = None) -> Any:
         f"ws://127.0.0.1:{box.port}/ws",
         additional_headers=headers,
         origin=origin or box.url,  # type: ignore[arg-type]
-        open_timeout=10,
+        open_timeout=30,
     )
 
 
@@ -137,6 +137,9 @@ async def test_websockets_need_a_session_and_this_server_as_origin(box: Box) -> 
             async with _connect(box, token, origin):
                 pass
         assert refused.value.response.status_code == 403
-    assert "refused websocket from origin 'http://evil.example'" in box.log_text("web")
+    wait_until(
+        lambda: "refused websocket from origin 'http://evil.example'" in box.log_text("web"),
+        what="the refusal in the web's log",
+    )
     async with _connect(box, admin) as ws:
         assert json.loads(await ws.recv())["type"] == "hello"
