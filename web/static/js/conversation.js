@@ -277,40 +277,46 @@ export function createConversation({ me, onRetry, onInfo, onBack, actions }) {
     document.getElementById("conv-sub").textContent = sub || "clique para ver os dados do chat";
   }
 
-  let checking = null;
-  let checkAgain = false;
   /** Drop the bubbles the server no longer has (their chat was cleared, here or in another
    * tab): the newest page is compared with what was on screen when asked. Pending bubbles stay. */
+  async function dropDeleted() {
+    if (!chat) return;
+    const id = chat.id;
+    const shown = msgs.filter((m) => m.id != null);
+    let page;
+    try {
+      page = await api(`/api/v1/chats/${id}/messages`, { params: { limit: PAGE } });
+    } catch (error) { showError(error); return; }
+    if (!chat || chat.id !== id) return;
+    const kept = new Set(page.items.map((m) => m.id));
+    const oldest = page.next_cursor ? page.items[page.items.length - 1] : null;
+    const gone = new Set(shown.filter((m) => !kept.has(m.id) && (!oldest || !later(oldest, m))).map((m) => m.id));
+    if (!gone.size) return;
+    const pending = msgs.filter((m) => m.id == null);
+    const left = msgs.filter((m) => m.id != null && !gone.has(m.id));
+    if (left.length) msgs = [...left, ...pending];
+    else {
+      msgs = [...page.items.slice().reverse(), ...pending];
+      olderCursor = page.next_cursor;
+      newerCursor = null;
+    }
+    renderAll();
+    toBottom();
+  }
+
+  // One check at a time; asked again meanwhile, it runs once more afterwards.
+  let checking = null;
+  let checkAgain = false;
   async function refresh() {
     if (checking) { checkAgain = true; return checking; }
-    checking = (async () => {
-      do {
-        checkAgain = false;
-        if (!chat) return;
-        const id = chat.id;
-        const shown = msgs.filter((m) => m.id != null);
-        let page;
-        try {
-          page = await api(`/api/v1/chats/${id}/messages`, { params: { limit: PAGE } });
-        } catch (error) { showError(error); return; }
-        if (!chat || chat.id !== id) return;
-        const kept = new Set(page.items.map((m) => m.id));
-        const oldest = page.next_cursor ? page.items[page.items.length - 1] : null;
-        const gone = new Set(shown.filter((m) => !kept.has(m.id) && (!oldest || !later(oldest, m))).map((m) => m.id));
-        if (!gone.size) continue;
-        const pending = msgs.filter((m) => m.id == null);
-        const left = msgs.filter((m) => m.id != null && !gone.has(m.id));
-        if (left.length) msgs = [...left, ...pending];
-        else {
-          msgs = [...page.items.slice().reverse(), ...pending];
-          olderCursor = page.next_cursor;
-          newerCursor = null;
-        }
-        renderAll();
-        toBottom();
-      } while (checkAgain);
-    })();
-    try { await checking; } finally { checking = null; }
+    let finished;
+    checking = new Promise((resolve) => { finished = resolve; });
+    try {
+      do { checkAgain = false; await dropDeleted(); } while (checkAgain);
+    } finally {
+      checking = null;
+      finished();
+    }
     return undefined;
   }
 
