@@ -172,7 +172,10 @@ def test_clear_messages_asks_first_and_only_for_who_may(
     assert "Apagar todas as mensagens" not in labels
 
     dialog = page.get_by_role("dialog")
-    choose(page, "Apagar todas as mensagens")
+    page.click("#conv-menu-btn")
+    expect(page.get_by_role("menuitem", name="Marcar como não lido")).to_be_visible()
+    snap(page, output_dir, "chat-menu.png")
+    page.get_by_role("menuitem", name="Apagar todas as mensagens").click()
     expect(dialog).to_be_visible()
     expect(dialog).to_contain_text("Apagar todas as mensagens de Ana Clara Conceição?")
     expect(dialog).to_contain_text("só no Balcão")
