@@ -143,9 +143,10 @@ def _message(db: Database, chat: int, body: str, at: int, **kw: Any) -> int:
     return message
 
 
-def seed_shop(db: Database) -> Shop:
+def seed_shop(db: Database, archived: int | None = None) -> Shop:
     """Three users in two departments, five chats with tags, a conversation over three days
-    with media, and a long chat whose oldest message mentions a "parafuso dourado"."""
+    with media, and a long chat whose oldest message mentions a "parafuso dourado";
+    ``archived`` archived chats (ARCHIVED unless told)."""
     s = Shop()
     s.vendas = make_department(db, "Vendas")
     s.suporte = make_department(db, "Suporte")
@@ -173,7 +174,7 @@ def seed_shop(db: Database) -> Shop:
             tag_chat(db, chat, *(s.tags[t] for t in tags))
         if dept:
             assign(db, chat, department=s.vendas if dept == "Vendas" else s.suporte)
-    for n in range(ARCHIVED):
+    for n in range(ARCHIVED if archived is None else archived):
         make_chat(
             db, s.device, name=f"Arquivado {n:02d}", archived=True, last_message_at=now - n * DAY
         )
@@ -264,11 +265,13 @@ class RunningShop:
 
 
 @contextlib.contextmanager
-def running_shop(root: Path, template_db: Path) -> Iterator[RunningShop]:
+def running_shop(
+    root: Path, template_db: Path, archived: int | None = None
+) -> Iterator[RunningShop]:
     data = fresh_data_dir(root, template_db)
     db = Database(data / "balcao.db", readers=1)
     try:
-        shop = seed_shop(db)
+        shop = seed_shop(db, archived)
     finally:
         db.close()
     with running_server(data) as server:

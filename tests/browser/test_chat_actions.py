@@ -5,12 +5,13 @@ Every change reaches the other tabs through the live events."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Browser, Locator, Page, expect
 
-from tests.browser.conftest import RunningShop, Staff, chat_names, snap
+from tests.browser.conftest import RunningShop, Staff, chat_names, running_shop, snap, staff_for
 
 pytestmark = pytest.mark.browser
 
@@ -28,6 +29,18 @@ window.AudioContext = class {
   }
 };
 """
+
+
+@pytest.fixture
+def own_shop(tmp_path: Path, template_db: Path) -> Iterator[RunningShop]:
+    """A shop of its own for each test (they change it), without the archived chats."""
+    with running_shop(tmp_path, template_db, archived=0) as running:
+        yield running
+
+
+@pytest.fixture
+def own_staff(own_shop: RunningShop, browser: Browser) -> Iterator[Staff]:
+    yield from staff_for(own_shop.server.url, own_shop.data_dir, browser)
 
 
 def open_chat(page: Page, name: str) -> None:
