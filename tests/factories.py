@@ -86,7 +86,7 @@ def insert_chat(
             registered_at or now,
             int(archived),
             unread,
-            last_message_at if last_message_at is not None else now + n,
+            last_message_at if last_message_at is not None else now,
             preview,
         ),
     )

@@ -11,6 +11,7 @@ import contextlib
 import io
 import logging
 import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from appliance.db.connection import connect, prepare_database
@@ -46,7 +47,14 @@ def migrate(path: Path) -> list[str]:
             raise MigrationError(f"{result.message}\n{out.getvalue()}")
         return sorted(set(await _applied(Migration)) - before)
 
-    return asyncio.run(run())
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(run())
+    # Called from code that already runs an event loop in this thread (an async test,
+    # a sync Playwright session): run the migrations on a thread of their own.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, run()).result()
 
 
 async def _applied(migration_table: type) -> list[str]:
