@@ -1,4 +1,4 @@
-"""`scripts/bench/run chatlist` at a tiny size: the shop builder and the HTTP runner work.
+"""`scripts/bench chatlist` at a tiny size: the shop builder and the HTTP runner work.
 
 The figures themselves are not checked here (benchmarks measure speed, tests do not);
 this proves the data is what the benchmark says and every case answers.
@@ -13,7 +13,7 @@ import pytest
 
 import appliance  # noqa: F401  (sqlite3 -> sqlean before anything else)
 from appliance.db import connect
-from scripts.bench import chatlist, shop
+from scripts.benchmarks import chatlist, shop
 
 TINY = ["--chats", "300", "--messages", "5000", "--min-runs", "2", "--max-runs", "2"]
 

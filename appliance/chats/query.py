@@ -25,7 +25,7 @@ DEFAULT_LIMIT = 50
 # Below this many characters a substring is matched with LIKE while walking;
 # from it on, through the trigram index.
 TRIGRAM_MIN = 3
-# Planner costs in microseconds, as measured with scripts/bench/run chatlist at 50k
+# Planner costs in microseconds, as measured with scripts/bench chatlist at 50k
 # chats on a 2-core VM. Only their ratios matter.
 WALK_ROW_US = 0.1  # one entry of an ordering index, walked
 PROBE_US = 0.25  # one correlated EXISTS, checked on a row

@@ -24,7 +24,7 @@ from appliance.search.service import (
     highlight_segments,
     search_messages,
 )
-from scripts.bench import search as bench
+from scripts.benchmarks import search as bench
 from tests.conftest import bearer
 from tests.factories import (
     assign,
@@ -538,7 +538,7 @@ async def test_jumping_to_a_message_checks_chat_and_message(
 def test_search_benchmark_measures_every_case_at_a_tiny_size(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """`scripts/bench/run search` works end to end; its figures are not checked here."""
+    """`scripts/bench search` works end to end; its figures are not checked here."""
     args = ["--chats", "300", "--messages", "5000", "--min-runs", "2", "--max-runs", "2"]
     assert bench.main([*args, "--seconds", "0", "--json", "--data-root", str(tmp_path)]) == 0
     out = json.loads(capsys.readouterr().out)

@@ -1,4 +1,4 @@
-"""``python -m scripts.bench NAME [args]``: run one benchmark; with no NAME, list them."""
+"""``python -m scripts.benchmarks NAME [args]``: run one benchmark; with no NAME, list them."""
 
 from __future__ import annotations
 
@@ -19,14 +19,14 @@ def available() -> dict[str, str]:
         source = (HERE / f"{info.name}.py").read_text(encoding="utf-8")
         if "\ndef main(" not in source:
             continue
-        module = importlib.import_module(f"scripts.bench.{info.name}")
+        module = importlib.import_module(f"scripts.benchmarks.{info.name}")
         found[info.name] = (module.__doc__ or "").strip().splitlines()[0] if module.__doc__ else ""
     return found
 
 
 def main(argv: list[str]) -> int:
     if not argv or argv[0] in ("-h", "--help"):
-        print("usage: scripts/bench/run NAME [args]   (NAME --help for its options)\n")
+        print("usage: scripts/bench NAME [args]   (NAME --help for its options)\n")
         for name, summary in available().items():
             print(f"  {name:<12} {summary}")
         return 0
@@ -34,7 +34,7 @@ def main(argv: list[str]) -> int:
     if name not in available():
         print(f"unknown benchmark {name!r}; run without arguments to list them", file=sys.stderr)
         return 2
-    module = importlib.import_module(f"scripts.bench.{name}")
+    module = importlib.import_module(f"scripts.benchmarks.{name}")
     return int(module.main(rest) or 0)
 
 

@@ -1,6 +1,6 @@
 """Message search latency: GET /api/v1/search/messages over loopback HTTP on `balcao serve`.
 
-Builds (or reuses) the seeded shop of ``scripts.bench.shop`` and runs the real server on
+Builds (or reuses) the seeded shop of ``scripts.benchmarks.shop`` and runs the real server on
 a copy of it that adds two users who see only some chats. Times, at the client, a
 common word, a medium and a rare word (picked from the data by document frequency), a
 phrase, a prefix, a page deep in a common word's results, and a word inside one heavy
@@ -31,7 +31,7 @@ from appliance.clock import now_ms
 from appliance.db import Conn, connect
 from appliance.search.query import parse_message_query
 from appliance.search.service import fts_prefix_lengths
-from scripts.bench.chatlist import (
+from scripts.benchmarks.chatlist import (
     QUICK_CHATS,
     QUICK_MESSAGES,
     Budget,
@@ -40,7 +40,7 @@ from scripts.bench.chatlist import (
     percentile,
     running_server,
 )
-from scripts.bench.shop import (
+from scripts.benchmarks.shop import (
     BENCH_DATA,
     DEFAULT_CHATS,
     DEFAULT_MESSAGES,
@@ -412,7 +412,7 @@ def print_table(out: dict[str, Any]) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="scripts/bench/run search", description=__doc__)
+    parser = argparse.ArgumentParser(prog="scripts/bench search", description=__doc__)
     parser.add_argument(
         "--quick", action="store_true", help=f"a small shop ({QUICK_CHATS:,} chats), fewer runs"
     )

@@ -383,7 +383,7 @@ async def bench_latency(box: Box, rate: float, seconds: float) -> dict[str, Any]
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(
-        prog="scripts/bench/run pipeline",
+        prog="scripts/bench pipeline",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

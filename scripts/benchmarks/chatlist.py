@@ -1,6 +1,6 @@
 """Chat list latency: GET /api/v1/chats over loopback HTTP against a running `balcao serve`.
 
-Builds (or reuses) the seeded shop of ``scripts.bench.shop``, starts the real server on
+Builds (or reuses) the seeded shop of ``scripts.benchmarks.shop``, starts the real server on
 it, takes bearer tokens for an admin and for a normal user who sees about 10% of the
 chats, and times every filter combination of L1–L9 (NOTES-sqlite-perf.md §3.1) plus
 each ordering and a few combinations: the first page, and a page deep in the list
@@ -40,7 +40,7 @@ from appliance.chats.query import (
 )
 from appliance.chats.service import list_chats, load_set_stats
 from appliance.db import Conn, connect
-from scripts.bench.shop import (
+from scripts.benchmarks.shop import (
     BENCH_DATA,
     DEFAULT_CHATS,
     DEFAULT_MESSAGES,
@@ -512,7 +512,7 @@ def print_table(out: dict[str, Any]) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="scripts/bench/run chatlist", description=__doc__)
+    parser = argparse.ArgumentParser(prog="scripts/bench chatlist", description=__doc__)
     parser.add_argument(
         "--quick", action="store_true", help=f"a small shop ({QUICK_CHATS:,} chats) and fewer runs"
     )
