@@ -9,6 +9,7 @@ TABLE_MODULES = [
     "appliance.devices.tables",
     "appliance.chats.tables",
     "appliance.messages.tables",
+    "appliance.funnels.tables",
 ]
 
 APP_CONFIG = AppConfig(

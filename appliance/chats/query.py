@@ -142,6 +142,7 @@ class SetStats:
 
     total: int = 0
     per_tag: dict[int, int] = field(default_factory=dict)
+    per_stage: dict[int, int] = field(default_factory=dict)
     per_user: dict[int, int] = field(default_factory=dict)
     per_department: dict[int, int] = field(default_factory=dict)
     unassigned: int = 0
@@ -179,7 +180,7 @@ class _Part:
     drive_in: str | None = None
 
 
-def _visibility(actor: Actor, stats: SetStats) -> _Part | None:
+def visibility_part(actor: Actor, stats: SetStats) -> _Part | None:
     """The one rule of who sees what: admins and see_all_chats see all; others see chats
     assigned to them or to one of their departments."""
     if can_see_all_chats(actor):
@@ -205,7 +206,7 @@ def _visibility(actor: Actor, stats: SetStats) -> _Part | None:
 
 def visibility_clause(actor: Actor) -> tuple[str, list[object]]:
     """SQL restricting ``c`` (the chat table) to the chats ``actor`` may see."""
-    part = _visibility(actor, SetStats())
+    part = visibility_part(actor, SetStats())
     return ("1", []) if part is None else (part.probe, part.params)
 
 
@@ -243,6 +244,22 @@ def _tag_parts(f: ChatFilter, stats: SetStats) -> list[_Part]:
         )
         for t in tags
     ]
+
+
+def _stage_part(f: ChatFilter, stats: SetStats) -> _Part | None:
+    """Chats at any of the listed stages (of one or several funnels)."""
+    stages = sorted(set(f.stages))
+    if not stages:
+        return None
+    marks = ",".join("?" * len(stages))
+    return _Part(
+        "EXISTS (SELECT 1 FROM chat_funnel_stage s WHERE s.chat = c.id "
+        f"AND s.stage IN ({marks}) LIMIT 1)",
+        list(stages),
+        f"SELECT chat FROM chat_funnel_stage WHERE stage IN ({marks})",
+        list(stages),
+        float(sum(stats.per_stage.get(st, 0) for st in stages)),
+    )
 
 
 def _assignee_part(f: ChatFilter, stats: SetStats, restricted: bool) -> _Part | None:
@@ -358,10 +375,12 @@ COLUMNS = (
 
 def _restrictions(actor: Actor, f: ChatFilter, stats: SetStats) -> list[_Part]:
     parts: list[_Part] = []
-    vis = _visibility(actor, stats)
+    vis = visibility_part(actor, stats)
     if vis is not None and not _only_own_assignees(actor, f):
         parts.append(vis)
     parts.extend(_tag_parts(f, stats))
+    if (stage := _stage_part(f, stats)) is not None:
+        parts.append(stage)
     if (assignee := _assignee_part(f, stats, restricted=vis is not None)) is not None:
         parts.append(assignee)
     parts.extend(_text_parts(f, stats))
@@ -440,12 +459,6 @@ def _where(
     if f.statuses:
         where.append(f"c.status_id IN ({','.join('?' * len(f.statuses))})")
         params.extend(f.statuses)
-    if f.stages:
-        where.append(
-            "EXISTS (SELECT 1 FROM chat_funnel_stage s WHERE s.chat = c.id AND "
-            f"s.stage IN ({','.join('?' * len(f.stages))}) LIMIT 1)"
-        )
-        params.extend(f.stages)
     for p in parts:
         if p is driver:
             where.append(f"c.id IN ({p.drive_in or p.drive})")

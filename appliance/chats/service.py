@@ -44,6 +44,9 @@ def load_set_stats(conn: Conn) -> SetStats:
     stats = SetStats()
     stats.total = conn.execute("SELECT count(*) FROM chat").fetchone()[0]
     stats.per_tag = dict(conn.execute("SELECT tag, count(*) FROM chat_tag GROUP BY tag").fetchall())
+    stats.per_stage = dict(
+        conn.execute("SELECT stage, count(*) FROM chat_funnel_stage GROUP BY stage").fetchall()
+    )
     stats.per_user = dict(
         conn.execute(
             "SELECT member, count(*) FROM chat_assignee WHERE member IS NOT NULL GROUP BY member"

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from appliance.accounts.permissions import Actor, can_see_numbers
-from appliance.chats.query import SetStats, _visibility, visibility_clause
+from appliance.chats.query import SetStats, visibility_clause, visibility_part
 from appliance.chats.service import Page, access_chat, display_name
 from appliance.clock import iso
 from appliance.db import Conn
@@ -136,10 +136,10 @@ class _Narrowing:
 def _narrowing(conn: Conn, actor: Actor, stats: SetStats) -> _Narrowing:
     """Chosen by the cached size of the set of visible chats (see the module docstring).
 
-    ``_visibility`` is the rule behind ``visibility_clause``; its driving form gives
+    ``visibility_part`` is the rule behind ``visibility_clause``; its driving form gives
     the set, and every row is still checked with ``visibility_clause``.
     """
-    part = _visibility(actor, stats)
+    part = visibility_part(actor, stats)
     if part is None or part.drive is None or part.size is None or part.size > SOME_CHATS:
         return _Narrowing()
     if part.size <= FEW_CHATS:

@@ -1,0 +1,37 @@
+"""Indexes of the funnel tables: one stage per chat and funnel; chats by stage (filter L5)."""
+
+from piccolo.apps.migrations.auto.migration_manager import MigrationManager
+from piccolo.engine import engine_finder
+
+ID = "2026-11-26T10:21:00:000000"
+VERSION = "1.38.0"
+DESCRIPTION = "funnel indexes"
+
+FORWARDS = [
+    "CREATE UNIQUE INDEX chat_funnel_stage_pair ON chat_funnel_stage(chat, funnel)",
+    "CREATE INDEX chat_funnel_stage_by_stage ON chat_funnel_stage(stage, chat)",
+    "CREATE UNIQUE INDEX funnel_stage_name ON funnel_stage(funnel, name)",
+]
+BACKWARDS = [
+    "DROP INDEX funnel_stage_name",
+    "DROP INDEX chat_funnel_stage_by_stage",
+    "DROP INDEX chat_funnel_stage_pair",
+]
+
+
+async def forwards():
+    manager = MigrationManager(migration_id=ID, app_name="balcao", description=DESCRIPTION)
+
+    async def run():
+        engine = engine_finder()
+        for sql in FORWARDS:
+            await engine.run_ddl(sql)
+
+    async def run_backwards():
+        engine = engine_finder()
+        for sql in BACKWARDS:
+            await engine.run_ddl(sql)
+
+    manager.add_raw(run)
+    manager.add_raw_backwards(run_backwards)
+    return manager

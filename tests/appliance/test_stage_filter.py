@@ -1,0 +1,73 @@
+"""The funnel-stage filter (L5): several stages of several funnels at once."""
+
+from __future__ import annotations
+
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from appliance.clock import now_ms
+from appliance.db import Database
+from tests.conftest import bearer
+from tests.factories import assign, make_chat, make_department, make_device, make_user
+
+
+def _funnel(db: Database, name: str, stages: list[str]) -> list[int]:
+    def create(conn: object) -> list[int]:
+        funnel = conn.execute(  # type: ignore[attr-defined]
+            "INSERT INTO funnel(name, position, created_at) VALUES (?, 0, ?)", (name, now_ms())
+        ).lastrowid
+        return [
+            conn.execute(  # type: ignore[attr-defined]
+                "INSERT INTO funnel_stage(funnel, name, position, color) VALUES (?, ?, ?, '#000')",
+                (funnel, stage, i),
+            ).lastrowid
+            for i, stage in enumerate(stages)
+        ]
+
+    return db.write_sync(create)
+
+
+def _place(db: Database, chat: int, stage: int) -> None:
+    db.write_sync(
+        lambda c: c.execute(
+            "INSERT INTO chat_funnel_stage(chat, funnel, stage, entered_at) "
+            "SELECT ?, funnel, id, ? FROM funnel_stage WHERE id = ?",
+            (chat, now_ms(), stage),
+        )
+    )
+
+
+async def test_stage_filter_unites_stages_of_several_funnels(
+    client: AsyncTestClient[Litestar], db: Database
+) -> None:
+    vendas = make_department(db, "Vendas")
+    make_user(db, "admin", is_admin=True)
+    make_user(db, "ana", departments=[vendas])
+    device, _ = make_device(db)
+    lead, proposta, fechado = _funnel(db, "Vendas", ["Lead", "Proposta", "Fechado"])
+    (aberto, resolvido) = _funnel(db, "Suporte", ["Aberto", "Resolvido"])
+    chats = {name: make_chat(db, device, name=name) for name in "abcde"}
+    _place(db, chats["a"], lead)
+    _place(db, chats["b"], proposta)
+    _place(db, chats["b"], aberto)
+    _place(db, chats["c"], resolvido)
+    _place(db, chats["d"], fechado)
+    assign(db, chats["b"], department=vendas)
+
+    admin = await bearer(client, "admin")
+
+    async def names(query: str, headers: dict[str, str] = admin) -> set[str]:
+        r = await client.get(f"/api/v1/chats?limit=200{query}", headers=headers)
+        assert r.status_code == 200, r.text
+        by_id = {v: k for k, v in chats.items()}
+        return {by_id[c["id"]] for c in r.json()["items"]}
+
+    assert await names("") == set("abcde")
+    assert await names(f"&stage={lead}") == {"a"}
+    assert await names(f"&stage={proposta}&stage={resolvido}") == {"b", "c"}
+    assert await names(f"&stage={aberto}&stage={proposta}") == {"b"}
+    assert await names(f"&stage={lead}&stage={proposta}&stage={fechado}") == {"a", "b", "d"}
+    assert await names("&stage=999") == set()
+    assert await names(f"&stage={proposta}&stage={lead}", await bearer(client, "ana")) == {"b"}
+    r = await client.get("/api/v1/chats?stage=abc", headers=admin)
+    assert r.status_code == 400
