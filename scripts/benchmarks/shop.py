@@ -27,6 +27,7 @@ import sys
 import tempfile
 import time
 from bisect import bisect_left
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from itertools import accumulate
 from pathlib import Path
@@ -524,6 +525,13 @@ def build_or_reuse(
     shutil.rmtree(folder, ignore_errors=True)
     building.rename(folder)
     return shop
+
+
+def text_filler(seed: int) -> Callable[[str], str]:
+    """The generator's ``fill(template)`` (slots, brand words) on its own ``Random(seed)``:
+    Portuguese bodies from CUSTOMER_TEMPLATES / SHOP_TEMPLATES for rows added to a built
+    shop by another benchmark."""
+    return _Builder(Path(os.devnull), seed, 1, 1, log=False).fill
 
 
 # -- the generator ------------------------------------------------------------------------------
