@@ -71,6 +71,7 @@ def test_conversation_adds_a_heavy_chat_and_measures_api_and_render(
     assert {"text", "image", "audio"} <= kinds
     assert directions == {"in", "out"}
 
+    assert set(out["floor"]) == {"healthz", "me"}
     api = {r["case"]: r for r in out["api"]}
     assert list(api) == ["first", "deep", "oldest", "around", "typical"]
     assert all(r["rows"] == conversation.PAGE and r["runs"] == 2 for r in api.values())

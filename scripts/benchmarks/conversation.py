@@ -640,6 +640,14 @@ def run(
     with running_server(data_dir) as url, httpx.Client(base_url=url, timeout=60) as client:
         token = bearer_token(client, shop.admin_login, shop.admin_password)
         headers = {"Authorization": f"Bearer {token}"}
+        # The floor under every case: the same server, no messages.
+        floor = {}
+        for what, path in (("healthz", "/healthz"), ("me", "/api/v1/me")):
+            times = sorted(time_request(client, headers, [], budget, path)[0])
+            floor[what] = {
+                "p50_ms": round(percentile(times, 0.50), 2),
+                "p95_ms": round(percentile(times, 0.95), 2),
+            }
         api = measure_api(client, headers, heavy, typical, budget, progress)
         render: list[RenderResult] = []
         page_errors: list[str] = []
@@ -647,7 +655,7 @@ def run(
             render, page_errors = measure_render(
                 url, client, headers, shop, data_dir, heavy, opens, warmup_opens, progress
             )
-    return api, render, page_errors, {**size, "typical_chat": asdict(typical)}
+    return api, render, page_errors, {**size, "typical_chat": asdict(typical), "floor": floor}
 
 
 def report(
@@ -679,6 +687,7 @@ def report(
         "machine": {**machine(), "load_average_before": load_before},
         "budget": asdict(budget),
         "page_size": PAGE,
+        "floor": extra["floor"],
         "render": {
             "opened_by": "a click on the chat's row in the chat list (HTMLElement.click())",
             "measured": "performance.now() in the page, from just before the click to the "
@@ -724,6 +733,12 @@ def print_table(out: dict[str, Any]) -> None:
     print(
         f"GET /api/v1/chats/{{id}}/messages, limit {out['page_size']}, admin bearer token; "
         f"ms at the client over loopback (target p95 < {out['target_api_p95_ms']:.0f} ms)"
+    )
+    f = out["floor"]
+    print(
+        f"floor on the same server: /healthz p50 {f['healthz']['p50_ms']:.2f} / p95 "
+        f"{f['healthz']['p95_ms']:.2f} ms, /api/v1/me p50 {f['me']['p50_ms']:.2f} / p95 "
+        f"{f['me']['p95_ms']:.2f} ms"
     )
     header = f"{'case':<8} {'page':<46} {'rows':>4} {'runs':>5} {'p50':>7} {'p95':>7} {'max':>7}"
     print(header)
