@@ -81,11 +81,14 @@ def test_conversation_adds_a_heavy_chat_and_measures_api_and_render(
     assert all(r["p95_ms"] >= r["p50_ms"] > 0 for r in api.values())
 
     render = {r["case"]: r for r in out["render_results"]}
-    assert set(render) == {"heavy", "other"}
-    assert render["heavy"]["chat"] == heavy["chat"]
-    assert render["heavy"]["bubbles"] == conversation.PAGE
-    assert render["heavy"]["runs"] == 2
-    assert 0 < render["heavy"]["layout_p50_ms"] <= render["heavy"]["frame_p50_ms"]
+    assert list(render) == ["heavy", "other", "url"]
+    assert render["other"]["chat"] != heavy["chat"]
+    for key in ("heavy", "url"):
+        assert render[key]["chat"] == heavy["chat"]
+        assert render[key]["bubbles"] == conversation.PAGE
+        assert render[key]["runs"] == 2
+        assert 0 < render[key]["fetched_p50_ms"] <= render[key]["layout_p50_ms"]
+        assert render[key]["layout_p50_ms"] <= render[key]["frame_p50_ms"]
 
     # A second run finds the copy with its heavy chat.
     folder, again = conversation.prepare_copy(
