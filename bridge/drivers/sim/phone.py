@@ -231,6 +231,8 @@ class SimulatedPhone:
     async def close(self) -> None:
         self._connected = False
         self._new_events.set()
+        self._settings_changed.set()
+        self._timers_changed.set()
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
@@ -706,8 +708,10 @@ class SimulatedPhone:
 
     # -- background ----------------------------------------------------------------------
 
+    # Both loops also stop on ``_connected``: Python 3.11's wait_for can swallow a
+    # cancellation that lands as its timeout fires, and close() would then wait forever.
     async def _run_timers(self) -> None:
-        while True:
+        while self._connected:
             self._timers_changed.clear()
             try:
                 self.fire_due_timers()
@@ -721,7 +725,7 @@ class SimulatedPhone:
                 await asyncio.wait_for(self._timers_changed.wait(), wait)
 
     async def _run_customers(self) -> None:
-        while True:
+        while self._connected:
             self._settings_changed.clear()
             rate = self.settings.rate
             if rate <= 0:
