@@ -827,7 +827,7 @@ def print_table(out: dict[str, Any]) -> None:
             "inbox at /?chat=ID and counts from the navigation's start"
         )
         header = (
-            f"{'case':<6} {'chat':<44} {'bubbles':>7} {'runs':>4} {'p50':>7} {'p95':>7} "
+            f"{'case':<6} {'chat':<46} {'bubbles':>7} {'runs':>4} {'p50':>7} {'p95':>7} "
             f"{'fetch50':>7} {'fetch95':>7} {'frame50':>7} {'frame95':>7} "
             f"{'outer50':>7} {'outer95':>7}"
         )
@@ -838,7 +838,7 @@ def print_table(out: dict[str, Any]) -> None:
                 " !" if r["case"] == "heavy" and r["layout_p95_ms"] > TARGET_RENDER_P95_MS else ""
             )
             print(
-                f"{r['case']:<6} {r['label'][:44]:<44} {r['bubbles']:>7} {r['runs']:>4} "
+                f"{r['case']:<6} {r['label'][:46]:<46} {r['bubbles']:>7} {r['runs']:>4} "
                 f"{r['layout_p50_ms']:>7.1f} {r['layout_p95_ms']:>7.1f} "
                 f"{r['fetched_p50_ms']:>7.1f} {r['fetched_p95_ms']:>7.1f} "
                 f"{r['frame_p50_ms']:>7.1f} {r['frame_p95_ms']:>7.1f} "
