@@ -1,12 +1,18 @@
 """The message pipeline end to end: sim phone → bridge → web → SQLite → browser websocket.
 
 Runs the real processes (``balcao serve``, ``balcao worker``, ``balcao bridge --driver sim``)
-on a temporary data folder and measures, with the data size:
+into the 50,000-chat shop of ``scripts/bench chatlist`` (``scripts.benchmarks.shop``, built
+or reused from ``bench-data/``): its database is copied with SQLite's backup API into a
+folder of its own, ``bench-data/pipeline<version>-<shop>/``, afresh on every run (the shop
+itself stays as built); the shop's device gets a new bridge token and the shop's admin a
+browser session. ``--quick`` uses the 5,000-chat shop; ``--empty`` an empty database in a
+temporary folder instead. Measures, with the data size before and after:
 
 - live inbound: customers' burst of ``--live`` messages, from the phone's event to the row;
 - history sync (batched): ``--chats`` chats × ``--per-chat`` messages the phone already has,
   fetched by sync jobs (API → worker → web → bridge → phone → journal → web, 1000 a page),
-  timed from the API requests to the last row, and first row to last row;
+  timed from the API requests to the last row, and first row to last row; the chats are
+  written anew (their messages dropped) before the sync, the rest of the data stays;
 - outbound: ``--outbound`` messages queued while the bridge is down, from its start until the
   phone holds them all;
 - latency: phone event → ``message.received`` on a logged-in browser websocket, at
@@ -41,12 +47,23 @@ import httpx
 
 import appliance  # noqa: F401  (sqlite3 -> sqlean before anything else)
 from appliance.accounts.service import create_session, create_user, hash_password
-from appliance.db import Database, migrate
-from appliance.devices.service import create_device
+from appliance.db import Database, connect, migrate
+from appliance.devices.service import create_device, rotate_device_token
+from scripts.benchmarks.shop import (
+    BENCH_DATA,
+    DEFAULT_CHATS,
+    DEFAULT_MESSAGES,
+    DEFAULT_SEED,
+    Shop,
+    build_or_reuse,
+)
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 BALCAO = str(Path(sys.executable).parent / "balcao")
 TARGETS = {"history_msgs_per_s": 3000, "live_p99_ms": 100, "rss_total_mb": 300}
+QUICK_CHATS, QUICK_MESSAGES = 5_000, 250_000
+COPY_VERSION = 1  # bump when the copy is prepared differently
+EMPTY_LOGIN, EMPTY_PASSWORD = "admin", "admin123"
 T = TypeVar("T")
 
 
@@ -70,6 +87,8 @@ def percentile(values: list[float], p: float) -> float:
 
 
 class Box:
+    """The data folder ``root/data`` and the processes running on it."""
+
     def __init__(self, root: Path) -> None:
         self.root = root
         self.data = root / "data"
@@ -88,11 +107,19 @@ class Box:
         }
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
         self.peak_rss: dict[str, int] = {}
+        self.device = 1
+        self.login, self.password = EMPTY_LOGIN, EMPTY_PASSWORD
+        self.session = ""
 
-    def fresh_database(self) -> tuple[int, str]:
+    @property
+    def device_dir(self) -> Path:
+        return self.data / "devices" / str(self.device)
+
+    def fresh_database(self) -> None:
         """A new database with one device (its token written for the bridge) and an admin."""
         for suffix in ("", "-wal", "-shm"):
             Path(f"{self.db_path}{suffix}").unlink(missing_ok=True)
+        self.data.mkdir(parents=True, exist_ok=True)
         migrate(self.db_path)
         db = Database(self.db_path, readers=1)
         try:
@@ -100,20 +127,77 @@ class Box:
             user = db.write_sync(
                 lambda c: create_user(
                     c,
-                    login="admin",
+                    login=EMPTY_LOGIN,
                     name="Admin",
-                    password_hash=hash_password("admin123"),
+                    password_hash=hash_password(EMPTY_PASSWORD),
                     is_admin=True,
                 )
             )
             self.session, _ = db.write_sync(create_session, user)
         finally:
             db.close()
-        device_dir = self.data / "devices" / str(device)
-        device_dir.mkdir(parents=True, exist_ok=True)
-        (device_dir / "bridge.token").write_text(token)
-        self.device_dir = device_dir
-        return device, token
+        self.login, self.password = EMPTY_LOGIN, EMPTY_PASSWORD
+        self.write_token(device, token)
+
+    def copy_shop(self, shop: Shop) -> float:
+        """The shop's database copied in (backup API), its device given a new bridge token
+        (created when the shop has none) and its admin a browser session; returns seconds."""
+        shutil.rmtree(self.root, ignore_errors=True)
+        self.data.mkdir(parents=True)
+        started = time.perf_counter()
+        source = connect(shop.db_path)
+        copy = connect(self.db_path)
+        try:
+            source.backup(copy)
+            copy.execute("PRAGMA journal_mode = WAL")
+        finally:
+            copy.close()
+            source.close()
+        seconds = time.perf_counter() - started
+        migrate(self.db_path)
+        db = Database(self.db_path, readers=1)
+        try:
+
+            def device_and_session(c: Any) -> tuple[int, str, str]:
+                row = c.execute("SELECT min(id) FROM device").fetchone()
+                if row[0] is None:
+                    device, token = create_device(c, "Celular da loja", "sim")
+                else:
+                    device = int(row[0])
+                    token = rotate_device_token(c, device)
+                    c.execute("UPDATE device SET driver = 'sim' WHERE id = ?", (device,))
+                admin = c.execute(
+                    "SELECT id FROM app_user WHERE login = ?", (shop.admin_login,)
+                ).fetchone()[0]
+                session, _ = create_session(c, int(admin))
+                return device, token, session
+
+            device, token, self.session = db.write_sync(device_and_session)
+        finally:
+            db.close()
+        self.login, self.password = shop.admin_login, shop.admin_password
+        self.write_token(device, token)
+        return seconds
+
+    def write_token(self, device: int, token: str) -> None:
+        """``devices/<id>/bridge.token`` (0600), where ``balcao bridge`` reads it."""
+        self.device = device
+        self.device_dir.mkdir(parents=True, exist_ok=True)
+        path = self.device_dir / "bridge.token"
+        path.touch(mode=0o600)
+        path.write_text(token + "\n")
+
+    def data_size(self) -> dict[str, int]:
+        conn = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True, timeout=15)
+        try:
+            chats, messages = conn.execute(
+                "SELECT (SELECT count(*) FROM chat), (SELECT count(*) FROM message)"
+            ).fetchone()
+        finally:
+            conn.close()
+        wal = Path(f"{self.db_path}-wal")
+        db_bytes = self.db_path.stat().st_size + (wal.stat().st_size if wal.exists() else 0)
+        return {"chats": int(chats), "messages": int(messages), "db_bytes": db_bytes}
 
     def spawn(self, name: str, *args: str) -> None:
         log = (self.root / f"{name}.log").open("ab")
@@ -124,15 +208,19 @@ class Box:
 
     def start_web(self) -> None:
         self.spawn("web", "serve")
-        wait_for(lambda: httpx.get(f"{self.url}/healthz").status_code == 200, 30, "the web")
+        wait_for(lambda: httpx.get(f"{self.url}/healthz").status_code == 200, 60, "the web")
 
     def start_bridge(self, **options: Any) -> None:
         opts = [f"-o{k}={json.dumps(v)}" for k, v in options.items()]
         (self.device_dir / "sim" / "control.json").unlink(missing_ok=True)
-        self.spawn("bridge", "bridge", "--device", "1", *opts)
+        self.spawn("bridge", "bridge", "--device", str(self.device), *opts)
 
     def wait_ready(self) -> None:
-        wait_for(lambda: self.scalar("SELECT state FROM device") == "ready", 30, "the bridge")
+        wait_for(
+            lambda: self.scalar(f"SELECT state FROM device WHERE id = {self.device}") == "ready",
+            60,
+            "the bridge",
+        )
         wait_for(lambda: (self.device_dir / "sim" / "control.json").exists(), 30, "the phone")
 
     def stop(self, name: str) -> None:
@@ -163,16 +251,19 @@ class Box:
         r.raise_for_status()
         return r.json()
 
-    def scalar(self, sql: str) -> Any:
+    def scalar(self, sql: str, params: tuple[Any, ...] = ()) -> Any:
         conn = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True, timeout=15)
         try:
-            return conn.execute(sql).fetchone()[0]
+            return conn.execute(sql, params).fetchone()[0]
         finally:
             conn.close()
 
+    def newest_message(self) -> int:
+        return int(self.scalar("SELECT coalesce(max(id), 0) FROM message"))
+
     def api(self) -> httpx.Client:
         r = httpx.post(
-            f"{self.url}/api/v1/auth/token", json={"login": "admin", "password": "admin123"}
+            f"{self.url}/api/v1/auth/token", json={"login": self.login, "password": self.password}
         )
         r.raise_for_status()
         return httpx.Client(
@@ -193,57 +284,77 @@ def vm_hwm(pid: int) -> int:
     return 0
 
 
-INBOUND = "SELECT count(*) FROM message WHERE direction = 'in'"
+# Messages after a given id (the data already there is not counted; ids only grow).
+INBOUND_AFTER = "SELECT count(*) FROM message WHERE id > ? AND direction = 'in'"
+MESSAGES_AFTER = "SELECT count(*) FROM message WHERE id > ?"
 
 
 def bench_live_inbound(box: Box, count: int) -> dict[str, Any]:
-    before = box.scalar(INBOUND)
+    after = box.newest_message()
     started = time.monotonic()
     sent = 0
     while sent < count:
         n = min(1000, count - sent)
         box.sim("POST", "/burst", {"count": n})
         sent += n
-    wait_for(lambda: box.scalar(INBOUND) >= before + count, 600, "the live burst")
+    wait_for(lambda: box.scalar(INBOUND_AFTER, (after,)) >= count, 600, "the live burst")
     seconds = time.monotonic() - started
     return {"messages": count, "seconds": round(seconds, 2), "msgs_per_s": round(count / seconds)}
 
 
+def history_senders(box: Box, chats: int) -> list[str]:
+    """``chats`` customers' numbers that no chat of the data has yet."""
+    senders: list[str] = []
+    n = 0
+    while len(senders) < chats:
+        phone = f"+55119870{n:05d}"
+        if not box.scalar("SELECT count(*) FROM chat WHERE phone = ?", (phone,)):
+            senders.append(phone)
+        n += 1
+    return senders
+
+
 def seed_phone_history(box: Box, chats: int, per_chat: int) -> list[str]:
     """Customers' messages the phone keeps: ``chats`` senders × ``per_chat`` messages."""
-    senders = [f"+55119870{n:05d}" for n in range(chats)]
+    senders = history_senders(box, chats)
+    after = box.newest_message()
     for sender in senders:
         left = per_chat
         while left:
             n = min(1000, left)
             box.sim("POST", "/burst", {"count": n, "from": sender})
             left -= n
-    wait_for(lambda: box.scalar(INBOUND) >= chats * per_chat, 600, "the seed to land")
+    wait_for(
+        lambda: box.scalar(INBOUND_AFTER, (after,)) >= chats * per_chat, 600, "the seed to land"
+    )
     return [s.lstrip("+") + "@s.whatsapp.net" for s in senders]
 
 
-def bench_history(box: Box, jids: list[str], per_chat: int) -> dict[str, Any]:
-    """History sync into an empty database: every chat's messages fetched by sync jobs."""
+def bench_history(box: Box, jids: list[str], per_chat: int, empty: bool) -> dict[str, Any]:
+    """History sync: every chat's messages fetched by sync jobs, into chats written anew
+    (into an empty database with ``empty``, else beside the rest of the data)."""
     box.stop("bridge")
     box.stop("worker")
     box.stop("web")
-    box.fresh_database()
+    if empty:
+        box.fresh_database()
     db = Database(box.db_path, readers=1)
     try:
-        chat_ids = [
-            db.write_sync(
-                lambda c, jid=jid: int(
-                    c.execute(
-                        "INSERT INTO chat(device, wa_id, phone, wa_name, sort_name, registered_at) "
-                        "VALUES (1, ?, ?, '', '~', 0)",
-                        (jid, "+" + jid.split("@")[0]),
-                    ).lastrowid
-                )
+
+        def fresh_chat(c: Any, jid: str) -> int:
+            c.execute("DELETE FROM chat WHERE wa_id = ?", (jid,))  # its messages with it
+            return int(
+                c.execute(
+                    "INSERT INTO chat(device, wa_id, phone, wa_name, sort_name, registered_at) "
+                    "VALUES (?, ?, ?, '', '~', 0)",
+                    (box.device, jid, "+" + jid.split("@")[0]),
+                ).lastrowid
             )
-            for jid in jids
-        ]
+
+        chat_ids = [db.write_sync(fresh_chat, jid) for jid in jids]
     finally:
         db.close()
+    after = box.newest_message()
     box.start_web()
     box.spawn("worker", "worker", "--workers", "2")
     box.start_bridge(rate=0, initial_sync=False)
@@ -255,7 +366,7 @@ def bench_history(box: Box, jids: list[str], per_chat: int) -> dict[str, Any]:
             r = api.post(f"/api/v1/chats/{chat}/sync", json={"older": True})
             r.raise_for_status()
         first = wait_for(
-            lambda: box.scalar("SELECT count(*) FROM message") > 0 and time.monotonic(),
+            lambda: box.scalar(MESSAGES_AFTER, (after,)) > 0 and time.monotonic(),
             120,
             "the first history row",
             every=0.002,
@@ -275,7 +386,7 @@ def bench_history(box: Box, jids: list[str], per_chat: int) -> dict[str, Any]:
             for chat in chat_ids:
                 api.post(f"/api/v1/chats/{chat}/sync", json={"older": True}).raise_for_status()
         wait_for(
-            lambda: box.scalar("SELECT count(*) FROM message") >= total,
+            lambda: box.scalar(MESSAGES_AFTER, (after,)) >= total,
             600,
             "the history",
             every=0.005,
@@ -291,11 +402,18 @@ def bench_history(box: Box, jids: list[str], per_chat: int) -> dict[str, Any]:
     }
 
 
-def bench_outbound(box: Box, count: int) -> dict[str, Any]:
+def bench_outbound(box: Box, count: int, jids: list[str]) -> dict[str, Any]:
     box.stop("bridge")
     conn = sqlite3.connect(f"file:{box.db_path}?mode=ro", uri=True)
-    chat_ids = [r[0] for r in conn.execute("SELECT id FROM chat ORDER BY id LIMIT 5")]
+    chat_ids = [
+        r[0]
+        for r in conn.execute(
+            f"SELECT id FROM chat WHERE wa_id IN ({','.join('?' * len(jids))}) ORDER BY id LIMIT 5",
+            jids,
+        )
+    ]
     conn.close()
+    after = box.newest_message()
     with box.api() as api:
         started = time.monotonic()
         for n in range(count):
@@ -309,7 +427,9 @@ def bench_outbound(box: Box, count: int) -> dict[str, Any]:
     wait_for(lambda: box.scalar("SELECT count(*) FROM outbox") == 0, 600, "the outbox", every=0.002)
     done = time.time() * 1000
     # the phone's time of taking the first one (same clock as this machine's)
-    first = box.scalar("SELECT min(at) FROM message_receipt WHERE status = 'sent'")
+    first = box.scalar(
+        "SELECT min(at) FROM message_receipt WHERE status = 'sent' AND message > ?", (after,)
+    )
     seconds = max(done - first, 1.0) / 1000
     return {
         "messages": count,
@@ -381,61 +501,32 @@ async def bench_latency(box: Box, rate: float, seconds: float) -> dict[str, Any]
     }
 
 
-def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(
-        prog="scripts/bench pipeline",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument("--live", type=int, default=5000, help="live burst size")
-    parser.add_argument("--chats", type=int, default=10, help="chats in the history sync")
-    parser.add_argument("--per-chat", type=int, default=1000, help="history messages per chat")
-    parser.add_argument("--outbound", type=int, default=1000)
-    parser.add_argument("--rate", type=float, default=20.0, help="messages/s for the latency")
-    parser.add_argument("--seconds", type=float, default=15.0)
-    parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
-    parser.add_argument("--json", action="store_true")
-    args = parser.parse_args(argv)
-
-    root = Path(tempfile.mkdtemp(prefix="balcao-bench-pipeline-"))
-    box = Box(root)
-    result: dict[str, Any] = {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]}}
-    try:
-        box.fresh_database()
-        box.start_web()
-        box.spawn("worker", "worker", "--workers", "2")
-        box.start_bridge(rate=0, initial_sync=False, contacts=5)
-        box.wait_ready()
-        jids = seed_phone_history(box, args.chats, args.per_chat)
-        result["live_inbound"] = bench_live_inbound(box, args.live)
-        result["history_sync"] = bench_history(box, jids, args.per_chat)
-        result["outbound"] = bench_outbound(box, args.outbound)
-        result["ws_latency"] = asyncio.run(bench_latency(box, args.rate, args.seconds))
-        for name in ("web", "worker", "bridge"):
-            proc = box.procs.get(name)
-            if proc is not None:
-                box.peak_rss[name] = max(box.peak_rss.get(name, 0), vm_hwm(proc.pid))
-        rss = {k: round(v / 2**20, 1) for k, v in box.peak_rss.items()}
-        result["peak_rss_mb"] = {**rss, "total": round(sum(rss.values()), 1)}
-        result["database_mb"] = round(box.db_path.stat().st_size / 2**20, 1)
-        result["targets"] = TARGETS
-    finally:
-        box.stop_all()
-        if not args.keep:
-            shutil.rmtree(root, ignore_errors=True)
-    if args.json:
-        print(json.dumps(result, ensure_ascii=False))
-        return 0
-    h, live, out, lat, rss_mb = (
+def print_table(result: dict[str, Any]) -> None:
+    d, h, live, out, lat, rss_mb = (
+        result["data"],
         result["history_sync"],
         result["live_inbound"],
         result["outbound"],
         result["ws_latency"],
         result["peak_rss_mb"],
     )
+    before, after = d["before"], d["after"]
     print(
         f"pipeline benchmark ({result['machine']['cpus']} CPUs, Python "
-        f"{result['machine']['python']}; database {result['database_mb']} MB at the end)"
+        f"{result['machine']['python']}; load {result['machine']['load_average_before']} -> "
+        f"{result['machine']['load_average']})"
+    )
+    if d["mode"] == "empty":
+        origin = "an empty database"
+    else:
+        s = d["shop"]
+        built = "reused" if s["reused"] else f"built in {s['build_seconds']:.1f} s"
+        origin = f"the {s['chats']:,}-chat shop ({built}), copied in {d['copy_seconds']:.1f} s"
+    print(f"  data         : {origin}")
+    print(
+        f"                 before {before['chats']:,} chats, {before['messages']:,} messages, "
+        f"DB {before['db_bytes'] / 2**20:.1f} MB; after {after['chats']:,} chats, "
+        f"{after['messages']:,} messages, DB {after['db_bytes'] / 2**20:.1f} MB"
     )
     print(
         f"  history sync : {h['messages']} msgs in {h['chats']} chats, {h['seconds']} s: "
@@ -453,14 +544,103 @@ def main(argv: list[str]) -> int:
     )
     print(
         f"  ws latency   : {lat['messages']} msgs at {lat['rate_per_s']:g}/s: "
-        f"p50 {lat['p50_ms']} ms, p99 {lat['p99_ms']} ms, max {lat['max_ms']} ms "
-        f"(target p99 < {TARGETS['live_p99_ms']})"
+        f"p50 {lat['p50_ms']} ms, p99 {lat['p99_ms']} ms, max {lat['max_ms']} ms, "
+        f"lost {lat['lost']} (target p99 < {TARGETS['live_p99_ms']})"
     )
     print(
         f"  peak RSS     : web {rss_mb.get('web')} MB, worker {rss_mb.get('worker')} MB, "
         f"bridge {rss_mb.get('bridge')} MB, total {rss_mb['total']} MB "
         f"(target < {TARGETS['rss_total_mb']})"
     )
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="scripts/bench pipeline",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help=f"the small shop ({QUICK_CHATS:,} chats)"
+    )
+    parser.add_argument("--empty", action="store_true", help="an empty database, no shop")
+    parser.add_argument("--shop-chats", type=int, help="the shop's chats")
+    parser.add_argument("--shop-messages", type=int, help="the shop's messages")
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    parser.add_argument("--data-root", type=Path, default=BENCH_DATA)
+    parser.add_argument("--live", type=int, default=5000, help="live burst size")
+    parser.add_argument("--chats", type=int, default=10, help="chats in the history sync")
+    parser.add_argument("--per-chat", type=int, default=1000, help="history messages per chat")
+    parser.add_argument("--outbound", type=int, default=1000)
+    parser.add_argument("--rate", type=float, default=20.0, help="messages/s for the latency")
+    parser.add_argument("--seconds", type=float, default=15.0)
+    parser.add_argument("--keep", action="store_true", help="keep the data folder afterwards")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+
+    load_before = [round(x, 2) for x in os.getloadavg()]
+    data: dict[str, Any] = {"mode": "empty" if args.empty else "shop"}
+    if args.empty:
+        box = Box(Path(tempfile.mkdtemp(prefix="balcao-bench-pipeline-")))
+        box.fresh_database()
+    else:
+        shop = build_or_reuse(
+            chats=args.shop_chats or (QUICK_CHATS if args.quick else DEFAULT_CHATS),
+            messages=args.shop_messages or (QUICK_MESSAGES if args.quick else DEFAULT_MESSAGES),
+            seed=args.seed,
+            root=args.data_root,
+            log=not args.json,
+        )
+        box = Box(args.data_root / f"pipeline{COPY_VERSION}-{shop.data_dir.name}")
+        data["copy_seconds"] = round(box.copy_shop(shop), 2)
+        data["shop"] = {
+            "chats": shop.chats,
+            "messages": shop.messages,
+            "seed": shop.seed,
+            "reused": shop.reused,
+            "build_seconds": shop.build_seconds,
+            "path": str(shop.db_path),
+        }
+    data["path"] = str(box.db_path)
+    data["device"] = box.device
+    data["before"] = box.data_size()
+    result: dict[str, Any] = {
+        "benchmark": "pipeline",
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": sys.version.split()[0],
+            "load_average_before": load_before,
+        },
+        "data": data,
+    }
+    try:
+        box.start_web()
+        box.spawn("worker", "worker", "--workers", "2")
+        box.start_bridge(rate=0, initial_sync=False, contacts=5)
+        box.wait_ready()
+        jids = seed_phone_history(box, args.chats, args.per_chat)
+        result["live_inbound"] = bench_live_inbound(box, args.live)
+        result["history_sync"] = bench_history(box, jids, args.per_chat, args.empty)
+        result["outbound"] = bench_outbound(box, args.outbound, jids)
+        result["ws_latency"] = asyncio.run(bench_latency(box, args.rate, args.seconds))
+        for name in ("web", "worker", "bridge"):
+            proc = box.procs.get(name)
+            if proc is not None:
+                box.peak_rss[name] = max(box.peak_rss.get(name, 0), vm_hwm(proc.pid))
+        rss = {k: round(v / 2**20, 1) for k, v in box.peak_rss.items()}
+        result["peak_rss_mb"] = {**rss, "total": round(sum(rss.values()), 1)}
+        result["targets"] = TARGETS
+    finally:
+        box.stop_all()
+    data["after"] = box.data_size()
+    result["database_mb"] = round(data["after"]["db_bytes"] / 2**20, 1)
+    result["machine"]["load_average"] = [round(x, 2) for x in os.getloadavg()]
+    if not args.keep:
+        shutil.rmtree(box.root, ignore_errors=True)
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False))
+    else:
+        print_table(result)
     return 0
 
 
