@@ -4,8 +4,7 @@ Piccolo's differ knows neither composite indexes nor virtual tables, so they
 are raw SQL here. Shapes follow NOTES-sqlite-perf.md §2.
 """
 
-from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from piccolo.engine import engine_finder
+from appliance.db.raw_migration import raw_manager
 
 ID = "2026-11-26T08:40:00:000000"
 VERSION = "1.38.0"
@@ -87,19 +86,4 @@ BACKWARDS = [
 
 
 async def forwards():
-    manager = MigrationManager(migration_id=ID, app_name="balcao", description=DESCRIPTION)
-
-    async def run():
-        engine = engine_finder()
-        for sql in FORWARDS:
-            await engine.run_ddl(sql)
-
-    async def run_backwards():
-        engine = engine_finder()
-        for sql in BACKWARDS:
-            await engine.run_ddl(sql)
-
-    manager.add_raw(run)
-    manager.add_raw_backwards(run_backwards)
-    return manager
-
+    return raw_manager(ID, DESCRIPTION, FORWARDS, BACKWARDS)

@@ -3,12 +3,12 @@
 The device_job table is built by the manager (so later auto migrations know it); its
 index is made in 0005, since raw statements run before the manager's tables."""
 
-from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.columns.base import OnDelete, OnUpdate
 from piccolo.columns.column_types import JSON, BigInt, ForeignKey, Integer, Serial, Text, Varchar
 from piccolo.columns.indexes import IndexMethod
-from piccolo.engine import engine_finder
 from piccolo.table import Table
+
+from appliance.db.raw_migration import raw_manager
 
 
 class Chat(Table, tablename="chat", schema=None):
@@ -54,20 +54,7 @@ BACKWARDS = [
 
 
 async def forwards():
-    manager = MigrationManager(migration_id=ID, app_name="balcao", description=DESCRIPTION)
-
-    async def run():
-        engine = engine_finder()
-        for sql in FORWARDS:
-            await engine.run_ddl(sql)
-
-    async def run_backwards():
-        engine = engine_finder()
-        for sql in BACKWARDS:
-            await engine.run_ddl(sql)
-
-    manager.add_raw(run)
-    manager.add_raw_backwards(run_backwards)
+    manager = raw_manager(ID, DESCRIPTION, FORWARDS, BACKWARDS)
 
     manager.add_table(
         class_name="DeviceJob", tablename="device_job", schema=None, columns=None

@@ -2,8 +2,7 @@
 ``after`` cursor, and a reused id would be skipped. Plus an index of the outbound messages
 the phone holds (handed over, not yet sent), for the queued count."""
 
-from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from piccolo.engine import engine_finder
+from appliance.db.raw_migration import raw_manager
 
 ID = "2026-11-26T10:05:00:000000"
 VERSION = "1.38.0"
@@ -31,18 +30,4 @@ BACKWARDS = ["DROP INDEX message_queued_out"]
 
 
 async def forwards():
-    manager = MigrationManager(migration_id=ID, app_name="balcao", description=DESCRIPTION)
-
-    async def run():
-        engine = engine_finder()
-        for sql in FORWARDS:
-            await engine.run_ddl(sql)
-
-    async def run_backwards():
-        engine = engine_finder()
-        for sql in BACKWARDS:
-            await engine.run_ddl(sql)
-
-    manager.add_raw(run)
-    manager.add_raw_backwards(run_backwards)
-    return manager
+    return raw_manager(ID, DESCRIPTION, FORWARDS, BACKWARDS)
