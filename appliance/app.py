@@ -108,7 +108,10 @@ def create_app(settings: Settings) -> Litestar:
         },
         template_config=TemplateConfig(directory=WEB_DIR / "templates", engine=JinjaTemplateEngine),
         openapi_config=openapi,
-        compression_config=CompressionConfig(backend="gzip", minimum_size=2048),
+        # Level 5 compresses JSON pages nearly as well as 9 at a fraction of the time.
+        compression_config=CompressionConfig(
+            backend="gzip", minimum_size=2048, gzip_compress_level=5
+        ),
         on_startup=[runtime.start],
         on_shutdown=[live.close, runtime.stop],
         state=State({"runtime": runtime, "live": live, "link": LinkSignals()}),
