@@ -14,6 +14,7 @@ import appliance  # noqa: F401  (sqlite3 -> sqlean before anything else)
 from appliance.app import create_app
 from appliance.db import Database, migrate
 from appliance.settings import Settings
+from tests.box import Box
 
 REPO = Path(__file__).resolve().parent.parent
 OUTPUT = REPO / "test-output"
@@ -66,3 +67,13 @@ async def bearer(
 def output_dir() -> Path:
     OUTPUT.mkdir(exist_ok=True)
     return OUTPUT
+
+
+@pytest.fixture
+def box(tmp_path: Path, template_db: Path) -> Iterator[Box]:
+    """A whole box in processes: web, bridge and simulated phone (see tests/box.py)."""
+    b = Box(tmp_path, template_db)
+    try:
+        yield b
+    finally:
+        b.stop()

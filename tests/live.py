@@ -6,16 +6,21 @@ import contextlib
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 import httpx
 
+from bridge.drivers.sim.control import PhoneNotRunningError
+
 REPO = Path(__file__).resolve().parent.parent
+T = TypeVar("T")
 
 
 def free_port() -> int:
@@ -40,14 +45,25 @@ def balcao_env(data_dir: Path, port: int | None = None, **extra: str) -> dict[st
     return env
 
 
-def wait_until(check: object, timeout: float, what: str, interval: float = 0.05) -> None:
+def wait_until(
+    check: Callable[[], T], timeout: float = 30.0, what: str = "condition", every: float = 0.02
+) -> T:
+    """Poll ``check`` until it returns something truthy; fail with ``what`` at the deadline.
+
+    A check that cannot reach its target yet (connection refused, database busy, no
+    phone running) counts as not yet; any other error fails at once."""
     deadline = time.monotonic() + timeout
+    last: Any = None
     while time.monotonic() < deadline:
-        with contextlib.suppress(httpx.HTTPError, OSError):
-            if check():  # type: ignore[operator]
-                return
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        try:
+            last = check()
+        except (httpx.HTTPError, OSError, sqlite3.OperationalError, PhoneNotRunningError) as exc:
+            last = exc
+        else:
+            if last:
+                return last
+        time.sleep(every)
+    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what} (last: {last!r})")
 
 
 @dataclass

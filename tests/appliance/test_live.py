@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -13,21 +12,12 @@ import websockets
 
 from appliance.accounts.service import create_session
 from appliance.db import Database
-from tests.bridge.conftest import Box, wait_until
+from tests.box import Box, wait_until
 from tests.factories import assign, make_user
 
 pytestmark = pytest.mark.slow
 
 Event = dict[str, Any]
-
-
-@pytest.fixture
-def box(tmp_path: Path, template_db: Path) -> Iterator[Box]:
-    b = Box(tmp_path, template_db)
-    try:
-        yield b
-    finally:
-        b.stop()
 
 
 def _session(box: Box, login: str, chats: tuple[int, ...] = ()) -> str:

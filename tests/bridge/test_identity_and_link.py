@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.bridge.conftest import Box, wait_until
+from tests.box import Box, wait_until
 
 pytestmark = pytest.mark.slow
 

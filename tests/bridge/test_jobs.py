@@ -14,7 +14,7 @@ from appliance.db import Database
 from appliance.devices import jobs
 from appliance.settings import Settings
 from appliance.worker import make_huey
-from tests.bridge.conftest import Box, wait_until
+from tests.box import Box, wait_until
 from tests.conftest import bearer
 from tests.factories import make_chat, make_device, make_message, make_user
 

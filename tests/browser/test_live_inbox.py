@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from appliance.db import Database
-from tests.bridge.conftest import Box
+from tests.box import Box
 from tests.browser.conftest import Staff, chat_names, snap, staff_for
 from tests.factories import assign, insert_chat, make_department, make_user
 
@@ -42,15 +42,6 @@ HIDDEN_TAB = """
 Object.defineProperty(document, "hidden", { get: () => true });
 Object.defineProperty(document, "visibilityState", { get: () => "hidden" });
 """
-
-
-@pytest.fixture
-def box(tmp_path: Path, template_db: Path) -> Iterator[Box]:
-    b = Box(tmp_path, template_db)
-    try:
-        yield b
-    finally:
-        b.stop()
 
 
 @pytest.fixture

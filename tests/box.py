@@ -6,49 +6,23 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
-import pytest
 
 from appliance.clock import now_ms
 from appliance.db import Database
-from bridge.drivers.sim.control import ControlClient, PhoneNotRunningError
+from bridge.drivers.sim.control import ControlClient
 from tests.factories import insert_chat, make_device, make_user
+from tests.live import free_port, wait_until
+
+__all__ = ["Box", "wait_until"]
 
 BALCAO = str(Path(sys.executable).parent / "balcao")
-T = TypeVar("T")
-
-
-def wait_until(
-    check: Callable[[], T], timeout: float = 30.0, what: str = "condition", every: float = 0.02
-) -> T:
-    """Poll ``check`` until it returns something truthy; fail with ``what`` at the deadline."""
-    deadline = time.monotonic() + timeout
-    last: Any = None
-    while time.monotonic() < deadline:
-        try:
-            last = check()
-        except (httpx.HTTPError, PhoneNotRunningError, sqlite3.OperationalError) as exc:
-            last = exc
-        else:
-            if last:
-                return last
-        time.sleep(every)
-    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what} (last: {last!r})")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class Box:
@@ -216,12 +190,3 @@ def _json(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
-
-
-@pytest.fixture
-def box(tmp_path: Path, template_db: Path) -> Iterator[Box]:
-    b = Box(tmp_path, template_db)
-    try:
-        yield b
-    finally:
-        b.stop()
