@@ -192,20 +192,26 @@ def _lazy(module: str, name: str):  # type: ignore[no-untyped-def]
     return getattr(importlib.import_module(module), name)
 
 
-def cmd_sim(argv: Sequence[str]) -> int:
+def _settings() -> Settings | None:
+    """The settings, or None after telling the user what is wrong with them."""
     try:
-        data_dir = load_settings().data_dir
+        return load_settings()
     except SettingsError as exc:
         print(f"configuração inválida: {exc}", file=sys.stderr)
+        return None
+
+
+def cmd_sim(argv: Sequence[str]) -> int:
+    settings = _settings()
+    if settings is None:
         return 2
+    data_dir = settings.data_dir
     return int(_lazy("bridge.sim_cli", "main")(argv, data_dir=data_dir))
 
 
 def cmd_bridge(argv: Sequence[str]) -> int:
-    try:
-        settings = load_settings()
-    except SettingsError as exc:
-        print(f"configuração inválida: {exc}", file=sys.stderr)
+    settings = _settings()
+    if settings is None:
         return 2
     setup_logging(settings)
     run = _lazy("bridge.cli", "main")
@@ -220,10 +226,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return cmd_bridge(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
-    try:
-        settings = load_settings()
-    except SettingsError as exc:
-        print(f"configuração inválida: {exc}", file=sys.stderr)
+    settings = _settings()
+    if settings is None:
         return 2
     setup_logging(settings)
     return int(args.func(settings, args) or 0)
