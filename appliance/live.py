@@ -26,11 +26,10 @@ from litestar.exceptions import WebSocketDisconnect
 from appliance.accounts import service as accounts
 from appliance.accounts.auth import SESSION_COOKIE
 from appliance.accounts.permissions import Actor, can_see_numbers
-from appliance.chats.service import get_chat
+from appliance.chats.service import chat_for_each
 from appliance.clock import iso
 from appliance.db import Conn, Database
 from appliance.devices.service import list_devices
-from appliance.errors import NotFound
 from appliance.messages.outbound import message_rows
 from appliance.messages.service import message_payload
 
@@ -157,15 +156,11 @@ def _chat_frames(conn: Conn, actors: list[Actor], changes: ChatChanges) -> list[
     received, sent, statuses = list(changes.received), list(changes.sent), list(changes.statuses)
     rows = message_rows(conn, [*received, *sent, *(m for m, _, _ in statuses)])
     chat_ids = list(dict.fromkeys([*changes.chats, *(r["chat"] for r in rows.values())]))
+    seen = {chat_id: chat_for_each(conn, actors, chat_id) for chat_id in chat_ids}
     out: list[tuple[int, bytes]] = []
     for actor in actors:
         show = can_see_numbers(actor)
-        visible: dict[int, dict[str, Any]] = {}
-        for chat_id in chat_ids:
-            try:
-                visible[chat_id] = get_chat(conn, actor, chat_id)
-            except NotFound:
-                continue
+        visible = {chat_id: chats[actor.id] for chat_id, chats in seen.items() if actor.id in chats}
         moves: list[tuple[str, int, tuple[str, int] | None]] = [
             *(("message.received", m, None) for m in received),
             *(("message.sent", m, None) for m in sent),

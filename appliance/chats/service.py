@@ -237,13 +237,7 @@ def access_chat(conn: Conn, actor: Actor, chat_id: int) -> dict[str, Any]:
     return dict(row)
 
 
-def get_chat(conn: Conn, actor: Actor, chat_id: int) -> dict[str, Any]:
-    row = access_chat(conn, actor, chat_id)
-    tags, assignees = _hydrate(conn, [chat_id])
-    payload = chat_payload(row, actor, tags[chat_id], assignees[chat_id])
-    device = conn.execute(
-        "SELECT id, name, phone FROM device WHERE id = ?", (row["device"],)
-    ).fetchone()
+def _with_device(payload: dict[str, Any], device: Any, actor: Actor) -> dict[str, Any]:
     payload["device"] = (
         {
             "id": device["id"],
@@ -254,3 +248,38 @@ def get_chat(conn: Conn, actor: Actor, chat_id: int) -> dict[str, Any]:
         else None
     )
     return payload
+
+
+def _device_row(conn: Conn, device_id: int) -> Any:
+    return conn.execute("SELECT id, name, phone FROM device WHERE id = ?", (device_id,)).fetchone()
+
+
+def get_chat(conn: Conn, actor: Actor, chat_id: int) -> dict[str, Any]:
+    row = access_chat(conn, actor, chat_id)
+    tags, assignees = _hydrate(conn, [chat_id])
+    payload = chat_payload(row, actor, tags[chat_id], assignees[chat_id])
+    return _with_device(payload, _device_row(conn, row["device"]), actor)
+
+
+def chat_for_each(conn: Conn, actors: list[Actor], chat_id: int) -> dict[int, dict[str, Any]]:
+    """``get_chat`` for several actors at once (live events): the chat as each actor who
+    may see it sees it, keyed by actor id. Tags, assignees and device are read once."""
+    rows: dict[int, dict[str, Any]] = {}
+    for actor in actors:
+        try:
+            rows[actor.id] = access_chat(conn, actor, chat_id)
+        except NotFound:
+            continue
+    if not rows:
+        return {}
+    tags, assignees = _hydrate(conn, [chat_id])
+    device = _device_row(conn, next(iter(rows.values()))["device"])
+    by_id = {a.id: a for a in actors}
+    return {
+        actor_id: _with_device(
+            chat_payload(row, by_id[actor_id], tags[chat_id], assignees[chat_id]),
+            device,
+            by_id[actor_id],
+        )
+        for actor_id, row in rows.items()
+    }
