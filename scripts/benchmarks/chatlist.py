@@ -511,19 +511,26 @@ def print_table(out: dict[str, Any]) -> None:
     )
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="scripts/bench chatlist", description=__doc__)
+def add_shop_arguments(parser: argparse.ArgumentParser, what_runs: str = "runs") -> None:
+    """The options every HTTP benchmark on the synthetic shop takes."""
     parser.add_argument(
-        "--quick", action="store_true", help=f"a small shop ({QUICK_CHATS:,} chats) and fewer runs"
+        "--quick",
+        action="store_true",
+        help=f"a small shop ({QUICK_CHATS:,} chats), fewer {what_runs}",
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--chats", type=int)
     parser.add_argument("--messages", type=int)
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--data-root", type=Path, default=BENCH_DATA)
-    parser.add_argument("--min-runs", type=int)
+    parser.add_argument("--min-runs", type=int, help="requests timed per case (at least)")
     parser.add_argument("--max-runs", type=int)
     parser.add_argument("--seconds", type=float, help="time spent per case (at least)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="scripts/bench chatlist", description=__doc__)
+    add_shop_arguments(parser)
     parser.add_argument("--only", default="", help="comma-separated case keys (e.g. L01,L07b)")
     parser.add_argument("--table", type=Path, help="print the table of a saved --json output")
     args = parser.parse_args(argv)

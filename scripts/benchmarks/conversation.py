@@ -39,6 +39,7 @@ from scripts.benchmarks.chatlist import (
     QUICK_CHATS,
     QUICK_MESSAGES,
     Budget,
+    add_shop_arguments,
     bearer_token,
     machine,
     percentile,
@@ -46,12 +47,10 @@ from scripts.benchmarks.chatlist import (
     time_request,
 )
 from scripts.benchmarks.shop import (
-    BENCH_DATA,
     CUSTOMER_TEMPLATES,
     DAY_MS,
     DEFAULT_CHATS,
     DEFAULT_MESSAGES,
-    DEFAULT_SEED,
     END_MS,
     HISTORY_MS,
     IMAGE_CAPTIONS,
@@ -856,18 +855,8 @@ def print_table(out: dict[str, Any]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="scripts/bench conversation", description=__doc__)
-    parser.add_argument(
-        "--quick", action="store_true", help=f"a small shop ({QUICK_CHATS:,} chats), fewer opens"
-    )
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
-    parser.add_argument("--chats", type=int)
-    parser.add_argument("--messages", type=int)
+    add_shop_arguments(parser, "opens")
     parser.add_argument("--heavy", type=int, default=HEAVY_MESSAGES, help="the heavy chat's size")
-    parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
-    parser.add_argument("--data-root", type=Path, default=BENCH_DATA)
-    parser.add_argument("--min-runs", type=int, help="API requests timed per case (at least)")
-    parser.add_argument("--max-runs", type=int)
-    parser.add_argument("--seconds", type=float, help="time spent per API case (at least)")
     parser.add_argument("--deep-pages", type=int, default=DEEP_PAGES)
     parser.add_argument("--opens", type=int, help=f"timed opens in the browser ({OPENS})")
     parser.add_argument("--warmup-opens", type=int, default=3)

@@ -35,16 +35,15 @@ from scripts.benchmarks.chatlist import (
     QUICK_CHATS,
     QUICK_MESSAGES,
     Budget,
+    add_shop_arguments,
     bearer_token,
     machine,
     percentile,
     running_server,
 )
 from scripts.benchmarks.shop import (
-    BENCH_DATA,
     DEFAULT_CHATS,
     DEFAULT_MESSAGES,
-    DEFAULT_SEED,
     Shop,
     build_or_reuse,
 )
@@ -413,17 +412,7 @@ def print_table(out: dict[str, Any]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="scripts/bench search", description=__doc__)
-    parser.add_argument(
-        "--quick", action="store_true", help=f"a small shop ({QUICK_CHATS:,} chats), fewer runs"
-    )
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
-    parser.add_argument("--chats", type=int)
-    parser.add_argument("--messages", type=int)
-    parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
-    parser.add_argument("--data-root", type=Path, default=BENCH_DATA)
-    parser.add_argument("--min-runs", type=int)
-    parser.add_argument("--max-runs", type=int)
-    parser.add_argument("--seconds", type=float, help="time spent per case (at least)")
+    add_shop_arguments(parser)
     parser.add_argument("--only", default="", help="comma-separated case keys (e.g. common,rare)")
     args = parser.parse_args(argv)
 
