@@ -32,6 +32,7 @@ from appliance.devices.routes import DevicesController, healthz
 from appliance.errors import EXCEPTION_HANDLERS, handle_http_error
 from appliance.live import LiveHub, live_socket
 from appliance.messages.routes import MessageActionsController, send_message
+from appliance.module_routes import ModulesController
 from appliance.pages import PagesController
 from appliance.runtime import Runtime
 from appliance.search.routes import SearchController
@@ -91,6 +92,7 @@ def create_app(settings: Settings) -> Litestar:
             DevicesController,
             MessageActionsController,
             SearchController,
+            ModulesController,
             send_message,
             BridgeController,
             live_socket,

@@ -5,7 +5,9 @@ Events are published after commit. A chat event reaches an actor only if
 rule, in appliance.chats); device status reaches everyone logged in.
 
 Event types: ``message.received``, ``message.sent``, ``message.status``,
-``chat.updated``, ``chat.removed``, ``device.status``.
+``chat.updated``, ``chat.removed`` (merged into another), ``chat.hidden`` (no longer
+visible to this actor after an assignee change), ``device.status``, ``account.changed``
+(tags, fields, statuses, funnels, modules or users changed: reload the choices).
 """
 
 from __future__ import annotations
@@ -60,6 +62,8 @@ class ChatChanges:
     # (message id, status, epoch ms) of each forward move, in order
     statuses: Iterable[tuple[int, str, int]] = ()
     removed_chats: Iterable[int] = ()
+    # Chats whose assignees changed: actors who may no longer see one are told to drop it.
+    access_changed: Iterable[int] = ()
 
 
 class LiveHub:
@@ -108,6 +112,11 @@ class LiveHub:
         for actor_id, frame in frames:
             self._deliver(actor_id, frame)
 
+    def account_changed(self, what: str) -> None:
+        """Account data every user picks from changed (``what``: "tags", "fields",
+        "statuses", "funnels", "modules", "users", "queue"): pages reload those choices."""
+        self._deliver(None, _encoder.encode({"type": "account.changed", "what": what}))
+
     def device_changed(self) -> None:
         """Device status changed: announce it to everyone soon (changes are coalesced)."""
         if not self._subs:
@@ -155,7 +164,10 @@ class LiveHub:
 def _chat_frames(conn: Conn, actors: list[Actor], changes: ChatChanges) -> list[tuple[int, bytes]]:
     received, sent, statuses = list(changes.received), list(changes.sent), list(changes.statuses)
     rows = message_rows(conn, [*received, *sent, *(m for m, _, _ in statuses)])
-    chat_ids = list(dict.fromkeys([*changes.chats, *(r["chat"] for r in rows.values())]))
+    revisited = list(changes.access_changed)
+    chat_ids = list(
+        dict.fromkeys([*changes.chats, *revisited, *(r["chat"] for r in rows.values())])
+    )
     seen = {chat_id: chat_for_each(conn, actors, chat_id) for chat_id in chat_ids}
     out: list[tuple[int, bytes]] = []
     for actor in actors:
@@ -178,6 +190,9 @@ def _chat_frames(conn: Conn, actors: list[Actor], changes: ChatChanges) -> list[
             out.append((actor.id, _encoder.encode(event)))
         for chat in visible.values():
             out.append((actor.id, _encoder.encode({"type": "chat.updated", "chat": chat})))
+        for chat_id in revisited:
+            if chat_id not in visible:
+                out.append((actor.id, _encoder.encode({"type": "chat.hidden", "chat_id": chat_id})))
         for chat_id in changes.removed_chats:
             # The id alone says nothing; a removed chat was merged into another one.
             out.append((actor.id, _encoder.encode({"type": "chat.removed", "chat_id": chat_id})))

@@ -15,6 +15,7 @@ from appliance.chats import service as chats
 from appliance.chats.query import ChatFilter
 from appliance.db import Conn
 from appliance.devices import service as devices
+from appliance.modules import enabled_modules
 from appliance.runtime import Runtime
 from appliance.web import actor_of
 
@@ -53,9 +54,26 @@ def inbox_context(conn: Conn, actor: Actor, default_list: bool, stats: Any) -> d
         "users": users,
         "departments": departments,
         "devices": devices.list_devices(conn, can_see_numbers(actor)),
+        "modules": enabled_modules(conn),
         "first_page": page,
     }
     return {"boot": boot, "chats": page["items"] if page else []}
+
+
+def admin_context(conn: Conn, actor: Actor) -> dict[str, Any]:
+    """What the administration page needs on first paint: who is looking, what is on."""
+    account = accounts.get_account(conn)
+    return {
+        "me": {
+            "id": actor.id,
+            "name": actor.name,
+            "is_admin": actor.is_admin,
+            "permissions": sorted(p.value for p in Permission if actor.has(p)),
+        },
+        "can_see_numbers": can_see_numbers(actor),
+        "time_zone": account.time_zone,
+        "modules": enabled_modules(conn),
+    }
 
 
 class PagesController(Controller):
@@ -76,4 +94,14 @@ class PagesController(Controller):
         return Template(
             "inbox.html",
             context={**context, "actor": actor, "csrf": actor.csrf_token or ""},
+        )
+
+    @get("/admin")
+    async def admin(
+        self, request: Request[Any, Any, Any], runtime: NamedDependency[Runtime]
+    ) -> Template:
+        actor = actor_of(request)
+        boot = await runtime.db.read(admin_context, actor)
+        return Template(
+            "admin.html", context={"boot": boot, "actor": actor, "csrf": actor.csrf_token or ""}
         )

@@ -10,6 +10,10 @@ TABLE_MODULES = [
     "appliance.chats.tables",
     "appliance.messages.tables",
     "appliance.funnels.tables",
+    "appliance.assignments.tables",
+    "appliance.fields.tables",
+    "appliance.attendance.tables",
+    "appliance.files.tables",
 ]
 
 APP_CONFIG = AppConfig(

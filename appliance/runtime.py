@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from appliance.accounts import service as accounts
 from appliance.chats.service import StatsCache
 from appliance.db import Database
+from appliance.modules import ModuleCache
 from appliance.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -22,6 +23,7 @@ class Runtime:
     settings: Settings
     db: Database
     chat_stats: StatsCache = field(default_factory=StatsCache)
+    modules: ModuleCache = field(default_factory=ModuleCache)
     _touched: set[str] = field(default_factory=set)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 

@@ -12,6 +12,8 @@ class Account(Table, tablename="account"):
     time_zone = Varchar(length=64, default="America/Sao_Paulo")
     # {"attendance": true, "funnel": false, ...}
     modules = JSON(default="{}")
+    # New chats go to the queue's next user automatically (I6).
+    queue_new_chats = Boolean(default=False)
     created_at = BigInt()
 
 

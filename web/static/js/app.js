@@ -88,8 +88,21 @@ const chatActions = {
   } : null,
 };
 
+/** What the info panel's sections and the admin screens share (see panel/index.js). */
+const ctx = {
+  boot,
+  modules: { ...(boot.modules || {}) },
+  can,
+  api,
+  showChat,
+  showError,
+  toast,
+  confirmDialog,
+};
+
 const info = createInfo({
   canSeeNumbers: boot.can_see_numbers,
+  ctx,
   onClose() { if (narrow()) shell.dataset.pane = "conv"; else info.show(false); },
   /** Blank goes back to the WhatsApp name; errors (ApiError) carry the server's message. */
   async onRename(id, name) {
@@ -186,6 +199,20 @@ const arrived = new Map();
 // (rename, read, unread, clear...), after which the open conversation checks its messages.
 const withMessages = new Set();
 
+function dropChat(id) {
+  list.remove(id);
+  if (id === openId) { openId = null; conversation.close(); info.show(false); writeURL(); }
+}
+
+/** Tags, fields, statuses, funnels, modules or users changed: parts that show them reload. */
+async function accountChanged(what) {
+  if (what === "modules") {
+    try { Object.assign(ctx.modules, await api("/api/v1/modules/enabled")); } catch (error) { console.error(error); }
+  }
+  window.dispatchEvent(new CustomEvent("balcao:account", { detail: { what } }));
+  if (openId && conversation.chat) info.render(conversation.chat);
+}
+
 const live = connectLive({
   onUp(again) {
     devices.setLive(true);
@@ -224,8 +251,15 @@ const live = connectLive({
         break;
       }
       case "chat.removed":
-        list.remove(event.chat_id);
-        if (event.chat_id === openId) { openId = null; conversation.close(); info.show(false); writeURL(); }
+        dropChat(event.chat_id);
+        break;
+      case "chat.hidden":
+        // An assignee change took the chat away from this user.
+        if (event.chat_id === openId) toast("Este chat não está mais com você.");
+        dropChat(event.chat_id);
+        break;
+      case "account.changed":
+        accountChanged(event.what);
         break;
       case "device.status":
         devices.set(event.devices);
@@ -236,4 +270,4 @@ const live = connectLive({
   },
 });
 
-window.balcao = { live, list, conversation };
+window.balcao = { live, list, conversation, ctx };

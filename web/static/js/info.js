@@ -1,10 +1,12 @@
-// The chat info panel (I1, I2, I9): name, number when allowed, origin device, registration date.
-// Clicking the name edits it (C5): Enter saves for the whole account, Esc cancels.
+// The chat info panel: name (I1, C5), number when allowed (I2), then the sections and the
+// history tabs of panel/index.js. Clicking the name edits it: Enter saves for the whole
+// account, Esc cancels.
 import { h, clear, avatar } from "./dom.js";
 import { icon } from "./icons.js";
-import { dateOf, phoneOf } from "./format.js";
+import { phoneOf } from "./format.js";
+import { SECTIONS, TABS } from "./panel/index.js";
 
-export function createInfo({ canSeeNumbers, onClose, onRename }) {
+export function createInfo({ canSeeNumbers, ctx, onClose, onRename }) {
   const pane = document.getElementById("info");
   const body = document.getElementById("info-body");
   document.getElementById("info-close").addEventListener("click", () => onClose());
@@ -13,9 +15,9 @@ export function createInfo({ canSeeNumbers, onClose, onRename }) {
   // The name being edited: kept across re-renders (live events) so typing is not lost.
   let editor = null;
 
-  function field(label, value) {
-    return [h("dt", { text: label }), h("dd", {}, value)];
-  }
+  // The history tab on show ("" for the chat's data), kept from chat to chat.
+  let tab = "";
+  const present = (part) => !part.module || ctx.modules[part.module] !== false;
 
   function stopEditing() {
     editor = null;
@@ -89,26 +91,40 @@ export function createInfo({ canSeeNumbers, onClose, onRename }) {
         canSeeNumbers && chat.phone ? h("div", { class: "number", text: phoneOf(chat.phone) }) : null,
         chat.wa_name && chat.custom_name && chat.wa_name !== chat.custom_name
           ? h("div", { class: "muted wa-name", text: `No WhatsApp: ${chat.wa_name}` }) : null),
-      h("section", { class: "info-card" },
-        h("h3", { text: "Responsáveis" }),
-        chat.assignees.length
-          ? h("div", {}, chat.assignees.map((a) => h("span", { class: "tag" }, icon(a.kind === "department" ? "group" : "person", 15), a.name)))
-          : h("span", { class: "muted", text: "Sem responsável" })),
-      h("section", { class: "info-card" },
-        h("h3", { text: "Tags" }),
-        chat.tags.length
-          ? h("div", {}, chat.tags.map((t) => h("span", { class: "tag" },
-            h("span", { class: "tag-dot", style: { background: t.color || "#8696a0" } }), t.name)))
-          : h("span", { class: "muted", text: "Nenhuma tag" })),
-      h("section", { class: "info-card" },
-        h("dl", {},
-          field("Aparelho de origem", chat.device
-            ? `${chat.device.name}${chat.device.phone ? ` (${phoneOf(chat.device.phone)})` : ""}` : "—"),
-          field("Data de cadastro", chat.registered_at ? dateOf(chat.registered_at) : "—"),
-          field("Arquivado", chat.archived ? "Sim" : "Não"),
-          field("Chatbot", chat.chatbot_enabled ? "Sim" : "Não"))),
     );
+    const tabs = TABS.filter(present);
+    if (!tabs.some((t) => t.id === tab)) tab = "";
+    if (tabs.length) body.append(tabBar(tabs));
+    if (!tab) {
+      for (const section of SECTIONS.filter(present)) {
+        try { body.append(section.render(chat, ctx) || ""); } catch (error) { console.error(section.id, error); }
+      }
+    } else {
+      const holder = h("div", { class: "info-tab", dataset: { tab }, "aria-busy": "true" },
+        h("p", { class: "muted loading", text: "Carregando…" }));
+      body.append(holder);
+      const shown = tabs.find((t) => t.id === tab);
+      shown.load(chat, ctx).then((node) => {
+        if (current?.id !== chat.id || tab !== shown.id) return;
+        clear(holder).append(node);
+        holder.removeAttribute("aria-busy");
+      }, (error) => {
+        clear(holder).append(h("p", { class: "name-error", role: "alert",
+          text: error?.status !== undefined ? error.message : "Não foi possível carregar." }));
+        holder.removeAttribute("aria-busy");
+      });
+    }
     if (focused) editor.input.focus();
+  }
+
+  function tabBar(tabs) {
+    const choice = (id, title) => h("button", {
+      type: "button", role: "tab", class: "info-tab-btn", "aria-selected": String(tab === id),
+      dataset: { tab: id }, text: title,
+      onclick: () => { tab = id; render(current); },
+    });
+    return h("nav", { class: "info-tabs", role: "tablist", "aria-label": "Dados e históricos" },
+      choice("", "Dados"), tabs.map((t) => choice(t.id, t.title)));
   }
 
   /** The name as a text box, focused with its text selected. */

@@ -1,0 +1,8 @@
+// The administration's sections (P1–P4), in menu order. Each entry:
+// { id, title, allowed(ctx) -> bool, module?, load: () => import("./x.js") }
+// and the module loaded exports render(container, ctx) (async or not). `module` names the
+// account module the section belongs to: when it is off the section is absent.
+// ctx: { boot, me, modules, can(permission), api, showError(error), toast(text), confirmDialog }.
+import modules from "./modules.js";
+
+export const SECTIONS = [modules];

@@ -1,0 +1,13 @@
+// The info panel's parts, in display order.
+// A section: { id, module?, render(chat, ctx) -> Node | null }, drawn under the name card.
+// A history tab: { id, title, module?, load(chat, ctx) -> Promise<Node> }, drawn when chosen.
+// `module` names the account module (P3) the part belongs to: when it is off the part is absent.
+// ctx: { boot, modules, can(permission), api, showChat(chat), showError(error), toast(text),
+//        confirmDialog(options) }.
+import assignees from "./assignees.js";
+import tags from "./tags.js";
+import details from "./details.js";
+
+export const SECTIONS = [assignees, tags, details];
+
+export const TABS = [];
