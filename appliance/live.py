@@ -17,7 +17,7 @@ import contextlib
 import itertools
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -82,6 +82,22 @@ class LiveHub:
 
     def unsubscribe(self, sub: Subscriber) -> None:
         self._subs.pop(sub.id, None)
+
+    async def refresh_actor(self, user_id: int) -> None:
+        """Re-read a connected user's permissions and departments after an admin changed
+        them, so their open pages get the events they may see now; a user who is no longer
+        active is disconnected."""
+        subs = [s for s in self._subs.values() if s.actor.id == user_id]
+        if not subs:
+            return
+        actor = await self.db.read(accounts.load_actor, user_id)
+        for sub in subs:
+            if actor is None:
+                self.unsubscribe(sub)
+                with contextlib.suppress(asyncio.QueueFull):
+                    sub.queue.put_nowait(None)
+            else:
+                sub.actor = replace(actor, csrf_token=sub.actor.csrf_token)
 
     @property
     def connected(self) -> int:
