@@ -23,6 +23,7 @@ from litestar.template.config import TemplateConfig
 from appliance.accounts import service as accounts
 from appliance.accounts.auth import PUBLIC_PATHS, AuthMiddleware
 from appliance.accounts.routes import AuthController, LoginController, UsersController
+from appliance.assignments.routes import ASSIGNMENT_HANDLERS
 from appliance.bridge_api.routes import BridgeController
 from appliance.bridge_api.service import LinkSignals
 from appliance.chats.action_routes import CHAT_ACTION_HANDLERS
@@ -87,6 +88,7 @@ def create_app(settings: Settings) -> Litestar:
             LoginController,
             AuthController,
             UsersController,
+            *ASSIGNMENT_HANDLERS,
             ChatsController,
             *CHAT_ACTION_HANDLERS,
             DevicesController,

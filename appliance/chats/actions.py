@@ -1,9 +1,7 @@
 """What staff change on a chat by hand: its name (C5), read / unread (C8), clearing its
-messages on the platform (C12); and the account's tags for pickers and filters."""
+messages on the platform (C12), its chatbot (I3) and archive (I4) switches."""
 
 from __future__ import annotations
-
-from typing import Any
 
 from appliance.accounts.permissions import Actor, Permission
 from appliance.chats.service import access_chat
@@ -46,6 +44,18 @@ def mark_unread(conn: Conn, actor: Actor, chat_id: int) -> None:
     )
 
 
+def set_chatbot(conn: Conn, actor: Actor, chat_id: int, enabled: bool) -> None:
+    """Switch the chatbot on or off for this chat only (anyone who sees the chat)."""
+    access_chat(conn, actor, chat_id)
+    conn.execute("UPDATE chat SET chatbot_enabled = ? WHERE id = ?", (int(enabled), chat_id))
+
+
+def set_archived(conn: Conn, actor: Actor, chat_id: int, archived: bool) -> None:
+    """Archive or unarchive the chat for the whole account (anyone who sees the chat)."""
+    access_chat(conn, actor, chat_id)
+    conn.execute("UPDATE chat SET archived = ? WHERE id = ?", (int(archived), chat_id))
+
+
 def clear_messages(conn: Conn, actor: Actor, chat_id: int) -> int:
     """Delete the chat's messages on the platform only (the phone keeps them). Messages still
     waiting to be handed to the phone are kept, so nothing already promised is dropped.
@@ -76,8 +86,3 @@ def clear_messages(conn: Conn, actor: Actor, chat_id: int) -> int:
         ),
     )
     return int(deleted)
-
-
-def list_tags(conn: Conn) -> list[dict[str, Any]]:
-    rows = conn.execute("SELECT id, name, color FROM tag ORDER BY name").fetchall()
-    return [dict(r) for r in rows]
