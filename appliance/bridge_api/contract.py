@@ -11,6 +11,10 @@ Endpoints (a device token in ``Authorization: Bearer``):
 - ``GET  /bridge/v1/outbox?after=N&wait=S``  -> Work   messages to hand to the phone
   and commands to run
 - ``PUT  /bridge/v1/state``  DeviceState -> Ok
+- ``PUT  /bridge/v1/files/{sha256}``  the raw bytes of a media file (``Content-Type``: its
+  mimetype) -> Ok. The web checks the hash and keeps the file; the same file again is a
+  no-op. The bridge uploads a message's file before the event that names it, so a stored
+  message already has its file; a file that comes later is attached to it then.
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ CONTRACT_VERSION = 1
 MAX_FRAME_BYTES = 4 * 1024 * 1024
 # Events per frame; a journal larger than this goes in several frames.
 MAX_EVENTS_PER_FRAME = 500
+# A media file on the link (WhatsApp's own limit for a document).
+MAX_FILE_BYTES = 100 * 1024 * 1024
 
 WaStatus = Literal["sent", "delivered", "read"]
 LinkState = Literal["disconnected", "connecting", "pairing", "ready", "retrying", "needs_attention"]
@@ -40,6 +46,8 @@ def wa_id_for_client(client_id: str) -> str:
 
 
 class Media(msgspec.Struct, frozen=True, forbid_unknown_fields=False):
+    """A message's attachment; ``sha256`` names its file (uploaded apart, see above)."""
+
     mimetype: str
     filename: str = ""
     size: int = 0

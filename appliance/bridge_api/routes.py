@@ -8,11 +8,13 @@ from typing import Any
 
 from litestar import Controller, Request, Response, get, post, put
 from litestar.di import NamedDependency
-from litestar.params import FromQuery
+from litestar.params import FromPath, FromQuery
 
 from appliance.bridge_api import contract as c
 from appliance.bridge_api import service
 from appliance.devices.tasks import jobs_queue, trigger_job
+from appliance.errors import AppError
+from appliance.files.store import FileWriter, file_path, is_sha
 from appliance.live import ChatChanges, hub_of
 from appliance.messages.ingest import apply_events
 from appliance.runtime import Runtime
@@ -111,6 +113,10 @@ class BridgeController(Controller):
                 removed_chats=changes.removed_chats,
             )
         )
+        # Older messages from the phone: the chat is announced again on its own, so a
+        # conversation that also got live messages in this frame reloads and shows them.
+        if again := changes.history_chats & changes.live_chats:
+            await hub.publish_chats(ChatChanges(chats=again))
         if changes.device_changed:
             hub.device_changed()
         return _ok(c.EventAck(version=c.CONTRACT_VERSION, upto=max(e.seq for e in batch.events)))
@@ -164,4 +170,42 @@ class BridgeController(Controller):
         if job_id is not None:
             trigger_job(jobs_queue(request.app), job_id)
         hub_of(request.app).device_changed()
+        return _ok(c.Ok(version=c.CONTRACT_VERSION))
+
+    @put("/files/{sha256:str}", request_max_body_size=c.MAX_FILE_BYTES + 1)
+    async def file(
+        self,
+        request: Request[Any, Any, Any],
+        runtime: NamedDependency[Runtime],
+        sha256: FromPath[str],
+    ) -> Response[Any]:
+        """A media file of a message, by its hash: kept once, whatever the number of uploads."""
+        device_id = await _device(request, runtime)
+        if device_id is None:
+            return _refuse(401, *_BAD_TOKEN)
+        if not is_sha(sha256):
+            return _refuse(400, "bridge.bad_sha", "not a SHA-256 in lowercase hex")
+        length = request.headers.get("content-length")
+        if length and length.isdigit() and int(length) > c.MAX_FILE_BYTES:
+            log.warning("bridge link: device %s offered a file of %s bytes", device_id, length)
+            return _refuse(413, "bridge.file_too_large", f"file exceeds {c.MAX_FILE_BYTES} bytes")
+        path = file_path(runtime.settings.files_dir, sha256)
+        if not (path.exists() and await runtime.db.read(service.file_known, sha256)):
+            writer = await asyncio.to_thread(
+                FileWriter, runtime.settings.files_dir, c.MAX_FILE_BYTES
+            )
+            try:
+                async for chunk in request.stream():
+                    writer.write(chunk)
+                await asyncio.to_thread(writer.commit, sha256)
+            except AppError as exc:
+                log.warning("bridge link: file %s of device %s refused: %s", sha256, device_id, exc)
+                return _refuse(exc.status, f"bridge.{exc.code}", exc.message)
+            finally:
+                writer.abort()
+        mime = request.headers.get("content-type", "")
+        size = path.stat().st_size
+        chats = await runtime.db.write(service.record_upload, device_id, sha256, size, mime)
+        if chats:
+            await hub_of(request.app).publish_chats(ChatChanges(chats=chats))
         return _ok(c.Ok(version=c.CONTRACT_VERSION))

@@ -12,6 +12,8 @@ from appliance.clock import now_ms
 from appliance.db import Conn
 from appliance.devices import jobs
 from appliance.devices.service import device_for_token
+from appliance.files.store import has_file, record_file
+from appliance.messages.ingest import attach_file
 from appliance.messages.outbound import pending_outbound
 
 log = logging.getLogger(__name__)
@@ -103,6 +105,17 @@ def set_device_state(conn: Conn, device_id: int, state: c.DeviceState) -> int | 
     if state.state != previous:
         log.info("device %s: %s -> %s %s", device_id, previous, state.state, state.detail)
     return None
+
+
+def file_known(conn: Conn, sha: str) -> bool:
+    return has_file(conn, sha)
+
+
+def record_upload(conn: Conn, device_id: int, sha: str, size: int, mime: str) -> set[int]:
+    """Keep the row of a file the bridge uploaded (already on disk); returns the chats whose
+    messages were waiting for it."""
+    record_file(conn, sha, size, mime)
+    return attach_file(conn, device_id, sha)
 
 
 def refusal(code: str, message: str) -> dict[str, Any]:

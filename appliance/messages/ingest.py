@@ -18,6 +18,7 @@ from typing import Any
 from appliance.bridge_api import contract as c
 from appliance.clock import now_ms
 from appliance.db import Conn
+from appliance.files.store import has_file, is_sha
 from appliance.messages.status import moves_forward
 from appliance.phones import phone_from_wa_id
 from appliance.text import preview, sort_key
@@ -49,6 +50,9 @@ class Changes:
     removed_chats: set[int] = field(default_factory=set)
     device_changed: bool = False
     history: int = 0  # history messages stored
+    # chats that got history messages, and chats that got live messages, in this frame
+    history_chats: set[int] = field(default_factory=set)
+    live_chats: set[int] = field(default_factory=set)
     reconnect_jobs: list[int] = field(default_factory=list)
 
 
@@ -258,7 +262,11 @@ class _Frame:
             ev.chat, ev.chat_lid, "" if ev.from_me else ev.sender_name, ev.history
         )
         kind = ev.kind if ev.kind in KINDS else "text"
-        media = json.dumps(_media_dict(ev.media)) if ev.media else None
+        media = None
+        if ev.media is not None:
+            # The bridge uploads a file before the message that names it.
+            stored = is_sha(ev.media.sha256) and has_file(self.conn, ev.media.sha256)
+            media = json.dumps(_media_dict(ev.media, stored))
         status = "sent" if ev.from_me else "received"
         cur = self.conn.execute(
             "INSERT INTO message(chat, device, wa_id, client_id, direction, author_kind, "
@@ -289,10 +297,13 @@ class _Frame:
         self.changes.chats.add(chat_id)
         if ev.history:
             self.changes.history += 1
+            self.changes.history_chats.add(chat_id)
         elif ev.from_me:
             self.changes.sent.append(message_id)
+            self.changes.live_chats.add(chat_id)
         else:
             self.changes.received.append(message_id)
+            self.changes.live_chats.add(chat_id)
         # A live message is the chat's newest by arrival, whatever the phone's clock says;
         # history only when it is newer than what the chat shows.
         newest = not ev.history or ev.sent_at >= row["last_message_at"]
@@ -448,7 +459,7 @@ def _chat_references(conn: Conn) -> list[tuple[str, str]]:
     return out
 
 
-def _media_dict(media: c.Media) -> dict[str, Any]:
+def _media_dict(media: c.Media, stored: bool) -> dict[str, Any]:
     return {
         "mimetype": media.mimetype,
         "filename": media.filename,
@@ -457,7 +468,26 @@ def _media_dict(media: c.Media) -> dict[str, Any]:
         "caption": media.caption,
         "seconds": media.seconds,
         **({"extra": media.extra} if media.extra else {}),
+        **({"stored": True} if stored else {}),
     }
+
+
+# How far back (in message ids) a file that lands after its message is looked for.
+LATE_FILE_WINDOW = 5000
+
+
+def attach_file(conn: Conn, device_id: int, sha: str) -> set[int]:
+    """Mark the device's recent messages naming file ``sha`` as having it; returns their
+    chats. The bridge uploads files before their messages, so this usually finds nothing."""
+    newest = conn.execute("SELECT max(id) FROM message").fetchone()[0] or 0
+    rows = conn.execute(
+        "UPDATE message SET media = json_set(media, '$.stored', json('true')) "
+        "WHERE id > ? AND device = ? AND media IS NOT NULL AND media LIKE ? "
+        "AND json_extract(media, '$.sha256') = ? AND json_extract(media, '$.stored') IS NULL "
+        "RETURNING chat",
+        (newest - LATE_FILE_WINDOW, device_id, f"%{sha}%", sha),
+    ).fetchall()
+    return {int(r[0]) for r in rows}
 
 
 def apply_events(

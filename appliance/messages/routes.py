@@ -1,11 +1,13 @@
-"""Actions on a chat's messages: send, sync from the phone, recheck receipts, reload photo."""
+"""Actions on a chat's messages: send, sync from the phone, recheck receipts, reload photo,
+and the files of its media messages."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import msgspec
-from litestar import Controller, Request, post
+from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
@@ -14,8 +16,10 @@ from appliance.chats.service import access_chat
 from appliance.db import Conn
 from appliance.devices import jobs
 from appliance.devices.tasks import jobs_queue, trigger_job
+from appliance.files.serve import file_response
 from appliance.live import ChatChanges, hub_of
 from appliance.messages.outbound import queue_message
+from appliance.messages.service import get_message_file
 from appliance.runtime import Runtime
 from appliance.web import actor_of
 
@@ -109,3 +113,27 @@ class MessageActionsController(Controller):
         chat_id: FromPath[int],
     ) -> dict[str, Any]:
         return await self._job(request, runtime, chat_id, "photo", {})
+
+    @get(
+        "/{chat_id:int}/media/{message_id:int}",
+        summary="Arquivo de uma mensagem (foto, áudio, vídeo, documento)",
+        response_description="O arquivo inteiro, ou o trecho pedido em Range (206)",
+    )
+    async def media(
+        self,
+        request: Request[Any, Any, Any],
+        runtime: NamedDependency[Runtime],
+        chat_id: FromPath[int],
+        message_id: FromPath[int],
+    ) -> Response[Any]:
+        """Pictures, audio and video are shown inline; any other file is a download."""
+        found = await runtime.db.read(get_message_file, actor_of(request), chat_id, message_id)
+        return await asyncio.to_thread(
+            file_response,
+            runtime.settings.files_dir,
+            found["sha256"],
+            found["size"],
+            found["mime"],
+            found["filename"],
+            request.headers.get("range"),
+        )

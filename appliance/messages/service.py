@@ -11,6 +11,7 @@ from appliance.chats.service import Page, access_chat
 from appliance.clock import iso
 from appliance.db import Conn
 from appliance.errors import InvalidInput, NotFound
+from appliance.files.store import get_stored
 
 # A customer-sent time this far before the box registered it points at a phone
 # that held messages back (M2).
@@ -29,8 +30,22 @@ def _redact_media(media: dict[str, Any] | None, show_number: bool) -> dict[str, 
     return {k: v for k, v in media.items() if k not in ("phone", "phones", "vcard", "wa_id")}
 
 
+def media_url(chat_id: int, message_id: int) -> str:
+    return f"/api/v1/chats/{chat_id}/media/{message_id}"
+
+
+def _with_url(media: dict[str, Any] | None, row: dict[str, Any]) -> dict[str, Any] | None:
+    """The media as shown: with its ``url`` once the file is stored, without it while pending."""
+    if media is None:
+        return None
+    stored = media.pop("stored", False)
+    if stored and media.get("sha256"):
+        media["url"] = media_url(row["chat"], row["id"])
+    return media
+
+
 def message_payload(row: dict[str, Any], show_number: bool) -> dict[str, Any]:
-    media = json.loads(row["media"]) if row["media"] else None
+    media = _with_url(json.loads(row["media"]) if row["media"] else None, row)
     author = None
     if row["author_user"] is not None:
         author = {"id": row["author_user"], "name": row["author_name"]}
@@ -50,6 +65,34 @@ def message_payload(row: dict[str, Any], show_number: bool) -> dict[str, Any]:
         "sent_at": iso(row["sent_at"]),
         "registered_at": iso(row["registered_at"]),
         "late": row["registered_at"] - row["sent_at"] > LATE_REGISTRATION_MS,
+    }
+
+
+def get_message_file(conn: Conn, actor: Actor, chat_id: int, message_id: int) -> dict[str, Any]:
+    """The stored file of a message: ``sha256``, ``size``, ``mime``, ``filename``.
+
+    NotFound, always the same, for a chat the actor may not see, a message not in the chat,
+    a message without a file and a file not stored yet.
+    """
+    missing = NotFound("Arquivo não encontrado.", code="file.not_found")
+    try:
+        access_chat(conn, actor, chat_id)
+    except NotFound:
+        raise missing from None
+    row = conn.execute(
+        "SELECT media FROM message WHERE id = ? AND chat = ?", (message_id, chat_id)
+    ).fetchone()
+    media = json.loads(row["media"]) if row and row["media"] else {}
+    if not media.get("stored"):
+        raise missing
+    stored = get_stored(conn, str(media.get("sha256", "")))
+    if stored is None:
+        raise missing
+    return {
+        "sha256": stored["sha256"],
+        "size": stored["size"],
+        "mime": str(media.get("mimetype") or stored["mime"]),
+        "filename": str(media.get("filename") or ""),
     }
 
 
