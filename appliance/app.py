@@ -24,6 +24,8 @@ from appliance.accounts import service as accounts
 from appliance.accounts.auth import PUBLIC_PATHS, AuthMiddleware
 from appliance.accounts.routes import AuthController, LoginController, UsersController
 from appliance.assignments.routes import ASSIGNMENT_HANDLERS
+from appliance.attendance.routes import ATTENDANCE_CONTROLLERS
+from appliance.attendance.service import ensure_default_statuses
 from appliance.bridge_api.routes import BridgeController
 from appliance.bridge_api.service import LinkSignals
 from appliance.chats.action_routes import CHAT_ACTION_HANDLERS
@@ -59,6 +61,7 @@ def create_app(settings: Settings) -> Litestar:
     prepare_database(settings.db_path)
     db = Database(settings.db_path, readers=settings.db_readers)
     db.write_sync(accounts.ensure_account, time_zone=settings.time_zone)
+    db.write_sync(ensure_default_statuses)
     runtime = Runtime(settings=settings, db=db)
     live = LiveHub(db)
 
@@ -91,6 +94,7 @@ def create_app(settings: Settings) -> Litestar:
             *ASSIGNMENT_HANDLERS,
             ChatsController,
             *CHAT_ACTION_HANDLERS,
+            *ATTENDANCE_CONTROLLERS,
             DevicesController,
             MessageActionsController,
             SearchController,

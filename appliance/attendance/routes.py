@@ -1,0 +1,152 @@
+"""The attendance API (attendance module): statuses, a chat's status and its history, and
+the control panel. Every route is absent (404) while the module is off."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from litestar import Controller, Request, delete, get, patch, post, put
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, JSONBody
+
+from appliance.accounts.permissions import Permission
+from appliance.attendance import panel, service
+from appliance.chats.service import get_chat
+from appliance.live import ChatChanges, hub_of
+from appliance.modules import Module, require_module
+from appliance.runtime import Runtime
+from appliance.web import actor_of, require, require_admin
+
+
+class StatusCreate(msgspec.Struct, forbid_unknown_fields=True):
+    name: str
+    color: str = "#8696a0"
+    archive_rule: str = "keep"
+    position: int | None = None
+
+
+class StatusUpdate(msgspec.Struct, forbid_unknown_fields=True):
+    name: str | None = None
+    color: str | None = None
+    archive_rule: str | None = None
+    position: int | None = None
+
+
+class ChatStatus(msgspec.Struct, forbid_unknown_fields=True):
+    status_id: int
+
+
+class StatusesController(Controller):
+    path = "/api/v1/statuses"
+    tags = ["attendance"]
+    guards = [require_module(Module.ATTENDANCE)]
+
+    @get("", summary="Status de atendimento da conta, na ordem")
+    async def list_statuses(self, runtime: NamedDependency[Runtime]) -> list[dict[str, Any]]:
+        return await runtime.db.read(service.list_statuses)
+
+    @post("", guards=[require_admin], summary="Criar um status de atendimento")
+    async def create_status(
+        self,
+        request: Request[Any, Any, Any],
+        runtime: NamedDependency[Runtime],
+        data: JSONBody[StatusCreate],
+    ) -> dict[str, Any]:
+        created = await runtime.db.write(
+            service.create_status, data.name, data.color, data.archive_rule, data.position
+        )
+        hub_of(request.app).account_changed("statuses")
+        return created
+
+    @patch(
+        "/{status_id:int}",
+        guards=[require_admin],
+        summary="Renomear, mudar a cor, a ordem ou a regra de arquivamento",
+    )
+    async def update_status(
+        self,
+        request: Request[Any, Any, Any],
+        runtime: NamedDependency[Runtime],
+        status_id: FromPath[int],
+        data: JSONBody[StatusUpdate],
+    ) -> dict[str, Any]:
+        def update(conn: Any) -> dict[str, Any]:
+            return service.update_status(
+                conn,
+                status_id,
+                name=data.name,
+                color=data.color,
+                archive_rule=data.archive_rule,
+                position=data.position,
+            )
+
+        updated = await runtime.db.write(update)
+        hub_of(request.app).account_changed("statuses")
+        return updated
+
+    @delete(
+        "/{status_id:int}",
+        status_code=200,
+        guards=[require_admin],
+        summary="Apagar um status (move_to: para onde vão os chats nele)",
+    )
+    async def delete_status(
+        self,
+        request: Request[Any, Any, Any],
+        runtime: NamedDependency[Runtime],
+        status_id: FromPath[int],
+        move_to: FromQuery[int | None] = None,
+    ) -> dict[str, Any]:
+        moved = await runtime.db.write(service.delete_status, actor_of(request), status_id, move_to)
+        hub = hub_of(request.app)
+        hub.account_changed("statuses")
+        if moved:
+            await hub.publish_chats(ChatChanges(chats=moved))
+        return {"deleted": status_id, "moved": len(moved)}
+
+
+class ChatStatusController(Controller):
+    path = "/api/v1/chats"
+    tags = ["attendance"]
+    guards = [require_module(Module.ATTENDANCE)]
+
+    @put("/{chat_id:int}/status", summary="Mudar o status de atendimento do chat")
+    async def set_status(
+        self,
+        request: Request[Any, Any, Any],
+        runtime: NamedDependency[Runtime],
+        chat_id: FromPath[int],
+        data: JSONBody[ChatStatus],
+    ) -> dict[str, Any]:
+        actor = actor_of(request)
+        await runtime.db.write(service.set_chat_status, actor, chat_id, data.status_id)
+        await hub_of(request.app).publish_chats(ChatChanges(chats=[chat_id]))
+        return await runtime.db.read(get_chat, actor, chat_id)
+
+    @get(
+        "/{chat_id:int}/status-history",
+        summary="Histórico de atendimento: cada mudança de status e o tempo em cada um",
+    )
+    async def status_history(
+        self,
+        request: Request[Any, Any, Any],
+        runtime: NamedDependency[Runtime],
+        chat_id: FromPath[int],
+    ) -> dict[str, Any]:
+        return await runtime.db.read(service.status_history, actor_of(request), chat_id)
+
+
+class AttendancePanelController(Controller):
+    path = "/api/v1/attendance"
+    tags = ["attendance"]
+    guards = [require_module(Module.ATTENDANCE), require(Permission.SEE_REPORTS)]
+
+    @get("/panel", summary="Painel de controle: chats por status, por responsável e esperando")
+    async def control_panel(
+        self, request: Request[Any, Any, Any], runtime: NamedDependency[Runtime]
+    ) -> dict[str, Any]:
+        return await runtime.db.read(panel.control_panel, actor_of(request))
+
+
+ATTENDANCE_CONTROLLERS = [StatusesController, ChatStatusController, AttendancePanelController]
