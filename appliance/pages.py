@@ -21,7 +21,18 @@ from appliance.web import actor_of
 
 # Query parameters of the chat list; with any of them the browser asks the API itself.
 LIST_PARAMS = frozenset(
-    {"name", "number", "tag", "tag_mode", "assignee", "unread", "archived", "broadcast", "order"}
+    {
+        "name",
+        "number",
+        "tag",
+        "tag_mode",
+        "assignee",
+        "status",
+        "unread",
+        "archived",
+        "broadcast",
+        "order",
+    }
 )
 FIRST_PAGE = 50
 
