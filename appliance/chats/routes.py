@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, get
+from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromPath, FromQuery, JSONBody
 
 from appliance.accounts.permissions import can_see_numbers
 from appliance.chats import service
+from appliance.chats.add import ChatAdd, add_chat
 from appliance.chats.query import (
     Assignee,
     ChatFilter,
@@ -19,7 +20,9 @@ from appliance.chats.query import (
     check_limit,
 )
 from appliance.errors import Forbidden, InvalidInput
+from appliance.live import ChatChanges, hub_of
 from appliance.messages import service as messages
+from appliance.modules import Module, require_module
 from appliance.runtime import Runtime
 from appliance.web import actor_of
 
@@ -73,6 +76,23 @@ class ChatsController(Controller):
             return service.list_chats(conn, actor, chat_filter, page_cursor, size, stats).to_dict()
 
         return await runtime.db.read(run)
+
+    @post(
+        "",
+        guards=[require_module(Module.ADD_CHATS)],
+        summary="Adicionar um chat pelo número (201 novo, 200 se já existe)",
+    )
+    async def add_chat(
+        self,
+        request: Request[Any, Any, Any],
+        runtime: NamedDependency[Runtime],
+        data: JSONBody[ChatAdd],
+    ) -> Response[dict[str, Any]]:
+        actor = actor_of(request)
+        added = await runtime.db.write(add_chat, actor, data.phone, data.device_id, data.name)
+        if added.created:
+            await hub_of(request.app).publish_chats(ChatChanges(chats=[added.chat["id"]]))
+        return Response(added.chat, status_code=201 if added.created else 200)
 
     @get("/{chat_id:int}", summary="Um chat")
     async def get_chat(
