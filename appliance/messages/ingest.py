@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from appliance.assignments.service import delegate_new_chat
 from appliance.bridge_api import contract as c
 from appliance.clock import now_ms
 from appliance.db import Conn
@@ -261,6 +262,9 @@ class _Frame:
         chat_id = self.resolve_chat(
             ev.chat, ev.chat_lid, "" if ev.from_me else ev.sender_name, ev.history
         )
+        if not ev.from_me and not ev.history and self.chats[chat_id].row["last_message_at"] == 0:
+            # A customer's first message opens the chat: the queue may take it (I6).
+            delegate_new_chat(self.conn, chat_id)
         kind = ev.kind if ev.kind in KINDS else "text"
         media = None
         if ev.media is not None:
