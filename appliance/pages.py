@@ -28,6 +28,7 @@ LIST_PARAMS = frozenset(
         "tag_mode",
         "assignee",
         "status",
+        "stage",
         "unread",
         "archived",
         "broadcast",
