@@ -33,6 +33,7 @@ from appliance.chats.routes import ChatsController
 from appliance.db import Database, prepare_database
 from appliance.devices.routes import DevicesController, healthz
 from appliance.errors import EXCEPTION_HANDLERS, handle_http_error
+from appliance.fields.routes import FieldsController
 from appliance.funnels.routes import ChatFunnelsController, FunnelsController
 from appliance.live import LiveHub, live_socket
 from appliance.messages.routes import MessageActionsController, send_message
@@ -41,6 +42,7 @@ from appliance.pages import PagesController
 from appliance.runtime import Runtime
 from appliance.search.routes import SearchController
 from appliance.settings import Settings
+from appliance.tags.routes import TagsController
 from appliance.web import provide_runtime
 
 log = logging.getLogger(__name__)
@@ -95,6 +97,8 @@ def create_app(settings: Settings) -> Litestar:
             *ASSIGNMENT_HANDLERS,
             ChatsController,
             *CHAT_ACTION_HANDLERS,
+            TagsController,
+            FieldsController,
             *ATTENDANCE_CONTROLLERS,
             DevicesController,
             MessageActionsController,

@@ -10,13 +10,13 @@ from litestar.response import Template
 
 from appliance.accounts import service as accounts
 from appliance.accounts.permissions import Actor, Permission, can_see_numbers
-from appliance.chats import actions
 from appliance.chats import service as chats
 from appliance.chats.query import ChatFilter
 from appliance.db import Conn
 from appliance.devices import service as devices
 from appliance.modules import enabled_modules
 from appliance.runtime import Runtime
+from appliance.tags.service import list_tags
 from appliance.web import actor_of
 
 # Query parameters of the chat list; with any of them the browser asks the API itself.
@@ -62,7 +62,7 @@ def inbox_context(conn: Conn, actor: Actor, default_list: bool, stats: Any) -> d
         },
         "can_see_numbers": can_see_numbers(actor),
         "time_zone": account.time_zone,
-        "tags": actions.list_tags(conn),
+        "tags": list_tags(conn),
         "users": users,
         "departments": departments,
         "devices": devices.list_devices(conn, can_see_numbers(actor)),

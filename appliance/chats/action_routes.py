@@ -1,4 +1,4 @@
-"""Routes for what staff change on a chat by hand, and the account's tags.
+"""Routes for what staff change on a chat by hand.
 
 Plain handlers rather than a controller: their paths are shared with the chats
 controller's, and Litestar merges handlers of one path across modules that way.
@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
-from litestar import Request, get, patch, post
+from litestar import Request, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
@@ -78,9 +78,4 @@ async def clear_messages(
     return {"deleted": deleted, "chat": await _changed(request, runtime, chat_id)}
 
 
-@get("/api/v1/tags", tags=["tags"], summary="Tags da conta")
-async def list_tags(runtime: NamedDependency[Runtime]) -> list[dict[str, Any]]:
-    return await runtime.db.read(actions.list_tags)
-
-
-CHAT_ACTION_HANDLERS = [rename_chat, mark_read, mark_unread, clear_messages, list_tags]
+CHAT_ACTION_HANDLERS = [rename_chat, mark_read, mark_unread, clear_messages]

@@ -1,0 +1,110 @@
+"""The account's tags (I7): create, rename, recolour, delete; put on and take off chats.
+
+Tag names are unique without regard to case or accents ("Clientes VIP" and "clientes vip"
+are one tag), so a filter chip never has a twin.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from appliance.accounts.permissions import Actor
+from appliance.chats.service import access_chat
+from appliance.clock import now_ms
+from appliance.db import Conn
+from appliance.errors import Conflict, InvalidInput, NotFound
+from appliance.text import fold
+
+MAX_NAME = 60
+DEFAULT_COLOR = "#5b8def"
+_COLOR = re.compile(r"#[0-9a-fA-F]{6}")
+
+
+def list_tags(conn: Conn) -> list[dict[str, Any]]:
+    """Every tag of the account, by name: for pickers and the chat-list filter."""
+    rows = conn.execute("SELECT id, name, color FROM tag").fetchall()
+    return sorted((dict(r) for r in rows), key=lambda t: (fold(t["name"]), t["id"]))
+
+
+def _tag(conn: Conn, tag_id: int) -> dict[str, Any]:
+    row = conn.execute("SELECT id, name, color FROM tag WHERE id = ?", (tag_id,)).fetchone()
+    if row is None:
+        raise NotFound("Tag não encontrada.", code="tag.not_found")
+    return dict(row)
+
+
+def _clean_name(conn: Conn, name: str, tag_id: int | None = None) -> str:
+    clean = " ".join(name.split())
+    if not clean:
+        raise InvalidInput("Informe o nome da tag.", code="tag.name_empty")
+    if len(clean) > MAX_NAME:
+        raise InvalidInput(
+            f"O nome da tag pode ter no máximo {MAX_NAME} caracteres.", code="tag.name_too_long"
+        )
+    key = fold(clean)
+    for row in conn.execute("SELECT id, name FROM tag").fetchall():
+        if row["id"] != tag_id and fold(" ".join(row["name"].split())) == key:
+            raise Conflict("Já existe uma tag com esse nome.", code="tag.duplicate")
+    return clean
+
+
+def _clean_color(color: str) -> str:
+    if not _COLOR.fullmatch(color.strip()):
+        raise InvalidInput("Cor inválida: use o formato #rrggbb.", code="tag.invalid_color")
+    return color.strip().lower()
+
+
+def create_tag(conn: Conn, name: str, color: str | None = None) -> dict[str, Any]:
+    """A new tag; InvalidInput for a blank or long name or a bad colour, Conflict for a
+    name that already exists (ignoring case and accents)."""
+    clean = _clean_name(conn, name)
+    colour = _clean_color(color) if color is not None else DEFAULT_COLOR
+    cur = conn.execute(
+        "INSERT INTO tag(name, color, created_at) VALUES (?, ?, ?)", (clean, colour, now_ms())
+    )
+    return _tag(conn, int(cur.lastrowid or 0))
+
+
+def update_tag(
+    conn: Conn, tag_id: int, name: str | None = None, color: str | None = None
+) -> dict[str, Any]:
+    """Rename and / or recolour a tag; the chats that carry it keep it."""
+    _tag(conn, tag_id)
+    if name is not None:
+        conn.execute(
+            "UPDATE tag SET name = ? WHERE id = ?", (_clean_name(conn, name, tag_id), tag_id)
+        )
+    if color is not None:
+        conn.execute("UPDATE tag SET color = ? WHERE id = ?", (_clean_color(color), tag_id))
+    return _tag(conn, tag_id)
+
+
+def delete_tag(conn: Conn, tag_id: int) -> int:
+    """Delete the tag and take it off every chat; returns how many chats had it."""
+    _tag(conn, tag_id)
+    had = conn.execute("SELECT count(*) FROM chat_tag WHERE tag = ?", (tag_id,)).fetchone()[0]
+    conn.execute("DELETE FROM chat_tag WHERE tag = ?", (tag_id,))
+    conn.execute("DELETE FROM tag WHERE id = ?", (tag_id,))
+    return int(had)
+
+
+def add_to_chat(conn: Conn, actor: Actor, chat_id: int, tag_id: int) -> bool:
+    """Put the tag on a chat the actor may see (NotFound otherwise). Idempotent: returns
+    whether anything changed."""
+    access_chat(conn, actor, chat_id)
+    _tag(conn, tag_id)
+    cur = conn.execute(
+        "INSERT INTO chat_tag(chat, tag) SELECT ?, ? WHERE NOT EXISTS "
+        "(SELECT 1 FROM chat_tag WHERE chat = ? AND tag = ?)",
+        (chat_id, tag_id, chat_id, tag_id),
+    )
+    return cur.rowcount > 0
+
+
+def remove_from_chat(conn: Conn, actor: Actor, chat_id: int, tag_id: int) -> bool:
+    """Take the tag off a chat the actor may see. Idempotent: returns whether it had it."""
+    access_chat(conn, actor, chat_id)
+    _tag(conn, tag_id)
+    cur = conn.execute("DELETE FROM chat_tag WHERE chat = ? AND tag = ?", (chat_id, tag_id))
+    return cur.rowcount > 0
