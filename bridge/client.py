@@ -49,12 +49,28 @@ class AppClient:
         read_timeout: float | None = None,
     ) -> F:
         content = c.encode_frame(frame) if frame is not None else None
+        return await self._request(
+            method, path, answer, content=content, params=params, read_timeout=read_timeout
+        )
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        answer: type[F],
+        *,
+        content: bytes | None,
+        params: dict[str, Any] | None = None,
+        read_timeout: float | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> F:
         try:
             response = await self._http.request(
                 method,
                 path,
                 content=content,
                 params=params,
+                headers=headers,
                 timeout=read_timeout if read_timeout is not None else httpx.USE_CLIENT_DEFAULT,
             )
         except httpx.HTTPError as exc:
@@ -87,6 +103,19 @@ class AppClient:
             c.Work,
             params={"after": after, "wait": wait},
             read_timeout=wait + 10.0,
+        )
+
+    async def put_file(self, sha256: str, data: bytes, mimetype: str) -> None:
+        """Hand the web a media file (before the event that names it); idempotent."""
+        kind = mimetype if mimetype.isascii() and mimetype.isprintable() else ""
+        await self._request(
+            "PUT",
+            f"/bridge/v1/files/{sha256}",
+            c.Ok,
+            content=data,
+            headers={"Content-Type": kind or "application/octet-stream"},
+            # a large file on a slow link: about 1 MB/s at worst
+            read_timeout=10.0 + len(data) / 1_000_000,
         )
 
     async def put_state(self, state: c.DeviceState) -> None:

@@ -5,6 +5,9 @@ asked for the next one, so a crash of the process at any instant loses nothing; 
 acknowledges up to a sequence number and only then is the entry dropped. Replays are
 harmless: the web is idempotent on every event.
 
+A message's media file is kept in the same file, committed with its event, until the web
+acknowledges every event that names it (the runner uploads the file before the event).
+
 Commits do not wait for the disk (synchronous=NORMAL, like the app database): an fsync
 per event costs ~3.5 ms on the box's disk. ``sync()`` flushes the write-ahead log instead,
 and the runner calls it every ``SYNC_SECONDS`` while there are new entries, so a power
@@ -41,18 +44,37 @@ class Journal:
             "CREATE TABLE IF NOT EXISTS refused (seq INTEGER PRIMARY KEY, body BLOB NOT NULL, "
             "error TEXT NOT NULL)"
         )
+        self._conn.execute(
+            "CREATE TABLE IF NOT EXISTS media (sha256 TEXT PRIMARY KEY, data BLOB NOT NULL)"
+        )
+        self._conn.execute(
+            "CREATE TABLE IF NOT EXISTS event_media (seq INTEGER NOT NULL, sha256 TEXT NOT NULL, "
+            "PRIMARY KEY (seq, sha256))"
+        )
 
-    def append(self, events: list[c.Event]) -> int:
-        """Store events (their ``seq`` is assigned here); returns the last seq."""
+    def append(self, events: list[c.Event], files: dict[str, bytes] | None = None) -> int:
+        """Store events (their ``seq`` is assigned here) and the media files they name, by
+        SHA-256, in one transaction; returns the last seq."""
         if not events:
             return 0
+        files = files or {}
         self._conn.execute("BEGIN IMMEDIATE")
         try:
-            cur = self._conn.executemany(
-                "INSERT INTO event(body) VALUES (?)", [(msgspec.json.encode(e),) for e in events]
-            )
-            del cur
-            last = int(self._conn.execute("SELECT max(seq) FROM event").fetchone()[0])
+            last = 0
+            for event in events:
+                cur = self._conn.execute(
+                    "INSERT INTO event(body) VALUES (?)", (msgspec.json.encode(event),)
+                )
+                last = int(cur.lastrowid or 0)
+                sha = _media_sha(event)
+                if sha in files:
+                    self._conn.execute(
+                        "INSERT OR IGNORE INTO media(sha256, data) VALUES (?, ?)",
+                        (sha, files[sha]),
+                    )
+                    self._conn.execute(
+                        "INSERT OR IGNORE INTO event_media(seq, sha256) VALUES (?, ?)", (last, sha)
+                    )
         except BaseException:
             self._conn.execute("ROLLBACK")
             raise
@@ -89,7 +111,26 @@ class Journal:
         return out
 
     def ack(self, upto: int) -> None:
+        self._conn.execute("BEGIN IMMEDIATE")
         self._conn.execute("DELETE FROM event WHERE seq <= ?", (upto,))
+        self._conn.execute("DELETE FROM event_media WHERE seq <= ?", (upto,))
+        self._drop_unused_files()
+        self._conn.execute("COMMIT")
+
+    def _drop_unused_files(self) -> None:
+        self._conn.execute("DELETE FROM media WHERE sha256 NOT IN (SELECT sha256 FROM event_media)")
+
+    def file(self, sha256: str) -> bytes | None:
+        """A media file an event waiting here names, or None (dropped or never kept)."""
+        row = self._conn.execute("SELECT data FROM media WHERE sha256 = ?", (sha256,)).fetchone()
+        return bytes(row[0]) if row else None
+
+    def drop_file(self, sha256: str) -> None:
+        """Forget a file the web refused for good; its message still goes, without it."""
+        self._conn.execute("BEGIN IMMEDIATE")
+        self._conn.execute("DELETE FROM event_media WHERE sha256 = ?", (sha256,))
+        self._conn.execute("DELETE FROM media WHERE sha256 = ?", (sha256,))
+        self._conn.execute("COMMIT")
 
     def refuse(self, event: c.Event, error: str) -> None:
         """Set aside an event the web refuses for good, so it does not block the others."""
@@ -99,6 +140,8 @@ class Journal:
             (event.seq, msgspec.json.encode(event), error),
         )
         self._conn.execute("DELETE FROM event WHERE seq = ?", (event.seq,))
+        self._conn.execute("DELETE FROM event_media WHERE seq = ?", (event.seq,))
+        self._drop_unused_files()
         self._conn.execute("COMMIT")
 
     def set_aside(self) -> list[tuple[c.Event, str]]:
@@ -111,3 +154,9 @@ class Journal:
 
     def close(self) -> None:
         self._conn.close()
+
+
+def _media_sha(event: c.Event) -> str | None:
+    if isinstance(event, c.InboundMessage) and event.media is not None:
+        return event.media.sha256 or None
+    return None

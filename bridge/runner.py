@@ -1,7 +1,8 @@
 """The bridge runner: owns the phone's connection states, the retries, the journal pump,
 the outbound sends and the commands the web hands over.
 
-    driver.events() ─► journal ─► POST /bridge/v1/events ─► ack ─► drop from journal
+    driver.events() ─► journal ─► PUT /bridge/v1/files/{sha256} (media) ─► POST /bridge/v1/events
+                   ─► ack ─► drop from journal
     GET /bridge/v1/outbox ─► driver.send() (in outbox order) ─► journal "sent" ─► ...
 
 The runner never asks the driver for the next event before the current one is journaled,
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 import random
 import time
@@ -64,17 +66,45 @@ class Backoff:
         return delay * random.uniform(0.8, 1.2)
 
 
+def media_file(event: InboundEvent) -> tuple[str, bytes] | None:
+    """The (SHA-256, bytes) of a message's media file, when the driver has the bytes and
+    they are within the link's limit."""
+    if not isinstance(event, MessageEvent) or event.media is None or event.media.data is None:
+        return None
+    data = event.media.data
+    if len(data) > c.MAX_FILE_BYTES:
+        log.warning(
+            "media of message %s too large (%d bytes): it goes without its file",
+            event.wa_id,
+            len(data),
+        )
+        return None
+    return hashlib.sha256(data).hexdigest(), data
+
+
+def journal_entries(
+    events: list[InboundEvent], history: bool | None = None
+) -> tuple[list[c.Event], dict[str, bytes]]:
+    """Driver events as contract events, with the media files they name by hash."""
+    files = dict(f for e in events if (f := media_file(e)) is not None)
+    return [to_contract(e, history) for e in events], files
+
+
 def to_contract(event: InboundEvent, history: bool | None = None) -> c.Event:
-    """A driver event as a contract event (``seq`` is set by the journal)."""
+    """A driver event as a contract event (``seq`` is set by the journal).
+
+    A media file the driver holds is named by the hash of its bytes, whatever it said.
+    """
     if isinstance(event, MessageEvent):
         media = None
         if event.media is not None:
             m = event.media
+            data = m.data
             media = c.Media(
                 mimetype=m.mimetype,
                 filename=m.filename,
-                size=m.size,
-                sha256=m.sha256,
+                size=len(data) if data is not None else m.size,
+                sha256=hashlib.sha256(data).hexdigest() if data is not None else m.sha256,
                 caption=m.caption,
                 seconds=m.seconds,
                 extra=dict(m.extra),
@@ -134,6 +164,8 @@ class Runner:
         self._reconnect = asyncio.Event()
         self._stopping = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
+        # files the web confirmed since this process started: not uploaded again on a retry
+        self._uploaded: set[str] = set()
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -239,7 +271,7 @@ class Runner:
                     return
                 if isinstance(event, PhoneQueueEvent):
                     self.phone_queue = event.pending
-                self.journal.append([to_contract(event)])
+                self.journal.append(*journal_entries([event]))
                 self._journaled.set()
         finally:
             reconnect.cancel()
@@ -311,6 +343,7 @@ class Runner:
                 await self._journaled.wait()
                 continue
             try:
+                await self._upload_files(batch)
                 upto = await self.client.send_events(batch)
             except LinkRefusedError as exc:
                 if exc.status == 401:
@@ -325,6 +358,31 @@ class Runner:
                 continue
             backoff.reset()
             self.journal.ack(upto)
+
+    async def _upload_files(self, batch: list[c.Event]) -> None:
+        """Hand the web the files the batch names, before the batch: a stored message then
+        already has its file. A file the web refuses for good is dropped (its message goes
+        without it); anything else raises LinkError and the batch waits."""
+        for event in batch:
+            if not isinstance(event, c.InboundMessage) or event.media is None:
+                continue
+            sha = event.media.sha256
+            if not sha or sha in self._uploaded:
+                continue
+            data = self.journal.file(sha)
+            if data is None:
+                continue
+            try:
+                await self.client.put_file(sha, data, event.media.mimetype)
+            except LinkRefusedError as exc:
+                if exc.status == 401:
+                    raise
+                log.error("link: file %s of message %s refused, dropped: %s", sha, event.wa_id, exc)
+                self.journal.drop_file(sha)
+                continue
+            if len(self._uploaded) > 10_000:
+                self._uploaded.clear()
+            self._uploaded.add(sha)
 
     async def _isolate_refused(self, batch: list[c.Event], exc: LinkRefusedError) -> None:
         """Send one by one; set aside only the event(s) the web refuses."""
@@ -402,6 +460,7 @@ class Runner:
         args: dict[str, Any] = command.args
         chat = str(args.get("chat", ""))
         events: list[c.Event] = []
+        files: dict[str, bytes] = {}
         result: dict[str, object] = {}
         try:
             if command.kind == "sync":
@@ -409,7 +468,7 @@ class Runner:
                 found = await self.driver.fetch_history(
                     chat, int(before) if before is not None else None, int(args.get("limit", 200))
                 )
-                events = [to_contract(e, history=True) for e in found]
+                events, files = journal_entries(list(found), history=True)
                 result = {"messages": len(found)}
             elif command.kind == "recheck":
                 receipts = await self.driver.recheck_receipts(
@@ -441,5 +500,5 @@ class Runner:
             self._journaled.set()
             return
         done = c.CommandDone(seq=0, command_id=command.id, ok=True, result=result)
-        self.journal.append([*events, done])
+        self.journal.append([*events, done], files)
         self._journaled.set()

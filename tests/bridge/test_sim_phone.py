@@ -224,9 +224,12 @@ async def test_history_older_than_the_box_is_there_from_the_first_run(tmp_path: 
 
 
 async def test_customers_send_media_people_can_open(phone: SimulatedPhone, drain: Drain) -> None:
-    for kind in ("image", "voice", "document", "location", "contact"):
+    kinds = ("image", "voice", "audio", "video", "sticker", "document", "location", "contact")
+    for kind in kinds:
         phone.receive("11 98765-4321", kind=kind)
-    messages = await drain.until(lambda d: len(d.of(MessageEvent)) == 5 and d.of(MessageEvent))
+    messages = await drain.until(
+        lambda d: len(d.of(MessageEvent)) == len(kinds) and d.of(MessageEvent)
+    )
     by_kind = {m.kind: m for m in messages}
 
     image = by_kind[MessageKind.IMAGE].media
@@ -243,6 +246,32 @@ async def test_customers_send_media_people_can_open(phone: SimulatedPhone, drain
     assert voice.seconds >= 1
     with av.open(io.BytesIO(voice.data)) as container:
         assert container.streams.audio[0].codec_context.name == "opus"
+
+    audio = by_kind[MessageKind.AUDIO].media
+    assert audio is not None
+    assert audio.data is not None
+    assert audio.mimetype == "audio/mpeg"
+    with av.open(io.BytesIO(audio.data)) as container:
+        assert container.streams.audio[0].codec_context.name.startswith("mp3")
+        assert container.duration is not None
+        assert container.duration / 1_000_000 == pytest.approx(audio.seconds, abs=0.2)
+
+    video = by_kind[MessageKind.VIDEO].media
+    assert video is not None
+    assert video.data is not None
+    assert video.mimetype == "video/mp4"
+    with av.open(io.BytesIO(video.data)) as container:
+        assert container.streams.video[0].codec_context.name == "h264"
+        frame = next(container.decode(video=0))
+        assert (frame.width, frame.height) == (160, 120)
+
+    sticker = by_kind[MessageKind.STICKER].media
+    assert sticker is not None
+    assert sticker.data is not None
+    assert sticker.mimetype == "image/webp"
+    with Image.open(io.BytesIO(sticker.data)) as picture:
+        assert picture.format == "WEBP"
+        assert picture.mode == "RGBA"
 
     document = by_kind[MessageKind.DOCUMENT].media
     assert document is not None
@@ -434,7 +463,7 @@ async def test_control_api_needs_the_token_and_explains_bad_requests(
             ("/send", {"text": "oi"}, "'from' é obrigatório"),
             ("/send", {"from": "123", "text": "oi"}, "Número de telefone inválido"),
             ("/send", {"from": "11987654321", "count": "3"}, "número inteiro"),
-            ("/send", {"from": "11987654321", "kind": "sticker"}, "não suportado"),
+            ("/send", {"from": "11987654321", "kind": "enquete"}, "não suportado"),
             ("/settings", {"rate": -1}, "negativos"),
             ("/settings", {"speed": 2}, "campos desconhecidos: speed"),
             ("/chaos", {"duplicate": 2}, "entre 0 e 1"),

@@ -18,11 +18,17 @@ KIND_WEIGHTS = (
     (MessageKind.DOCUMENT, 5),
     (MessageKind.LOCATION, 4),
     (MessageKind.CONTACT, 3),
+    (MessageKind.STICKER, 3),
+    (MessageKind.AUDIO, 1),
+    (MessageKind.VIDEO, 2),
 )
 SENDABLE_KINDS = (
     MessageKind.TEXT,
     MessageKind.IMAGE,
     MessageKind.VOICE,
+    MessageKind.AUDIO,
+    MessageKind.VIDEO,
+    MessageKind.STICKER,
     MessageKind.DOCUMENT,
     MessageKind.LOCATION,
     MessageKind.CONTACT,
@@ -65,7 +71,42 @@ def draft(rng: random.Random, kind: MessageKind, text: str, at_ms: int, e164: st
         name = f"IMG-{stamp}-WA{serial:04d}.{'png' if png else 'jpg'}"
         mimetype = "image/png" if png else "image/jpeg"
         return Draft(kind, caption, with_data(mimetype, data, filename=name, caption=caption))
-    if kind in (MessageKind.VOICE, MessageKind.AUDIO):
+    if kind == MessageKind.AUDIO:
+        seconds = rng.randint(2, 5)
+        return Draft(
+            kind,
+            text,
+            with_data(
+                "audio/mpeg",
+                media.audio_file(rng, seconds),
+                filename=f"AUD-{stamp}-WA{serial:04d}.mp3",
+                seconds=seconds,
+                caption=text,
+            ),
+        )
+    if kind == MessageKind.VIDEO:
+        seconds = rng.randint(1, 3)
+        caption = text or rng.choice(content.CAPTIONS)
+        return Draft(
+            kind,
+            caption,
+            with_data(
+                "video/mp4",
+                media.video(rng, seconds),
+                filename=f"VID-{stamp}-WA{serial:04d}.mp4",
+                seconds=seconds,
+                caption=caption,
+            ),
+        )
+    if kind == MessageKind.STICKER:
+        return Draft(
+            kind,
+            "",
+            with_data(
+                "image/webp", media.sticker(rng), filename=f"STK-{stamp}-WA{serial:04d}.webp"
+            ),
+        )
+    if kind == MessageKind.VOICE:
         seconds = rng.randint(1, 4)
         data = media.voice_note(rng, seconds)
         return Draft(

@@ -1,11 +1,14 @@
-"""Small, valid media files the simulated customers send: photos, voice notes, PDFs, vCards."""
+"""Small, valid media files the simulated customers send: photos, voice notes, audio, videos,
+stickers, PDFs, vCards. Encoded sound and video are made once per process and variant."""
 
 from __future__ import annotations
 
+import functools
 import io
 import math
 import random
 import struct
+from collections.abc import Callable, Iterator
 
 import av
 from PIL import Image, ImageDraw, ImageFont
@@ -47,23 +50,39 @@ def photo(rng: random.Random, caption: str = "", fmt: str = "JPEG") -> bytes:
 
 def voice_note(rng: random.Random, seconds: int) -> bytes:
     """An OGG/Opus mono voice note of ``seconds``: a gliding tone with syllable-like pulses."""
-    rate, frame = 48000, 960
-    out_buf = io.BytesIO()
-    container = av.open(out_buf, mode="w", format="ogg")
-    stream = container.add_stream("libopus", rate=rate, layout="mono")
-    stream.bit_rate = 16000
-    base = rng.uniform(140, 260)
-    phase = 0.0
+    return _voice_note(round(rng.uniform(140, 260) / 20) * 20, seconds)
+
+
+def audio_file(rng: random.Random, seconds: int) -> bytes:
+    """An MP3 (mono) of ``seconds``, like a song or a forwarded audio: a two-tone melody."""
+    return _tune(rng.choice((220, 262, 294, 330)), seconds)
+
+
+def video(rng: random.Random, seconds: int) -> bytes:
+    """A small H.264 MP4 (160×120, 10 fps) of ``seconds``: a ball crossing a gradient."""
+    return _video(PALETTE.index(rng.choice(PALETTE)), seconds)
+
+
+def sticker(rng: random.Random) -> bytes:
+    """A 256×256 WebP sticker with a transparent background: a smiling face."""
+    return _sticker(PALETTE.index(rng.choice(PALETTE)))
+
+
+def _pcm(seconds: int, rate: int, sample: Callable[[float], float]) -> Iterator[tuple[int, bytes]]:
+    frame = 960 if rate == 48000 else 1152
     for start in range(0, rate * seconds, frame):
-        samples = bytearray()
-        for i in range(frame):
-            t = (start + i) / rate
-            pitch = base * (1 + 0.15 * math.sin(2 * math.pi * 0.7 * t))
-            phase += 2 * math.pi * pitch / rate
-            envelope = max(0.0, math.sin(2 * math.pi * 3.0 * t)) ** 0.5
-            samples += struct.pack("<h", int(9000 * envelope * math.sin(phase)))
-        audio = av.AudioFrame(format="s16", layout="mono", samples=frame)
-        audio.planes[0].update(bytes(samples))
+        values = (int(sample((start + i) / rate)) for i in range(frame))
+        yield start, struct.pack(f"<{frame}h", *values)
+
+
+def _encode_audio(fmt: str, codec: str, rate: int, chunks: Iterator[tuple[int, bytes]]) -> bytes:
+    out_buf = io.BytesIO()
+    container = av.open(out_buf, mode="w", format=fmt)
+    stream = container.add_stream(codec, rate=rate, layout="mono")
+    stream.bit_rate = 16000 if codec == "libopus" else 32000
+    for start, samples in chunks:
+        audio = av.AudioFrame(format="s16", layout="mono", samples=len(samples) // 2)
+        audio.planes[0].update(samples)
         audio.sample_rate = rate
         audio.pts = start
         for packet in stream.encode(audio):
@@ -72,6 +91,70 @@ def voice_note(rng: random.Random, seconds: int) -> bytes:
         container.mux(packet)
     container.close()
     return out_buf.getvalue()
+
+
+@functools.lru_cache(maxsize=64)
+def _voice_note(base: float, seconds: int) -> bytes:
+    rate = 48000
+    phase = 0.0
+
+    def sample(t: float) -> float:
+        nonlocal phase
+        pitch = base * (1 + 0.15 * math.sin(2 * math.pi * 0.7 * t))
+        phase += 2 * math.pi * pitch / rate
+        envelope = max(0.0, math.sin(2 * math.pi * 3.0 * t)) ** 0.5
+        return 9000 * envelope * math.sin(phase)
+
+    return _encode_audio("ogg", "libopus", rate, _pcm(seconds, rate, sample))
+
+
+@functools.lru_cache(maxsize=32)
+def _tune(base: float, seconds: int) -> bytes:
+    rate = 44100
+
+    def sample(t: float) -> float:
+        note = base * (1.5 if int(t * 2) % 2 else 1.0)
+        return 7000 * math.sin(2 * math.pi * note * t)
+
+    return _encode_audio("mp3", "libmp3lame", rate, _pcm(seconds, rate, sample))
+
+
+@functools.lru_cache(maxsize=32)
+def _video(colour: int, seconds: int) -> bytes:
+    fps, width, height = 10, 160, 120
+    out_buf = io.BytesIO()
+    container = av.open(out_buf, mode="w", format="mp4")
+    stream = container.add_stream("libx264", rate=fps)
+    stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+    stream.options = {"preset": "ultrafast", "crf": "30"}
+    top, bottom = PALETTE[colour], PALETTE[(colour + 3) % len(PALETTE)]
+    for n in range(fps * seconds):
+        image = Image.new("RGB", (width, height), top)
+        draw = ImageDraw.Draw(image)
+        draw.rectangle([0, height // 2, width, height], fill=bottom)
+        x = round((width - 30) * n / max(1, fps * seconds - 1))
+        draw.ellipse([x, 45, x + 30, 75], fill="white")
+        frame = av.VideoFrame.from_image(image)
+        frame.pts = n
+        for packet in stream.encode(frame):
+            container.mux(packet)
+    for packet in stream.encode(None):
+        container.mux(packet)
+    container.close()
+    return out_buf.getvalue()
+
+
+@functools.lru_cache(maxsize=16)
+def _sticker(colour: int) -> bytes:
+    image = Image.new("RGBA", (256, 256), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    draw.ellipse([16, 16, 240, 240], fill=PALETTE[colour], outline="white", width=8)
+    draw.ellipse([80, 80, 104, 112], fill="white")
+    draw.ellipse([152, 80, 176, 112], fill="white")
+    draw.arc([72, 100, 184, 196], start=20, end=160, fill="white", width=10)
+    out = io.BytesIO()
+    image.save(out, format="WEBP", quality=80)
+    return out.getvalue()
 
 
 def pdf(title: str, lines: list[str]) -> bytes:

@@ -375,9 +375,9 @@ class SimulatedPhone:
     ) -> list[str]:
         """A customer writes ``count`` messages. ``sender``: a number as people type it, a
         user JID or a LID. Raises InvalidNumberError (pt-BR message) or ValueError."""
-        kind = MessageKind(kind)
-        if kind not in SENDABLE_KINDS:
+        if str(kind) not in {str(k) for k in SENDABLE_KINDS}:
             raise ValueError(f"tipo de mensagem não suportado: {kind}")
+        kind = MessageKind(kind)
         if count < 1:
             raise ValueError("count deve ser pelo menos 1")
         with self.store.tx():
