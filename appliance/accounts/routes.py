@@ -7,7 +7,7 @@ import logging
 import secrets
 from typing import Annotated, Any
 
-from litestar import Controller, Request, Response, get, patch, post, put
+from litestar import Controller, Request, Response, delete, get, patch, post, put
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, JSONBody
@@ -19,6 +19,7 @@ from appliance.accounts.permissions import PERMISSION_LABELS, Permission
 from appliance.accounts.schemas import (
     DepartmentCreate,
     DepartmentMembers,
+    DepartmentRename,
     LoginForm,
     MeUpdate,
     TokenOut,
@@ -27,6 +28,7 @@ from appliance.accounts.schemas import (
     UserUpdate,
 )
 from appliance.errors import InvalidInput, NotAuthenticated, TooManyRequests
+from appliance.live import ChatChanges, hub_of
 from appliance.runtime import Runtime
 from appliance.web import actor_of, require
 
@@ -206,6 +208,7 @@ class UsersController(Controller):
             )
         service.check_login_name(data.login)
         service.check_password(data.password)
+        service.check_can_grant(actor, set(service.check_permission_names(data.permissions)))
         password_hash = await asyncio.to_thread(service.hash_password, data.password)
 
         def create(conn: Any) -> dict[str, Any]:
@@ -221,7 +224,9 @@ class UsersController(Controller):
             )
             return service.get_user(conn, user_id)
 
-        return await runtime.db.write(create)
+        user = await runtime.db.write(create)
+        hub_of(request.app).account_changed("users")
+        return user
 
     @patch("/users/{user_id:int}")
     async def update_user(
@@ -231,6 +236,8 @@ class UsersController(Controller):
         user_id: FromPath[int],
         data: JSONBody[UserUpdate],
     ) -> dict[str, Any]:
+        """Name, e-mail, permissions, departments, active, a new password (admin reset).
+        Deactivating or resetting the password ends the user's sessions and API tokens."""
         actor = actor_of(request)
         if data.is_admin is not None and not actor.is_admin:
             raise InvalidInput(
@@ -242,7 +249,13 @@ class UsersController(Controller):
             service.check_password(data.password)
             password_hash = await asyncio.to_thread(service.hash_password, data.password)
 
+        if data.name is not None and not data.name.strip():
+            raise InvalidInput("Informe o nome do usuário.", code="user.invalid_name")
+
         def update(conn: Any) -> dict[str, Any]:
+            service.check_user_change(
+                conn, actor, user_id, permissions=data.permissions, active=data.active
+            )
             service.update_user(
                 conn,
                 user_id,
@@ -254,9 +267,12 @@ class UsersController(Controller):
                 password_hash=password_hash,
                 departments=data.departments,
             )
+            service.check_admin_left(conn)
             return service.get_user(conn, user_id)
 
-        return await runtime.db.write(update)
+        user = await runtime.db.write(update)
+        await _users_changed(request, {user_id})
+        return user
 
     @get("/departments")
     async def list_departments(self, runtime: NamedDependency[Runtime]) -> list[dict[str, Any]]:
@@ -264,17 +280,65 @@ class UsersController(Controller):
 
     @post("/departments", status_code=201)
     async def create_department(
-        self, runtime: NamedDependency[Runtime], data: JSONBody[DepartmentCreate]
+        self,
+        request: Request[Any, Any, Any],
+        runtime: NamedDependency[Runtime],
+        data: JSONBody[DepartmentCreate],
     ) -> dict[str, Any]:
         department_id = await runtime.db.write(service.create_department, data.name)
+        hub_of(request.app).account_changed("users")
         return {"id": department_id, "name": data.name.strip()}
+
+    @patch("/departments/{department_id:int}", summary="Renomear um departamento")
+    async def rename_department(
+        self,
+        request: Request[Any, Any, Any],
+        runtime: NamedDependency[Runtime],
+        department_id: FromPath[int],
+        data: JSONBody[DepartmentRename],
+    ) -> dict[str, Any]:
+        department = await runtime.db.write(service.rename_department, department_id, data.name)
+        hub_of(request.app).account_changed("users")
+        return department
+
+    @delete("/departments/{department_id:int}", summary="Excluir um departamento")
+    async def delete_department(
+        self,
+        request: Request[Any, Any, Any],
+        runtime: NamedDependency[Runtime],
+        department_id: FromPath[int],
+    ) -> None:
+        """Members leave it and it leaves the chats it was assigned to (recorded in each
+        chat's assignment history); chats with no other assignee stay with admins and users
+        who see all chats."""
+        removed = await runtime.db.write(
+            service.delete_department, department_id, actor_of(request).id
+        )
+        await _users_changed(request, removed.members)
+        if removed.chats:
+            await hub_of(request.app).publish_chats(
+                ChatChanges(chats=removed.chats, access_changed=removed.chats)
+            )
 
     @put("/departments/{department_id:int}/members")
     async def set_members(
         self,
+        request: Request[Any, Any, Any],
         runtime: NamedDependency[Runtime],
         department_id: FromPath[int],
         data: JSONBody[DepartmentMembers],
     ) -> dict[str, Any]:
-        await runtime.db.write(service.set_department_members, department_id, data.user_ids)
+        changed = await runtime.db.write(
+            service.set_department_members, department_id, data.user_ids
+        )
+        await _users_changed(request, changed)
         return {"id": department_id, "user_ids": sorted(set(data.user_ids))}
+
+
+async def _users_changed(request: Request[Any, Any, Any], user_ids: set[int]) -> None:
+    """After a change to users or departments: open pages see the users' new permissions and
+    departments at once, and pickers of users and departments reload."""
+    hub = hub_of(request.app)
+    for user_id in sorted(user_ids):
+        await hub.refresh_actor(user_id)
+    hub.account_changed("users")

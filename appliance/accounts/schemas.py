@@ -39,6 +39,10 @@ class DepartmentCreate(msgspec.Struct, forbid_unknown_fields=True):
     name: str
 
 
+class DepartmentRename(msgspec.Struct, forbid_unknown_fields=True):
+    name: str
+
+
 class DepartmentMembers(msgspec.Struct, forbid_unknown_fields=True):
     user_ids: list[int]
 

@@ -14,10 +14,15 @@ from dataclasses import dataclass
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from appliance.accounts.permissions import Actor, Permission, parse_permissions
+from appliance.accounts.permissions import (
+    PERMISSION_LABELS,
+    Actor,
+    Permission,
+    parse_permissions,
+)
 from appliance.clock import now_ms
 from appliance.db import Conn
-from appliance.errors import Conflict, InvalidInput, NotFound, TooManyRequests
+from appliance.errors import Conflict, Forbidden, InvalidInput, NotFound, TooManyRequests
 
 _hasher = PasswordHasher()
 
@@ -202,6 +207,58 @@ def update_user(
         conn.execute("DELETE FROM api_token WHERE member = ?", (user_id,))
 
 
+def check_can_grant(actor: Actor, granted: set[str]) -> None:
+    """A non-admin gives or takes away only permissions they hold themselves; otherwise
+    whoever may manage users could hand themselves any permission."""
+    if actor.is_admin:
+        return
+    held = {p.value for p in actor.permissions}
+    if missing := sorted(granted - held):
+        labels = ", ".join(PERMISSION_LABELS.get(Permission(n), n) for n in missing)
+        raise Forbidden(
+            f"Você só pode dar ou tirar permissões que você tem. Falta: {labels}.",
+            code="permission.not_held",
+        )
+
+
+def check_user_change(
+    conn: Conn,
+    actor: Actor,
+    user_id: int,
+    *,
+    permissions: list[str] | None = None,
+    active: bool | None = None,
+) -> None:
+    """Who may change whom: only admins change an admin (their password, their access);
+    nobody deactivates themselves; permissions as ``check_can_grant``. Raises NotFound,
+    Forbidden or InvalidInput."""
+    row = conn.execute(
+        "SELECT is_admin, permissions FROM app_user WHERE id = ?", (user_id,)
+    ).fetchone()
+    if row is None:
+        raise NotFound("Usuário não encontrado.", code="user.not_found")
+    if row["is_admin"] and not actor.is_admin:
+        raise Forbidden(
+            "Apenas administradores podem alterar um administrador.",
+            code="permission.admin_only",
+        )
+    if active is False and user_id == actor.id:
+        raise InvalidInput(
+            "Você não pode desativar o seu próprio usuário.", code="user.deactivate_self"
+        )
+    if permissions is not None:
+        before = set(json.loads(row["permissions"]))
+        check_can_grant(actor, before ^ set(check_permission_names(permissions)))
+
+
+def check_admin_left(conn: Conn) -> None:
+    """The shop keeps at least one active admin (run after a change, inside its txn)."""
+    if conn.execute("SELECT 1 FROM app_user WHERE is_admin AND active LIMIT 1").fetchone() is None:
+        raise Conflict(
+            "A loja precisa de pelo menos um administrador ativo.", code="user.last_admin"
+        )
+
+
 def set_user_departments(conn: Conn, user_id: int, departments: list[int]) -> None:
     wanted = sorted(set(departments))
     if wanted:
@@ -288,15 +345,22 @@ def load_actor(conn: Conn, user_id: int, csrf_token: str | None = None) -> Actor
 
 
 def create_department(conn: Conn, name: str) -> int:
+    name = _check_department_name(conn, name)
+    cur = conn.execute("INSERT INTO department(name, created_at) VALUES (?, ?)", (name, now_ms()))
+    return int(cur.lastrowid or 0)
+
+
+def _check_department_name(conn: Conn, name: str, department_id: int | None = None) -> str:
     name = name.strip()
     if not name or len(name) > 120:
         raise InvalidInput(
             "Informe um nome de departamento (até 120 caracteres).", code="department.invalid_name"
         )
-    if conn.execute("SELECT 1 FROM department WHERE name = ?", (name,)).fetchone():
+    if conn.execute(
+        "SELECT 1 FROM department WHERE name = ? AND id IS NOT ?", (name, department_id)
+    ).fetchone():
         raise Conflict(f"Já existe o departamento “{name}”.", code="department.name_taken")
-    cur = conn.execute("INSERT INTO department(name, created_at) VALUES (?, ?)", (name, now_ms()))
-    return int(cur.lastrowid or 0)
+    return name
 
 
 def list_departments(conn: Conn) -> list[dict[str, object]]:
@@ -304,12 +368,69 @@ def list_departments(conn: Conn) -> list[dict[str, object]]:
         "SELECT d.id, d.name, (SELECT count(*) FROM department_member m WHERE m.department = d.id) "
         "AS members FROM department d ORDER BY d.name"
     ).fetchall()
-    return [dict(r) for r in rows]
+    members: dict[int, list[int]] = {}
+    for department, member in conn.execute(
+        "SELECT department, member FROM department_member ORDER BY member"
+    ):
+        members.setdefault(department, []).append(member)
+    return [{**dict(r), "user_ids": members.get(r["id"], [])} for r in rows]
 
 
-def set_department_members(conn: Conn, department_id: int, user_ids: list[int]) -> None:
-    if conn.execute("SELECT 1 FROM department WHERE id = ?", (department_id,)).fetchone() is None:
+def _department_members(conn: Conn, department_id: int) -> set[int]:
+    return {
+        r[0]
+        for r in conn.execute(
+            "SELECT member FROM department_member WHERE department = ?", (department_id,)
+        )
+    }
+
+
+def _department_name(conn: Conn, department_id: int) -> str:
+    row = conn.execute("SELECT name FROM department WHERE id = ?", (department_id,)).fetchone()
+    if row is None:
         raise NotFound("Departamento não encontrado.", code="department.not_found")
+    return str(row[0])
+
+
+def rename_department(conn: Conn, department_id: int, name: str) -> dict[str, object]:
+    _department_name(conn, department_id)
+    name = _check_department_name(conn, name, department_id)
+    conn.execute("UPDATE department SET name = ? WHERE id = ?", (name, department_id))
+    return {"id": department_id, "name": name}
+
+
+@dataclass(frozen=True)
+class DepartmentRemoved:
+    members: set[int]
+    # Chats the department was an assignee of: their members may no longer see them.
+    chats: list[int]
+
+
+def delete_department(conn: Conn, department_id: int, by_user: int) -> DepartmentRemoved:
+    """Delete a department: its members leave it and it leaves the chats it was assigned
+    to (each removal recorded in the chat's assignment history, H4)."""
+    name = _department_name(conn, department_id)
+    members = _department_members(conn, department_id)
+    chats = [
+        r[0]
+        for r in conn.execute(
+            "SELECT chat FROM chat_assignee WHERE department = ? ORDER BY chat", (department_id,)
+        )
+    ]
+    now = now_ms()
+    conn.executemany(
+        "INSERT INTO assignment_event(chat, member, department, assignee_name, action, source, "
+        "by_user, at) VALUES (?, NULL, ?, ?, 'removed', 'manual', ?, ?)",
+        [(chat, department_id, name, by_user, now) for chat in chats],
+    )
+    conn.execute("DELETE FROM department WHERE id = ?", (department_id,))
+    return DepartmentRemoved(members, chats)
+
+
+def set_department_members(conn: Conn, department_id: int, user_ids: list[int]) -> set[int]:
+    """Replace the department's members; returns the users whose departments changed."""
+    _department_name(conn, department_id)
+    before = _department_members(conn, department_id)
     wanted = sorted(set(user_ids))
     if wanted:
         marks = ",".join("?" * len(wanted))
@@ -323,6 +444,7 @@ def set_department_members(conn: Conn, department_id: int, user_ids: list[int]) 
         "INSERT INTO department_member(department, member) VALUES (?, ?)",
         [(department_id, u) for u in wanted],
     )
+    return before ^ set(wanted)
 
 
 # -- login, throttling, sessions, tokens ----------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from pathlib import Path
 from typing import Any
 
 from appliance.accounts.service import hash_token
@@ -32,6 +33,37 @@ def create_device(
         (name, phone, driver, hash_token(token), now_ms()),
     )
     return int(cur.lastrowid or 0), token
+
+
+BRIDGE_TOKEN_FILE = "bridge.token"
+
+
+def save_bridge_token(device_dir: Path, token: str) -> Path:
+    """Write the token where ``balcao bridge --device ID`` reads it (owner-only file)."""
+    path = device_dir / BRIDGE_TOKEN_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch(mode=0o600)
+    path.chmod(0o600)
+    path.write_text(token + "\n")
+    return path
+
+
+def rename_device(conn: Conn, device_id: int, name: str) -> None:
+    name = name.strip()
+    if not name or len(name) > 120:
+        raise InvalidInput(
+            "Informe um nome para o aparelho (até 120 caracteres).", code="device.invalid_name"
+        )
+    cur = conn.execute("UPDATE device SET name = ? WHERE id = ?", (name, device_id))
+    if cur.rowcount == 0:
+        raise NotFound("Aparelho não encontrado.", code="device.not_found")
+
+
+def get_device(conn: Conn, device_id: int, show_numbers: bool) -> dict[str, Any]:
+    for device in list_devices(conn, show_numbers):
+        if device["id"] == device_id:
+            return device
+    raise NotFound("Aparelho não encontrado.", code="device.not_found")
 
 
 def rotate_device_token(conn: Conn, device_id: int) -> str:
