@@ -23,9 +23,20 @@ export function mediaBlock(m) {
   const [iconName, label] = KIND_LABEL[m.kind] || ["document", "Arquivo"];
   const url = media.url ? safeURL(media.url) : null;
   const extra = media.extra || {};
-  if (m.kind === "image" && url) return h("div", { class: "media image" }, h("img", { src: url, alt: media.caption || label, loading: "lazy" }));
-  if ((m.kind === "audio" || m.kind === "voice") && url) return h("div", { class: "media audio" }, h("audio", { src: url, controls: true, preload: "none" }));
-  if (m.kind === "video" && url) return h("div", { class: "media video" }, h("video", { src: url, controls: true, preload: "metadata" }));
+  if ((m.kind === "image" || m.kind === "sticker") && url) {
+    const img = h("img", { src: url, alt: media.caption || label, loading: "lazy" });
+    const shown = m.kind === "image" ? h("a", { href: url, target: "_blank", rel: "noopener noreferrer", title: "Abrir a foto" }, img) : img;
+    return h("div", { class: `media ${m.kind} has-file`, dataset: { kind: m.kind } }, shown);
+  }
+  if ((m.kind === "audio" || m.kind === "voice") && url) {
+    return h("div", { class: `media ${m.kind} has-file`, dataset: { kind: m.kind } },
+      h("span", { class: "kind-icon" }, icon(iconName, 26)),
+      h("audio", { src: url, controls: true, preload: "metadata" }));
+  }
+  if (m.kind === "video" && url) {
+    return h("div", { class: "media video has-file", dataset: { kind: m.kind } },
+      h("video", { src: url, controls: true, preload: "metadata", playsinline: true }));
+  }
   let name = label, sub = [];
   if (m.kind === "document") {
     name = media.filename || label;
