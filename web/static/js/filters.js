@@ -1,9 +1,10 @@
 // Chat list filters: the form, and the URL that makes a filtered view bookmarkable.
 import { h, clear } from "./dom.js";
 import { icon } from "./icons.js";
+import { api } from "./api.js";
 
 export const DEFAULTS = Object.freeze({
-  name: "", number: "", tag: [], tag_mode: "any", assignee: [],
+  name: "", number: "", tag: [], tag_mode: "any", assignee: [], stage: [],
   unread: false, archived: false, broadcast: false, order: "recent",
 });
 const ORDERS = ["recent", "unread", "name", "registered", "waiting"];
@@ -18,6 +19,7 @@ export function fromURL(search) {
     tag: q.getAll("tag").map(Number).filter(Number.isInteger),
     tag_mode: MODES.includes(q.get("tag_mode")) ? q.get("tag_mode") : "any",
     assignee: q.getAll("assignee").filter((a) => /^(none|user:\d+|department:\d+)$/.test(a)),
+    stage: q.getAll("stage").map(Number).filter((n) => Number.isInteger(n) && n > 0),
     unread: flag("unread"), archived: flag("archived"), broadcast: flag("broadcast"),
     order: ORDERS.includes(q.get("order")) ? q.get("order") : "recent",
   };
@@ -30,6 +32,7 @@ export function toParams(f) {
   if (f.number.trim()) p.number = f.number.trim();
   if (f.tag.length) { p.tag = f.tag; if (f.tag_mode !== "any") p.tag_mode = f.tag_mode; }
   if (f.assignee.length) p.assignee = f.assignee;
+  if (f.stage?.length) p.stage = f.stage;
   for (const k of ["unread", "archived", "broadcast"]) if (f[k]) p[k] = true;
   if (f.order !== "recent") p.order = f.order;
   return p;
@@ -37,7 +40,7 @@ export function toParams(f) {
 
 /** Filters inside the panel (the listing pills are counted apart). */
 function panelCount(f) {
-  return [f.name.trim(), f.number.trim(), f.tag.length, f.assignee.length, f.order !== "recent"]
+  return [f.name.trim(), f.number.trim(), f.tag.length, f.assignee.length, f.stage?.length, f.order !== "recent"]
     .filter(Boolean).length;
 }
 
@@ -54,6 +57,7 @@ export function initFilters({ boot, onChange }) {
   const tagBox = document.getElementById("tag-choices");
   const assigneeBox = document.getElementById("assignee-choices");
   let state = { ...DEFAULTS };
+  const stages = funnelStages(() => state, (next) => { state = next; changed(); });
 
   document.getElementById("number-filter").hidden = !boot.can_see_numbers;
   if (!boot.can_see_numbers) form.elements.number.disabled = true;
@@ -86,6 +90,7 @@ export function initFilters({ boot, onChange }) {
     el.archived.checked = state.archived;
     el.broadcast.checked = state.broadcast;
     renderChips();
+    stages.render();
     const n = panelCount(state);
     counter.hidden = n === 0;
     counter.textContent = String(n);
@@ -124,6 +129,12 @@ export function initFilters({ boot, onChange }) {
     if (!button) return;
     const pressed = button.getAttribute("aria-pressed") !== "true";
     button.setAttribute("aria-pressed", String(pressed));
+    if (button.dataset.stageId) {
+      const id = Number(button.dataset.stageId);
+      state = { ...state, stage: pressed ? [...state.stage, id] : state.stage.filter((x) => x !== id) };
+      changed();
+      return;
+    }
     if (button.dataset.tagId) {
       const id = Number(button.dataset.tagId);
       state = { ...state, tag: pressed ? [...state.tag, id] : state.tag.filter((x) => x !== id) };
@@ -153,6 +164,72 @@ export function initFilters({ boot, onChange }) {
   };
 }
 
+/**
+ * The funnel fieldset (L5): the stages of every funnel as chips; several stages of several
+ * funnels at once keep the chats at any of them. Absent while the funnel module is off or
+ * there is no funnel; reloaded when funnels or modules change.
+ */
+function funnelStages(getState, setState) {
+  const box = document.getElementById("funnel-filter");
+  const choices = document.getElementById("stage-choices");
+  let funnels = [];
+
+  function render() {
+    if (!box) return;
+    clear(choices);
+    box.hidden = !funnels.some((f) => f.stages.length);
+    const chosen = getState().stage;
+    for (const f of funnels) {
+      if (!f.stages.length) continue;
+      choices.append(h("div", { class: "funnel-choice", dataset: { funnelId: f.id } },
+        h("span", { class: "funnel-choice-name", text: f.name }),
+        h("div", { class: "chips" }, f.stages.map((s) => chip(s.name, chosen.includes(s.id),
+          { stageId: s.id }, s.color)))));
+    }
+  }
+
+  async function load() {
+    try {
+      funnels = await api("/api/v1/funnels");
+    } catch (error) {
+      if (error.status !== 404) { console.error(error); return; }
+      funnels = []; // the module is off
+    }
+    const known = new Set(funnels.flatMap((f) => f.stages.map((s) => s.id)));
+    const state = getState();
+    render();
+    // Stages that are gone (deleted, or the module switched off) no longer filter.
+    if (state.stage.some((id) => !known.has(id))) {
+      setState({ ...state, stage: state.stage.filter((id) => known.has(id)) });
+    }
+  }
+
+  if (box) {
+    load();
+    window.addEventListener("balcao:account", (event) => {
+      if (["funnels", "modules"].includes(event.detail.what)) load();
+    });
+  }
+  return { render };
+}
+
+// The stages each chat is known to be at (chat id -> stage ids), as the funnel panel last
+// read or saved them: chat payloads do not carry stages, and live updates need them to
+// tell whether a chat stays in a list filtered by stage.
+const knownStages = new Map();
+export function rememberStages(chatId, stageIds) {
+  knownStages.delete(chatId);
+  knownStages.set(chatId, stageIds);
+  if (knownStages.size > 500) knownStages.delete(knownStages.keys().next().value);
+}
+
+function atChosenStage(f, chat) {
+  const at = chat.stages ? chat.stages.map((s) => s.id ?? s) : knownStages.get(chat.id);
+  // Unknown: a chat the list already shows was at one of the stages when the list was read.
+  if (!at) return Boolean(document.querySelector(`#chat-list [data-chat-id="${Number(chat.id)}"]`));
+  return f.stage.some((id) => at.includes(id));
+}
+
 /** Whether a chat (as the API shows it) belongs in the listing: for live updates. */
 export function matches(f, chat) {
   if (Boolean(chat.archived) !== f.archived || Boolean(chat.is_broadcast) !== f.broadcast) return false;
@@ -177,5 +254,6 @@ export function matches(f, chat) {
     });
     if (!ok) return false;
   }
+  if (f.stage?.length && !atChosenStage(f, chat)) return false;
   return true;
 }
