@@ -5,4 +5,4 @@
 // ctx: { boot, me, modules, can(permission), api, showError(error), toast(text), confirmDialog }.
 import modules from "./modules.js";
 
-export const SECTIONS = [modules];
+export const SECTIONS = [users, departments, devices, modules];

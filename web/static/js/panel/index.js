@@ -7,7 +7,8 @@
 import assignees from "./assignees.js";
 import tags from "./tags.js";
 import details from "./details.js";
+import funnels from "./funnels.js";
 
-export const SECTIONS = [assignees, tags, details];
+export const SECTIONS = [assignees, tags, details, funnels];
 
 export const TABS = [];
