@@ -12,6 +12,7 @@ import { createInfo } from "./info.js";
 import { createList } from "./list.js";
 import { connectLive } from "./live.js";
 import { createSearch } from "./search.js";
+import { createStatusButton } from "./status-button.js";
 
 const boot = JSON.parse(document.getElementById("boot").textContent);
 setTimeZone(boot.time_zone);
@@ -39,7 +40,7 @@ const can = (permission) => (boot.me.permissions || []).includes(permission);
 /** A chat as the server has it now (an answer, or a live event): list, header, info panel. */
 function showChat(chat) {
   list.upsert(chat);
-  if (chat.id === openId) { conversation.updateChat(chat); info.render(conversation.chat); }
+  if (chat.id === openId) { conversation.updateChat(chat); info.render(conversation.chat); statusButton.render(conversation.chat); }
 }
 
 function showInfo() {
@@ -125,6 +126,7 @@ const conversation = createConversation({
 });
 
 const composer = createComposer({ me: boot.me, conversation });
+const statusButton = createStatusButton({ ctx });
 
 async function openChat(id, { around = null, push = true } = {}) {
   composer.switchTo(id);
@@ -135,6 +137,7 @@ async function openChat(id, { around = null, push = true } = {}) {
   const chat = await conversation.open(id, { around });
   if (!chat || openId !== id) return;
   info.render(chat);
+  statusButton.render(chat);
   if (wide()) info.show(true);
   if (!narrow()) composer.focus();
   // Opening a chat reads it, as WhatsApp Web does.

@@ -2,13 +2,17 @@
 import { h, clear } from "./dom.js";
 import { icon } from "./icons.js";
 import { api } from "./api.js";
+import { loadStatuses } from "./status-button.js";
 
 export const DEFAULTS = Object.freeze({
-  name: "", number: "", tag: [], tag_mode: "any", assignee: [], stage: [],
+  name: "", number: "", tag: [], tag_mode: "any", assignee: [], stage: [], status: [],
   unread: false, archived: false, broadcast: false, order: "recent",
 });
 const ORDERS = ["recent", "unread", "name", "registered", "waiting"];
 const MODES = ["all", "any", "none"];
+// The status filter (L6) belongs to the attendance module: while it is off a status in the
+// URL is ignored, as the form does not show it.
+let attendanceOn = true;
 
 export function fromURL(search) {
   const q = new URLSearchParams(search);
@@ -20,6 +24,7 @@ export function fromURL(search) {
     tag_mode: MODES.includes(q.get("tag_mode")) ? q.get("tag_mode") : "any",
     assignee: q.getAll("assignee").filter((a) => /^(none|user:\d+|department:\d+)$/.test(a)),
     stage: q.getAll("stage").map(Number).filter((n) => Number.isInteger(n) && n > 0),
+    status: q.getAll("status").map(Number).filter((n) => Number.isInteger(n) && n > 0),
     unread: flag("unread"), archived: flag("archived"), broadcast: flag("broadcast"),
     order: ORDERS.includes(q.get("order")) ? q.get("order") : "recent",
   };
@@ -33,6 +38,7 @@ export function toParams(f) {
   if (f.tag.length) { p.tag = f.tag; if (f.tag_mode !== "any") p.tag_mode = f.tag_mode; }
   if (f.assignee.length) p.assignee = f.assignee;
   if (f.stage?.length) p.stage = f.stage;
+  if (attendanceOn && f.status?.length) p.status = f.status;
   for (const k of ["unread", "archived", "broadcast"]) if (f[k]) p[k] = true;
   if (f.order !== "recent") p.order = f.order;
   return p;
@@ -40,7 +46,8 @@ export function toParams(f) {
 
 /** Filters inside the panel (the listing pills are counted apart). */
 function panelCount(f) {
-  return [f.name.trim(), f.number.trim(), f.tag.length, f.assignee.length, f.stage?.length, f.order !== "recent"]
+  return [f.name.trim(), f.number.trim(), f.tag.length, f.assignee.length, f.stage?.length,
+    attendanceOn && f.status?.length, f.order !== "recent"]
     .filter(Boolean).length;
 }
 
@@ -56,8 +63,12 @@ export function initFilters({ boot, onChange }) {
   const counter = document.getElementById("filters-count");
   const tagBox = document.getElementById("tag-choices");
   const assigneeBox = document.getElementById("assignee-choices");
+  const statusBox = document.getElementById("status-choices");
+  const statusField = document.getElementById("status-filter");
   let state = { ...DEFAULTS };
   const stages = funnelStages(() => state, (next) => { state = next; changed(); });
+  let statuses = [];
+  const modules = boot.modules || {};
 
   document.getElementById("number-filter").hidden = !boot.can_see_numbers;
   if (!boot.can_see_numbers) form.elements.number.disabled = true;
@@ -78,7 +89,32 @@ export function initFilters({ boot, onChange }) {
       const key = `user:${u.id}`;
       assigneeBox.append(chip(u.name, state.assignee.includes(key), { assignee: key }, null, "person"));
     }
+    clear(statusBox);
+    for (const s of statuses) {
+      statusBox.append(chip(s.name, state.status.includes(s.id), { statusId: s.id }, s.color));
+    }
   }
+
+  /** The account's statuses for the chips; the fieldset only while the module is on. */
+  async function loadStatusChoices() {
+    attendanceOn = modules.attendance !== false;
+    statusField.hidden = !attendanceOn;
+    statuses = [];
+    if (attendanceOn) {
+      try { statuses = await loadStatuses(api); } catch (error) { console.error(error); }
+    }
+    renderChips();
+  }
+  window.addEventListener("balcao:account", async (event) => {
+    const what = event.detail.what;
+    if (what !== "statuses" && what !== "modules") return;
+    if (what === "modules") {
+      try { Object.assign(modules, await api("/api/v1/modules/enabled")); } catch (error) { console.error(error); }
+    }
+    const was = toParams(state).status;
+    await loadStatusChoices();
+    if (String(was) !== String(toParams(state).status)) changed();
+  });
 
   function show() {
     const el = form.elements;
@@ -135,7 +171,10 @@ export function initFilters({ boot, onChange }) {
       changed();
       return;
     }
-    if (button.dataset.tagId) {
+    if (button.dataset.statusId) {
+      const id = Number(button.dataset.statusId);
+      state = { ...state, status: pressed ? [...state.status, id] : state.status.filter((x) => x !== id) };
+    } else if (button.dataset.tagId) {
       const id = Number(button.dataset.tagId);
       state = { ...state, tag: pressed ? [...state.tag, id] : state.tag.filter((x) => x !== id) };
     } else {
@@ -153,6 +192,8 @@ export function initFilters({ boot, onChange }) {
     form.hidden = !form.hidden;
     toggle.setAttribute("aria-expanded", String(!form.hidden));
   });
+
+  loadStatusChoices();
 
   return {
     get: () => ({ ...state }),
@@ -246,6 +287,7 @@ export function matches(f, chat) {
     if (f.tag_mode === "any" && hits === 0) return false;
     if (f.tag_mode === "none" && hits > 0) return false;
   }
+  if (attendanceOn && f.status?.length && !f.status.includes(chat.status_id)) return false;
   if (f.assignee.length) {
     const ok = f.assignee.some((key) => {
       if (key === "none") return chat.assignees.length === 0;

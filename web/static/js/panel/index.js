@@ -7,8 +7,9 @@
 import assignees from "./assignees.js";
 import tags from "./tags.js";
 import details from "./details.js";
+import attendanceHistory from "./attendance-history.js";
 import funnels from "./funnels.js";
 
 export const SECTIONS = [assignees, tags, details, funnels];
 
-export const TABS = [];
+export const TABS = [attendanceHistory];

@@ -1,0 +1,124 @@
+"""Attendance in the inbox: the header's status button (C1), the archive rule (I4), the
+"Atendimento" history tab (H1), the list's status filter (L6) and the control panel (L13)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from tests.browser.conftest import RunningShop, Staff, chat_names, running_shop, snap, staff_for
+
+pytestmark = pytest.mark.browser
+
+CLARA = "Ana Clara Conceição"
+
+
+@pytest.fixture
+def own_shop(tmp_path: Path, template_db: Path) -> Iterator[RunningShop]:
+    with running_shop(tmp_path, template_db, archived=0) as running:
+        yield running
+
+
+@pytest.fixture
+def own_staff(own_shop: RunningShop, browser: Browser) -> Iterator[Staff]:
+    yield from staff_for(own_shop.server.url, own_shop.data_dir, browser)
+
+
+def open_chat(page: Page, name: str) -> None:
+    page.locator("#chat-list .chat", has_text=name).click()
+    expect(page.locator("#conv-name")).to_have_text(name)
+
+
+def set_status(page: Page, name: str) -> None:
+    page.click("#status-btn")
+    page.get_by_role("menuitemradio", name=name).click()
+    expect(page.locator("#status-btn")).to_contain_text(name)
+
+
+def test_status_button_changes_the_status_and_the_history_lists_it(
+    own_staff: Staff, own_shop: RunningShop, output_dir: Path
+) -> None:
+    shop = own_shop.shop
+    page = own_staff.page(shop.ana)
+    boss = own_staff.page(shop.admin)
+    open_chat(page, CLARA)
+    open_chat(boss, CLARA)
+    button = page.locator("#status-btn")
+    expect(button).to_have_text(re.compile("Sem status"))
+
+    page.click("#status-btn")
+    expect(page.get_by_role("menuitemradio")).to_have_text(
+        [
+            "Aberto",
+            "Em atendimento",
+            "Aguardando",
+            re.compile("^Resolvido"),
+            re.compile("^Fechado"),
+        ]
+    )
+    page.get_by_role("menuitemradio", name="Em atendimento").click()
+    expect(button).to_have_text(re.compile("Em atendimento"))
+    # The other tab follows.
+    expect(boss.locator("#status-btn")).to_have_text(re.compile("Em atendimento"))
+
+    page.get_by_role("tab", name="Atendimento").click()
+    changes = page.locator(".status-change")
+    expect(changes).to_have_count(1)
+    expect(changes.first).to_contain_text("Em atendimento")
+    expect(changes.first).to_contain_text("por Ana Souza")
+    expect(changes.first).to_contain_text("atual")
+    expect(page.locator(".status-totals li")).to_have_count(1)
+    snap(page, output_dir, "attendance-history.png")
+
+    # Resolvido archives: the chat leaves the inbox of both tabs; the history follows.
+    set_status(page, "Resolvido")
+    expect(page.locator(".status-change").first).to_contain_text("Resolvido")
+    expect(changes).to_have_count(2)
+    expect(page.locator("#chat-list .chat", has_text=CLARA)).to_have_count(0)
+    expect(boss.locator("#chat-list .chat", has_text=CLARA)).to_have_count(0)
+    snap(page, output_dir, "attendance-status-menu.png")
+
+    # In the archived listing, Aberto brings it back.
+    page.locator(".listing-tabs label", has_text="Arquivadas").click()
+    expect(page.locator("#chat-list .chat", has_text=CLARA)).to_have_count(1)
+    set_status(page, "Aberto")
+    expect(page.locator("#chat-list .chat", has_text=CLARA)).to_have_count(0)
+    page.locator(".listing-tabs label", has_text="Arquivadas").click()
+    expect(page.locator("#chat-list .chat", has_text=CLARA)).to_have_count(1)
+    expect(changes).to_have_count(3)
+
+
+def test_status_filter_and_control_panel(
+    own_staff: Staff, own_shop: RunningShop, output_dir: Path
+) -> None:
+    shop = own_shop.shop
+    page = own_staff.page(shop.admin)
+    open_chat(page, "Bruno Peçanha")
+    set_status(page, "Aguardando")
+    open_chat(page, "Débora Lima")
+    set_status(page, "Aguardando")
+    open_chat(page, "Elisa Souza")
+    set_status(page, "Em atendimento")
+
+    page.click("#filters-toggle")
+    status_chips = page.locator("#status-choices .chip")
+    expect(status_chips).to_have_count(5)
+    status_chips.filter(has_text="Aguardando").click()
+    expect(page).to_have_url(re.compile(r"[?&]status=\d+"))
+    expect(page.locator("#chat-list .chat")).to_have_count(2)
+    assert sorted(chat_names(page)) == ["Bruno Peçanha", "Débora Lima"]
+    # The filtered view survives a reload (it lives in the URL).
+    page.reload()
+    expect(page.locator("#chat-list .chat")).to_have_count(2)
+    expect(page.locator("#status-choices .chip[aria-pressed=true]")).to_have_text("Aguardando")
+    snap(page, output_dir, "attendance-status-filter.png")
+
+    admin = own_staff.page(shop.admin, path="/admin#panel")
+    card = admin.get_by_role("region", name="Chats por status")
+    expect(card.locator("li[data-name='Aguardando'] .panel-count")).to_have_text("2")
+    expect(card.locator("li[data-name='Em atendimento'] .panel-count")).to_have_text("1")
+    snap(admin, output_dir, "attendance-control-panel.png")
