@@ -4,7 +4,8 @@
 // account module the section belongs to: when it is off the section is absent.
 // ctx: { boot, me, modules, can(permission), api, showError(error), toast(text), confirmDialog }.
 import modules from "./modules.js";
+import funnels from "./funnels.js";
 import panel from "./panel.js";
 import statuses from "./statuses.js";
 
-export const SECTIONS = [users, departments, devices, modules, panel, statuses];
+export const SECTIONS = [users, departments, devices, modules, funnels, panel, statuses];

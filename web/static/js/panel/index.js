@@ -10,6 +10,6 @@ import details from "./details.js";
 import attendanceHistory from "./attendance-history.js";
 import funnels from "./funnels.js";
 
-export const SECTIONS = [assignees, tags, details, funnels];
+export const SECTIONS = [assignees, tags, fields, details, funnels];
 
 export const TABS = [attendanceHistory];
