@@ -6,6 +6,7 @@
 //        confirmDialog(options) }.
 import assignees from "./assignees.js";
 import tags from "./tags.js";
+import fields from "./fields.js";
 import details from "./details.js";
 import attendanceHistory from "./attendance-history.js";
 import funnels from "./funnels.js";
