@@ -212,6 +212,10 @@ async function accountChanged(what) {
   if (what === "modules") {
     try { Object.assign(ctx.modules, await api("/api/v1/modules/enabled")); } catch (error) { console.error(error); }
   }
+  if (what === "tags") {
+    try { boot.tags = await api("/api/v1/tags"); } catch (error) { console.error(error); }
+    list.reload();
+  }
   window.dispatchEvent(new CustomEvent("balcao:account", { detail: { what } }));
   if (openId && conversation.chat) info.render(conversation.chat);
 }

@@ -105,6 +105,8 @@ export function initFilters({ boot, onChange }) {
     }
     renderChips();
   }
+  // The account's tags changed: app.js has read them again into boot.tags.
+  window.addEventListener("balcao:account", (event) => { if (event.detail.what === "tags") renderChips(); });
   window.addEventListener("balcao:account", async (event) => {
     const what = event.detail.what;
     if (what !== "statuses" && what !== "modules") return;

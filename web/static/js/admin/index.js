@@ -7,5 +7,7 @@ import modules from "./modules.js";
 import funnels from "./funnels.js";
 import panel from "./panel.js";
 import statuses from "./statuses.js";
+import tags from "./tags.js";
+import fields from "./fields.js";
 
-export const SECTIONS = [users, departments, devices, modules, funnels, panel, statuses];
+export const SECTIONS = [users, departments, devices, modules, funnels, panel, statuses, tags, fields];
