@@ -9,5 +9,6 @@ import panel from "./panel.js";
 import statuses from "./statuses.js";
 import tags from "./tags.js";
 import fields from "./fields.js";
+import queue from "./queue.js";
 
-export const SECTIONS = [users, departments, devices, modules, funnels, panel, statuses, tags, fields];
+export const SECTIONS = [users, departments, devices, modules, funnels, panel, statuses, tags, fields, queue];
