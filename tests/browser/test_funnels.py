@@ -1,0 +1,128 @@
+"""Funnels in the inbox: the chat's stage in the info panel (H3) and the list filtered by
+stages of several funnels (L5)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from appliance.db import Database
+from appliance.funnels import service as funnels
+from appliance.modules import set_modules
+from tests.browser.conftest import RunningShop, Staff, chat_names, running_shop, snap, staff_for
+
+pytestmark = pytest.mark.browser
+
+CLARA = "Ana Clara Conceição"
+BRUNO = "Bruno Peçanha"
+
+
+@pytest.fixture
+def own_shop(tmp_path: Path, template_db: Path) -> Iterator[RunningShop]:
+    with running_shop(tmp_path, template_db, archived=0) as running:
+        yield running
+
+
+@pytest.fixture
+def own_staff(own_shop: RunningShop, browser: Browser) -> Iterator[Staff]:
+    yield from staff_for(own_shop.server.url, own_shop.data_dir, browser)
+
+
+def _write(shop: RunningShop, fn: Callable[..., Any], *args: Any) -> Any:
+    db = Database(shop.data_dir / "balcao.db", readers=1)
+    try:
+        return db.write_sync(fn, *args)
+    finally:
+        db.close()
+
+
+def open_chat(page: Page, name: str) -> None:
+    page.locator("#chat-list .chat", has_text=name).click()
+    expect(page.locator("#conv-name")).to_have_text(name)
+
+
+def test_stage_changed_in_the_panel_filters_the_list(
+    own_staff: Staff, own_shop: RunningShop, output_dir: Path
+) -> None:
+    shop = own_shop.shop
+    vendas = _write(own_shop, funnels.create_funnel, "Vendas", ["Lead", "Proposta", "Fechado"])
+    pos = _write(own_shop, funnels.create_funnel, "Pós-venda", ["Entregue", "Avaliado"])
+    stage = {s["name"]: s["id"] for f in (vendas, pos) for s in f["stages"]}
+    # Bruno's chat already delivered; Débora's (not Ana's to see) at the same stage as Clara's.
+    _write(
+        own_shop,
+        lambda c: c.execute(
+            "INSERT INTO chat_funnel_stage(chat, funnel, stage, entered_at) VALUES "
+            "(?, ?, ?, 0), (?, ?, ?, 0)",
+            (
+                shop.chats["bruno"],
+                pos["id"],
+                stage["Entregue"],
+                shop.chats["debora"],
+                vendas["id"],
+                stage["Proposta"],
+            ),
+        ),
+    )
+
+    page = own_staff.page(shop.ana)
+    open_chat(page, CLARA)
+    section = page.locator('[data-section="funnels"]')
+    expect(section.get_by_role("heading", name="Funil")).to_be_visible()
+    choice = section.get_by_label("Vendas", exact=True)
+    expect(choice).to_have_value("")
+    choice.select_option(label="Proposta")
+    expect(page.locator(".toast", has_text="Vendas: Proposta.")).to_be_visible()
+    expect(section.get_by_label("Vendas", exact=True)).to_have_value(str(stage["Proposta"]))
+    expect(section.get_by_text(re.compile("Nesta etapa desde"))).to_have_count(1)
+    section.scroll_into_view_if_needed()
+    snap(page, output_dir, "funnels-panel.png")
+
+    page.click("#filters-toggle")
+    box = page.locator("#funnel-filter")
+    expect(box).to_be_visible()
+    box.get_by_role("button", name="Proposta").click()
+    expect(page.locator("#chat-list .chat")).to_have_count(1)
+    assert chat_names(page) == [CLARA]
+    assert f"stage={stage['Proposta']}" in page.url
+
+    # Several stages of several funnels: a chat at any of them.
+    box.get_by_role("button", name="Entregue").click()
+    expect(page.locator("#chat-list .chat")).to_have_count(2)
+    assert sorted(chat_names(page)) == sorted([CLARA, BRUNO])
+    snap(page, output_dir, "funnels-filter.png")
+
+    # The filter is in the URL: a reload keeps it.
+    page.reload()
+    expect(page.locator("#chat-list .chat")).to_have_count(2)
+    expect(page.locator("#funnel-filter").get_by_role("button", name="Entregue")).to_have_attribute(
+        "aria-pressed", "true"
+    )
+
+    # Out of the funnel: the chat leaves the list filtered by that stage alone.
+    page.locator("#funnel-filter").get_by_role("button", name="Entregue").click()
+    expect(page.locator("#chat-list .chat")).to_have_count(1)
+    open_chat(page, CLARA)
+    page.locator('[data-section="funnels"]').get_by_label("Vendas", exact=True).select_option(
+        label="— Fora do funil —"
+    )
+    expect(page.locator("#chat-list .chat")).to_have_count(0)
+
+
+def test_funnel_parts_are_absent_while_the_module_is_off(
+    own_staff: Staff, own_shop: RunningShop
+) -> None:
+    shop = own_shop.shop
+    _write(own_shop, funnels.create_funnel, "Vendas", ["Lead"])
+    _write(own_shop, set_modules, {"funnel": False})
+    page = own_staff.page(shop.ana)
+    open_chat(page, CLARA)
+    expect(page.locator('[data-section="tags"]')).to_be_visible()
+    expect(page.locator('[data-section="funnels"]')).to_have_count(0)
+    page.click("#filters-toggle")
+    expect(page.locator("#funnel-filter")).to_be_hidden()
