@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Locator, Page, expect
 
 from appliance.db import Database
 from appliance.funnels import service as funnels
@@ -39,6 +39,22 @@ def _write(shop: RunningShop, fn: Callable[..., Any], *args: Any) -> Any:
         return db.write_sync(fn, *args)
     finally:
         db.close()
+
+
+def _read(shop: RunningShop, fn: Callable[..., Any], *args: Any) -> Any:
+    db = Database(shop.data_dir / "balcao.db", readers=1)
+    try:
+        return db.read_sync(fn, *args)
+    finally:
+        db.close()
+
+
+def expect_stages(card: Locator, names: list[str]) -> None:
+    """The admin's stage rows show these names, in this order."""
+    inputs = card.locator(".stage-row input[type='text']")
+    expect(inputs).to_have_count(len(names))
+    for i, name in enumerate(names):
+        expect(inputs.nth(i)).to_have_value(name)
 
 
 def open_chat(page: Page, name: str) -> None:
@@ -126,3 +142,43 @@ def test_funnel_parts_are_absent_while_the_module_is_off(
     expect(page.locator('[data-section="funnels"]')).to_have_count(0)
     page.click("#filters-toggle")
     expect(page.locator("#funnel-filter")).to_be_hidden()
+
+
+def test_admin_builds_a_funnel_and_deletes_a_stage_moving_its_chats(
+    own_staff: Staff, own_shop: RunningShop, output_dir: Path
+) -> None:
+    shop = own_shop.shop
+    page = own_staff.page(shop.admin, path="/admin#funnels")
+    expect(page.locator("h2", has_text="Funis")).to_be_visible()
+    page.get_by_label("Nome do novo funil").fill("  Vendas  ")
+    page.get_by_role("button", name="Criar funil").click()
+    card = page.locator(".funnel-card", has=page.locator("input[value='Vendas']"))
+    expect(card).to_have_count(1)
+    for name in ("Lead", "Proposta", "Fechado"):
+        card.get_by_label("Nova etapa em Vendas").fill(name)
+        card.get_by_role("button", name="Adicionar etapa").click()
+        expect(card.locator(f".stage-row input[value='{name}']")).to_have_count(1)
+    card.get_by_role("button", name="Subir Fechado").click()
+    expect_stages(card, ["Lead", "Fechado", "Proposta"])
+
+    funnel = next(f for f in _read(own_shop, funnels.list_funnels) if f["name"] == "Vendas")
+    lead = funnel["stages"][0]["id"]
+    _write(
+        own_shop,
+        lambda c: c.execute(
+            "INSERT INTO chat_funnel_stage(chat, funnel, stage, entered_at) VALUES (?, ?, ?, 0)",
+            (shop.chats["clara"], funnel["id"], lead),
+        ),
+    )
+    page.reload()
+    row = card.locator(".stage-row", has=page.locator("input[value='Lead']"))
+    expect(row).to_contain_text("1 chat")
+    row.get_by_role("button", name="Apagar").click()
+    form = card.locator(".stage-delete")
+    expect(form).to_contain_text("1 chat está nesta etapa")
+    form.get_by_label("Para onde vão os chats").select_option(label="Mover para Proposta")
+    snap(page, output_dir, "funnels-admin.png")
+    form.get_by_role("button", name="Apagar etapa").click()
+    expect_stages(card, ["Fechado", "Proposta"])
+    proposta = card.locator(".stage-row", has=page.locator("input[value='Proposta']"))
+    expect(proposta).to_contain_text("1 chat")
