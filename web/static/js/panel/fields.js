@@ -45,7 +45,7 @@ function restoreFocus(s) {
 
 /** Read the fields and values again; a second call while one runs asks for one more. */
 async function load(s) {
-  if (s.loading) { s.again = true; return; }
+  if (s.loading) { s.again = true; return s.loading; }
   s.loading = (async () => {
     do {
       s.again = false;

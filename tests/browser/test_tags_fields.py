@@ -1,0 +1,132 @@
+"""Tags (I7) and custom fields (I8) as staff use them in the chat's info panel."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Locator, Page, expect
+
+from tests.browser.conftest import RunningShop, Staff, running_shop, snap, staff_for
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def own_shop(tmp_path: Path, template_db: Path) -> Iterator[RunningShop]:
+    with running_shop(tmp_path, template_db, archived=0) as running:
+        yield running
+
+
+@pytest.fixture
+def own_staff(own_shop: RunningShop, browser: Browser) -> Iterator[Staff]:
+    yield from staff_for(own_shop.server.url, own_shop.data_dir, browser)
+
+
+def open_chat(page: Page, name: str) -> None:
+    page.locator("#chat-list .chat", has_text=name).click()
+    expect(page.locator("#conv-name")).to_have_text(name)
+
+
+def row(page: Page, name: str) -> Locator:
+    return page.locator("#chat-list .chat", has=page.locator(".name", has_text=name))
+
+
+def test_tags_from_the_panel_show_in_the_list(
+    own_staff: Staff, own_shop: RunningShop, output_dir: Path
+) -> None:
+    shop = own_shop.shop
+    page = own_staff.page(shop.admin)
+    other = own_staff.page(shop.admin)
+    expect(row(other, "Débora Lima")).to_be_visible()
+    open_chat(page, "Débora Lima")
+    section = page.locator("[data-section=tags]")
+    expect(section).to_contain_text("Nenhuma tag")
+
+    section.get_by_role("button", name="Adicionar tag").click()
+    search = section.get_by_role("searchbox", name="Buscar tag")
+    expect(search).to_be_focused()
+    search.fill("atac")
+    expect(section.get_by_role("option", name="Atacado")).to_have_count(1)
+    expect(section.get_by_role("option", name="Criar tag “atac”")).to_have_count(1)
+    section.get_by_role("option", name="Atacado").click()
+    expect(section.locator(".tag")).to_have_text(["Atacado"])
+    expect(row(page, "Débora Lima").locator(".tag-dot[title=Atacado]")).to_have_count(1)
+    # the other tab follows live
+    expect(row(other, "Débora Lima").locator(".tag-dot[title=Atacado]")).to_have_count(1)
+
+    # a tag that does not exist yet is created from the picker (admins may)
+    section.get_by_role("button", name="Adicionar tag").click()
+    search.fill("Retirada na loja")
+    section.get_by_role("option", name="Criar tag “Retirada na loja”").click()
+    expect(section.locator(".tag .tag-name")).to_have_text(["Atacado", "Retirada na loja"])
+    expect(row(other, "Débora Lima").locator(".tag-dot")).to_have_count(2)
+    # the other tab's filter offers the new tag
+    expect(other.locator("#tag-choices .chip", has_text="Retirada na loja")).to_have_count(1)
+    snap(page, output_dir, "tags-panel.png")
+
+    section.get_by_role("button", name="Tirar a tag Atacado").click()
+    expect(section.locator(".tag .tag-name")).to_have_text(["Retirada na loja"])
+    expect(row(other, "Débora Lima").locator(".tag-dot[title=Atacado]")).to_have_count(0)
+
+
+def test_without_manage_tags_the_picker_only_adds(own_staff: Staff, own_shop: RunningShop) -> None:
+    shop = own_shop.shop
+    page = own_staff.page(shop.ana)
+    open_chat(page, "Bruno Peçanha")
+    section = page.locator("[data-section=tags]")
+    section.get_by_role("button", name="Adicionar tag").click()
+    section.get_by_role("searchbox", name="Buscar tag").fill("Nova tag")
+    expect(section.get_by_role("option")).to_have_count(0)
+    expect(section).to_contain_text("Nenhuma tag com esse nome.")
+    section.get_by_role("searchbox", name="Buscar tag").fill("")
+    expect(section.get_by_role("option")).to_have_text(["Atacado", "Entrega"])
+    section.get_by_role("searchbox", name="Buscar tag").press("Escape")
+    expect(section.get_by_role("searchbox")).to_be_hidden()
+
+
+def test_custom_field_value_is_checked_and_kept(
+    own_staff: Staff, own_shop: RunningShop, output_dir: Path
+) -> None:
+    shop = own_shop.shop
+    page = own_staff.page(shop.admin)
+    open_chat(page, "Débora Lima")
+    section = page.locator("[data-section=fields]")
+    expect(section).to_contain_text("Nenhum campo personalizado.")
+
+    section.get_by_role("button", name="Novo campo").click()
+    section.get_by_role("textbox", name="Nome do novo campo").fill("CPF")
+    section.get_by_role("combobox", name="Tipo do campo").select_option("cpf")
+    section.get_by_role("button", name="Criar campo").click()
+    box = section.get_by_role("textbox", name="CPF")
+    expect(box).to_be_focused()
+
+    box.fill("529.982.247-24")
+    box.press("Enter")
+    expect(section.get_by_role("alert")).to_have_text("CPF inválido: confira os dígitos.")
+    expect(box).to_be_editable()
+    snap(page, output_dir, "fields-invalid-cpf.png")
+
+    box.fill("52998224725")
+    box.press("Enter")
+    value = section.locator("[data-field-value]")
+    expect(value).to_have_text("529.982.247-25")
+
+    # a bad value later keeps the good one
+    value.click()
+    box.fill("111.111.111-11")
+    box.press("Enter")
+    expect(section.get_by_role("alert")).to_have_text("CPF inválido: confira os dígitos.")
+    box.press("Escape")
+    expect(value).to_have_text("529.982.247-25")
+
+    page.reload()
+    expect(page.locator("#conv-name")).to_have_text("Débora Lima")
+    expect(page.locator("[data-section=fields] [data-field-value]")).to_have_text("529.982.247-25")
+    snap(page, output_dir, "fields-panel.png")
+
+    # the field exists in every chat, empty where nobody filled it
+    open_chat(page, "Elisa Souza")
+    expect(page.locator("[data-section=fields] dt")).to_have_text(["CPF"])
+    expect(page.locator("[data-section=fields] [data-field-value]")).to_have_text("Preencher")
