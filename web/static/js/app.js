@@ -12,6 +12,7 @@ import { createInfo } from "./info.js";
 import { createList } from "./list.js";
 import { connectLive } from "./live.js";
 import { createSearch } from "./search.js";
+import { initNewChat } from "./new-chat.js";
 import { createStatusButton } from "./status-button.js";
 
 const boot = JSON.parse(document.getElementById("boot").textContent);
@@ -276,5 +277,8 @@ const live = connectLive({
     }
   },
 });
+
+// L12: a chat added by number opens at once.
+initNewChat({ ctx, onOpen(chat) { showChat(chat); openChat(chat.id); } });
 
 window.balcao = { live, list, conversation, ctx };

@@ -4,6 +4,9 @@
 // account module the section belongs to: when it is off the section is absent.
 // ctx: { boot, me, modules, can(permission), api, showError(error), toast(text), confirmDialog }.
 import modules from "./modules.js";
+import users from "./users.js";
+import departments from "./departments.js";
+import devices from "./devices.js";
 import funnels from "./funnels.js";
 import panel from "./panel.js";
 import statuses from "./statuses.js";

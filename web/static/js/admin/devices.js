@@ -1,0 +1,159 @@
+// Admin: the shop's devices, its WhatsApp numbers (P4). State and queue, rename, add a
+// device and how to start its bridge (the token is shown once), a new token for a lost one.
+// Devices are not deleted here: their chats and messages would go with them.
+import { h, clear } from "../dom.js";
+import { dateTimeOf } from "../format.js";
+
+export default {
+  id: "devices",
+  title: "Aparelhos",
+  allowed: (ctx) => ctx.me.is_admin,
+  load: () => import("./devices.js"),
+};
+
+const STATES = {
+  ready: "Conectado",
+  connecting: "Conectando…",
+  retrying: "Reconectando…",
+  pairing: "Aguardando pareamento",
+  disconnected: "Desconectado",
+  needs_attention: "Precisa de atenção",
+};
+
+const DRIVERS = [
+  ["sim", "Simulado (demonstração e testes)"],
+  ["waweb", "WhatsApp Web (pareado por QR code)"],
+  ["adb", "Android no USB"],
+];
+
+function copyButton(text) {
+  const button = h("button", { type: "button", class: "btn", text: "Copiar" });
+  button.addEventListener("click", async () => {
+    try {
+      await navigator.clipboard.writeText(text);
+      button.textContent = "Copiado";
+    } catch {
+      // Plain http on the LAN has no clipboard API: select the text for Ctrl+C instead.
+      const code = button.previousElementSibling;
+      window.getSelection().selectAllChildren(code);
+    }
+  });
+  return button;
+}
+
+/** The bridge of a new device (or a new token): the command, the service and the token. */
+function bridgeSetup(setup) {
+  const line = (label, text) => h("div", { class: "acct-code-row" },
+    h("span", { class: "acct-code-label", text: label }), h("code", { text }), copyButton(text));
+  return h("section", { class: "acct-setup", id: "device-setup", dataset: { device: String(setup.device.id) }, "aria-live": "polite" },
+    h("h3", { text: `Como ligar o bridge de “${setup.device.name}”` }),
+    h("p", { text: "No Balcão (a caixa da loja), rode o comando abaixo, ou ligue o serviço do systemd para ele subir sozinho:" }),
+    line("Comando", setup.command),
+    line("Serviço", `sudo systemctl enable --now ${setup.service}`),
+    h("p", { text: `O token já foi gravado em ${setup.token_file}, onde o bridge o procura. Para um bridge em outra máquina, use o token abaixo (--token-file ou a variável BALCAO_BRIDGE_TOKEN).` }),
+    line("Token", setup.token),
+    h("p", { class: "acct-warn", text: "Guarde o token agora: ele não é mostrado de novo. Se perder, gere um novo token." }));
+}
+
+export async function render(container, ctx) {
+  let devices = [];
+  let renaming = null;
+  const showNumbers = Boolean(ctx.boot.can_see_numbers);
+
+  const name = h("input", { name: "name", id: "device-name", required: true, maxlength: 120, placeholder: "ex.: WhatsApp das entregas", autocomplete: "off" });
+  const driver = h("select", { name: "driver", id: "device-driver" },
+    ...DRIVERS.map(([value, label]) => h("option", { value, text: label })));
+  const create = h("form", { class: "admin-form", id: "device-create" },
+    h("label", { for: "device-name" }, h("span", { text: "Novo aparelho" }), name),
+    h("label", { for: "device-driver" }, h("span", { text: "Tipo de ligação" }), driver),
+    h("button", { type: "submit", class: "btn primary", text: "Cadastrar aparelho" }));
+  const setupSlot = h("div");
+  const table = h("table", { class: "admin-table acct-table", id: "devices-table" });
+  container.append(
+    h("p", { class: "muted", text: "Cada aparelho é um número de WhatsApp da loja, ligado ao Balcão pelo seu bridge. Aparelhos não são excluídos por aqui: as conversas deles seriam apagadas junto." }),
+    table, create, setupSlot);
+
+  function showSetup(setup) {
+    clear(setupSlot);
+    setupSlot.append(bridgeSetup(setup));
+    setupSlot.scrollIntoView({ block: "nearest" });
+  }
+
+  create.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    try {
+      const setup = await ctx.api("/api/v1/devices", { method: "POST", body: { name: name.value, driver: driver.value } });
+      name.value = "";
+      ctx.toast(`Aparelho ${setup.device.name} cadastrado.`);
+      await refresh();
+      showSetup(setup);
+    } catch (err) { ctx.showError(err); }
+  });
+
+  async function newToken(device) {
+    const ok = await ctx.confirmDialog({
+      title: `Gerar um novo token para ${device.name}?`,
+      lines: [
+        "O token atual deixa de valer em até meio minuto: o bridge que o usa para de receber e enviar mensagens até ser reiniciado com o novo.",
+      ],
+      confirm: "Gerar novo token", danger: true,
+    });
+    if (!ok) return;
+    try {
+      showSetup(await ctx.api(`/api/v1/devices/${device.id}/token`, { method: "POST" }));
+    } catch (err) { ctx.showError(err); }
+  }
+
+  function renameForm(device) {
+    const input = h("input", { name: "name", required: true, maxlength: 120, value: device.name, "aria-label": "Novo nome" });
+    const form = h("form", { class: "admin-form acct-inline" }, input,
+      h("button", { type: "submit", class: "btn primary", text: "Salvar" }),
+      h("button", { type: "button", class: "btn", text: "Cancelar", onclick: () => { renaming = null; draw(); } }));
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      try {
+        await ctx.api(`/api/v1/devices/${device.id}`, { method: "PATCH", body: { name: input.value } });
+        ctx.toast("Aparelho renomeado.");
+        renaming = null;
+        await refresh();
+      } catch (err) { ctx.showError(err); }
+    });
+    queueMicrotask(() => input.select());
+    return form;
+  }
+
+  function draw() {
+    clear(table);
+    if (!devices.length) {
+      table.append(h("caption", { class: "muted", text: "Nenhum aparelho cadastrado ainda." }));
+      return;
+    }
+    const heads = ["Aparelho", showNumbers ? "Número" : null, "Estado", "Na fila", "Último sinal", ""].filter((t) => t !== null);
+    table.append(h("thead", {}, h("tr", {}, ...heads.map((t) => h("th", { text: t })))));
+    const body = h("tbody");
+    for (const device of devices) {
+      body.append(h("tr", { dataset: { device: String(device.id), state: device.state } },
+        h("td", { text: device.name }),
+        showNumbers ? h("td", { text: device.phone || "—" }) : null,
+        h("td", { class: `acct-state ${device.state}`, title: device.state_detail || null,
+          text: STATES[device.state] || device.state }),
+        h("td", { text: String(device.queued), title: `${device.outbox} no Balcão, ${device.phone_queue} no celular` }),
+        h("td", { class: "acct-small", text: device.last_event_at ? dateTimeOf(device.last_event_at) : "—" }),
+        h("td", { class: "acct-row-actions" },
+          h("button", { type: "button", class: "link-btn", text: "Renomear",
+            onclick: () => { renaming = renaming === device.id ? null : device.id; draw(); } }),
+          h("button", { type: "button", class: "link-btn", text: "Novo token", onclick: () => newToken(device) }))));
+      if (renaming === device.id) {
+        body.append(h("tr", { class: "acct-editor" }, h("td", { colspan: String(heads.length) }, renameForm(device))));
+      }
+    }
+    table.append(body);
+  }
+
+  async function refresh() {
+    devices = await ctx.api("/api/v1/devices");
+    draw();
+  }
+
+  await refresh();
+}
