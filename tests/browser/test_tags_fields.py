@@ -130,3 +130,46 @@ def test_custom_field_value_is_checked_and_kept(
     open_chat(page, "Elisa Souza")
     expect(page.locator("[data-section=fields] dt")).to_have_text(["CPF"])
     expect(page.locator("[data-section=fields] [data-field-value]")).to_have_text("Preencher")
+
+
+def test_admin_screens_for_tags_and_fields(
+    own_staff: Staff, own_shop: RunningShop, output_dir: Path
+) -> None:
+    shop = own_shop.shop
+    page = own_staff.page(shop.admin, path="/admin#tags")
+    body = page.locator(".admin-body[data-section=tags]")
+    expect(body.locator("li[data-tag-id]")).to_have_count(3)
+    body.get_by_role("textbox", name="Nome da tag", exact=True).fill("cliente víp")
+    body.get_by_role("button", name="Criar tag").click()
+    expect(body.get_by_role("alert").first).to_have_text("Já existe uma tag com esse nome.")
+    body.get_by_role("textbox", name="Nome da tag", exact=True).fill("Retirada")
+    body.get_by_role("button", name="Criar tag").click()
+    expect(body.locator("li[data-tag-id]")).to_have_count(4)
+    entrega = body.get_by_role("textbox", name="Nome da tag Entrega")
+    entrega.fill("Entrega expressa")
+    entrega.press("Enter")
+    expect(body.get_by_role("textbox", name="Nome da tag Entrega expressa")).to_be_visible()
+    snap(page, output_dir, "admin-tags.png")
+    body.locator("li", has=page.get_by_role("textbox", name="Nome da tag Atacado")).get_by_role(
+        "button", name="Excluir"
+    ).click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_contain_text("A tag sai de todos os chats")
+    dialog.get_by_role("button", name="Excluir tag").click()
+    expect(body.locator("li[data-tag-id]")).to_have_count(3)
+
+    page.get_by_role("link", name="Campos personalizados").click()
+    fields = page.locator(".admin-body[data-section=fields]")
+    fields.get_by_role("textbox", name="Nome do campo", exact=True).fill("Tipo de cliente")
+    fields.get_by_role("combobox", name="Tipo").select_option("options")
+    fields.get_by_role("textbox", name="Opções (separadas por vírgula)").fill("Atacado, Varejo")
+    fields.get_by_role("button", name="Criar campo").click()
+    expect(fields.locator("tr[data-field-id]")).to_have_count(1)
+    expect(fields.get_by_role("textbox", name="Opções do campo Tipo de cliente")).to_have_value(
+        "Atacado, Varejo"
+    )
+    snap(page, output_dir, "admin-fields.png")
+    fields.get_by_role("button", name="Excluir").click()
+    expect(dialog).to_contain_text("some de todos os chats")
+    dialog.get_by_role("button", name="Excluir campo").click()
+    expect(fields).to_contain_text("Nenhum campo criado.")
