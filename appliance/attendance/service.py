@@ -216,7 +216,11 @@ def delete_status(
     chats = [r[0] for r in conn.execute("SELECT id FROM chat WHERE status_id = ?", (status_id,))]
     if chats and move_to is None:
         raise Conflict(
-            f"{len(chats)} chat(s) estão neste status: escolha para qual status movê-los.",
+            (
+                "1 chat está neste status: escolha para qual status movê-lo."
+                if len(chats) == 1
+                else f"{len(chats)} chats estão neste status: escolha para qual status movê-los."
+            ),
             code="status.in_use",
             chats=len(chats),
         )

@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from appliance.clock import now_ms
+from appliance.db import Database
 from tests.browser.conftest import RunningShop, Staff, chat_names, running_shop, snap, staff_for
 
 pytestmark = pytest.mark.browser
@@ -117,8 +119,57 @@ def test_status_filter_and_control_panel(
     expect(page.locator("#status-choices .chip[aria-pressed=true]")).to_have_text("Aguardando")
     snap(page, output_dir, "attendance-status-filter.png")
 
+    db = Database(own_shop.data_dir / "balcao.db", readers=1)
+    try:
+        db.write_sync(
+            lambda c: c.execute(
+                "UPDATE chat SET waiting_since = ? WHERE id = ?",
+                (now_ms() - 95 * 60_000, shop.chats["debora"]),
+            )
+        )
+    finally:
+        db.close()
     admin = own_staff.page(shop.admin, path="/admin#panel")
     card = admin.get_by_role("region", name="Chats por status")
     expect(card.locator("li[data-name='Aguardando'] .panel-count")).to_have_text("2")
     expect(card.locator("li[data-name='Em atendimento'] .panel-count")).to_have_text("1")
+    waiting = admin.get_by_role("region", name="Esperando há mais tempo").get_by_role("link")
+    expect(waiting).to_have_text(["Débora Lima1 h 35 min"])
     snap(admin, output_dir, "attendance-control-panel.png")
+    waiting.click()
+    expect(admin).to_have_url(re.compile(rf"/\?chat={shop.chats['debora']}$"))
+    expect(admin.locator("#conv-name")).to_have_text("Débora Lima")
+
+
+def test_admin_deletes_a_status_moving_its_chats(
+    own_staff: Staff, own_shop: RunningShop, output_dir: Path
+) -> None:
+    shop = own_shop.shop
+    page = own_staff.page(shop.ana)
+    open_chat(page, "Bruno Peçanha")
+    set_status(page, "Aguardando")
+
+    admin = own_staff.page(shop.admin, path="/admin#statuses")
+    rows = admin.locator(".status-admin-row")
+    expect(rows).to_have_count(5)
+    admin.get_by_label("Nome do novo status").fill("Orçamento enviado")
+    admin.get_by_role("button", name="Criar status").click()
+    expect(rows).to_have_count(6)
+    expect(rows.last.locator("input[type=text]")).to_have_value("Orçamento enviado")
+
+    admin.get_by_role("button", name="Apagar Aguardando").click()
+    admin.locator("#confirm-ok").click()
+    move = admin.locator(".status-move")
+    expect(move).to_contain_text("1 chat está neste status")
+    move.get_by_label("Mover os chats para").select_option(label="Em atendimento")
+    snap(admin, output_dir, "attendance-admin-statuses.png")
+    assert move.get_by_role("button", name="Mover e apagar Aguardando").is_visible()
+    move.get_by_role("button", name="Mover e apagar Aguardando").click()
+    expect(rows).to_have_count(5)
+    expect(admin.locator(".status-admin-row input[type=text][value='Aguardando']")).to_have_count(0)
+
+    # Ana's open chat follows: its status and its history (the old name stays).
+    expect(page.locator("#status-btn")).to_have_text(re.compile("Em atendimento"))
+    page.get_by_role("tab", name="Atendimento").click()
+    expect(page.locator(".status-change-name")).to_have_text(["Em atendimento", "Aguardando"])
+    expect(page.locator(".status-change").first).to_contain_text("por Carla Gerente")

@@ -71,7 +71,7 @@ export async function render(container, ctx) {
       h("label", {}, "Mover os chats para ", target),
       h("div", { class: "confirm-actions" },
         h("button", { type: "button", class: "btn", text: "Cancelar", onclick: () => { moveBox.hidden = true; } }),
-        h("button", { type: "button", class: "btn primary danger", text: `Mover e apagar ${s.name}`,
+        h("button", { type: "button", class: "btn status-move-ok", text: `Mover e apagar ${s.name}`,
           onclick: () => remove(s, Number(target.value)) })));
     moveBox.hidden = false;
     target.focus();
