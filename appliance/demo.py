@@ -20,9 +20,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from appliance.accounts import service as accounts
+from appliance.assignments import service as assignments
+from appliance.attendance import service as attendance
 from appliance.clock import now_ms
 from appliance.db import Conn, Database, migrate
 from appliance.devices.service import create_device
+from appliance.fields import service as fields
+from appliance.funnels import service as funnels
 from appliance.settings import Settings
 from appliance.text import preview, sort_key
 
@@ -39,6 +43,7 @@ DEMO_USERS: tuple[tuple[str, str, bool, tuple[str, ...], tuple[str, ...]], ...] 
     ("ana", "Ana Souza", False, ("Vendas",), ("see_numbers",)),
     ("bruno", "Bruno Lima", False, ("Suporte",), ()),
 )
+USER_NAMES = {login: name for login, name, *_ in DEMO_USERS}
 DEMO_LOGINS_TEXT = "admin/admin (administradora), ana/ana (Vendas), bruno/bruno (Suporte)"
 
 TAGS: dict[str, str] = {
@@ -936,7 +941,97 @@ def _write(
         if status == "read":
             receipts.append((message_id, "read", status_at))
     conn.executemany("INSERT INTO message_receipt(message, status, at) VALUES (?, ?, ?)", receipts)
+    _organize(conn, dict(zip(chat_ids, plan, strict=True)), users, departments)
     return DemoShop(device_id, token, users, len(plan), len(rows))
+
+
+FUNNEL = ("Vendas", ("Interesse", "Orçamento enviado", "Aguardando pagamento", "Venda fechada"))
+# The funnel stage a chat's tags put it at, most advanced first.
+STAGE_BY_TAG = (
+    ("Pedido pago", "Venda fechada"),
+    ("Aguardando Pix", "Aguardando pagamento"),
+    ("Orçamento", "Orçamento enviado"),
+    ("Primeira compra", "Interesse"),
+)
+DEMO_FIELDS = (
+    ("Modelo do aparelho", "text", None),
+    ("CPF", "cpf", None),
+    ("E-mail", "email", None),
+    ("Aniversário", "date", None),
+    ("Como conheceu a loja", "options", ["Instagram", "Indicação", "Passou na frente", "Google"]),
+)
+MODELS_SEEN = ("Galaxy A15", "Moto G84", "iPhone 13", "Redmi Note 13", "Galaxy S23 FE")
+SOURCES = ("Instagram", "Indicação", "Passou na frente", "Google")
+# Valid CPFs (check digits right) for the demo's customers.
+DEMO_CPFS = ("529.982.247-25", "111.444.777-35", "390.533.447-05", "985.966.713-66")
+
+
+def _organize(
+    conn: Conn, chats: dict[int, _Chat], users: dict[str, int], departments: dict[str, int]
+) -> None:
+    """Statuses with their history, the sales funnel, custom fields, the queue and the
+    assignment history of the demo's chats, written through the modules' own services."""
+    rng = random.Random(DEFAULT_SEED)
+    admin = accounts.load_actor(conn, users["admin"])
+    assert admin is not None
+    attendance.ensure_default_statuses(conn)
+    status = {s["name"]: s["id"] for s in attendance.list_statuses(conn)}
+    funnel = funnels.create_funnel(conn, FUNNEL[0], list(FUNNEL[1]))
+    stage = {s["name"]: s["id"] for s in funnel["stages"]}
+    field = {
+        name: fields.create_field(conn, name, kind, options)["id"]
+        for name, kind, options in DEMO_FIELDS
+    }
+    assignments.set_queue(conn, [(users["ana"], False), (users["bruno"], False)], False)
+    for chat_id, chat in chats.items():
+        if chat.is_broadcast:
+            continue
+        opened = chat.messages[0].sent_at if chat.messages else chat.registered_at
+        attendance.change_status(conn, chat_id, status["Aberto"], at=opened)
+        if chat.archived:
+            closed = chat.messages[-1].sent_at + 3_600_000
+            attendance.change_status(
+                conn, chat_id, status["Em atendimento"], by_user=users["admin"], at=opened + 600_000
+            )
+            final = "Resolvido" if rng.random() < 0.8 else "Fechado"
+            attendance.change_status(
+                conn, chat_id, status[final], by_user=users["admin"], at=closed
+            )
+        elif chat.waiting_since is None and chat.assignees:
+            attendance.change_status(
+                conn, chat_id, status["Em atendimento"], by_user=users["admin"], at=opened + 600_000
+            )
+        elif chat.waiting_since is None:
+            attendance.change_status(conn, chat_id, status["Aguardando"], at=opened + 600_000)
+        for tag, stage_name in STAGE_BY_TAG:
+            if tag in chat.tags:
+                funnels.set_chat_stage(conn, admin, chat_id, funnel["id"], stage[stage_name])
+                break
+        if rng.random() < 0.35:
+            fields.set_value(
+                conn, admin, chat_id, field["Modelo do aparelho"], rng.choice(MODELS_SEEN)
+            )
+        if rng.random() < 0.2:
+            fields.set_value(
+                conn, admin, chat_id, field["Como conheceu a loja"], rng.choice(SOURCES)
+            )
+        if "Cliente VIP" in chat.tags:
+            fields.set_value(conn, admin, chat_id, field["CPF"], rng.choice(DEMO_CPFS))
+        for kind, name in chat.assignees:
+            by_queue = kind == "user" and rng.random() < 0.3
+            conn.execute(
+                "INSERT INTO assignment_event(chat, member, department, assignee_name, action, "
+                "source, by_user, at) VALUES (?, ?, ?, ?, 'added', ?, ?, ?)",
+                (
+                    chat_id,
+                    users[name] if kind == "user" else None,
+                    departments[name] if kind == "department" else None,
+                    USER_NAMES.get(name, name) if kind == "user" else name,
+                    "queue" if by_queue else "manual",
+                    None if by_queue else users["admin"],
+                    chat.assigned_at,
+                ),
+            )
 
 
 def seed_demo(

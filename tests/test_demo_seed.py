@@ -226,3 +226,49 @@ def test_command_writes_the_bridge_token_once(
         assert db.read_sync(device_for_token, token) == 1
     finally:
         db.close()
+
+
+def test_chats_are_organized_like_a_working_shop(shop: Database) -> None:
+    """Every customer chat has an attendance status with its history, and archived ones
+    were resolved or closed; the sales funnel, the custom fields, the queue and the
+    assignment history are filled in."""
+    statuses = dict(_all(shop, "SELECT id, name FROM attendance_status"))
+    assert set(statuses.values()) == {
+        "Aberto",
+        "Em atendimento",
+        "Aguardando",
+        "Resolvido",
+        "Fechado",
+    }
+    rows = _all(shop, "SELECT archived, status_id FROM chat WHERE NOT is_broadcast")
+    assert all(status is not None for _, status in rows)
+    assert {statuses[s] for archived, s in rows if archived} <= {"Resolvido", "Fechado"}
+    assert {statuses[s] for archived, s in rows if not archived} <= {
+        "Aberto",
+        "Em atendimento",
+        "Aguardando",
+    }
+    without_history = _one(
+        shop,
+        "SELECT count(*) FROM chat c WHERE NOT c.is_broadcast AND NOT EXISTS "
+        "(SELECT 1 FROM status_change s WHERE s.chat = c.id)",
+    )
+    assert without_history == 0
+    stages = _all(
+        shop,
+        "SELECT st.name, count(cs.chat) FROM funnel_stage st "
+        "LEFT JOIN chat_funnel_stage cs ON cs.stage = st.id GROUP BY st.id ORDER BY st.position",
+    )
+    assert [name for name, _ in stages] == [
+        "Interesse",
+        "Orçamento enviado",
+        "Aguardando pagamento",
+        "Venda fechada",
+    ]
+    assert sum(n for _, n in stages) > 20
+    assert int(_one(shop, "SELECT count(*) FROM custom_field")) == 5
+    assert int(_one(shop, "SELECT count(*) FROM chat_field_value")) > 50
+    assert int(_one(shop, "SELECT count(*) FROM queue_member")) == 2
+    assignees = int(_one(shop, "SELECT count(*) FROM chat_assignee"))
+    events = int(_one(shop, "SELECT count(*) FROM assignment_event WHERE action = 'added'"))
+    assert events == assignees > 100
