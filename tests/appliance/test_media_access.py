@@ -137,6 +137,21 @@ async def test_players_get_the_byte_range_they_ask_for(
     assert "immutable" in r.headers["cache-control"]
 
 
+async def test_a_client_that_accepts_gzip_still_gets_the_raw_bytes_of_its_range(
+    client: Client, shop: Shop
+) -> None:
+    voice = await shop.receive(OGG, "audio/ogg; codecs=opus", "voice")
+    headers = {
+        **(await bearer(client, "gerente")),
+        "Range": "bytes=100-4999",
+        "Accept-Encoding": "gzip",
+    }
+    r = await client.get(voice["url"], headers=headers)
+    assert r.status_code == 206
+    assert "content-encoding" not in r.headers
+    assert r.content == OGG[100:5000]
+
+
 async def test_a_range_past_the_end_is_not_satisfiable(client: Client, shop: Shop) -> None:
     voice = await shop.receive(OGG, "audio/ogg; codecs=opus", "voice")
     headers = {**(await bearer(client, "gerente")), "Range": f"bytes={len(OGG)}-"}
