@@ -8,9 +8,9 @@ import assignees from "./assignees.js";
 import tags from "./tags.js";
 import fields from "./fields.js";
 import details from "./details.js";
+import funnels from "./funnels.js";
 import attendanceHistory from "./attendance-history.js";
 import assignmentHistory from "./assignment-history.js";
-import funnels from "./funnels.js";
 
 export const SECTIONS = [assignees, tags, fields, details, funnels];
 
