@@ -1,0 +1,306 @@
+"""Every route, walked as callers without rights: nothing outside their rights answers 2xx.
+
+The walk covers each operation of the OpenAPI document plus the routes left out of it
+(pages, the bridge link). Path ids point at real rows the caller may not touch: a chat
+assigned to someone else, its message, the admin user, a department, a tag, a field, a
+status, a funnel and its stage, the device. Bodies are built from the operation's schema,
+so a refusal is the rule at work and not a malformed request.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from appliance.clock import now_ms
+from appliance.db import Database
+from tests.conftest import bearer
+from tests.factories import (
+    assign,
+    make_chat,
+    make_department,
+    make_device,
+    make_message,
+    make_tag,
+    make_user,
+    tag_chat,
+)
+
+SECRET_NAME = "Cliente Sigilosa Zuleica"
+SECRET_TEXT = "pedido-confidencial-7781"
+SECRET_PHONE = "+5511955554321"
+
+# What a logged-in user with no permission and no department may do. Each answer is also
+# searched for the hidden chat, so "allowed" never means "sees what is not theirs".
+ALLOWED_FOR_ANY_USER = {
+    ("GET", "/"),
+    ("GET", "/admin"),
+    ("GET", "/api/v1/me"),
+    ("PATCH", "/api/v1/me"),
+    ("GET", "/api/v1/chats"),
+    ("POST", "/api/v1/chats"),
+    ("GET", "/api/v1/search/messages"),
+    ("GET", "/api/v1/devices"),
+    ("GET", "/api/v1/tags"),
+    ("GET", "/api/v1/fields"),
+    ("GET", "/api/v1/statuses"),
+    ("GET", "/api/v1/funnels"),
+    ("GET", "/api/v1/users"),
+    ("GET", "/api/v1/assignees/choices"),
+    ("GET", "/api/v1/departments"),
+    ("GET", "/api/v1/permissions"),
+    ("GET", "/api/v1/modules/enabled"),
+    ("GET", "/healthz"),
+    ("GET", "/login"),
+    ("POST", "/logout"),
+}
+
+# Paths anyone may call without logging in.
+PUBLIC = {
+    ("GET", "/login"),
+    ("POST", "/login"),
+    ("POST", "/api/v1/auth/token"),
+    ("GET", "/healthz"),
+}
+
+
+# Queries that make a read go looking for the hidden chat.
+QUERIES = {
+    "/api/v1/search/messages": {"q": SECRET_TEXT},
+    "/api/v1/chats": {"name": SECRET_NAME},
+}
+
+
+@dataclass
+class World:
+    ids: dict[str, int]
+    nobody: dict[str, str]
+
+
+def _insert(db: Database, sql: str, params: tuple[Any, ...]) -> int:
+    return db.write_sync(lambda c: int(c.execute(sql, params).lastrowid or 0))
+
+
+@pytest.fixture
+async def world(db: Database, client: AsyncTestClient[Litestar]) -> World:
+    admin = make_user(db, "gerente", is_admin=True)
+    make_user(db, "ninguem")
+    other = make_user(db, "vendedora")
+    dept = make_department(db, "Vendas")
+    device, _ = make_device(db)
+    chat = make_chat(db, device, name=SECRET_NAME, phone=SECRET_PHONE)
+    assign(db, chat, user=other)
+    message = make_message(db, chat, body=SECRET_TEXT)
+    tag = make_tag(db, "VIP")
+    tag_chat(db, chat, tag)
+    now = now_ms()
+    field = _insert(
+        db,
+        "INSERT INTO custom_field(name, kind, options, position, created_at) "
+        "VALUES (?, 'text', '[]', 0, ?)",
+        ("Apelido", now),
+    )
+    _insert(
+        db,
+        "INSERT INTO chat_field_value(chat, field, value, updated_at) VALUES (?, ?, ?, ?)",
+        (chat, field, SECRET_TEXT, now),
+    )
+    status = _insert(
+        db,
+        "INSERT INTO attendance_status(name, color, position, archive_rule, created_at) "
+        "VALUES (?, '#888888', 99, 'keep', ?)",
+        ("Em análise", now),
+    )
+    funnel = _insert(
+        db, "INSERT INTO funnel(name, position, created_at) VALUES (?, 0, ?)", ("Vendas", now)
+    )
+    stage = _insert(
+        db,
+        "INSERT INTO funnel_stage(funnel, name, position, color) VALUES (?, ?, 0, '#888888')",
+        (funnel, "Proposta"),
+    )
+    _insert(
+        db,
+        "INSERT INTO chat_funnel_stage(chat, funnel, stage, entered_at) VALUES (?, ?, ?, ?)",
+        (chat, funnel, stage, now),
+    )
+    ids = {
+        "chat_id": chat,
+        "message_id": message,
+        "user_id": admin,
+        "department_id": dept,
+        "tag_id": tag,
+        "field_id": field,
+        "status_id": status,
+        "funnel_id": funnel,
+        "stage_id": stage,
+        "device_id": device,
+    }
+    return World(ids=ids, nobody=await bearer(client, "ninguem"))
+
+
+def _resolve(schema: dict[str, Any], doc: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in schema:
+        name = schema["$ref"].rsplit("/", 1)[-1]
+        schema = doc["components"]["schemas"][name]
+    return schema
+
+
+def example(schema: dict[str, Any], doc: dict[str, Any], name: str = "", depth: int = 0) -> Any:
+    """A plausible value for ``schema``: what a client that means it would send."""
+    schema = _resolve(schema, doc)
+    for key in ("oneOf", "anyOf"):
+        if key in schema:
+            options = [_resolve(s, doc) for s in schema[key]]
+            chosen = next((s for s in options if s.get("type") != "null"), options[0])
+            return example(chosen, doc, name, depth)
+    if "enum" in schema:
+        return schema["enum"][0]
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        kind = next((k for k in kind if k != "null"), "null")
+    if kind == "object" or "properties" in schema:
+        if depth > 3:
+            return {}
+        props = schema.get("properties", {})
+        return {key: example(sub, doc, key, depth + 1) for key, sub in props.items()}
+    if kind == "array":
+        item = schema.get("items", {"type": "string"})
+        return [example(item, doc, name, depth + 1)]
+    if kind == "integer":
+        return 1
+    if kind == "number":
+        return 1.0
+    if kind == "boolean":
+        return True
+    if kind == "null":
+        return None
+    return _string_for(name)
+
+
+def _string_for(name: str) -> str:
+    lowered = name.lower()
+    if "phone" in lowered or "number" in lowered:
+        return "+5511987650000"
+    if "password" in lowered:
+        return "uma-senha-bem-forte-1"
+    if "login" in lowered:
+        return "novo.login"
+    if "email" in lowered:
+        return "alguem@example.com"
+    if "color" in lowered:
+        return "#123456"
+    if "date" in lowered:
+        return "2026-11-26"
+    return "Teste"
+
+
+def _path_for(template: str, ids: dict[str, int]) -> str:
+    def value(match: re.Match[str]) -> str:
+        name = match.group(1).split(":")[0]
+        return str(ids.get(name, 1))
+
+    return re.sub(r"\{([^}]+)\}", value, template)
+
+
+@dataclass(frozen=True)
+class Call:
+    method: str
+    template: str
+    body: Any = None
+
+
+def openapi_calls(doc: dict[str, Any]) -> list[Call]:
+    calls = []
+    for template, operations in doc["paths"].items():
+        for method, op in operations.items():
+            if method not in {"get", "post", "put", "patch", "delete"}:
+                continue
+            body = None
+            content = op.get("requestBody", {}).get("content", {})
+            if "application/json" in content:
+                body = example(content["application/json"].get("schema", {}), doc)
+            calls.append(Call(method.upper(), template, body))
+    return calls
+
+
+def unlisted_calls(app: Litestar, doc: dict[str, Any]) -> list[Call]:
+    """HTTP routes the OpenAPI document leaves out (pages, bridge link), static files aside."""
+    listed = {re.sub(r"\{([^}:]+)(:[^}]+)?\}", r"{\1}", p) for p in doc["paths"]}
+    calls = []
+    for route in app.routes:
+        path = re.sub(r"\{([^}:]+)(:[^}]+)?\}", r"{\1}", route.path)
+        if path in listed or path.startswith(("/static", "/schema")) or path == "/ws":
+            continue
+        for method in sorted(getattr(route, "methods", set()) - {"OPTIONS", "HEAD"}):
+            calls.append(Call(method, path, {}))
+    return calls
+
+
+async def _call(
+    client: AsyncTestClient[Litestar], call: Call, ids: dict[str, int], headers: dict[str, str]
+) -> Any:
+    path = _path_for(call.template, ids)
+    params = QUERIES.get(call.template) or (
+        {"confirm": "true"} if call.method == "DELETE" else None
+    )
+    kwargs: dict[str, Any] = {"headers": headers, "params": params}
+    if call.body is not None and call.method != "GET":
+        kwargs["json"] = call.body
+    return await client.request(call.method, path, follow_redirects=False, **kwargs)
+
+
+async def _all_calls(client: AsyncTestClient[Litestar], app: Litestar) -> list[Call]:
+    doc = (await client.get("/schema/openapi.json")).json()
+    calls = openapi_calls(doc) + unlisted_calls(app, doc)
+    assert len(calls) > 20
+    return calls
+
+
+async def test_a_user_without_permissions_gets_nothing_outside_their_rights(
+    client: AsyncTestClient[Litestar], app: Litestar, world: World
+) -> None:
+    wrongly_allowed: list[str] = []
+    leaked: list[str] = []
+    for call in await _all_calls(client, app):
+        r = await _call(client, call, world.ids, world.nobody)
+        key = (call.method, call.template)
+        if not 200 <= r.status_code < 300:
+            continue
+        if key not in ALLOWED_FOR_ANY_USER:
+            wrongly_allowed.append(f"{call.method} {call.template} -> {r.status_code}")
+        text = r.text
+        if SECRET_NAME in text or SECRET_TEXT in text or SECRET_PHONE[-8:] in text:
+            leaked.append(f"{call.method} {call.template}")
+    assert wrongly_allowed == []
+    assert leaked == []
+    # The hidden chat is untouched by everything the walk tried.
+    chat = (
+        await client.get(
+            f"/api/v1/chats/{world.ids['chat_id']}",
+            headers=await bearer(client, "gerente"),
+        )
+    ).json()
+    assert chat["name"] == SECRET_NAME
+    assert [t["name"] for t in chat["tags"]] == ["VIP"]
+    assert [a["name"] for a in chat["assignees"]] == ["Vendedora"]
+
+
+async def test_an_anonymous_caller_gets_nothing_but_the_public_paths(
+    client: AsyncTestClient[Litestar], app: Litestar, world: World
+) -> None:
+    calls = await _all_calls(client, app)
+    client.cookies.clear()
+    wrongly_allowed = []
+    for call in calls:
+        r = await _call(client, call, world.ids, {})
+        if 200 <= r.status_code < 300 and (call.method, call.template) not in PUBLIC:
+            wrongly_allowed.append(f"{call.method} {call.template} -> {r.status_code}")
+        if (call.method, call.template) not in PUBLIC and call.template.startswith("/api/"):
+            assert r.status_code == 401, (call, r.status_code, r.text)
+    assert wrongly_allowed == []
