@@ -18,6 +18,7 @@ from appliance.chats.service import access_chat
 from appliance.clock import iso, now_ms
 from appliance.db import Conn
 from appliance.errors import Conflict, InvalidInput, NotFound
+from appliance.modules import Module, is_enabled
 
 MAX_NAME = 60
 COLOR_RE = re.compile(r"^#[0-9a-fA-F]{6}([0-9a-fA-F]{2})?$")
@@ -269,6 +270,28 @@ def change_status(
         (chat_id, status_id, status["name"], by_user, Source(source).value, at or now_ms()),
     )
     return True
+
+
+def open_for_customer(conn: Conn, chat_id: int, at: int) -> bool:
+    """A customer wrote: a chat without a status, or in one that archives it (Resolvido,
+    Fechado), enters the first status that unarchives (Aberto), by the system. Nothing
+    happens while the attendance module is off. Returns whether the status changed."""
+    if not is_enabled(conn, Module.ATTENDANCE):
+        return False
+    row = conn.execute(
+        "SELECT s.archive_rule FROM chat c LEFT JOIN attendance_status s ON s.id = c.status_id "
+        "WHERE c.id = ?",
+        (chat_id,),
+    ).fetchone()
+    if row is None or row[0] not in (None, ArchiveRule.ARCHIVE.value):
+        return False
+    opening = conn.execute(
+        "SELECT id FROM attendance_status WHERE archive_rule = ? ORDER BY position, id LIMIT 1",
+        (ArchiveRule.UNARCHIVE.value,),
+    ).fetchone()
+    if opening is None:
+        return False
+    return change_status(conn, chat_id, opening[0], source=Source.SYSTEM, at=at)
 
 
 def set_chat_status(

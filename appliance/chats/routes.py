@@ -55,6 +55,8 @@ class ChatsController(Controller):
             raise Forbidden(
                 "Você não tem permissão para filtrar por número.", code="permission.see_numbers"
             )
+        if status or stage:
+            await check_filter_modules(runtime, bool(status), bool(stage))
         chat_filter = ChatFilter(
             name=name,
             number=number,
@@ -134,3 +136,18 @@ class ChatsController(Controller):
             messages.list_messages, actor_of(request), chat_id, cursor, size
         )
         return page.to_dict()
+
+
+async def check_filter_modules(runtime: Runtime, by_status: bool, by_stage: bool) -> None:
+    """The status and stage filters exist only while their module is on (P3)."""
+    state = runtime.modules.fresh() or await runtime.db.read(runtime.modules.get)
+    if by_status and not state.get(Module.ATTENDANCE.value, True):
+        raise InvalidInput(
+            "O filtro por status não está disponível: o módulo de atendimento está desligado.",
+            code="chats.module_off",
+        )
+    if by_stage and not state.get(Module.FUNNEL.value, True):
+        raise InvalidInput(
+            "O filtro por etapa não está disponível: o módulo de funil está desligado.",
+            code="chats.module_off",
+        )

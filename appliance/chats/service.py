@@ -11,7 +11,7 @@ import sqlite3  # bound to sqlean by appliance/__init__.py
 import threading
 import time
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from appliance.accounts.permissions import Actor, can_see_numbers
@@ -126,13 +126,20 @@ def display_name(row: dict[str, Any], show_number: bool) -> str:
     return UNNAMED
 
 
-def _hydrate(
-    conn: Conn, chat_ids: list[int]
-) -> tuple[dict[int, list[dict[str, Any]]], dict[int, list[dict[str, Any]]]]:
-    tags: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    assignees: dict[int, list[dict[str, Any]]] = defaultdict(list)
+@dataclass
+class Extras:
+    """What a page of chats carries besides the chat rows: tags, assignees, funnel stages."""
+
+    tags: dict[int, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
+    assignees: dict[int, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
+    stages: dict[int, list[int]] = field(default_factory=lambda: defaultdict(list))
+
+
+def _hydrate(conn: Conn, chat_ids: list[int]) -> Extras:
+    extras = Extras()
+    tags, assignees = extras.tags, extras.assignees
     if not chat_ids:
-        return tags, assignees
+        return extras
     marks = ",".join("?" * len(chat_ids))
     for r in conn.execute(
         f"SELECT ct.chat, t.id, t.name, t.color FROM chat_tag ct JOIN tag t ON t.id = ct.tag "
@@ -150,12 +157,14 @@ def _hydrate(
             assignees[r[0]].append({"kind": "user", "id": r[1], "name": r[2]})
         else:
             assignees[r[0]].append({"kind": "department", "id": r[3], "name": r[4]})
-    return tags, assignees
+    for r in conn.execute(
+        f"SELECT chat, stage FROM chat_funnel_stage WHERE chat IN ({marks})", chat_ids
+    ):
+        extras.stages[r[0]].append(r[1])
+    return extras
 
 
-def chat_payload(
-    row: dict[str, Any], actor: Actor, tags: list[dict[str, Any]], assignees: list[dict[str, Any]]
-) -> dict[str, Any]:
+def chat_payload(row: dict[str, Any], actor: Actor, extras: Extras) -> dict[str, Any]:
     """The chat as the API shows it; numbers only for actors allowed to see them."""
     show_number = can_see_numbers(actor)
     return {
@@ -178,8 +187,10 @@ def chat_payload(
         "waiting_since": iso(row["waiting_since"]),
         "status_id": row["status_id"],
         "has_photo": bool(row["photo_file"]),
-        "tags": tags,
-        "assignees": assignees,
+        "tags": extras.tags[row["id"]],
+        "assignees": extras.assignees[row["id"]],
+        # The funnel stages the chat is at, one per funnel (the list's stage filter, live).
+        "stages": extras.stages[row["id"]],
     }
 
 
@@ -219,8 +230,8 @@ def list_chats(
     rows = [dict(r) for r in fetched]
     more = len(rows) > limit
     rows = rows[:limit]
-    tags, assignees = _hydrate(conn, [r["id"] for r in rows])
-    items = [chat_payload(r, actor, tags[r["id"]], assignees[r["id"]]) for r in rows]
+    extras = _hydrate(conn, [r["id"] for r in rows])
+    items = [chat_payload(r, actor, extras) for r in rows]
     cursor_out = next_cursor(f.order, rows[-1]).encode() if more and rows else None
     return Page(items, cursor_out, path)
 
@@ -256,8 +267,7 @@ def _device_row(conn: Conn, device_id: int) -> Any:
 
 def get_chat(conn: Conn, actor: Actor, chat_id: int) -> dict[str, Any]:
     row = access_chat(conn, actor, chat_id)
-    tags, assignees = _hydrate(conn, [chat_id])
-    payload = chat_payload(row, actor, tags[chat_id], assignees[chat_id])
+    payload = chat_payload(row, actor, _hydrate(conn, [chat_id]))
     return _with_device(payload, _device_row(conn, row["device"]), actor)
 
 
@@ -272,12 +282,12 @@ def chat_for_each(conn: Conn, actors: list[Actor], chat_id: int) -> dict[int, di
             continue
     if not rows:
         return {}
-    tags, assignees = _hydrate(conn, [chat_id])
+    extras = _hydrate(conn, [chat_id])
     device = _device_row(conn, next(iter(rows.values()))["device"])
     by_id = {a.id: a for a in actors}
     return {
         actor_id: _with_device(
-            chat_payload(row, by_id[actor_id], tags[chat_id], assignees[chat_id]),
+            chat_payload(row, by_id[actor_id], extras),
             device,
             by_id[actor_id],
         )

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from appliance.assignments.service import delegate_new_chat
+from appliance.attendance.service import open_for_customer
 from appliance.bridge_api import contract as c
 from appliance.clock import now_ms
 from appliance.db import Conn
@@ -76,6 +77,8 @@ class _Frame:
         self.by_key: dict[str, int] = {}
         self.changes = Changes()
         self._first_sync_at: int | None = None
+        # Chats a customer's message opened in this frame (attendance status).
+        self.opened: set[int] = set()
 
     # -- chats ---------------------------------------------------------------------------
 
@@ -325,6 +328,10 @@ class _Frame:
             if not ev.history:
                 row["unread_count"] += 1
                 row["archived"] = 0
+                if chat_id not in self.opened:
+                    # A resolved or closed chat is open again, as is a new one (I4).
+                    self.opened.add(chat_id)
+                    open_for_customer(self.conn, chat_id, self.now)
             if (newest or not ev.history) and row["waiting_since"] is None:
                 row["waiting_since"] = ev.sent_at
 

@@ -284,10 +284,13 @@ async def test_module_off_removes_every_attendance_route(
     for method, path, body in calls:
         r = await client.request(method, path, json=body, headers=admin)
         assert r.status_code == 404, (method, path, r.text)
-    # The list keeps answering: chats keep their status while the module is off, and the
-    # filter still applies (the page hides it; a bookmarked URL is not an error).
+    # Chats keep their status while the module is off, but the list cannot be filtered
+    # by it (the page leaves the filter out of its requests).
     r = await client.get(f"/api/v1/chats?status={aberto}", headers=admin)
-    assert r.status_code == 200
+    assert r.status_code == 400
+    assert r.json()["code"] == "chats.module_off"
+    assert "atendimento está desligado" in r.json()["message"]
+    r = await client.get("/api/v1/chats", headers=admin)
     assert [c["id"] for c in r.json()["items"]] == [chat]
 
     await client.patch("/api/v1/modules", json={"attendance": True}, headers=admin)
@@ -415,3 +418,49 @@ async def test_control_panel_counts_what_the_caller_may_see(
     assert by_status(r.json())["Sem status"] == 1
     r = await client.get("/api/v1/attendance/panel", headers=await bearer(client, "caio"))
     assert r.status_code == 403
+
+
+async def test_a_customer_message_opens_a_new_chat_and_reopens_a_resolved_one(
+    client: AsyncTestClient[Litestar], db: Database
+) -> None:
+    from tests.appliance.test_ingest import JID, Link, msg
+
+    make_user(db, "admin", is_admin=True)
+    device, token = make_device(db)
+    admin = await bearer(client, "admin")
+    statuses = await _statuses(client, admin)
+    link = Link(client, token)
+
+    await link.send(msg("w1", body="Oi, tem capinha?"))
+    [chat] = (await client.get("/api/v1/chats", headers=admin)).json()["items"]
+    assert chat["status_id"] == statuses["Aberto"]["id"]
+
+    r = await client.put(
+        f"/api/v1/chats/{chat['id']}/status",
+        json={"status_id": statuses["Resolvido"]["id"]},
+        headers=admin,
+    )
+    assert r.status_code == 200
+    assert (await client.get(f"/api/v1/chats/{chat['id']}", headers=admin)).json()["archived"]
+
+    await link.send(msg("w2", JID, body="Esqueci de perguntar o preço"))
+    again = (await client.get(f"/api/v1/chats/{chat['id']}", headers=admin)).json()
+    assert (again["status_id"], again["archived"]) == (statuses["Aberto"]["id"], False)
+    history = (
+        await client.get(f"/api/v1/chats/{chat['id']}/status-history", headers=admin)
+    ).json()
+    assert [(c["status_name"], c["by"]) for c in history["changes"]] == [
+        ("Aberto", "Sistema"),
+        ("Resolvido", "Admin"),
+        ("Aberto", "Sistema"),
+    ]
+
+    # A customer writing to a chat in progress leaves its status alone.
+    await client.put(
+        f"/api/v1/chats/{chat['id']}/status",
+        json={"status_id": statuses["Em atendimento"]["id"]},
+        headers=admin,
+    )
+    await link.send(msg("w3", JID, body="Obrigada!"))
+    now = (await client.get(f"/api/v1/chats/{chat['id']}", headers=admin)).json()
+    assert now["status_id"] == statuses["Em atendimento"]["id"]

@@ -315,6 +315,18 @@ async def test_funnel_routes_are_absent_while_the_module_is_off(
     assert r.status_code == 404, r.text
 
 
+async def test_the_stage_filter_is_refused_while_the_module_is_off(
+    client: Client, shop: Shop
+) -> None:
+    vendas = await _funnel(client, shop.admin, "Vendas", ["Lead"])
+    await _ok(await client.patch("/api/v1/modules", json={"funnel": False}, headers=shop.admin))
+    stage = vendas["stages"][0]["id"]
+    r = await client.get(f"/api/v1/chats?stage={stage}", headers=shop.admin)
+    assert r.status_code == 400
+    assert r.json()["code"] == "chats.module_off"
+    assert "funil está desligado" in r.json()["message"]
+
+
 # Chats a–f; Vendas: a Lead, b Proposta, c Proposta, d Fechado;
 # Suporte: b Aberto, e Aberto, f Resolvido.
 PLACES = {
