@@ -14,4 +14,6 @@ import tags from "./tags.js";
 import fields from "./fields.js";
 import queue from "./queue.js";
 
-export const SECTIONS = [users, departments, devices, modules, funnels, panel, statuses, tags, fields, queue];
+export const SECTIONS = [
+  panel, users, departments, queue, statuses, funnels, tags, fields, devices, modules,
+];
