@@ -126,3 +126,14 @@ def test_deleting_a_chat_deletes_its_messages(db: Database) -> None:
     make_message(db, chat, body="tchau")
     db.write_sync(lambda c: c.execute("DELETE FROM chat WHERE id = ?", (chat,)))
     assert db.read_sync(lambda c: c.execute("SELECT count(*) FROM message").fetchone()[0]) == 0
+
+
+@pytest.mark.parametrize("ms", [0, 1, 999, 1_795_000_000_123, 1_795_000_000_999, 4_102_444_799_999])
+def test_iso_times_read_as_datetime_writes_them(ms: int) -> None:
+    from datetime import UTC, datetime
+
+    from appliance.clock import iso
+
+    expected = datetime.fromtimestamp(ms / 1000, tz=UTC).isoformat(timespec="milliseconds")
+    assert iso(ms) == expected
+    assert iso(None) is None
