@@ -40,7 +40,7 @@ export function createStatusButton({ ctx, slot = document.getElementById("conv-s
     if (slot.hidden) { close(); return; }
     const status = current();
     dot.style.background = status ? status.color : "transparent";
-    dot.classList.toggle("empty", !status);
+    dot.classList.toggle("no-status", !status);
     label.textContent = status ? status.name : "Sem status";
     button.setAttribute("aria-label", `Status de atendimento: ${label.textContent}. Mudar`);
     button.disabled = saving;
