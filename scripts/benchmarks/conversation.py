@@ -472,7 +472,10 @@ _OPEN_JS = """
   row.click();
   timer = setTimeout(() => {
     observer.disconnect();
-    reject(new Error("no bubbles in time"));
+    const bubbles = box.querySelectorAll(".msg");
+    reject(new Error(`no bubbles in time: chat ${chatId} wants ${expected} ending at ${newest}; `
+      + `shown ${window.balcao.conversation.chat?.id}, ${bubbles.length} bubbles ending at `
+      + `${bubbles.length ? bubbles[bubbles.length - 1].dataset.id : "-"}`));
   }, waitMs);
 })
 """

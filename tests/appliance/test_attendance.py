@@ -426,7 +426,7 @@ async def test_a_customer_message_opens_a_new_chat_and_reopens_a_resolved_one(
     from tests.appliance.test_ingest import JID, Link, msg
 
     make_user(db, "admin", is_admin=True)
-    device, token = make_device(db)
+    _, token = make_device(db)
     admin = await bearer(client, "admin")
     statuses = await _statuses(client, admin)
     link = Link(client, token)
@@ -446,9 +446,7 @@ async def test_a_customer_message_opens_a_new_chat_and_reopens_a_resolved_one(
     await link.send(msg("w2", JID, body="Esqueci de perguntar o preço"))
     again = (await client.get(f"/api/v1/chats/{chat['id']}", headers=admin)).json()
     assert (again["status_id"], again["archived"]) == (statuses["Aberto"]["id"], False)
-    history = (
-        await client.get(f"/api/v1/chats/{chat['id']}/status-history", headers=admin)
-    ).json()
+    history = (await client.get(f"/api/v1/chats/{chat['id']}/status-history", headers=admin)).json()
     assert [(c["status_name"], c["by"]) for c in history["changes"]] == [
         ("Aberto", "Sistema"),
         ("Resolvido", "Admin"),
