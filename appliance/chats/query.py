@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
@@ -30,7 +31,8 @@ TRIGRAM_MIN = 3
 WALK_ROW_US = 0.1  # one entry of an ordering index, walked
 PROBE_US = 0.25  # one correlated EXISTS, checked on a row
 LIKE_US = 0.05  # a LIKE on a row's name or number
-DRIVE_ROW_US = 0.8  # one chat of a driving set: read it, fetch its row, sort it
+DRIVE_ENTRY_US = 0.12  # one id of a driving set, read
+DRIVE_ROW_US = 0.8  # one chat of a driving set: fetch its row, sort it
 SCAN_ENTRY_US = 0.12  # one covering-index entry read for a LIKE
 STEP_US = 0.03  # one SQLite VM step
 # A walk's estimate assumes independent filters, and a walk that meets none of its rows
@@ -178,6 +180,11 @@ class _Part:
     probe_us: float = PROBE_US
     # ``drive`` as the right side of ``c.id IN (…)``, which needs no distinct ids.
     drive_in: str | None = None
+    # The visibility rule itself (its set is what the actor may see).
+    is_visibility: bool = False
+    # Chats of this set the actor sees whatever the rule (assigned to them or to one of
+    # their departments): with the rule present, the two are not independent.
+    seen_by_actor: float = 0.0
 
 
 def visibility_part(actor: Actor, stats: SetStats) -> _Part | None:
@@ -200,7 +207,13 @@ def visibility_part(actor: Actor, stats: SetStats) -> _Part | None:
         drive_in += f" UNION ALL SELECT chat FROM chat_assignee WHERE department IN ({marks})"
     size = stats.per_user.get(actor.id, 0) + sum(stats.per_department.get(d, 0) for d in depts)
     return _Part(
-        probe, [actor.id, *depts], drive, [actor.id, *depts], float(size), drive_in=drive_in
+        probe,
+        [actor.id, *depts],
+        drive,
+        [actor.id, *depts],
+        float(size),
+        drive_in=drive_in,
+        is_visibility=True,
     )
 
 
@@ -262,7 +275,7 @@ def _stage_part(f: ChatFilter, stats: SetStats) -> _Part | None:
     )
 
 
-def _assignee_part(f: ChatFilter, stats: SetStats, restricted: bool) -> _Part | None:
+def _assignee_part(f: ChatFilter, stats: SetStats, actor: Actor, restricted: bool) -> _Part | None:
     """Chats with any of the listed assignees; "none" means no assignee at all.
 
     A ``restricted`` actor sees only chats with an assignee, so "none" keeps nothing
@@ -276,6 +289,7 @@ def _assignee_part(f: ChatFilter, stats: SetStats, restricted: bool) -> _Part | 
     params: list[object] = []
     drives: list[str] = []
     size = 0.0
+    own = 0.0
     for a in dict.fromkeys(f.assignees):
         if a.kind == "none" and restricted:
             continue
@@ -291,10 +305,14 @@ def _assignee_part(f: ChatFilter, stats: SetStats, restricted: bool) -> _Part | 
         drives.append(f"SELECT chat FROM chat_assignee WHERE {column} = ?")
         per = stats.per_user if a.kind == "user" else stats.per_department
         size += per.get(a.id, 0)
+        if (a.kind == "user" and a.id == actor.id) or (
+            a.kind == "department" and a.id in actor.departments
+        ):
+            own += per.get(a.id, 0)
     probe = "(" + " OR ".join(terms) + ")"
     if len(drives) < len(terms):  # "none" cannot drive
-        return _Part(probe, params, size=size)
-    return _Part(probe, params, " UNION ALL ".join(drives), list(params), size)
+        return _Part(probe, params, size=size, seen_by_actor=own)
+    return _Part(probe, params, " UNION ALL ".join(drives), list(params), size, seen_by_actor=own)
 
 
 def _like_pattern(needle: str) -> str:
@@ -381,7 +399,7 @@ def _restrictions(actor: Actor, f: ChatFilter, stats: SetStats) -> list[_Part]:
     parts.extend(_tag_parts(f, stats))
     if (stage := _stage_part(f, stats)) is not None:
         parts.append(stage)
-    if (assignee := _assignee_part(f, stats, restricted=vis is not None)) is not None:
+    if (assignee := _assignee_part(f, stats, actor, restricted=vis is not None)) is not None:
         parts.append(assignee)
     parts.extend(_text_parts(f, stats))
     return parts
@@ -399,14 +417,31 @@ def _only_own_assignees(actor: Actor, f: ChatFilter) -> bool:
     )
 
 
+def _joint(parts: list[_Part], total: int) -> float:
+    """Chats that every one of ``parts`` keeps, taking them as independent, except that
+    chats the actor sees whatever the visibility rule pass the rule."""
+
+    def share(p: _Part) -> float:
+        return 1.0 if p.size is None else min(1.0, max(p.size, 1.0) / total)
+
+    joint = float(total)
+    for p in parts:
+        joint *= share(p)
+    own = max((p.seen_by_actor for p in parts), default=0.0)
+    if own and any(p.is_visibility for p in parts):
+        rest = own
+        for p in parts:
+            if not p.is_visibility and not p.seen_by_actor:
+                rest *= share(p)
+        joint = max(joint, rest)
+    return joint
+
+
 def _walk_rows(f: ChatFilter, parts: list[_Part], limit: int, stats: SetStats) -> float:
     """Ordering-index entries a walk visits to fill the page, if the filters are
     independent; at most the range it walks (archived or not, broadcast or not)."""
     total = max(stats.total, 1)
-    selectivity = 1.0
-    for p in parts:
-        if p.size is not None:
-            selectivity *= min(1.0, max(p.size, 1.0) / total)
+    selectivity = _joint(parts, total) / total
     in_range = float(stats.archived if f.archived else total - stats.archived)
     if f.broadcast:
         in_range = float(stats.broadcast)
@@ -430,8 +465,20 @@ def plan_chat_list(
         return _sql(f, parts, None, cursor, limit)
     probes_us = sum(p.probe_us for p in parts)
 
+    total = max(stats.total, 1)
+
     def drive_us(p: _Part) -> float:
-        return p.scan_us + (p.size or 0.0) * (DRIVE_ROW_US + probes_us - p.probe_us)
+        # The set's ids, checked by the probes pushed into it; then the chats that pass,
+        # read, probed by the rest and sorted.
+        pushed = _pushed_into(p, parts)
+        pushed_us = sum(q.probe_us for q in pushed)
+        passing = _joint([p, *pushed], total) if p.size else 0.0
+        rest_us = probes_us - p.probe_us - pushed_us
+        return (
+            p.scan_us
+            + (p.size or 0.0) * (DRIVE_ENTRY_US + pushed_us)
+            + passing * (DRIVE_ROW_US + rest_us)
+        )
 
     cheapest = min(drivable, key=drive_us)
     drive = drive_us(cheapest)
@@ -459,14 +506,45 @@ def _where(
     if f.statuses:
         where.append(f"c.status_id IN ({','.join('?' * len(f.statuses))})")
         params.extend(f.statuses)
+    pushed = _pushed_into(driver, parts)
     for p in parts:
         if p is driver:
-            where.append(f"c.id IN ({p.drive_in or p.drive})")
-            params.extend(p.drive_params)
-        elif p.probe != "1":
+            clause, drive_params = _drive_clause(p, pushed)
+            where.append(clause)
+            params.extend(drive_params)
+        elif p.probe != "1" and not any(p is q for q in pushed):
             where.append(p.probe)
             params.extend(p.params)
     return where, params
+
+
+_OUTER_ID = re.compile(r"\bc\.id\b")
+
+
+def _pushed_into(driver: _Part | None, parts: list[_Part]) -> list[_Part]:
+    """The probes that only need the chat's id: they run on the driving set's ids before
+    any chat row is read, so the drive fetches and sorts only the chats that pass them."""
+    if driver is None:
+        return []
+    return [
+        p
+        for p in parts
+        if p is not driver and p.probe not in ("1", "0") and "c." not in _OUTER_ID.sub("", p.probe)
+    ]
+
+
+def _drive_clause(driver: _Part, pushed: list[_Part]) -> tuple[str, list[object]]:
+    drive = driver.drive_in or driver.drive
+    params = list(driver.drive_params)
+    if not pushed:
+        return f"c.id IN ({drive})", params
+    probes = [_OUTER_ID.sub("d.chat", p.probe) for p in pushed]
+    for p in pushed:
+        params.extend(p.params)
+    return (
+        f"c.id IN (WITH d(chat) AS ({drive}) SELECT d.chat FROM d WHERE {' AND '.join(probes)})",
+        params,
+    )
 
 
 def _sql(

@@ -402,3 +402,43 @@ def test_set_stats_count_and_sample(db: Database, shop: Shop) -> None:
     assert stats.substring_share("silva", stats.name_sample) == pytest.approx(
         sum("silva" in r.sort_name for r in shop.rows) / len(shop.rows)
     )
+
+
+def _stats_for_planning() -> query.SetStats:
+    stats = query.SetStats()
+    stats.total = 50_000
+    stats.per_user = {4: 1_000, 5: 5_500}
+    stats.per_department = {3: 4_000}
+    stats.per_tag = {10: 5_000}
+    stats.unassigned = 5_000
+    return stats
+
+
+def test_a_drive_checks_the_id_only_filters_before_reading_any_chat() -> None:
+    """Driving from a set, the probes that need only the chat's id (visibility, tags,
+    assignees, stages) run on the set's ids; the chat rows read are the ones that pass."""
+    user = Actor(id=4, login="u", name="U", is_admin=False, departments=frozenset({3}))
+    f = ChatFilter(tags=(10,), tag_mode=TagMode.ALL, name="silva")
+    stats = _stats_for_planning()
+    parts = query._restrictions(user, f, stats)
+    driver = next(p for p in parts if p.is_visibility)
+    where, params = query._where(f, parts, driver)
+    [drive] = [w for w in where if w.startswith("c.id IN (WITH d(chat)")]
+    assert "x.chat = d.chat AND x.tag = ?" in drive
+    # The name needs the chat row: it stays outside; the tag is checked once, inside.
+    assert any("c.sort_name LIKE" in w for w in where)
+    assert sum("chat_tag" in w for w in where) == 1
+    assert params.count(10) == 1
+
+
+def test_assignees_the_user_sees_anyway_are_not_taken_as_independent_of_visibility() -> None:
+    """A user of department 3 filtering by "diego or department 3": every chat of
+    department 3 passes the visibility rule, so the filter keeps far more of the user's
+    chats than its share of all chats says, and walking beats driving."""
+    user = Actor(id=4, login="u", name="U", is_admin=False, departments=frozenset({3}))
+    f = ChatFilter(assignees=(Assignee("user", 5), Assignee("department", 3)))
+    stats = _stats_for_planning()
+    parts = query._restrictions(user, f, stats)
+    assert query._joint(parts, stats.total) >= 4_000
+    plan = query.plan_chat_list(user, f, None, 50, stats)
+    assert plan.path == "walk"
