@@ -585,11 +585,17 @@ def measure_render(
             page = context.new_page()
             page.set_default_timeout(BROWSER_WAIT_MS)
             page.on("pageerror", lambda e: errors.append(str(e)))
+            page.on(
+                "console",
+                lambda m: errors.append(f"console: {m.text}") if m.type == "error" else None,
+            )
             page.goto(url + "/")
             page.fill("input[name=login]", shop.admin_login)
             page.fill("input[name=password]", shop.admin_password)
             page.click("button[type=submit]")
             page.wait_for_selector(f'#chat-list .chat[data-chat-id="{heavy.chat}"]')
+            # The rows come with the page; clicks open chats once its scripts have run.
+            page.wait_for_function("() => window.balcao?.conversation && window.balcao?.list")
             rows = page.eval_on_selector_all(
                 "#chat-list .chat", "els => els.map(e => Number(e.dataset.chatId))"
             )
@@ -621,7 +627,10 @@ def measure_render(
             for n in range(warmup + opens):
                 for key, chat, _, newest, expected in cases:
                     started = time.perf_counter()
-                    got = page.evaluate(_OPEN_JS, [chat, newest, expected, BROWSER_WAIT_MS])
+                    try:
+                        got = page.evaluate(_OPEN_JS, [chat, newest, expected, BROWSER_WAIT_MS])
+                    except Exception as exc:
+                        raise RuntimeError(f"{key} open {n}: {exc}; page errors: {errors}") from exc
                     keep(key, n, got, (time.perf_counter() - started) * 1000)
                 if progress and n >= warmup:
                     print(

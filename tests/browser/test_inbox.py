@@ -298,3 +298,20 @@ def test_customer_html_is_shown_as_text_everywhere(
     snap(page, output_dir, "xss-as-text.png")
     assert page.locator("img[src=x], script:not([type]):not([src]), svg[onload]").count() == 0
     assert own_staff.dialogs == []
+
+
+def test_a_row_clicked_before_the_scripts_run_still_opens_the_chat(
+    staff: Staff, shop: Shop
+) -> None:
+    """The first page of rows comes with the HTML; until the scripts take the list over,
+    each row is a link to its chat, so a quick click is not lost."""
+    page = staff.page(shop.ana, path="/login")
+    page.route("**/static/js/app.js", lambda route: route.abort())
+    page.goto(staff.url + "/")
+    row = page.locator("#chat-list .chat", has_text="Bruno Peçanha")
+    chat_id = row.get_attribute("data-chat-id")
+    row.locator(".name").click()
+    expect(page).to_have_url(re.compile(rf"/\?chat={chat_id}$"))
+    page.unroute("**/static/js/app.js")
+    page.reload()
+    expect(page.locator("#conv-name")).to_have_text("Bruno Peçanha")
