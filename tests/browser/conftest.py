@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect, sync_playwright
 
 from appliance.accounts.service import create_session
 from appliance.clock import now_ms
@@ -295,6 +295,14 @@ def own_shop(tmp_path: Path, template_db: Path) -> Iterator[RunningShop]:
 
 
 @pytest.fixture
+def lean_shop(tmp_path: Path, template_db: Path) -> Iterator[RunningShop]:
+    """A server of its own without the archived chats: for a test that changes the shop
+    and does not page through the archive."""
+    with running_shop(tmp_path, template_db, archived=0) as running:
+        yield running
+
+
+@pytest.fixture
 def shop(shared_shop: RunningShop) -> Shop:
     return shared_shop.shop
 
@@ -307,6 +315,11 @@ def staff(shared_shop: RunningShop, browser: Browser) -> Iterator[Staff]:
 @pytest.fixture
 def own_staff(own_shop: RunningShop, browser: Browser) -> Iterator[Staff]:
     yield from staff_for(own_shop.server.url, own_shop.data_dir, browser)
+
+
+@pytest.fixture
+def lean_staff(lean_shop: RunningShop, browser: Browser) -> Iterator[Staff]:
+    yield from staff_for(lean_shop.server.url, lean_shop.data_dir, browser)
 
 
 def staff_for(url: str, data_dir: Path, browser: Browser) -> Iterator[Staff]:
@@ -324,3 +337,14 @@ def chat_names(page: Page) -> list[str]:
 
 def snap(page: Page, output_dir: Path, name: str) -> None:
     page.screenshot(path=str(output_dir / name))
+
+
+def row(page: Page, name: str) -> Locator:
+    """The chat list's row of the chat named ``name``."""
+    return page.locator("#chat-list .chat", has=page.locator(".name", has_text=name))
+
+
+def open_chat(page: Page, name: str) -> None:
+    """Click the chat's row and wait for its conversation."""
+    page.locator("#chat-list .chat", has_text=name).click()
+    expect(page.locator("#conv-name")).to_have_text(name)

@@ -4,28 +4,16 @@ inbox's "Nova conversa" (L12), as the shop's people use them in Chromium."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from appliance.db import Database
-from tests.browser.conftest import RunningShop, Staff, chat_names, running_shop, snap, staff_for
+from tests.browser.conftest import RunningShop, Staff, chat_names, snap
 from tests.factories import assign, make_user
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def own_shop(tmp_path: Path, template_db: Path) -> Iterator[RunningShop]:
-    with running_shop(tmp_path, template_db, archived=0) as running:
-        yield running
-
-
-@pytest.fixture
-def own_staff(own_shop: RunningShop, browser: Browser) -> Iterator[Staff]:
-    yield from staff_for(own_shop.server.url, own_shop.data_dir, browser)
 
 
 def _db(shop: RunningShop) -> Database:
@@ -37,10 +25,10 @@ def nav_titles(page: Page) -> list[str]:
 
 
 def test_admin_creates_a_department_and_a_user_who_logs_in_and_sees_its_chats(
-    own_staff: Staff, own_shop: RunningShop, output_dir: Path
+    lean_staff: Staff, lean_shop: RunningShop, output_dir: Path
 ) -> None:
-    shop = own_shop.shop
-    page = own_staff.page(shop.admin, path="/admin#departments")
+    shop = lean_shop.shop
+    page = lean_staff.page(shop.admin, path="/admin#departments")
     expect(page.locator("#admin-section h2")).to_have_text("Departamentos")
     page.fill("#department-name", "Entregas")
     page.click("#department-create button[type=submit]")
@@ -68,21 +56,21 @@ def test_admin_creates_a_department_and_a_user_who_logs_in_and_sees_its_chats(
     expect(page.locator("tr[data-name='Entregas']")).to_contain_text("Joana Prado")
 
     # A chat handed to the new department reaches its new member.
-    db = _db(own_shop)
+    db = _db(lean_shop)
     try:
         entregas = db.write_sync(
             lambda c: c.execute("SELECT id FROM department WHERE name = 'Entregas'").fetchone()[0]
         )
     finally:
         db.close()
-    db = _db(own_shop)
+    db = _db(lean_shop)
     try:
         assign(db, shop.chats["elisa"], department=entregas)
     finally:
         db.close()
 
-    joana = own_staff.anonymous()
-    joana.goto(own_shop.server.url + "/login")
+    joana = lean_staff.anonymous()
+    joana.goto(lean_shop.server.url + "/login")
     joana.fill("input[name=login]", "joana")
     joana.fill("input[name=password]", "joana-123")
     joana.click("button[type=submit]")
@@ -114,22 +102,22 @@ def test_admin_creates_a_department_and_a_user_who_logs_in_and_sees_its_chats(
 
 
 def test_sections_follow_what_each_user_may_do(
-    own_staff: Staff, own_shop: RunningShop, output_dir: Path
+    lean_staff: Staff, lean_shop: RunningShop, output_dir: Path
 ) -> None:
-    shop = own_shop.shop
-    page = own_staff.page(shop.bruno, path="/admin")
+    shop = lean_shop.shop
+    page = lean_staff.page(shop.bruno, path="/admin")
     expect(page.locator("#admin-section")).to_contain_text(
         "Você não tem acesso a nenhuma seção da administração."
     )
     assert nav_titles(page) == []
     snap(page, output_dir, "admin-no-sections.png")
 
-    db = _db(own_shop)
+    db = _db(lean_shop)
     try:
         manager = make_user(db, "gerente", permissions=["manage_users"], name="Gerente")
     finally:
         db.close()
-    page = own_staff.page(manager, path="/admin")
+    page = lean_staff.page(manager, path="/admin")
     expect(page.locator("#admin-section h2")).to_have_text("Usuários")
     titles = nav_titles(page)
     assert {"Usuários", "Departamentos"} <= set(titles)
@@ -144,9 +132,9 @@ def test_sections_follow_what_each_user_may_do(
 
 
 def test_admin_adds_and_renames_a_device_and_sees_how_to_start_its_bridge(
-    own_staff: Staff, own_shop: RunningShop, output_dir: Path
+    lean_staff: Staff, lean_shop: RunningShop, output_dir: Path
 ) -> None:
-    page = own_staff.page(own_shop.shop.admin, path="/admin#devices")
+    page = lean_staff.page(lean_shop.shop.admin, path="/admin#devices")
     expect(page.locator("#devices-table tbody tr")).to_have_count(1)
     page.fill("#device-name", "WhatsApp das entregas")
     page.click("#device-create button[type=submit]")
@@ -156,7 +144,7 @@ def test_admin_adds_and_renames_a_device_and_sees_how_to_start_its_bridge(
     expect(setup).to_contain_text(f"balcao bridge --device {device_id}")
     expect(setup).to_contain_text(f"balcao-bridge@{device_id}.service")
     expect(setup).to_contain_text("não é mostrado de novo")
-    token_file = own_shop.data_dir / "devices" / str(device_id) / "bridge.token"
+    token_file = lean_shop.data_dir / "devices" / str(device_id) / "bridge.token"
     token = token_file.read_text().strip()
     expect(setup.locator("code", has_text=token)).to_have_count(1)
     snap(page, output_dir, "admin-device-added.png")
@@ -170,17 +158,17 @@ def test_admin_adds_and_renames_a_device_and_sees_how_to_start_its_bridge(
     expect(row.locator("td").first).to_have_text("Entregas")
 
     # The inbox offers the new device when adding a chat.
-    inbox = own_staff.page(own_shop.shop.admin)
+    inbox = lean_staff.page(lean_shop.shop.admin)
     inbox.click("#new-chat")
     expect(inbox.locator("#new-chat-device")).to_be_visible()
     expect(inbox.locator("#new-chat-device option")).to_have_text(["Celular da loja", "Entregas"])
 
 
 def test_new_chat_by_number_opens_it_and_explains_a_bad_number(
-    own_staff: Staff, own_shop: RunningShop, output_dir: Path
+    lean_staff: Staff, lean_shop: RunningShop, output_dir: Path
 ) -> None:
-    shop = own_shop.shop
-    page = own_staff.page(shop.ana)
+    shop = lean_shop.shop
+    page = lean_staff.page(shop.ana)
     expect(page.locator("#chat-list .chat").first).to_be_visible()
     page.click("#new-chat")
     dialog = page.locator("#new-chat-dialog")
@@ -210,10 +198,10 @@ def test_new_chat_by_number_opens_it_and_explains_a_bad_number(
 
 
 def test_new_chat_button_is_absent_while_the_module_is_off(
-    own_staff: Staff, own_shop: RunningShop
+    lean_staff: Staff, lean_shop: RunningShop
 ) -> None:
-    admin = own_staff.page(own_shop.shop.admin, path="/admin#modules")
-    inbox = own_staff.page(own_shop.shop.ana)
+    admin = lean_staff.page(lean_shop.shop.admin, path="/admin#modules")
+    inbox = lean_staff.page(lean_shop.shop.ana)
     expect(inbox.locator("#new-chat")).to_be_visible()
     admin.locator("input[data-module=add_chats]").uncheck()
     expect(inbox.locator("#new-chat")).to_be_hidden()

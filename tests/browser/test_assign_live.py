@@ -5,31 +5,15 @@ queue (I6) and the archive switch (I4)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Locator, Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from appliance.db import Database
-from tests.browser.conftest import RunningShop, Staff, running_shop, snap, staff_for
+from tests.browser.conftest import RunningShop, Staff, row, snap
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def own_shop(tmp_path: Path, template_db: Path) -> Iterator[RunningShop]:
-    with running_shop(tmp_path, template_db, archived=0) as running:
-        yield running
-
-
-@pytest.fixture
-def own_staff(own_shop: RunningShop, browser: Browser) -> Iterator[Staff]:
-    yield from staff_for(own_shop.server.url, own_shop.data_dir, browser)
-
-
-def row(page: Page, name: str) -> Locator:
-    return page.locator("#chat-list .chat", has=page.locator(".name", has_text=name))
 
 
 def open_chat(page: Page, name: str) -> Locator:
@@ -51,11 +35,11 @@ def pick(section: Locator, name: str) -> None:
 
 
 def test_a_department_member_sees_the_chat_come_and_go(
-    own_staff: Staff, own_shop: RunningShop, output_dir: Path
+    lean_staff: Staff, lean_shop: RunningShop, output_dir: Path
 ) -> None:
-    shop = own_shop.shop
-    admin = own_staff.page(shop.admin)
-    bruno = own_staff.page(shop.bruno)  # Suporte
+    shop = lean_shop.shop
+    admin = lean_staff.page(shop.admin)
+    bruno = lean_staff.page(shop.bruno)  # Suporte
     expect(row(bruno, "Carlos Atacadista")).to_be_visible()
     expect(row(bruno, "Débora Lima")).to_have_count(0)
 
@@ -90,11 +74,11 @@ def test_a_department_member_sees_the_chat_come_and_go(
 
 
 def test_the_only_user_assignee_loses_the_chat_when_removed(
-    own_staff: Staff, own_shop: RunningShop, output_dir: Path
+    lean_staff: Staff, lean_shop: RunningShop, output_dir: Path
 ) -> None:
-    shop = own_shop.shop
-    admin = own_staff.page(shop.admin)
-    ana = own_staff.page(shop.ana)  # Vendas
+    shop = lean_shop.shop
+    admin = lean_staff.page(shop.admin)
+    ana = lean_staff.page(shop.ana)  # Vendas
     expect(row(ana, "Ana Clara Conceição")).to_be_visible()
     expect(row(ana, "Elisa Souza")).to_have_count(0)
 
@@ -111,10 +95,10 @@ def test_the_only_user_assignee_loses_the_chat_when_removed(
 
 
 def test_delegate_to_the_queue_and_archive_from_the_panel(
-    own_staff: Staff, own_shop: RunningShop, output_dir: Path
+    lean_staff: Staff, lean_shop: RunningShop, output_dir: Path
 ) -> None:
-    shop = own_shop.shop
-    db = Database(own_shop.data_dir / "balcao.db", readers=1)
+    shop = lean_shop.shop
+    db = Database(lean_shop.data_dir / "balcao.db", readers=1)
     try:
         db.write_sync(
             lambda c: c.execute(
@@ -123,8 +107,8 @@ def test_delegate_to_the_queue_and_archive_from_the_panel(
         )
     finally:
         db.close()
-    admin = own_staff.page(shop.admin)
-    bruno = own_staff.page(shop.bruno)
+    admin = lean_staff.page(shop.admin)
+    bruno = lean_staff.page(shop.bruno)
     section = open_chat(admin, "Débora Lima")
     section.get_by_role("button", name="Delegar p/ Fila").click()
     expect(chips(section)).to_have_text(["Bruno Lima"])
@@ -140,10 +124,10 @@ def test_delegate_to_the_queue_and_archive_from_the_panel(
 
 
 def test_the_admin_sets_up_the_rotation(
-    own_staff: Staff, own_shop: RunningShop, output_dir: Path
+    lean_staff: Staff, lean_shop: RunningShop, output_dir: Path
 ) -> None:
-    shop = own_shop.shop
-    admin = own_staff.page(shop.admin, path="/admin#queue")
+    shop = lean_shop.shop
+    admin = lean_staff.page(shop.admin, path="/admin#queue")
     body = admin.locator('.admin-body[data-section="queue"]')
     expect(body.locator(".queue-list")).to_contain_text("Ninguém no rodízio")
     for name in ("Ana Souza", "Bruno Lima"):

@@ -4,35 +4,24 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from appliance.clock import now_ms
 from appliance.db import Database
-from tests.browser.conftest import RunningShop, Staff, chat_names, running_shop, snap, staff_for
+from tests.browser.conftest import (
+    RunningShop,
+    Staff,
+    chat_names,
+    open_chat,
+    snap,
+)
 
 pytestmark = pytest.mark.browser
 
 CLARA = "Ana Clara Conceição"
-
-
-@pytest.fixture
-def own_shop(tmp_path: Path, template_db: Path) -> Iterator[RunningShop]:
-    with running_shop(tmp_path, template_db, archived=0) as running:
-        yield running
-
-
-@pytest.fixture
-def own_staff(own_shop: RunningShop, browser: Browser) -> Iterator[Staff]:
-    yield from staff_for(own_shop.server.url, own_shop.data_dir, browser)
-
-
-def open_chat(page: Page, name: str) -> None:
-    page.locator("#chat-list .chat", has_text=name).click()
-    expect(page.locator("#conv-name")).to_have_text(name)
 
 
 def set_status(page: Page, name: str) -> None:
@@ -42,11 +31,11 @@ def set_status(page: Page, name: str) -> None:
 
 
 def test_status_button_changes_the_status_and_the_history_lists_it(
-    own_staff: Staff, own_shop: RunningShop, output_dir: Path
+    lean_staff: Staff, lean_shop: RunningShop, output_dir: Path
 ) -> None:
-    shop = own_shop.shop
-    page = own_staff.page(shop.ana)
-    boss = own_staff.page(shop.admin)
+    shop = lean_shop.shop
+    page = lean_staff.page(shop.ana)
+    boss = lean_staff.page(shop.admin)
     open_chat(page, CLARA)
     open_chat(boss, CLARA)
     button = page.locator("#status-btn")
@@ -95,10 +84,10 @@ def test_status_button_changes_the_status_and_the_history_lists_it(
 
 
 def test_status_filter_and_control_panel(
-    own_staff: Staff, own_shop: RunningShop, output_dir: Path
+    lean_staff: Staff, lean_shop: RunningShop, output_dir: Path
 ) -> None:
-    shop = own_shop.shop
-    page = own_staff.page(shop.admin)
+    shop = lean_shop.shop
+    page = lean_staff.page(shop.admin)
     open_chat(page, "Bruno Peçanha")
     set_status(page, "Aguardando")
     open_chat(page, "Débora Lima")
@@ -119,7 +108,7 @@ def test_status_filter_and_control_panel(
     expect(page.locator("#status-choices .chip[aria-pressed=true]")).to_have_text("Aguardando")
     snap(page, output_dir, "attendance-status-filter.png")
 
-    db = Database(own_shop.data_dir / "balcao.db", readers=1)
+    db = Database(lean_shop.data_dir / "balcao.db", readers=1)
     try:
         db.write_sync(
             lambda c: c.execute(
@@ -129,7 +118,7 @@ def test_status_filter_and_control_panel(
         )
     finally:
         db.close()
-    admin = own_staff.page(shop.admin, path="/admin#panel")
+    admin = lean_staff.page(shop.admin, path="/admin#panel")
     card = admin.get_by_role("region", name="Chats por status")
     expect(card.locator("li[data-name='Aguardando'] .panel-count")).to_have_text("2")
     expect(card.locator("li[data-name='Em atendimento'] .panel-count")).to_have_text("1")
@@ -142,14 +131,14 @@ def test_status_filter_and_control_panel(
 
 
 def test_admin_deletes_a_status_moving_its_chats(
-    own_staff: Staff, own_shop: RunningShop, output_dir: Path
+    lean_staff: Staff, lean_shop: RunningShop, output_dir: Path
 ) -> None:
-    shop = own_shop.shop
-    page = own_staff.page(shop.ana)
+    shop = lean_shop.shop
+    page = lean_staff.page(shop.ana)
     open_chat(page, "Bruno Peçanha")
     set_status(page, "Aguardando")
 
-    admin = own_staff.page(shop.admin, path="/admin#statuses")
+    admin = lean_staff.page(shop.admin, path="/admin#statuses")
     rows = admin.locator(".status-admin-row")
     expect(rows).to_have_count(5)
     admin.get_by_label("Nome do novo status").fill("Orçamento enviado")

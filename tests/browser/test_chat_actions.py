@@ -5,13 +5,19 @@ Every change reaches the other tabs through the live events."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Locator, Page, expect
+from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import RunningShop, Staff, chat_names, running_shop, snap, staff_for
+from tests.browser.conftest import (
+    RunningShop,
+    Staff,
+    chat_names,
+    open_chat,
+    row,
+    snap,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -31,23 +37,6 @@ window.AudioContext = class {
 """
 
 
-@pytest.fixture
-def own_shop(tmp_path: Path, template_db: Path) -> Iterator[RunningShop]:
-    """A shop of its own for each test (they change it), without the archived chats."""
-    with running_shop(tmp_path, template_db, archived=0) as running:
-        yield running
-
-
-@pytest.fixture
-def own_staff(own_shop: RunningShop, browser: Browser) -> Iterator[Staff]:
-    yield from staff_for(own_shop.server.url, own_shop.data_dir, browser)
-
-
-def open_chat(page: Page, name: str) -> None:
-    page.locator("#chat-list .chat", has_text=name).click()
-    expect(page.locator("#conv-name")).to_have_text(name)
-
-
 def menu_items(page: Page) -> list[str]:
     page.click("#conv-menu-btn")
     items = page.locator("#conv-menu button")
@@ -63,16 +52,12 @@ def choose(page: Page, label: str) -> None:
     page.get_by_role("menuitem", name=label, exact=True).click()
 
 
-def row(page: Page, name: str) -> Locator:
-    return page.locator("#chat-list .chat", has=page.locator(".name", has_text=name))
-
-
 def test_rename_in_the_info_panel_reaches_the_other_tab(
-    own_staff: Staff, own_shop: RunningShop, output_dir: Path
+    lean_staff: Staff, lean_shop: RunningShop, output_dir: Path
 ) -> None:
-    shop = own_shop.shop
-    page = own_staff.page(shop.admin)
-    other = own_staff.page(shop.ana)
+    shop = lean_shop.shop
+    page = lean_staff.page(shop.admin)
+    other = lean_staff.page(shop.ana)
     expect(row(other, "Ana Clara Conceição")).to_be_visible()
     open_chat(page, "Ana Clara Conceição")
     info = page.locator("#info")
@@ -122,11 +107,11 @@ def test_rename_in_the_info_panel_reaches_the_other_tab(
 
 
 def test_opening_an_unread_chat_clears_its_badge_everywhere(
-    own_staff: Staff, own_shop: RunningShop
+    lean_staff: Staff, lean_shop: RunningShop
 ) -> None:
-    shop = own_shop.shop
-    page = own_staff.page(shop.ana, path="/?unread=true")
-    watcher = own_staff.page(shop.admin)
+    shop = lean_shop.shop
+    page = lean_staff.page(shop.ana, path="/?unread=true")
+    watcher = lean_staff.page(shop.admin)
     expect(row(watcher, "Bruno Peçanha").locator(".badge")).to_have_text("2")
     expect(watcher).to_have_title("(1) Conversas · Balcão")
     expect(page.locator("#chat-list .chat")).to_have_count(1)
@@ -144,11 +129,11 @@ def test_opening_an_unread_chat_clears_its_badge_everywhere(
 
 
 def test_mark_unread_brings_the_chat_to_the_top_without_a_sound(
-    own_staff: Staff, own_shop: RunningShop
+    lean_staff: Staff, lean_shop: RunningShop
 ) -> None:
-    shop = own_shop.shop
-    page = own_staff.page(shop.ana, init_script=BEEP_SPY)
-    other = own_staff.page(shop.ana, init_script=BEEP_SPY)
+    shop = lean_shop.shop
+    page = lean_staff.page(shop.ana, init_script=BEEP_SPY)
+    other = lean_staff.page(shop.ana, init_script=BEEP_SPY)
     expect(other.locator("#chat-list .chat")).to_have_count(2)
     open_chat(page, "Bruno Peçanha")
     expect(row(page, "Bruno Peçanha").locator(".badge")).to_have_count(0)
@@ -171,11 +156,11 @@ def test_mark_unread_brings_the_chat_to_the_top_without_a_sound(
 
 
 def test_clear_messages_asks_first_and_only_for_who_may(
-    own_staff: Staff, own_shop: RunningShop, output_dir: Path
+    lean_staff: Staff, lean_shop: RunningShop, output_dir: Path
 ) -> None:
-    shop = own_shop.shop
-    page = own_staff.page(shop.admin, path=f"/?chat={shop.chats['clara']}")
-    ana = own_staff.page(shop.ana, path=f"/?chat={shop.chats['clara']}")
+    shop = lean_shop.shop
+    page = lean_staff.page(shop.admin, path=f"/?chat={shop.chats['clara']}")
+    ana = lean_staff.page(shop.ana, path=f"/?chat={shop.chats['clara']}")
     bubbles, ana_bubbles = page.locator("#messages .msg"), ana.locator("#messages .msg")
     expect(bubbles).to_have_count(8)
     expect(ana_bubbles).to_have_count(8)
@@ -213,10 +198,10 @@ def test_clear_messages_asks_first_and_only_for_who_may(
 
 
 def test_sound_choice_follows_the_user_to_another_browser(
-    own_staff: Staff, own_shop: RunningShop
+    lean_staff: Staff, lean_shop: RunningShop
 ) -> None:
-    shop = own_shop.shop
-    page = own_staff.page(shop.bruno)
+    shop = lean_shop.shop
+    page = lean_staff.page(shop.bruno)
     sound = page.locator("#sound-toggle")
     expect(sound).to_have_attribute("aria-pressed", "true")
     with page.expect_response(re.compile(r"/api/v1/me$")) as saved:
@@ -226,7 +211,7 @@ def test_sound_choice_follows_the_user_to_another_browser(
     expect(sound).to_have_attribute("title", re.compile("Sons desligados"))
 
     # A fresh browser context has no localStorage: the choice comes from the server.
-    elsewhere = own_staff.page(shop.bruno)
+    elsewhere = lean_staff.page(shop.bruno)
     expect(elsewhere.locator("#sound-toggle")).to_have_attribute("aria-pressed", "false")
     with elsewhere.expect_response(re.compile(r"/api/v1/me$")):
         elsewhere.locator("#sound-toggle").click()

@@ -4,33 +4,28 @@ stages of several funnels (L5)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Locator, Page, expect
+from playwright.sync_api import Locator, expect
 
 from appliance.db import Database
 from appliance.funnels import service as funnels
 from appliance.modules import set_modules
-from tests.browser.conftest import RunningShop, Staff, chat_names, running_shop, snap, staff_for
+from tests.browser.conftest import (
+    RunningShop,
+    Staff,
+    chat_names,
+    open_chat,
+    snap,
+)
 
 pytestmark = pytest.mark.browser
 
 CLARA = "Ana Clara Conceição"
 BRUNO = "Bruno Peçanha"
-
-
-@pytest.fixture
-def own_shop(tmp_path: Path, template_db: Path) -> Iterator[RunningShop]:
-    with running_shop(tmp_path, template_db, archived=0) as running:
-        yield running
-
-
-@pytest.fixture
-def own_staff(own_shop: RunningShop, browser: Browser) -> Iterator[Staff]:
-    yield from staff_for(own_shop.server.url, own_shop.data_dir, browser)
 
 
 def _write(shop: RunningShop, fn: Callable[..., Any], *args: Any) -> Any:
@@ -57,21 +52,16 @@ def expect_stages(card: Locator, names: list[str]) -> None:
         expect(inputs.nth(i)).to_have_value(name)
 
 
-def open_chat(page: Page, name: str) -> None:
-    page.locator("#chat-list .chat", has_text=name).click()
-    expect(page.locator("#conv-name")).to_have_text(name)
-
-
 def test_stage_changed_in_the_panel_filters_the_list(
-    own_staff: Staff, own_shop: RunningShop, output_dir: Path
+    lean_staff: Staff, lean_shop: RunningShop, output_dir: Path
 ) -> None:
-    shop = own_shop.shop
-    vendas = _write(own_shop, funnels.create_funnel, "Vendas", ["Lead", "Proposta", "Fechado"])
-    pos = _write(own_shop, funnels.create_funnel, "Pós-venda", ["Entregue", "Avaliado"])
+    shop = lean_shop.shop
+    vendas = _write(lean_shop, funnels.create_funnel, "Vendas", ["Lead", "Proposta", "Fechado"])
+    pos = _write(lean_shop, funnels.create_funnel, "Pós-venda", ["Entregue", "Avaliado"])
     stage = {s["name"]: s["id"] for f in (vendas, pos) for s in f["stages"]}
     # Bruno's chat already delivered; Débora's (not Ana's to see) at the same stage as Clara's.
     _write(
-        own_shop,
+        lean_shop,
         lambda c: c.execute(
             "INSERT INTO chat_funnel_stage(chat, funnel, stage, entered_at) VALUES "
             "(?, ?, ?, 0), (?, ?, ?, 0)",
@@ -86,7 +76,7 @@ def test_stage_changed_in_the_panel_filters_the_list(
         ),
     )
 
-    page = own_staff.page(shop.ana)
+    page = lean_staff.page(shop.ana)
     open_chat(page, CLARA)
     section = page.locator('[data-section="funnels"]')
     expect(section.get_by_role("heading", name="Funil")).to_be_visible()
@@ -131,12 +121,12 @@ def test_stage_changed_in_the_panel_filters_the_list(
 
 
 def test_funnel_parts_are_absent_while_the_module_is_off(
-    own_staff: Staff, own_shop: RunningShop
+    lean_staff: Staff, lean_shop: RunningShop
 ) -> None:
-    shop = own_shop.shop
-    _write(own_shop, funnels.create_funnel, "Vendas", ["Lead"])
-    _write(own_shop, set_modules, {"funnel": False})
-    page = own_staff.page(shop.ana)
+    shop = lean_shop.shop
+    _write(lean_shop, funnels.create_funnel, "Vendas", ["Lead"])
+    _write(lean_shop, set_modules, {"funnel": False})
+    page = lean_staff.page(shop.ana)
     open_chat(page, CLARA)
     expect(page.locator('[data-section="tags"]')).to_be_visible()
     expect(page.locator('[data-section="funnels"]')).to_have_count(0)
@@ -145,10 +135,10 @@ def test_funnel_parts_are_absent_while_the_module_is_off(
 
 
 def test_admin_builds_a_funnel_and_deletes_a_stage_moving_its_chats(
-    own_staff: Staff, own_shop: RunningShop, output_dir: Path
+    lean_staff: Staff, lean_shop: RunningShop, output_dir: Path
 ) -> None:
-    shop = own_shop.shop
-    page = own_staff.page(shop.admin, path="/admin#funnels")
+    shop = lean_shop.shop
+    page = lean_staff.page(shop.admin, path="/admin#funnels")
     expect(page.locator("h2", has_text="Funis")).to_be_visible()
     page.get_by_label("Nome do novo funil").fill("  Vendas  ")
     page.get_by_role("button", name="Criar funil").click()
@@ -161,10 +151,10 @@ def test_admin_builds_a_funnel_and_deletes_a_stage_moving_its_chats(
     card.get_by_role("button", name="Subir Fechado").click()
     expect_stages(card, ["Lead", "Fechado", "Proposta"])
 
-    funnel = next(f for f in _read(own_shop, funnels.list_funnels) if f["name"] == "Vendas")
+    funnel = next(f for f in _read(lean_shop, funnels.list_funnels) if f["name"] == "Vendas")
     lead = funnel["stages"][0]["id"]
     _write(
-        own_shop,
+        lean_shop,
         lambda c: c.execute(
             "INSERT INTO chat_funnel_stage(chat, funnel, stage, entered_at) VALUES (?, ?, ?, 0)",
             (shop.chats["clara"], funnel["id"], lead),

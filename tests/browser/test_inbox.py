@@ -6,18 +6,13 @@ import re
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from appliance.db import Database
-from tests.browser.conftest import ARCHIVED, RunningShop, Shop, Staff, chat_names, snap
+from tests.browser.conftest import ARCHIVED, RunningShop, Shop, Staff, chat_names, open_chat, snap
 from tests.factories import assign, make_chat, make_message
 
 pytestmark = pytest.mark.browser
-
-
-def open_chat(page: Page, name: str) -> None:
-    page.locator("#chat-list .chat", has_text=name).click()
-    expect(page.locator("#conv-name")).to_have_text(name)
 
 
 def test_login_shows_the_three_panes_at_the_counter(

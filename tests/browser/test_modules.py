@@ -2,42 +2,30 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import expect
 
-from tests.browser.conftest import RunningShop, Staff, running_shop, snap, staff_for
+from tests.browser.conftest import RunningShop, Staff, snap
 
 pytestmark = pytest.mark.browser
 
 CLARA = "Ana Clara Conceição"
 
 
-@pytest.fixture
-def own_shop(tmp_path: Path, template_db: Path) -> Iterator[RunningShop]:
-    with running_shop(tmp_path, template_db, archived=0) as running:
-        yield running
-
-
-@pytest.fixture
-def own_staff(own_shop: RunningShop, browser: Browser) -> Iterator[Staff]:
-    yield from staff_for(own_shop.server.url, own_shop.data_dir, browser)
-
-
 def test_a_module_switched_off_leaves_the_open_inbox_and_comes_back(
-    own_staff: Staff, own_shop: RunningShop, output_dir: Path
+    lean_staff: Staff, lean_shop: RunningShop, output_dir: Path
 ) -> None:
-    shop = own_shop.shop
-    inbox = own_staff.page(shop.ana)
+    shop = lean_shop.shop
+    inbox = lean_staff.page(shop.ana)
     inbox.locator("#chat-list .chat", has_text=CLARA).click()
     expect(inbox.locator("#conv-name")).to_have_text(CLARA)
     status = inbox.locator("#status-btn")
     expect(status).to_be_visible()
     expect(inbox.locator('.info-tab-btn[data-tab="attendance"]')).to_be_visible()
 
-    admin = own_staff.page(shop.admin, path="/admin#modules")
+    admin = lean_staff.page(shop.admin, path="/admin#modules")
     switch = admin.locator('input[data-module="attendance"]')
     expect(switch).to_be_checked()
     snap(admin, output_dir, "admin-modules.png")
@@ -54,4 +42,4 @@ def test_a_module_switched_off_leaves_the_open_inbox_and_comes_back(
     expect(status).to_be_visible()
     expect(inbox.locator('.info-tab-btn[data-tab="attendance"]')).to_be_visible()
     expect(admin.locator('.admin-link[data-section="statuses"]')).to_have_count(1)
-    assert own_staff.errors == []
+    assert lean_staff.errors == []

@@ -2,43 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Locator, Page, expect
+from playwright.sync_api import expect
 
-from tests.browser.conftest import RunningShop, Staff, running_shop, snap, staff_for
+from tests.browser.conftest import RunningShop, Staff, open_chat, row, snap
 
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def own_shop(tmp_path: Path, template_db: Path) -> Iterator[RunningShop]:
-    with running_shop(tmp_path, template_db, archived=0) as running:
-        yield running
-
-
-@pytest.fixture
-def own_staff(own_shop: RunningShop, browser: Browser) -> Iterator[Staff]:
-    yield from staff_for(own_shop.server.url, own_shop.data_dir, browser)
-
-
-def open_chat(page: Page, name: str) -> None:
-    page.locator("#chat-list .chat", has_text=name).click()
-    expect(page.locator("#conv-name")).to_have_text(name)
-
-
-def row(page: Page, name: str) -> Locator:
-    return page.locator("#chat-list .chat", has=page.locator(".name", has_text=name))
-
-
 def test_tags_from_the_panel_show_in_the_list(
-    own_staff: Staff, own_shop: RunningShop, output_dir: Path
+    lean_staff: Staff, lean_shop: RunningShop, output_dir: Path
 ) -> None:
-    shop = own_shop.shop
-    page = own_staff.page(shop.admin)
-    other = own_staff.page(shop.admin)
+    shop = lean_shop.shop
+    page = lean_staff.page(shop.admin)
+    other = lean_staff.page(shop.admin)
     expect(row(other, "Débora Lima")).to_be_visible()
     open_chat(page, "Débora Lima")
     section = page.locator("[data-section=tags]")
@@ -71,9 +50,11 @@ def test_tags_from_the_panel_show_in_the_list(
     expect(row(other, "Débora Lima").locator(".tag-dot[title=Atacado]")).to_have_count(0)
 
 
-def test_without_manage_tags_the_picker_only_adds(own_staff: Staff, own_shop: RunningShop) -> None:
-    shop = own_shop.shop
-    page = own_staff.page(shop.ana)
+def test_without_manage_tags_the_picker_only_adds(
+    lean_staff: Staff, lean_shop: RunningShop
+) -> None:
+    shop = lean_shop.shop
+    page = lean_staff.page(shop.ana)
     open_chat(page, "Bruno Peçanha")
     section = page.locator("[data-section=tags]")
     section.get_by_role("button", name="Adicionar tag").click()
@@ -87,10 +68,10 @@ def test_without_manage_tags_the_picker_only_adds(own_staff: Staff, own_shop: Ru
 
 
 def test_custom_field_value_is_checked_and_kept(
-    own_staff: Staff, own_shop: RunningShop, output_dir: Path
+    lean_staff: Staff, lean_shop: RunningShop, output_dir: Path
 ) -> None:
-    shop = own_shop.shop
-    page = own_staff.page(shop.admin)
+    shop = lean_shop.shop
+    page = lean_staff.page(shop.admin)
     open_chat(page, "Débora Lima")
     section = page.locator("[data-section=fields]")
     expect(section).to_contain_text("Nenhum campo personalizado.")
@@ -133,10 +114,10 @@ def test_custom_field_value_is_checked_and_kept(
 
 
 def test_admin_screens_for_tags_and_fields(
-    own_staff: Staff, own_shop: RunningShop, output_dir: Path
+    lean_staff: Staff, lean_shop: RunningShop, output_dir: Path
 ) -> None:
-    shop = own_shop.shop
-    page = own_staff.page(shop.admin, path="/admin#tags")
+    shop = lean_shop.shop
+    page = lean_staff.page(shop.admin, path="/admin#tags")
     body = page.locator(".admin-body[data-section=tags]")
     expect(body.locator("li[data-tag-id]")).to_have_count(3)
     body.get_by_role("textbox", name="Nome da tag", exact=True).fill("cliente víp")
