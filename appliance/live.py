@@ -28,7 +28,7 @@ from litestar.exceptions import WebSocketDisconnect
 from appliance.accounts import service as accounts
 from appliance.accounts.auth import SESSION_COOKIE
 from appliance.accounts.permissions import Actor, can_see_numbers
-from appliance.chats.service import chat_for_each
+from appliance.chats.service import chat_for_each, get_chat
 from appliance.clock import iso
 from appliance.db import Conn, Database
 from appliance.devices.service import list_devices
@@ -233,6 +233,16 @@ def origin_allowed(origin: str | None, host: str | None) -> bool:
 def hub_of(app: Any) -> LiveHub:
     hub: LiveHub = app.state.live
     return hub
+
+
+async def chat_after_change(
+    app: Any, db: Database, actor: Actor, chat_id: int, *, changed: bool = True
+) -> dict[str, Any]:
+    """After a change to one chat by hand: tell every tab that may see it (when something
+    changed), and answer with the chat as ``actor`` now sees it."""
+    if changed:
+        await hub_of(app).publish_chats(ChatChanges(chats=[chat_id]))
+    return await db.read(get_chat, actor, chat_id)
 
 
 async def _still_logged_in(socket: WebSocket[Any, Any, Any]) -> bool:

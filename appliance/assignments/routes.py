@@ -14,7 +14,7 @@ from appliance.assignments import service
 from appliance.chats import actions
 from appliance.chats.service import get_chat
 from appliance.errors import NotFound
-from appliance.live import ChatChanges, hub_of
+from appliance.live import ChatChanges, chat_after_change, hub_of
 from appliance.modules import Module, require_module
 from appliance.runtime import Runtime
 from appliance.web import actor_of, require_admin
@@ -144,7 +144,7 @@ class AssignmentsController(Controller):
         data: JSONBody[ChatbotSwitch],
     ) -> dict[str, Any]:
         await runtime.db.write(actions.set_chatbot, actor_of(request), chat_id, data.enabled)
-        return await _chat_changed(request, runtime, chat_id)
+        return await chat_after_change(request.app, runtime.db, actor_of(request), chat_id)
 
     @put("/{chat_id:int}/archived", summary="Arquivar ou desarquivar o chat")
     async def set_archived(
@@ -155,14 +155,7 @@ class AssignmentsController(Controller):
         data: JSONBody[ArchiveSwitch],
     ) -> dict[str, Any]:
         await runtime.db.write(actions.set_archived, actor_of(request), chat_id, data.archived)
-        return await _chat_changed(request, runtime, chat_id)
-
-
-async def _chat_changed(
-    request: Request[Any, Any, Any], runtime: Runtime, chat_id: FromPath[int]
-) -> dict[str, Any]:
-    await hub_of(request.app).publish_chats(ChatChanges(chats=[chat_id]))
-    return await runtime.db.read(get_chat, actor_of(request), chat_id)
+        return await chat_after_change(request.app, runtime.db, actor_of(request), chat_id)
 
 
 class QueueController(Controller):

@@ -12,8 +12,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 
 from appliance.accounts.permissions import Permission
 from appliance.attendance import panel, service
-from appliance.chats.service import get_chat
-from appliance.live import ChatChanges, hub_of
+from appliance.live import ChatChanges, chat_after_change, hub_of
 from appliance.modules import Module, require_module
 from appliance.runtime import Runtime
 from appliance.web import actor_of, require, require_admin
@@ -121,8 +120,7 @@ class ChatStatusController(Controller):
     ) -> dict[str, Any]:
         actor = actor_of(request)
         await runtime.db.write(service.set_chat_status, actor, chat_id, data.status_id)
-        await hub_of(request.app).publish_chats(ChatChanges(chats=[chat_id]))
-        return await runtime.db.read(get_chat, actor, chat_id)
+        return await chat_after_change(request.app, runtime.db, actor, chat_id)
 
     @get(
         "/{chat_id:int}/status-history",

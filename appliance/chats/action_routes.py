@@ -14,8 +14,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
 from appliance.chats import actions
-from appliance.chats.service import get_chat
-from appliance.live import ChatChanges, hub_of
+from appliance.live import chat_after_change
 from appliance.runtime import Runtime
 from appliance.web import actor_of
 
@@ -29,8 +28,7 @@ class ChatRename(msgspec.Struct, forbid_unknown_fields=True):
 async def _changed(
     request: Request[Any, Any, Any], runtime: Runtime, chat_id: int
 ) -> dict[str, Any]:
-    await hub_of(request.app).publish_chats(ChatChanges(chats=[chat_id]))
-    return await runtime.db.read(get_chat, actor_of(request), chat_id)
+    return await chat_after_change(request.app, runtime.db, actor_of(request), chat_id)
 
 
 @patch(CHAT, tags=["chats"], summary="Renomear o chat (para toda a conta; a agenda não muda)")

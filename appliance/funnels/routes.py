@@ -11,9 +11,8 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from appliance.accounts.permissions import Permission
-from appliance.chats.service import get_chat
 from appliance.funnels import service
-from appliance.live import ChatChanges, hub_of
+from appliance.live import ChatChanges, chat_after_change, hub_of
 from appliance.modules import Module, require_module
 from appliance.runtime import Runtime
 from appliance.web import actor_of, require
@@ -207,9 +206,8 @@ class ChatFunnelsController(Controller):
         changed = await runtime.db.write(
             service.set_chat_stage, actor, chat_id, funnel_id, data.stage_id
         )
-        if changed:
-            await hub_of(request.app).publish_chats(ChatChanges(chats=[chat_id]))
+        chat = await chat_after_change(request.app, runtime.db, actor, chat_id, changed=changed)
         return {
             "funnels": await runtime.db.read(service.chat_funnels, actor, chat_id),
-            "chat": await runtime.db.read(get_chat, actor, chat_id),
+            "chat": chat,
         }

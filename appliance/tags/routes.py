@@ -10,8 +10,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
 from appliance.accounts.permissions import Permission
-from appliance.chats.service import get_chat
-from appliance.live import ChatChanges, hub_of
+from appliance.live import chat_after_change, hub_of
 from appliance.runtime import Runtime
 from appliance.tags import service
 from appliance.web import actor_of, require
@@ -93,9 +92,8 @@ class TagsController(Controller):
         tag_id: FromPath[int],
     ) -> dict[str, Any]:
         actor = actor_of(request)
-        if await runtime.db.write(service.add_to_chat, actor, chat_id, tag_id):
-            await hub_of(request.app).publish_chats(ChatChanges(chats=[chat_id]))
-        return await runtime.db.read(get_chat, actor, chat_id)
+        changed = await runtime.db.write(service.add_to_chat, actor, chat_id, tag_id)
+        return await chat_after_change(request.app, runtime.db, actor, chat_id, changed=changed)
 
     @delete(
         "/chats/{chat_id:int}/tags/{tag_id:int}",
@@ -111,6 +109,5 @@ class TagsController(Controller):
         tag_id: FromPath[int],
     ) -> dict[str, Any]:
         actor = actor_of(request)
-        if await runtime.db.write(service.remove_from_chat, actor, chat_id, tag_id):
-            await hub_of(request.app).publish_chats(ChatChanges(chats=[chat_id]))
-        return await runtime.db.read(get_chat, actor, chat_id)
+        changed = await runtime.db.write(service.remove_from_chat, actor, chat_id, tag_id)
+        return await chat_after_change(request.app, runtime.db, actor, chat_id, changed=changed)
