@@ -8,7 +8,6 @@ right after a status is renamed or deleted.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from enum import StrEnum
 from typing import Any
@@ -18,10 +17,10 @@ from appliance.chats.service import access_chat
 from appliance.clock import iso, now_ms
 from appliance.db import Conn
 from appliance.errors import Conflict, InvalidInput, NotFound
+from appliance.labels import clean_color, clean_name, name_taken
 from appliance.modules import Module, is_enabled
 
 MAX_NAME = 60
-COLOR_RE = re.compile(r"^#[0-9a-fA-F]{6}([0-9a-fA-F]{2})?$")
 
 
 class ArchiveRule(StrEnum):
@@ -103,25 +102,11 @@ def get_status(conn: Conn, status_id: int) -> dict[str, Any]:
 
 
 def _check_name(conn: Conn, name: str, own_id: int | None = None) -> str:
-    clean = " ".join(name.split())
-    if not clean:
-        raise InvalidInput("Informe o nome do status.", code="status.invalid_name")
-    if len(clean) > MAX_NAME:
-        raise InvalidInput(
-            f"O nome pode ter no máximo {MAX_NAME} caracteres.", code="status.name_too_long"
-        )
-    for row in conn.execute("SELECT id, name FROM attendance_status").fetchall():
-        if row["id"] != own_id and row["name"].casefold() == clean.casefold():
-            raise Conflict(f"Já existe um status chamado {row['name']}.", code="status.name_taken")
+    clean = clean_name(name, what="do status", limit=MAX_NAME, code="status")
+    rows = conn.execute("SELECT id, name FROM attendance_status")
+    if (taken := name_taken(rows, clean, own_id)) is not None:
+        raise Conflict(f"Já existe um status chamado {taken}.", code="status.name_taken")
     return clean
-
-
-def _check_color(color: str) -> str:
-    if not COLOR_RE.match(color):
-        raise InvalidInput(
-            "Cor inválida: use o formato #RRGGBB.", code="status.invalid_color", color=color
-        )
-    return color.lower()
 
 
 def _check_rule(rule: str) -> ArchiveRule:
@@ -162,7 +147,13 @@ def create_status(
     cur = conn.execute(
         "INSERT INTO attendance_status(name, color, position, archive_rule, created_at) "
         "VALUES (?, ?, ?, ?, ?)",
-        (clean, _check_color(color), row[0], _check_rule(archive_rule).value, now_ms()),
+        (
+            clean,
+            clean_color(color, code="status"),
+            row[0],
+            _check_rule(archive_rule).value,
+            now_ms(),
+        ),
     )
     status_id = int(cur.lastrowid or 0)
     if position is not None:
@@ -189,7 +180,8 @@ def update_status(
         )
     if color is not None:
         conn.execute(
-            "UPDATE attendance_status SET color = ? WHERE id = ?", (_check_color(color), status_id)
+            "UPDATE attendance_status SET color = ? WHERE id = ?",
+            (clean_color(color, code="status"), status_id),
         )
     if archive_rule is not None:
         conn.execute(

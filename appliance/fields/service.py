@@ -21,6 +21,7 @@ from appliance.chats.service import access_chat
 from appliance.clock import now_ms
 from appliance.db import Conn
 from appliance.errors import Conflict, InvalidInput, NotFound
+from appliance.labels import clean_name, name_taken
 from appliance.phones import display_phone, normalize_phone
 from appliance.text import fold
 
@@ -204,18 +205,9 @@ def get_field(conn: Conn, field_id: int) -> dict[str, Any]:
 
 
 def _clean_name(conn: Conn, name: str, field_id: int | None = None) -> str:
-    clean = " ".join(name.split())
-    if not clean:
-        raise InvalidInput("Informe o nome do campo.", code="field.name_empty")
-    if len(clean) > MAX_NAME:
-        raise InvalidInput(
-            f"O nome do campo pode ter no máximo {MAX_NAME} caracteres.",
-            code="field.name_too_long",
-        )
-    key = fold(clean)
-    for row in conn.execute("SELECT id, name FROM custom_field").fetchall():
-        if row["id"] != field_id and fold(" ".join(row["name"].split())) == key:
-            raise Conflict("Já existe um campo com esse nome.", code="field.duplicate")
+    clean = clean_name(name, what="do campo", limit=MAX_NAME, code="field")
+    if name_taken(conn.execute("SELECT id, name FROM custom_field"), clean, field_id):
+        raise Conflict("Já existe um campo com esse nome.", code="field.duplicate")
     return clean
 
 

@@ -7,7 +7,6 @@ who may see it (``access_chat``).
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from appliance.accounts.permissions import Actor
@@ -15,32 +14,18 @@ from appliance.chats.service import access_chat
 from appliance.clock import iso, now_ms
 from appliance.db import Conn
 from appliance.errors import Conflict, InvalidInput, NotFound
-from appliance.text import fold
+from appliance.labels import clean_color, clean_name, name_taken
 
 NAME_MAX = 80
 DEFAULT_COLOR = "#8696a0"
-_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 
 def _clean_name(raw: str, what: str) -> str:
-    name = " ".join(raw.split())
-    if not name:
-        raise InvalidInput(f"Informe o nome {what}.", code="funnel.name_required")
-    if len(name) > NAME_MAX:
-        raise InvalidInput(
-            f"O nome {what} pode ter até {NAME_MAX} caracteres.", code="funnel.name_too_long"
-        )
-    return name
+    return clean_name(raw, what=what, limit=NAME_MAX, code="funnel")
 
 
 def _clean_color(raw: str | None) -> str:
-    if raw is None:
-        return DEFAULT_COLOR
-    if not _COLOR.match(raw):
-        raise InvalidInput(
-            "Cor inválida: use o formato #RRGGBB.", code="funnel.invalid_color", color=raw
-        )
-    return raw.lower()
+    return DEFAULT_COLOR if raw is None else clean_color(raw, code="funnel")
 
 
 def _stage_payload(row: Any) -> dict[str, Any]:
@@ -94,22 +79,19 @@ def _check_stage(conn: Conn, funnel_id: int, stage_id: int) -> Any:
 
 def _check_funnel_name_free(conn: Conn, name: str, funnel_id: int | None = None) -> None:
     """Funnel names are unique ignoring case and accents ("Vendas" and "vendas" clash)."""
-    wanted = fold(name)
-    for row in conn.execute("SELECT id, name FROM funnel"):
-        if row["id"] != funnel_id and fold(row["name"]) == wanted:
-            raise Conflict(f"Já existe um funil chamado “{row['name']}”.", code="funnel.duplicate")
+    taken = name_taken(conn.execute("SELECT id, name FROM funnel"), name, funnel_id)
+    if taken is not None:
+        raise Conflict(f"Já existe um funil chamado “{taken}”.", code="funnel.duplicate")
 
 
 def _check_stage_name_free(
     conn: Conn, funnel_id: int, name: str, stage_id: int | None = None
 ) -> None:
-    wanted = fold(name)
-    for row in conn.execute("SELECT id, name FROM funnel_stage WHERE funnel = ?", (funnel_id,)):
-        if row["id"] != stage_id and fold(row["name"]) == wanted:
-            raise Conflict(
-                f"Este funil já tem uma etapa chamada “{row['name']}”.",
-                code="funnel.stage_duplicate",
-            )
+    rows = conn.execute("SELECT id, name FROM funnel_stage WHERE funnel = ?", (funnel_id,))
+    if (taken := name_taken(rows, name, stage_id)) is not None:
+        raise Conflict(
+            f"Este funil já tem uma etapa chamada “{taken}”.", code="funnel.stage_duplicate"
+        )
 
 
 def create_funnel(conn: Conn, name: str, stages: list[str] | None = None) -> dict[str, Any]:

@@ -6,19 +6,18 @@ are one tag), so a filter chip never has a twin.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from appliance.accounts.permissions import Actor
 from appliance.chats.service import access_chat
 from appliance.clock import now_ms
 from appliance.db import Conn
-from appliance.errors import Conflict, InvalidInput, NotFound
+from appliance.errors import Conflict, NotFound
+from appliance.labels import clean_color, clean_name, name_taken
 from appliance.text import fold
 
 MAX_NAME = 60
 DEFAULT_COLOR = "#5b8def"
-_COLOR = re.compile(r"#[0-9a-fA-F]{6}")
 
 
 def list_tags(conn: Conn) -> list[dict[str, Any]]:
@@ -35,31 +34,17 @@ def _tag(conn: Conn, tag_id: int) -> dict[str, Any]:
 
 
 def _clean_name(conn: Conn, name: str, tag_id: int | None = None) -> str:
-    clean = " ".join(name.split())
-    if not clean:
-        raise InvalidInput("Informe o nome da tag.", code="tag.name_empty")
-    if len(clean) > MAX_NAME:
-        raise InvalidInput(
-            f"O nome da tag pode ter no máximo {MAX_NAME} caracteres.", code="tag.name_too_long"
-        )
-    key = fold(clean)
-    for row in conn.execute("SELECT id, name FROM tag").fetchall():
-        if row["id"] != tag_id and fold(" ".join(row["name"].split())) == key:
-            raise Conflict("Já existe uma tag com esse nome.", code="tag.duplicate")
+    clean = clean_name(name, what="da tag", limit=MAX_NAME, code="tag")
+    if name_taken(conn.execute("SELECT id, name FROM tag"), clean, tag_id):
+        raise Conflict("Já existe uma tag com esse nome.", code="tag.duplicate")
     return clean
-
-
-def _clean_color(color: str) -> str:
-    if not _COLOR.fullmatch(color.strip()):
-        raise InvalidInput("Cor inválida: use o formato #rrggbb.", code="tag.invalid_color")
-    return color.strip().lower()
 
 
 def create_tag(conn: Conn, name: str, color: str | None = None) -> dict[str, Any]:
     """A new tag; InvalidInput for a blank or long name or a bad colour, Conflict for a
     name that already exists (ignoring case and accents)."""
     clean = _clean_name(conn, name)
-    colour = _clean_color(color) if color is not None else DEFAULT_COLOR
+    colour = clean_color(color, code="tag") if color is not None else DEFAULT_COLOR
     cur = conn.execute(
         "INSERT INTO tag(name, color, created_at) VALUES (?, ?, ?)", (clean, colour, now_ms())
     )
@@ -76,7 +61,9 @@ def update_tag(
             "UPDATE tag SET name = ? WHERE id = ?", (_clean_name(conn, name, tag_id), tag_id)
         )
     if color is not None:
-        conn.execute("UPDATE tag SET color = ? WHERE id = ?", (_clean_color(color), tag_id))
+        conn.execute(
+            "UPDATE tag SET color = ? WHERE id = ?", (clean_color(color, code="tag"), tag_id)
+        )
     return _tag(conn, tag_id)
 
 
