@@ -43,7 +43,6 @@ DEMO_USERS: tuple[tuple[str, str, bool, tuple[str, ...], tuple[str, ...]], ...] 
     ("ana", "Ana Souza", False, ("Vendas",), ("see_numbers",)),
     ("bruno", "Bruno Lima", False, ("Suporte",), ()),
 )
-USER_NAMES = {login: name for login, name, *_ in DEMO_USERS}
 DEMO_LOGINS_TEXT = "admin/admin (administradora), ana/ana (Vendas), bruno/bruno (Suporte)"
 
 TAGS: dict[str, str] = {
@@ -890,19 +889,6 @@ def _write(
             for t in sorted(chat.tags)
         ],
     )
-    conn.executemany(
-        "INSERT INTO chat_assignee(chat, member, department, created_at) VALUES (?, ?, ?, ?)",
-        [
-            (
-                cid,
-                users[v] if k == "user" else None,
-                departments[v] if k == "department" else None,
-                chat.assigned_at,
-            )
-            for cid, chat in zip(chat_ids, plan, strict=True)
-            for k, v in chat.assignees
-        ],
-    )
     # Message ids grow in arrival order, as they do when the bridge delivers them.
     rows = sorted(
         ((m, cid) for cid, chat in zip(chat_ids, plan, strict=True) for m in chat.messages),
@@ -969,8 +955,8 @@ DEMO_CPFS = ("529.982.247-25", "111.444.777-35", "390.533.447-05", "985.966.713-
 def _organize(
     conn: Conn, chats: dict[int, _Chat], users: dict[str, int], departments: dict[str, int]
 ) -> None:
-    """Statuses with their history, the sales funnel, custom fields, the queue and the
-    assignment history of the demo's chats, written through the modules' own services."""
+    """The demo's assignees and statuses with their histories, the sales funnel, custom
+    fields and the queue, written through the modules' own services."""
     rng = random.Random(DEFAULT_SEED)
     admin = accounts.load_actor(conn, users["admin"])
     assert admin is not None
@@ -984,6 +970,17 @@ def _organize(
     }
     assignments.set_queue(conn, [(users["ana"], False), (users["bruno"], False)], False)
     for chat_id, chat in chats.items():
+        for kind, name in chat.assignees:
+            by_queue = kind == "user" and rng.random() < 0.3
+            assignments.put_assignee(
+                conn,
+                chat_id,
+                kind,
+                users[name] if kind == "user" else departments[name],
+                assignments.QUEUE if by_queue else assignments.MANUAL,
+                None if by_queue else users["admin"],
+                at=chat.assigned_at,
+            )
         if chat.is_broadcast:
             continue
         opened = chat.messages[0].sent_at if chat.messages else chat.registered_at
@@ -1017,21 +1014,6 @@ def _organize(
             )
         if "Cliente VIP" in chat.tags:
             fields.set_value(conn, admin, chat_id, field["CPF"], rng.choice(DEMO_CPFS))
-        for kind, name in chat.assignees:
-            by_queue = kind == "user" and rng.random() < 0.3
-            conn.execute(
-                "INSERT INTO assignment_event(chat, member, department, assignee_name, action, "
-                "source, by_user, at) VALUES (?, ?, ?, ?, 'added', ?, ?, ?)",
-                (
-                    chat_id,
-                    users[name] if kind == "user" else None,
-                    departments[name] if kind == "department" else None,
-                    USER_NAMES.get(name, name) if kind == "user" else name,
-                    "queue" if by_queue else "manual",
-                    None if by_queue else users["admin"],
-                    chat.assigned_at,
-                ),
-            )
 
 
 def seed_demo(

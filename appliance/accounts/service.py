@@ -20,6 +20,7 @@ from appliance.accounts.permissions import (
     Permission,
     parse_permissions,
 )
+from appliance.assignments import service as assignments
 from appliance.clock import now_ms
 from appliance.db import Conn
 from appliance.errors import Conflict, Forbidden, InvalidInput, NotFound, TooManyRequests
@@ -409,7 +410,7 @@ class DepartmentRemoved:
 def delete_department(conn: Conn, department_id: int, by_user: int) -> DepartmentRemoved:
     """Delete a department: its members leave it and it leaves the chats it was assigned
     to (each removal recorded in the chat's assignment history, H4)."""
-    name = _department_name(conn, department_id)
+    _department_name(conn, department_id)  # NotFound for an unknown department
     members = _department_members(conn, department_id)
     chats = [
         r[0]
@@ -417,12 +418,10 @@ def delete_department(conn: Conn, department_id: int, by_user: int) -> Departmen
             "SELECT chat FROM chat_assignee WHERE department = ? ORDER BY chat", (department_id,)
         )
     ]
-    now = now_ms()
-    conn.executemany(
-        "INSERT INTO assignment_event(chat, member, department, assignee_name, action, source, "
-        "by_user, at) VALUES (?, NULL, ?, ?, 'removed', 'manual', ?, ?)",
-        [(chat, department_id, name, by_user, now) for chat in chats],
-    )
+    for chat in chats:
+        assignments.drop_assignee(
+            conn, chat, assignments.DEPARTMENT, department_id, assignments.MANUAL, by_user
+        )
     conn.execute("DELETE FROM department WHERE id = ?", (department_id,))
     return DepartmentRemoved(members, chats)
 

@@ -79,6 +79,7 @@ def _record(
     action: str,
     source: str,
     by_user: int | None,
+    at: int,
 ) -> None:
     conn.execute(
         "INSERT INTO assignment_event(chat, member, department, assignee_name, action, source, "
@@ -91,29 +92,41 @@ def _record(
             action,
             source,
             by_user,
-            now_ms(),
+            at,
         ),
     )
 
 
-def _add(
-    conn: Conn, chat_id: int, kind: str, target: int, source: str, by_user: int | None
+def put_assignee(
+    conn: Conn,
+    chat_id: int,
+    kind: str,
+    target: int,
+    source: str,
+    by_user: int | None,
+    at: int | None = None,
 ) -> bool:
+    """Add an assignee and record it, for a caller that has checked access (and for the
+    history a shop is seeded with, ``at``). InvalidInput for an unknown or inactive user or
+    an unknown department. Returns whether it was not there yet."""
     name = _assignee_name(conn, kind, target)
     column = _column(kind)
+    when = at if at is not None else now_ms()
     inserted = conn.execute(
         f"INSERT INTO chat_assignee(chat, {column}, created_at) SELECT ?, ?, ? "
         f"WHERE NOT EXISTS (SELECT 1 FROM chat_assignee WHERE chat = ? AND {column} = ?)",
-        (chat_id, target, now_ms(), chat_id, target),
+        (chat_id, target, when, chat_id, target),
     ).rowcount
     if inserted:
-        _record(conn, chat_id, kind, target, name, "added", source, by_user)
+        _record(conn, chat_id, kind, target, name, "added", source, by_user, when)
     return bool(inserted)
 
 
-def _remove(
+def drop_assignee(
     conn: Conn, chat_id: int, kind: str, target: int, source: str, by_user: int | None
 ) -> bool:
+    """Remove an assignee and record it, for a caller that has checked access. Returns
+    whether it was there."""
     column = _column(kind)
     table = "app_user" if kind == USER else "department"
     row = conn.execute(f"SELECT name FROM {table} WHERE id = ?", (target,)).fetchone()
@@ -121,7 +134,8 @@ def _remove(
         f"DELETE FROM chat_assignee WHERE chat = ? AND {column} = ?", (chat_id, target)
     ).rowcount
     if deleted:
-        _record(conn, chat_id, kind, target, row["name"] if row else "", "removed", source, by_user)
+        name = row["name"] if row else ""
+        _record(conn, chat_id, kind, target, name, "removed", source, by_user, now_ms())
     return bool(deleted)
 
 
@@ -130,7 +144,7 @@ def add_assignee(conn: Conn, actor: Actor, chat_id: int, kind: str, target: int)
     do it (NotFound otherwise); an unknown or inactive user, or an unknown department, is
     InvalidInput. Adding one already there changes nothing. Returns whether it changed."""
     access_chat(conn, actor, chat_id)
-    return _add(conn, chat_id, kind, target, MANUAL, actor.id)
+    return put_assignee(conn, chat_id, kind, target, MANUAL, actor.id)
 
 
 def remove_assignee(conn: Conn, actor: Actor, chat_id: int, kind: str, target: int) -> bool:
@@ -139,7 +153,7 @@ def remove_assignee(conn: Conn, actor: Actor, chat_id: int, kind: str, target: i
     access_chat(conn, actor, chat_id)
     if kind not in KINDS:
         _assignee_name(conn, kind, target)
-    return _remove(conn, chat_id, kind, target, MANUAL, actor.id)
+    return drop_assignee(conn, chat_id, kind, target, MANUAL, actor.id)
 
 
 # -- the queue ----------------------------------------------------------------------------------
@@ -186,8 +200,8 @@ def delegate_chat(conn: Conn, chat_id: int, by_user: int | None) -> dict[str, An
     member = int(chosen["member"])
     _take_turn(conn, member)
     for other in sorted(current - {member}):
-        _remove(conn, chat_id, USER, other, QUEUE, by_user)
-    _add(conn, chat_id, USER, member, QUEUE, by_user)
+        drop_assignee(conn, chat_id, USER, other, QUEUE, by_user)
+    put_assignee(conn, chat_id, USER, member, QUEUE, by_user)
     return {"id": member, "name": chosen["name"]}
 
 

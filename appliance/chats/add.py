@@ -13,6 +13,7 @@ from typing import Any
 import msgspec
 
 from appliance.accounts.permissions import Actor
+from appliance.assignments import service as assignments
 from appliance.chats.service import access_chat, get_chat
 from appliance.clock import now_ms
 from appliance.db import Conn
@@ -81,18 +82,6 @@ def _insert_chat(conn: Conn, device_id: int, e164: str, name: str | None, now: i
     return int(cur.lastrowid or 0)
 
 
-def _assign_creator(conn: Conn, actor: Actor, chat_id: int, now: int) -> None:
-    conn.execute(
-        "INSERT INTO chat_assignee(chat, member, department, created_at) VALUES (?, ?, NULL, ?)",
-        (chat_id, actor.id, now),
-    )
-    conn.execute(
-        "INSERT INTO assignment_event(chat, member, department, assignee_name, action, source, "
-        "by_user, at) VALUES (?, ?, NULL, ?, 'added', 'manual', ?, ?)",
-        (chat_id, actor.id, actor.name, actor.id, now),
-    )
-
-
 def add_chat(
     conn: Conn, actor: Actor, phone: str, device_id: int | None, name: str | None
 ) -> AddedChat:
@@ -127,5 +116,7 @@ def add_chat(
     try:
         access_chat(conn, actor, chat_id)
     except NotFound:
-        _assign_creator(conn, actor, chat_id, now)
+        assignments.put_assignee(
+            conn, chat_id, assignments.USER, actor.id, assignments.MANUAL, actor.id, at=now
+        )
     return AddedChat(get_chat(conn, actor, chat_id), created=True)
