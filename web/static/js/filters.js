@@ -256,21 +256,8 @@ function funnelStages(getState, setState) {
   return { render };
 }
 
-// The stages each chat is known to be at (chat id -> stage ids), as the funnel panel last
-// read or saved them: chat payloads do not carry stages, and live updates need them to
-// tell whether a chat stays in a list filtered by stage.
-const knownStages = new Map();
-export function rememberStages(chatId, stageIds) {
-  knownStages.delete(chatId);
-  knownStages.set(chatId, stageIds);
-  if (knownStages.size > 500) knownStages.delete(knownStages.keys().next().value);
-}
-
 function atChosenStage(f, chat) {
-  const at = chat.stages ? chat.stages.map((s) => s.id ?? s) : knownStages.get(chat.id);
-  // Unknown: a chat the list already shows was at one of the stages when the list was read.
-  if (!at) return Boolean(document.querySelector(`#chat-list [data-chat-id="${Number(chat.id)}"]`));
-  return f.stage.some((id) => at.includes(id));
+  return f.stage.some((id) => (chat.stages || []).includes(id));
 }
 
 /** Whether a chat (as the API shows it) belongs in the listing: for live updates. */

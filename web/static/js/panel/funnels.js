@@ -3,14 +3,9 @@
 // account's funnels, so a stage set in another tab shows here too.
 import { h, clear } from "../dom.js";
 import { dateTimeOf } from "../format.js";
-import { rememberStages } from "../filters.js";
 
 const OUT = "";
 let shown = null; // { chatId, node, body, loading, again }
-
-function remember(chatId, rows) {
-  rememberStages(chatId, rows.filter((r) => r.stage_id != null).map((r) => r.stage_id));
-}
 
 function draw(state, rows, ctx) {
   const { body, chatId } = state;
@@ -49,7 +44,6 @@ async function save(state, row, select, ctx) {
     const result = await ctx.api(`/api/v1/chats/${state.chatId}/funnels/${row.funnel.id}`, {
       method: "PUT", body: { stage_id: stageId },
     });
-    remember(state.chatId, result.funnels);
     if (shown === state) {
       state.seen = JSON.stringify(result.funnels);
       draw(state, result.funnels, ctx);
@@ -72,7 +66,6 @@ async function refresh(state, ctx) {
     do {
       state.again = false;
       const rows = await ctx.api(`/api/v1/chats/${state.chatId}/funnels`);
-      remember(state.chatId, rows);
       if (shown !== state) return;
       // Unchanged rows are not redrawn (an open choice stays open); a choice being saved is
       // left alone, the saved answer redraws it.
