@@ -17,7 +17,6 @@ import math
 import os
 import random
 import sys
-import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,6 +39,7 @@ from scripts.benchmarks.chatlist import (
     machine,
     percentile,
     running_server,
+    time_request,
 )
 from scripts.benchmarks.shop import (
     DEFAULT_CHATS,
@@ -246,24 +246,11 @@ def deep_cursor(
 def time_case(
     client: httpx.Client, headers: dict[str, str], params: dict[str, Any], budget: Budget
 ) -> tuple[list[float], dict[str, Any], list[str]]:
-    body: dict[str, Any] = {}
-    for _ in range(budget.warmup):
-        r = client.get(URL, params=params, headers=headers)
-        if r.status_code != 200:
-            return [], {}, [f"HTTP {r.status_code}: {r.text[:200]}"]
-        body = r.json()
-    times: list[float] = []
-    started = time.perf_counter()
-    while len(times) < budget.max_runs:
-        t0 = time.perf_counter()
-        r = client.get(URL, params=params, headers=headers)
-        times.append((time.perf_counter() - t0) * 1000)
-        if r.status_code != 200:
-            return times, body, [f"HTTP {r.status_code}"]
-        if len(times) >= budget.min_runs and time.perf_counter() - started >= budget.seconds:
-            break
+    """The chat list's timing loop on the search URL, then a check of the order."""
+    times, body, errors = time_request(client, headers, list(params.items()), budget, URL)
     ids = [item["id"] for item in body.get("items", [])]
-    errors = [] if ids == sorted(ids, reverse=True) else ["items not newest first"]
+    if not errors and ids != sorted(ids, reverse=True):
+        errors = ["items not newest first"]
     return times, body, errors
 
 
