@@ -15,7 +15,7 @@ from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 
 from appliance.accounts import service as accounts
-from appliance.db import Conn
+from appliance.db import Conn, Database
 from appliance.errors import InvalidInput, NotFound
 
 
@@ -88,6 +88,10 @@ class ModuleCache:
             self._read_at = time.monotonic()
         return state
 
+    async def current(self, db: Database) -> dict[str, bool]:
+        """The state, read again only when the one in hand is too old."""
+        return self.fresh() or await db.read(self.get)
+
     def forget(self) -> None:
         self._state = None
 
@@ -101,7 +105,7 @@ def require_module(module: Module) -> Any:
 
     async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         runtime = connection.app.state.runtime
-        state = runtime.modules.fresh() or await runtime.db.read(runtime.modules.get)
+        state = await runtime.modules.current(runtime.db)
         if not state.get(module.value, True):
             raise module_off()
 

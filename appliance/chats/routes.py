@@ -140,7 +140,7 @@ class ChatsController(Controller):
 
 async def check_filter_modules(runtime: Runtime, by_status: bool, by_stage: bool) -> None:
     """The status and stage filters exist only while their module is on (P3)."""
-    state = runtime.modules.fresh() or await runtime.db.read(runtime.modules.get)
+    state = await runtime.modules.current(runtime.db)
     if by_status and not state.get(Module.ATTENDANCE.value, True):
         raise InvalidInput(
             "O filtro por status não está disponível: o módulo de atendimento está desligado.",
