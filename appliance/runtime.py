@@ -8,7 +8,7 @@ import logging
 from dataclasses import dataclass, field
 
 from appliance.accounts import service as accounts
-from appliance.chats.service import StatsCache
+from appliance.chats.service import STATS_TTL_SECONDS, StatsCache
 from appliance.db import Database
 from appliance.modules import ModuleCache
 from appliance.settings import Settings
@@ -44,8 +44,17 @@ class Runtime:
             except Exception:
                 log.exception("could not record session use")
 
+    async def _stats_refresher(self) -> None:
+        while True:
+            await asyncio.sleep(STATS_TTL_SECONDS)
+            try:
+                await self.db.read(self.chat_stats.refresh)
+            except Exception:
+                log.exception("could not refresh the chat list's set sizes")
+
     async def start(self) -> None:
         self._tasks.append(asyncio.create_task(self._session_toucher()))
+        self._tasks.append(asyncio.create_task(self._stats_refresher()))
 
     async def stop(self) -> None:
         for task in self._tasks:

@@ -5,6 +5,9 @@ from __future__ import annotations
 import unicodedata
 
 NAMELESS_SORT_KEY = "~"
+# Names are ordered and searched by their first 200 characters (the two-letter name
+# index of migration 0009 covers as many).
+SORT_NAME_LENGTH = 200
 
 
 def fold(text: str) -> str:
@@ -14,7 +17,7 @@ def fold(text: str) -> str:
 
 
 def sort_key(name: str) -> str:
-    folded = " ".join(fold(name).split())
+    folded = " ".join(fold(name).split())[:SORT_NAME_LENGTH]
     return folded or NAMELESS_SORT_KEY
 
 

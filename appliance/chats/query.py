@@ -326,17 +326,20 @@ def _substring_part(
     """``column`` (the folded name, or the number) contains ``needle``.
 
     On a row it is a LIKE. To drive from it: the trigram index from TRIGRAM_MIN
-    characters on; below that, a LIKE over the entries of a covering index, which
-    costs a read of that whole index whatever it finds.
+    characters on; a name of two letters, the index of two-letter pieces of names;
+    otherwise a LIKE over the entries of a covering index, which costs a read of that
+    whole index whatever it finds.
     """
     pattern = _like_pattern(needle)
     size = stats.substring_share(needle, sample) * stats.total
+    probe = f"c.{column} LIKE ? ESCAPE '\\'"
     if len(needle) >= TRIGRAM_MIN:
         match = f"{column} : {fts_phrase(needle)}"
         drive = "SELECT rowid FROM chat_trgm WHERE chat_trgm MATCH ?"
-        return _Part(
-            f"c.{column} LIKE ? ESCAPE '\\'", [pattern], drive, [match], size, probe_us=LIKE_US
-        )
+        return _Part(probe, [pattern], drive, [match], size, probe_us=LIKE_US)
+    if column == "sort_name" and len(needle) == 2:
+        drive = "SELECT chat FROM chat_name_pair WHERE pair = ?"
+        return _Part(probe, [pattern], drive, [needle], size, probe_us=LIKE_US)
     if column == "sort_name":
         drive = (
             "SELECT id FROM chat INDEXED BY chat_by_name WHERE archived = ? AND is_broadcast = ? "
@@ -347,7 +350,7 @@ def _substring_part(
         drive = "SELECT id FROM chat INDEXED BY chat_phone WHERE phone LIKE ? ESCAPE '\\'"
         drive_params = [pattern]
     return _Part(
-        f"c.{column} LIKE ? ESCAPE '\\'",
+        probe,
         [pattern],
         drive,
         drive_params,

@@ -9,7 +9,6 @@ from __future__ import annotations
 import functools
 import sqlite3  # bound to sqlean by appliance/__init__.py
 import threading
-import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -88,22 +87,29 @@ def load_set_stats(conn: Conn) -> SetStats:
 
 
 class StatsCache:
-    """Set sizes for the planner, refreshed at most every ``STATS_TTL_SECONDS``.
+    """Set sizes for the planner. The first request loads them; after that the web process
+    refreshes them in the background every ``STATS_TTL_SECONDS`` (``refresh``), so no
+    request pays for the counting.
 
     Stale sizes only make a plan slower, never a result wrong.
     """
 
     def __init__(self) -> None:
         self._stats: SetStats | None = None
-        self._at = 0.0
         self._lock = threading.Lock()
 
     def get(self, conn: Conn) -> SetStats:
+        stats = self._stats
+        if stats is not None:
+            return stats
         with self._lock:
-            if self._stats is None or time.monotonic() - self._at > STATS_TTL_SECONDS:
+            if self._stats is None:
                 self._stats = load_set_stats(conn)
-                self._at = time.monotonic()
             return self._stats
+
+    def refresh(self, conn: Conn) -> None:
+        fresh = load_set_stats(conn)
+        self._stats = fresh
 
 
 @dataclass(frozen=True)
@@ -194,11 +200,20 @@ def chat_payload(row: dict[str, Any], actor: Actor, extras: Extras) -> dict[str,
     }
 
 
-def _fetch(conn: Conn, plan: PlannedQuery) -> tuple[list[sqlite3.Row], str]:
+def _rows(conn: Conn, sql: str, params: list[object]) -> list[dict[str, Any]]:
+    """The rows as dicts, built from plain tuples (a third of the cost of ``sqlite3.Row``)."""
+    cursor = conn.cursor()
+    cursor.row_factory = None
+    cursor.execute(sql, params)
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _fetch(conn: Conn, plan: PlannedQuery) -> tuple[list[dict[str, Any]], str]:
     """The plan's rows and the path that produced them: a walk that runs past its step
     budget is interrupted and its fallback drive runs instead."""
     if plan.fallback is None:
-        return conn.execute(plan.sql, plan.params).fetchall(), plan.path
+        return _rows(conn, plan.sql, plan.params), plan.path
     ticks = 0
     limit = plan.step_budget // _STEPS_PER_TICK
 
@@ -209,14 +224,14 @@ def _fetch(conn: Conn, plan: PlannedQuery) -> tuple[list[sqlite3.Row], str]:
 
     conn.set_progress_handler(tick, _STEPS_PER_TICK)
     try:
-        return conn.execute(plan.sql, plan.params).fetchall(), plan.path
+        return _rows(conn, plan.sql, plan.params), plan.path
     except sqlite3.OperationalError:
         if ticks <= limit:
             raise
     finally:
         conn.set_progress_handler(None, 0)
     fallback = plan.fallback
-    return conn.execute(fallback.sql, fallback.params).fetchall(), f"{plan.path}>{fallback.path}"
+    return _rows(conn, fallback.sql, fallback.params), f"{plan.path}>{fallback.path}"
 
 
 _STEPS_PER_TICK = 1000
@@ -226,8 +241,7 @@ def list_chats(
     conn: Conn, actor: Actor, f: ChatFilter, cursor: Cursor | None, limit: int, stats: SetStats
 ) -> Page:
     plan = plan_chat_list(actor, f, cursor, limit, stats)
-    fetched, path = _fetch(conn, plan)
-    rows = [dict(r) for r in fetched]
+    rows, path = _fetch(conn, plan)
     more = len(rows) > limit
     rows = rows[:limit]
     extras = _hydrate(conn, [r["id"] for r in rows])

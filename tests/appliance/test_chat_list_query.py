@@ -19,6 +19,7 @@ from litestar.testing import AsyncTestClient
 from appliance.accounts.permissions import Actor
 from appliance.accounts.service import load_actor
 from appliance.chats import query, service
+from appliance.chats.actions import rename_chat
 from appliance.chats.query import Assignee, ChatFilter, Cursor, Order, TagMode
 from appliance.db import Conn, Database
 from appliance.text import digits, fold, sort_key
@@ -442,3 +443,44 @@ def test_assignees_the_user_sees_anyway_are_not_taken_as_independent_of_visibili
     assert query._joint(parts, stats.total) >= 4_000
     plan = query.plan_chat_list(user, f, None, 50, stats)
     assert plan.path == "walk"
+
+
+def test_two_letter_names_follow_new_chats_renames_and_deletions(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The index of two-letter pieces of names is kept by the database itself: a chat
+    found by "zu" is no longer found after a rename, nor after it is deleted."""
+    monkeypatch.setattr(query, "WALK_RISK", 1e12)  # drive from the name's index
+    device, _ = make_device(db)
+    admin_id = make_user(db, "admin", is_admin=True)
+    admin = db.read_sync(load_actor, admin_id)
+    assert admin is not None
+    zuleica = db.write_sync(lambda c: insert_chat(c, device, name="Zuleica Paz"))
+    long_name = "x" * 197 + "Qwerty"
+    longest = db.write_sync(lambda c: insert_chat(c, device, name=long_name))
+
+    def found(needle: str) -> set[int]:
+        f = ChatFilter(name=needle)
+        stats = db.read_sync(service.load_set_stats)
+        plan = replace(query.plan_chat_list(admin, f, None, 50, stats), fallback=None)
+        assert plan.path == "drive", needle
+        assert ("chat_name_pair" in plan.sql) == (len(needle) == 2), needle
+        return {r["id"] for r in db.read_sync(service._rows, plan.sql, plan.params)}
+
+    assert found("zu") == {zuleica}
+    assert found("Z P") == set()  # three characters: the trigram index
+    assert found("az") == {zuleica}
+    # Names are kept to 200 characters; their last pair is indexed, what follows is not.
+    assert found("qw") == {longest}
+    assert found("er") == set()
+
+    db.write_sync(rename_chat, admin, zuleica, "Beto Ribeiro")
+    assert found("zu") == set()
+    assert found("be") == {zuleica}
+
+    db.write_sync(lambda c: c.execute("DELETE FROM chat WHERE id = ?", (zuleica,)))
+    assert found("be") == set()
+    leftover = db.read_sync(
+        lambda c: c.execute("SELECT count(*) FROM chat_name_pair WHERE chat = ?", (zuleica,))
+    )
+    assert leftover.fetchone()[0] == 0
