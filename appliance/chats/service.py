@@ -141,32 +141,48 @@ class Extras:
     stages: dict[int, list[int]] = field(default_factory=lambda: defaultdict(list))
 
 
+def _tuples(conn: Conn, sql: str, params: list[int]) -> list[tuple[Any, ...]]:
+    cursor = conn.cursor()
+    cursor.row_factory = None
+    return cursor.execute(sql, params).fetchall()
+
+
 def _hydrate(conn: Conn, chat_ids: list[int]) -> Extras:
+    """Tags, assignees and stages of these chats. A tag shown on several chats of the
+    page is one dict shared by all of them: payloads are read, never changed."""
     extras = Extras()
     tags, assignees = extras.tags, extras.assignees
     if not chat_ids:
         return extras
     marks = ",".join("?" * len(chat_ids))
-    for r in conn.execute(
+    tag_dicts: dict[int, dict[str, Any]] = {}
+    for chat, tag_id, name, color in _tuples(
+        conn,
         f"SELECT ct.chat, t.id, t.name, t.color FROM chat_tag ct JOIN tag t ON t.id = ct.tag "
         f"WHERE ct.chat IN ({marks}) ORDER BY t.name",
         chat_ids,
     ):
-        tags[r[0]].append({"id": r[1], "name": r[2], "color": r[3]})
-    for r in conn.execute(
+        tag = tag_dicts.get(tag_id)
+        if tag is None:
+            tag = tag_dicts[tag_id] = {"id": tag_id, "name": name, "color": color}
+        tags[chat].append(tag)
+    for chat, member, user_name, department, department_name in _tuples(
+        conn,
         f"SELECT a.chat, a.member, u.name, a.department, d.name FROM chat_assignee a "
         f"LEFT JOIN app_user u ON u.id = a.member LEFT JOIN department d ON d.id = a.department "
         f"WHERE a.chat IN ({marks}) ORDER BY a.id",
         chat_ids,
     ):
-        if r[1] is not None:
-            assignees[r[0]].append({"kind": "user", "id": r[1], "name": r[2]})
+        if member is not None:
+            assignees[chat].append({"kind": "user", "id": member, "name": user_name})
         else:
-            assignees[r[0]].append({"kind": "department", "id": r[3], "name": r[4]})
-    for r in conn.execute(
-        f"SELECT chat, stage FROM chat_funnel_stage WHERE chat IN ({marks})", chat_ids
+            assignees[chat].append(
+                {"kind": "department", "id": department, "name": department_name}
+            )
+    for chat, stage in _tuples(
+        conn, f"SELECT chat, stage FROM chat_funnel_stage WHERE chat IN ({marks})", chat_ids
     ):
-        extras.stages[r[0]].append(r[1])
+        extras.stages[chat].append(stage)
     return extras
 
 

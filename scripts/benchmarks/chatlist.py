@@ -269,10 +269,15 @@ def bearer_token(client: httpx.Client, login: str, password: str) -> str:
 
 @dataclass(frozen=True)
 class Budget:
+    """How long each case is timed. A p95 is only as good as the number of requests
+    behind it: of 50, it is the third slowest, and one burst of the host's noise inside
+    a one-second window decides it. Three seconds and at least 100 requests per case
+    give a p95 that a second run repeats."""
+
     warmup: int = 3
-    min_runs: int = 50
-    max_runs: int = 200
-    seconds: float = 1.0
+    min_runs: int = 100
+    max_runs: int = 600
+    seconds: float = 3.0
     deep_pages: int = 20
 
 

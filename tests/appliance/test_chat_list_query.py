@@ -8,6 +8,7 @@ and a walk interrupted at once and replaced by its fallback drive.
 
 from __future__ import annotations
 
+import asyncio
 import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
@@ -16,12 +17,16 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
+import appliance.runtime as runtime_module
 from appliance.accounts.permissions import Actor
 from appliance.accounts.service import load_actor
+from appliance.app import create_app
 from appliance.chats import query, service
 from appliance.chats.actions import rename_chat
 from appliance.chats.query import Assignee, ChatFilter, Cursor, Order, TagMode
 from appliance.db import Conn, Database
+from appliance.runtime import Runtime
+from appliance.settings import Settings
 from appliance.text import digits, fold, sort_key
 from tests.conftest import bearer
 from tests.factories import (
@@ -484,3 +489,26 @@ def test_two_letter_names_follow_new_chats_renames_and_deletions(
         lambda c: c.execute("SELECT count(*) FROM chat_name_pair WHERE chat = ?", (zuleica,))
     )
     assert leftover.fetchone()[0] == 0
+
+
+async def test_set_sizes_are_refreshed_in_the_background(
+    settings: Settings, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No request waits for the planner's set sizes to be counted: the first one loads
+    them, and from then on the web process counts again by itself."""
+    monkeypatch.setattr(runtime_module, "STATS_TTL_SECONDS", 0.05)
+    device, _ = make_device(db)
+    make_user(db, "admin", is_admin=True)
+    db.write_sync(lambda c: insert_chat(c, device, name="Primeira"))
+    app = create_app(settings)
+    async with AsyncTestClient(app=app) as client:
+        headers = await bearer(client, "admin")
+        assert (await client.get("/api/v1/chats", headers=headers)).status_code == 200
+        runtime: Runtime = app.state.runtime
+        assert (await runtime.db.read(runtime.chat_stats.get)).total == 1
+        db.write_sync(lambda c: insert_chat(c, device, name="Segunda"))
+        for _ in range(100):
+            await asyncio.sleep(0.02)
+            if (await runtime.db.read(runtime.chat_stats.get)).total == 2:
+                break
+        assert (await runtime.db.read(runtime.chat_stats.get)).total == 2
