@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
@@ -69,10 +70,44 @@ def handle_app_error(request: Request, exc: AppError) -> Response[dict[str, obje
     return response
 
 
+_EXPECTED = re.compile(r"Expected `([^`]+)`, got `[^`]+`")
+_BAD_CHOICE = re.compile(r"Invalid enum value '(.*)'")
+_AT = re.compile(r" - at `\$\.?([^`]*)`")
+_KINDS = {
+    "int": "um número inteiro",
+    "float": "um número",
+    "str": "um texto",
+    "bool": "true ou false",
+    "array": "uma lista",
+    "object": "um objeto",
+}
+
+
+def _reason(entry: dict[str, object]) -> str:
+    """One of Litestar's validation messages, in Portuguese and naming the parameter or
+    field it is about (``tag: esperado um número inteiro``)."""
+    full = str(entry.get("message", ""))
+    at = _AT.search(full)
+    message = _AT.sub("", full)
+    name = (at.group(1) if at and at.group(1) else None) or entry.get("key")
+    if expected := _EXPECTED.search(message):
+        kinds = [k.strip() for k in expected.group(1).split("|") if k.strip() != "null"]
+        text = "esperado " + " ou ".join(_KINDS.get(k, k) for k in kinds)
+    elif choice := _BAD_CHOICE.search(message):
+        text = f"valor não aceito: '{choice.group(1)}'"
+    elif message.startswith(("Object missing required field", "Object contains unknown field")):
+        text = "campo obrigatório ausente" if "missing" in message else "campo desconhecido"
+        field_name = message.rpartition(" ")[2].strip("`")
+        name = f"{at.group(1)}.{field_name}" if at and at.group(1) else field_name
+    else:
+        text = message
+    return f"{name}: {text}" if name else text
+
+
 def handle_http_error(request: Request, exc: HTTPException) -> Response[dict[str, object]]:
     if isinstance(exc, ValidationException):
         extra = exc.extra if isinstance(exc.extra, list) else []
-        reasons = "; ".join(str(e.get("message", "")) for e in extra if isinstance(e, dict))
+        reasons = "; ".join(_reason(e) for e in extra if isinstance(e, dict))
         return _json(400, "invalid_input", f"Dados inválidos: {reasons or exc.detail}")
     if isinstance(exc, LitestarNotFound):
         return _json(404, "not_found", "Não encontrado.")

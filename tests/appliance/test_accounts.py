@@ -228,3 +228,22 @@ def test_settings_from_file_and_environment(tmp_path: Path) -> None:
     config.write_text("port = [")
     with pytest.raises(SettingsError):
         load_settings({"BALCAO_CONFIG": str(config)})
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"login": "ana"}, "Dados inválidos: password: campo obrigatório ausente"),
+        (
+            {"login": "ana", "password": "1234", "extra": 1},
+            "Dados inválidos: extra: campo desconhecido",
+        ),
+        ({"login": "ana", "password": 1234}, "Dados inválidos: password: esperado um texto"),
+    ],
+)
+async def test_a_malformed_body_is_explained_in_portuguese(
+    client: AsyncTestClient[Litestar], db: Database, body: dict[str, object], message: str
+) -> None:
+    make_user(db, "admin", is_admin=True)
+    r = await client.post("/api/v1/users", json=body, headers=await bearer(client, "admin"))
+    assert (r.status_code, r.json()) == (400, {"code": "invalid_input", "message": message})

@@ -512,3 +512,32 @@ async def test_set_sizes_are_refreshed_in_the_background(
             if (await runtime.db.read(runtime.chat_stats.get)).total == 2:
                 break
         assert (await runtime.db.read(runtime.chat_stats.get)).total == 2
+
+
+@pytest.mark.parametrize(
+    ("param", "value"),
+    [
+        ("tag_mode", "some"),
+        ("tag", "vip"),
+        ("assignee", "maria"),
+        ("assignee", "user:x"),
+        ("status", "aberto"),
+        ("stage", "1.5"),
+        ("unread", "talvez"),
+        ("order", "sideways"),
+        ("cursor", "not-a-cursor"),
+        ("limit", "0"),
+        ("limit", "100000"),
+        ("number", "abc"),
+    ],
+)
+async def test_a_bad_list_parameter_answers_400_naming_it(
+    client: AsyncTestClient[Litestar], db: Database, shop: Shop, param: str, value: str
+) -> None:
+    """A bad value gets 400 and a reason in Portuguese that names what was wrong."""
+    headers = await bearer(client, "admin")
+    r = await client.get("/api/v1/chats", params={param: value}, headers=headers)
+    assert r.status_code == 400, r.text
+    body = r.json()
+    assert param in body["message"] or param in body["code"], body
+    assert not any(word in body["message"] for word in ("Expected", "Invalid", "got")), body
