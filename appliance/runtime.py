@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from appliance.accounts import service as accounts
-from appliance.chats.service import STATS_TTL_SECONDS, StatsCache
+from appliance.chats.service import StatsCache
 from appliance.db import Database
 from appliance.modules import ModuleCache
 from appliance.settings import Settings
@@ -16,6 +17,8 @@ from appliance.settings import Settings
 log = logging.getLogger(__name__)
 
 SESSION_TOUCH_SECONDS = 60.0
+# How often the chat list planner's set sizes are counted again.
+STATS_REFRESH_SECONDS = 30.0
 
 
 @dataclass
@@ -36,25 +39,27 @@ class Runtime:
         for token in tokens:
             await self.db.write(accounts.touch_session, token)
 
-    async def _session_toucher(self) -> None:
-        while True:
-            await asyncio.sleep(SESSION_TOUCH_SECONDS)
-            try:
-                await self.flush_session_uses()
-            except Exception:
-                log.exception("could not record session use")
+    async def refresh_chat_stats(self) -> None:
+        await self.db.read(self.chat_stats.refresh)
 
-    async def _stats_refresher(self) -> None:
-        while True:
-            await asyncio.sleep(STATS_TTL_SECONDS)
-            try:
-                await self.db.read(self.chat_stats.refresh)
-            except Exception:
-                log.exception("could not refresh the chat list's set sizes")
+    def _every(self, seconds: float, work: Callable[[], Awaitable[None]], what: str) -> None:
+        """Run ``work`` every ``seconds`` until stop(); a failure is logged, not fatal."""
+
+        async def loop() -> None:
+            while True:
+                await asyncio.sleep(seconds)
+                try:
+                    await work()
+                except Exception:
+                    log.exception("could not %s", what)
+
+        self._tasks.append(asyncio.create_task(loop()))
 
     async def start(self) -> None:
-        self._tasks.append(asyncio.create_task(self._session_toucher()))
-        self._tasks.append(asyncio.create_task(self._stats_refresher()))
+        self._every(SESSION_TOUCH_SECONDS, self.flush_session_uses, "record session use")
+        self._every(
+            STATS_REFRESH_SECONDS, self.refresh_chat_stats, "refresh the chat list's set sizes"
+        )
 
     async def stop(self) -> None:
         for task in self._tasks:

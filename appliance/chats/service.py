@@ -32,7 +32,6 @@ UNNAMED = "Contato sem nome"
 # Formatting a number parses it (phonenumbers): a tenth of a millisecond each, on every
 # nameless chat of every page.
 _display_phone = functools.lru_cache(maxsize=4096)(display_phone)
-STATS_TTL_SECONDS = 30.0
 
 
 # Chats in the sample that estimates name and number filters (SetStats.name_sample).
@@ -88,8 +87,8 @@ def load_set_stats(conn: Conn) -> SetStats:
 
 class StatsCache:
     """Set sizes for the planner. The first request loads them; after that the web process
-    refreshes them in the background every ``STATS_TTL_SECONDS`` (``refresh``), so no
-    request pays for the counting.
+    counts them again in the background (``refresh``, every ``STATS_REFRESH_SECONDS`` of
+    ``appliance.runtime``), so no request pays for the counting.
 
     Stale sizes only make a plan slower, never a result wrong.
     """
@@ -108,8 +107,7 @@ class StatsCache:
             return self._stats
 
     def refresh(self, conn: Conn) -> None:
-        fresh = load_set_stats(conn)
-        self._stats = fresh
+        self._stats = load_set_stats(conn)
 
 
 @dataclass(frozen=True)
@@ -141,10 +139,15 @@ class Extras:
     stages: dict[int, list[int]] = field(default_factory=lambda: defaultdict(list))
 
 
-def _tuples(conn: Conn, sql: str, params: list[int]) -> list[tuple[Any, ...]]:
+def _tuple_cursor(conn: Conn, sql: str, params: list[Any]) -> sqlite3.Cursor:
+    """A cursor of plain tuples: a third of the cost of ``sqlite3.Row`` for a page."""
     cursor = conn.cursor()
     cursor.row_factory = None
-    return cursor.execute(sql, params).fetchall()
+    return cursor.execute(sql, params)
+
+
+def _tuples(conn: Conn, sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    return _tuple_cursor(conn, sql, params).fetchall()
 
 
 def _hydrate(conn: Conn, chat_ids: list[int]) -> Extras:
@@ -216,11 +219,9 @@ def chat_payload(row: dict[str, Any], actor: Actor, extras: Extras) -> dict[str,
     }
 
 
-def _rows(conn: Conn, sql: str, params: list[object]) -> list[dict[str, Any]]:
-    """The rows as dicts, built from plain tuples (a third of the cost of ``sqlite3.Row``)."""
-    cursor = conn.cursor()
-    cursor.row_factory = None
-    cursor.execute(sql, params)
+def _rows(conn: Conn, sql: str, params: list[Any]) -> list[dict[str, Any]]:
+    """The rows as dicts, built from plain tuples."""
+    cursor = _tuple_cursor(conn, sql, params)
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 

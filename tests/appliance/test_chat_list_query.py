@@ -496,7 +496,7 @@ async def test_set_sizes_are_refreshed_in_the_background(
 ) -> None:
     """No request waits for the planner's set sizes to be counted: the first one loads
     them, and from then on the web process counts again by itself."""
-    monkeypatch.setattr(runtime_module, "STATS_TTL_SECONDS", 0.05)
+    monkeypatch.setattr(runtime_module, "STATS_REFRESH_SECONDS", 0.05)
     device, _ = make_device(db)
     make_user(db, "admin", is_admin=True)
     db.write_sync(lambda c: insert_chat(c, device, name="Primeira"))
