@@ -13,7 +13,6 @@ from litestar.di import Provide
 from litestar.exceptions import NotAuthorizedException
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect
@@ -35,11 +34,13 @@ from appliance.devices.routes import DevicesController, healthz
 from appliance.errors import EXCEPTION_HANDLERS, handle_http_error
 from appliance.fields.routes import FieldsController
 from appliance.funnels.routes import ChatFunnelsController, FunnelsController
+from appliance.http_guard import BrowserGuard
 from appliance.live import LiveHub, live_socket
 from appliance.messages.routes import MessageActionsController, send_message
 from appliance.module_routes import ModulesController
 from appliance.pages import PagesController
 from appliance.runtime import Runtime
+from appliance.schema_page import SwaggerPage
 from appliance.search.routes import SearchController
 from appliance.settings import Settings
 from appliance.tags.routes import TagsController
@@ -48,7 +49,6 @@ from appliance.web import provide_runtime
 log = logging.getLogger(__name__)
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
-VENDOR = "/static/vendor/swagger-ui"
 
 
 def _unauthorized(request: Request[Any, Any, Any], exc: NotAuthorizedException) -> Response[Any]:
@@ -73,14 +73,7 @@ def create_app(settings: Settings) -> Litestar:
         version="1",
         description="Caixa de entrada compartilhada do WhatsApp da loja.",
         path="/schema",
-        render_plugins=[
-            SwaggerRenderPlugin(
-                js_url=f"{VENDOR}/swagger-ui-bundle.js",
-                css_url=f"{VENDOR}/swagger-ui.css",
-                standalone_preset_js_url=f"{VENDOR}/swagger-ui-standalone-preset.js",
-                favicon=f'<link rel="icon" type="image/png" href="{VENDOR}/favicon-32x32.png">',
-            )
-        ],
+        render_plugins=[SwaggerPage()],
         components=Components(
             security_schemes={
                 "BearerToken": SecurityScheme(type="http", scheme="bearer"),
@@ -116,7 +109,10 @@ def create_app(settings: Settings) -> Litestar:
             ),
         ],
         dependencies={"runtime": Provide(provide_runtime, sync_to_thread=False)},
-        middleware=[DefineMiddleware(AuthMiddleware, exclude=PUBLIC_PATHS)],
+        middleware=[
+            DefineMiddleware(BrowserGuard, settings=settings),
+            DefineMiddleware(AuthMiddleware, exclude=PUBLIC_PATHS),
+        ],
         exception_handlers={
             **EXCEPTION_HANDLERS,  # type: ignore[dict-item]
             NotAuthorizedException: _unauthorized,

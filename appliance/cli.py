@@ -44,6 +44,9 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         timeout_graceful_shutdown=5,
         loop="uvloop",
         http="httptools",
+        # X-Forwarded-Proto/-For are believed from these addresses only (a proxy on the box).
+        proxy_headers=bool(settings.trusted_proxies),
+        forwarded_allow_ips=list(settings.trusted_proxies),
     )
     return 0
 

@@ -34,7 +34,14 @@ class Settings:
     web_url: str = ""
     # Huey runs tasks inline (tests).
     jobs_immediate: bool = False
+    # Session cookies are Secure when set; they are anyway on a request that came over HTTPS.
     secure_cookies: bool = False
+    # Host names the web answers besides its own (hostname, hostname.local, localhost) and
+    # any IP literal: a page on another name is refused, which stops DNS rebinding.
+    # "*.loja.example" allows the subdomains; "*" allows every name.
+    allowed_hosts: tuple[str, ...] = ()
+    # Addresses whose X-Forwarded-Proto/-For are believed (a reverse proxy on the box).
+    trusted_proxies: tuple[str, ...] = ("127.0.0.1", "::1")
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -83,6 +90,10 @@ def _coerce(name: str, kind: type, raw: Any) -> Any:
             return int(raw)
         if kind is Path:
             return Path(raw)
+        if kind is tuple:
+            # A TOML list, or one string of names separated by commas or spaces (env vars).
+            items = raw if isinstance(raw, list) else str(raw).replace(",", " ").split()
+            return tuple(str(item).strip() for item in items if str(item).strip())
         return str(raw)
     except (KeyError, ValueError) as exc:
         raise SettingsError(f"invalid value for {name}: {raw!r}") from exc
@@ -102,6 +113,8 @@ _TYPES: dict[str, type] = {
     "web_url": str,
     "jobs_immediate": bool,
     "secure_cookies": bool,
+    "allowed_hosts": tuple,
+    "trusted_proxies": tuple,
 }
 
 

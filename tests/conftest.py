@@ -32,7 +32,13 @@ def settings(tmp_path: Path, template_db: Path) -> Settings:
     data = tmp_path / "data"
     data.mkdir()
     shutil.copyfile(template_db, data / "balcao.db")
-    return Settings(data_dir=data, jobs_immediate=True, login_max_failures=5)
+    return Settings(
+        data_dir=data,
+        jobs_immediate=True,
+        login_max_failures=5,
+        # The test client calls itself "testserver.local".
+        allowed_hosts=("testserver.local",),
+    )
 
 
 @pytest.fixture

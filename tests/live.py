@@ -77,14 +77,15 @@ class Server:
 
 
 @contextlib.contextmanager
-def running_server(data_dir: Path, timeout: float = 30.0) -> Iterator[Server]:
+def running_server(data_dir: Path, timeout: float = 30.0, **env: str) -> Iterator[Server]:
+    """``balcao serve`` on a free port; ``env`` adds variables such as BALCAO_ALLOWED_HOSTS."""
     port = free_port()
     log_path = data_dir / f"serve-{port}.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "appliance", "serve"],
             cwd=REPO,
-            env=balcao_env(data_dir, port),
+            env=balcao_env(data_dir, port, **env),
             stdout=log,
             stderr=subprocess.STDOUT,
         )

@@ -28,6 +28,7 @@ from appliance.accounts.schemas import (
     UserUpdate,
 )
 from appliance.errors import InvalidInput, NotAuthenticated, TooManyRequests
+from appliance.http_guard import served_over_https
 from appliance.live import ChatChanges, hub_of
 from appliance.runtime import Runtime
 from appliance.web import actor_of, require
@@ -104,7 +105,7 @@ class LoginController(Controller):
             httponly=True,
             samesite="lax",
             path="/",
-            secure=runtime.settings.secure_cookies,
+            secure=runtime.settings.secure_cookies or served_over_https(request.scope),
         )
         response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
         return response

@@ -112,7 +112,9 @@ def file_response(
     open_file(files_dir, sha).close()
     headers = {
         "Accept-Ranges": "bytes",
-        "Cache-Control": "private, max-age=31536000, immutable",
+        # The counter terminal is shared by the staff: a customer's photo or document is
+        # not left in its browser cache for the next person.
+        "Cache-Control": "private, no-store",
         "ETag": f'"{sha}"',
         "X-Content-Type-Options": "nosniff",
         "Content-Security-Policy": "default-src 'none'; sandbox",
