@@ -37,13 +37,19 @@ MODULE_LABELS: dict[Module, str] = {
     Module.FILES: "Biblioteca de arquivos",
 }
 
+# Modules planned but with nothing behind them yet: always off, shown as "em breve" and
+# refused when asked to switch on, until their code exists.
+PLANNED: frozenset[Module] = frozenset({Module.CHATBOT, Module.NPS, Module.FILES})
+
 # Other processes (the CLI, the worker) may switch modules too: the web process re-reads
 # the account row at most this often.
 CACHE_SECONDS = 2.0
 
 
 def enabled_modules(conn: Conn) -> dict[str, bool]:
-    return {m.value: bool(accounts.get_account(conn).modules.get(m.value, True)) for m in Module}
+    """Each module's state; a planned module is off whatever the account row says."""
+    stored = accounts.get_account(conn).modules
+    return {m.value: m not in PLANNED and bool(stored.get(m.value, True)) for m in Module}
 
 
 def is_enabled(conn: Conn, module: Module) -> bool:
@@ -51,11 +57,20 @@ def is_enabled(conn: Conn, module: Module) -> bool:
 
 
 def set_modules(conn: Conn, changes: dict[str, bool]) -> dict[str, bool]:
-    """Switch modules on or off; unknown names are refused, the others keep their state."""
+    """Switch modules on or off; unknown names, and planned modules asked to switch on, are
+    refused (InvalidInput); the others keep their state."""
     unknown = sorted(set(changes) - {m.value for m in Module})
     if unknown:
         raise InvalidInput(
             f"Módulo desconhecido: {', '.join(unknown)}.", code="module.unknown", modules=unknown
+        )
+    planned = [m for m in Module if m in PLANNED and changes.get(m.value)]
+    if planned:
+        names = ", ".join(MODULE_LABELS[m] for m in planned)
+        raise InvalidInput(
+            f"Ainda não existe e não pode ser ligado (em breve): {names}.",
+            code="module.planned",
+            modules=[m.value for m in planned],
         )
     current = enabled_modules(conn)
     current.update({name: bool(on) for name, on in changes.items()})
@@ -65,7 +80,15 @@ def set_modules(conn: Conn, changes: dict[str, bool]) -> dict[str, bool]:
 
 def list_modules(conn: Conn) -> list[dict[str, Any]]:
     state = enabled_modules(conn)
-    return [{"name": m.value, "label": MODULE_LABELS[m], "enabled": state[m.value]} for m in Module]
+    return [
+        {
+            "name": m.value,
+            "label": MODULE_LABELS[m],
+            "enabled": state[m.value],
+            "available": m not in PLANNED,
+        }
+        for m in Module
+    ]
 
 
 class ModuleCache:

@@ -13,7 +13,6 @@ class Permission(StrEnum):
     MANAGE_FIELDS = "manage_fields"
     MANAGE_USERS = "manage_users"
     MANAGE_FUNNELS = "manage_funnels"
-    MANAGE_FILES = "manage_files"
     DELETE_MESSAGES = "delete_messages"
     SEE_REPORTS = "see_reports"
 
@@ -25,7 +24,6 @@ PERMISSION_LABELS: dict[Permission, str] = {
     Permission.MANAGE_FIELDS: "Gerenciar campos personalizados",
     Permission.MANAGE_USERS: "Gerenciar usuários e departamentos",
     Permission.MANAGE_FUNNELS: "Gerenciar funis",
-    Permission.MANAGE_FILES: "Gerenciar arquivos da biblioteca",
     Permission.DELETE_MESSAGES: "Apagar mensagens dos chats",
     Permission.SEE_REPORTS: "Ver relatórios",
 }

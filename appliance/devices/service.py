@@ -11,17 +11,29 @@ from appliance.clock import iso, now_ms
 from appliance.db import Conn
 from appliance.errors import InvalidInput, NotFound
 
-DRIVERS = ("sim", "waweb", "adb")
+# The drivers `balcao bridge --driver` runs (bridge/cli.py); a device of another kind
+# could never connect.
+DRIVERS = ("sim",)
+# Planned: named so the refusal can say they are coming, never stored until they exist.
+PLANNED_DRIVERS = {"waweb": "WhatsApp Web", "adb": "Android no USB"}
 
 
 def create_device(
     conn: Conn, name: str, driver: str = "sim", phone: str | None = None
 ) -> tuple[int, str]:
     """A new device; returns (id, link token). The token is shown once and stored hashed."""
+    if driver in PLANNED_DRIVERS:
+        raise InvalidInput(
+            f"O driver {driver} ({PLANNED_DRIVERS[driver]}) ainda não existe (em breve). "
+            f"Use {', '.join(DRIVERS)}.",
+            code="device.driver_planned",
+            field="driver",
+        )
     if driver not in DRIVERS:
         raise InvalidInput(
             f"Driver desconhecido: {driver!r}. Use {', '.join(DRIVERS)}.",
             code="device.invalid_driver",
+            field="driver",
         )
     name = name.strip()
     if not name:

@@ -8,7 +8,6 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from appliance.db import Database
-from appliance.modules import set_modules
 from tests.conftest import bearer
 from tests.factories import assign, make_chat, make_department, make_device, make_user
 
@@ -137,7 +136,6 @@ async def test_every_route_hides_a_chat_the_user_may_not_see(client: Client, db:
         client.delete(f"{base}/assignees/user/{bruno}", headers=ana),
         client.post(f"{base}/delegate", headers=ana),
         client.get(f"{base}/assignments", headers=ana),
-        client.put(f"{base}/chatbot", json={"enabled": False}, headers=ana),
         client.put(f"{base}/archived", json={"archived": True}, headers=ana),
     ]
     for call in calls:
@@ -161,15 +159,12 @@ async def test_the_queue_admin_api_is_for_admins(client: Client, db: Database) -
     assert r.json()["code"] == "permission.admin_only"
 
 
-async def test_chatbot_and_archive_switches(client: Client, db: Database) -> None:
+async def test_archive_switch(client: Client, db: Database) -> None:
     ana = make_user(db, "ana")
     device, _ = make_device(db)
     chat = make_chat(db, device, name="Cliente")
     assign(db, chat, user=ana)
     headers = await bearer(client, "ana")
-    r = await client.put(f"/api/v1/chats/{chat}/chatbot", json={"enabled": False}, headers=headers)
-    assert r.status_code == 200
-    assert r.json()["chatbot_enabled"] is False
     r = await client.put(f"/api/v1/chats/{chat}/archived", json={"archived": True}, headers=headers)
     assert r.json()["archived"] is True
     listed = (await client.get("/api/v1/chats", headers=headers)).json()["items"]
@@ -186,13 +181,12 @@ async def test_chatbot_and_archive_switches(client: Client, db: Database) -> Non
     assert r.status_code == 400
 
 
-async def test_the_chatbot_switch_is_absent_when_the_module_is_off(
+async def test_the_chatbot_switch_is_absent_while_there_is_no_chatbot(
     client: Client, db: Database
 ) -> None:
     make_user(db, "admin", is_admin=True)
     device, _ = make_device(db)
     chat = make_chat(db, device)
-    db.write_sync(set_modules, {"chatbot": False})
     admin = await bearer(client, "admin")
     r = await client.put(f"/api/v1/chats/{chat}/chatbot", json={"enabled": False}, headers=admin)
     assert r.status_code == 404

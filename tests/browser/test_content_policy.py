@@ -1,5 +1,6 @@
 """The pages under their Content-Security-Policy in Chromium: the inbox, the administration
-and the API explorer work with no violation, and an injected inline script does not run."""
+and the API explorer work with no violation, and an injected inline script does not run.
+The administration offers only drivers and modules that exist; the planned say "em breve"."""
 
 from __future__ import annotations
 
@@ -103,6 +104,22 @@ def test_inbox_admin_and_schema_work_without_policy_violations(
             ):
                 admin.page.click(f'.admin-link[data-section="{section}"]')
                 expect(admin.page.locator("#admin-section h2")).to_have_text(title)
+                if section == "devices":
+                    # Only the drivers the bridge runs can be chosen; the planned ones say so.
+                    for value in ("waweb", "adb"):
+                        option = admin.page.locator(f'#device-driver option[value="{value}"]')
+                        expect(option).to_be_disabled()
+                        expect(option).to_contain_text("em breve")
+                    expect(admin.page.locator("#device-driver")).to_have_value("sim")
+                if section == "modules":
+                    for name in ("chatbot", "nps", "files"):
+                        switch = admin.page.locator(f'input[data-module="{name}"]')
+                        expect(switch).to_be_disabled()
+                        expect(switch).not_to_be_checked()
+                    expect(admin.page.locator(".module-planned")).to_have_count(3)
+                    expect(admin.page.locator(".module-planned").first).to_contain_text("em breve")
+                    expect(admin.page.locator('input[data-module="funnel"]')).to_be_enabled()
+                    snap(admin.page, output_dir, "admin-modules-planned.png")
             snap(admin.page, output_dir, "csp-admin.png")
             assert admin.violations() == []
 

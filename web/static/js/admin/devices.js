@@ -20,10 +20,11 @@ const STATES = {
   needs_attention: "Precisa de atenção",
 };
 
-const DRIVERS = [
-  ["sim", "Simulado (demonstração e testes)"],
-  ["waweb", "WhatsApp Web (pareado por QR code)"],
-  ["adb", "Android no USB"],
+// What `balcao bridge --driver` runs today; the planned ones are listed, not choosable.
+const DRIVERS = [["sim", "Simulado (demonstração e testes)"]];
+const PLANNED_DRIVERS = [
+  ["waweb", "WhatsApp Web (pareado por QR code) — em breve"],
+  ["adb", "Android no USB — em breve"],
 ];
 
 function copyButton(text) {
@@ -62,7 +63,8 @@ export async function render(container, ctx) {
 
   const name = h("input", { name: "name", id: "device-name", required: true, maxlength: 120, placeholder: "ex.: WhatsApp das entregas", autocomplete: "off" });
   const driver = h("select", { name: "driver", id: "device-driver" },
-    ...DRIVERS.map(([value, label]) => h("option", { value, text: label })));
+    ...DRIVERS.map(([value, label]) => h("option", { value, text: label })),
+    ...PLANNED_DRIVERS.map(([value, label]) => h("option", { value, text: label, disabled: true })));
   const create = h("form", { class: "admin-form", id: "device-create" },
     h("label", { for: "device-name" }, h("span", { text: "Novo aparelho" }), name),
     h("label", { for: "device-driver" }, h("span", { text: "Tipo de ligação" }), driver),

@@ -12,12 +12,19 @@ export default {
 export async function render(container, ctx) {
   const list = h("ul", { class: "admin-list modules-list" });
   container.append(
-    h("p", { class: "muted", text: "Um módulo desligado some das telas de todos os usuários e da API." }),
+    h("p", { class: "muted", text: "Um módulo desligado some das telas de todos os usuários e da API. Os marcados “em breve” ainda não existem." }),
     list);
   async function draw() {
     const modules = await ctx.api("/api/v1/modules");
     clear(list);
     for (const m of modules) {
+      if (!m.available) {
+        // Planned, with nothing behind it yet: shown so the shop knows, never switched on.
+        const input = h("input", { type: "checkbox", role: "switch", disabled: true, dataset: { module: m.name } });
+        list.append(h("li", { class: "module-planned" }, h("label", { class: "switch-row" }, input,
+          h("span", { text: m.label }), h("span", { class: "badge-soon", text: "em breve" }))));
+        continue;
+      }
       const input = h("input", { type: "checkbox", role: "switch", checked: m.enabled, dataset: { module: m.name } });
       input.addEventListener("change", async () => {
         input.disabled = true;
