@@ -231,6 +231,13 @@ async def test_a_whatsapp_name_that_is_a_number_is_masked(shop: Shop) -> None:
     assert (r.json()["name"], r.json()["wa_name"]) == ("Cel •••", "Cel •••")
     r = await shop.client.get(f"/api/v1/chats/{chat}", headers=shop.admin)
     assert r.json()["name"] == "Cel 11 98765-0077"
+    # nor can the name be searched by the number it hides
+    r = await shop.client.get("/api/v1/chats", params={"name": "98765-0077"}, headers=as_carla)
+    assert r.status_code == 403
+    assert r.json()["code"] == "permission.see_numbers"
+    assert (await shop.client.get("/api/v1/chats?name=Cel", headers=as_carla)).status_code == 200
+    r = await shop.client.get("/api/v1/chats", params={"name": "98765-0077"}, headers=shop.admin)
+    assert [c["id"] for c in r.json()["items"]] == [chat]
 
 
 async def test_phone_fields_are_hidden_and_locked_without_see_numbers(shop: Shop) -> None:
