@@ -35,6 +35,10 @@ def mask_numbers(text: str) -> str:
     return _PHONE_RUN.sub(MASK, text)
 
 
+# How each kept value is checked (and masked): anything it does not accept is dropped.
+Keep = Callable[[Any], Any]
+
+
 def _text(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
@@ -47,14 +51,16 @@ def _count(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def _coordinate(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return float(value)
+def _degrees(limit: float) -> Keep:
+    """A latitude (90) or longitude (180): a number within ±limit, so no phone number
+    passes as one."""
 
+    def keep(value: Any) -> float | None:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return None
+        return float(value) if -limit <= value <= limit else None
 
-# How each kept value is checked (and masked): anything it does not accept is dropped.
-Keep = Callable[[Any], Any]
+    return keep
 
 
 @dataclass(frozen=True)
@@ -86,7 +92,7 @@ RULES: dict[str, KindRule] = {
     **{kind: KindRule(media=_FILE, extra={}) for kind in _FILE_KINDS},
     "location": KindRule(
         media={"mimetype": _text},
-        extra={"lat": _coordinate, "lng": _coordinate, "name": _masked_text},
+        extra={"lat": _degrees(90), "lng": _degrees(180), "name": _masked_text},
         mask_body=True,
     ),
     "contact": KindRule(media=_CARD, extra={"name": _masked_text}, mask_body=True),

@@ -291,3 +291,20 @@ def test_phone_shaped_runs_are_masked_and_other_numbers_stay(text: str, shown: s
 def test_a_kind_nobody_declared_passes_only_its_mimetype() -> None:
     media = {"mimetype": "application/x-poll", "extra": {"options": ["11 98765-4321"]}}
     assert redact_media("poll", media) == {"mimetype": "application/x-poll", "redacted": True}
+
+
+def test_a_place_keeps_only_coordinates_that_can_be_coordinates() -> None:
+    media = {
+        "mimetype": "",
+        "extra": {
+            "lat": -22.9,
+            "lng": 5521991112222,
+            "name": "Loja 21 99111-2222",
+            "telefone": "+5521991112222",
+        },
+    }
+    assert redact_media("location", media) == {
+        "mimetype": "",
+        "extra": {"lat": -22.9, "name": "Loja •••"},
+        "redacted": True,
+    }
