@@ -22,6 +22,7 @@ from appliance.chats.query import (
 from appliance.errors import Forbidden, InvalidInput
 from appliance.live import ChatChanges, hub_of
 from appliance.messages import service as messages
+from appliance.messages.redaction import mask_numbers
 from appliance.modules import Module, require_module
 from appliance.runtime import Runtime
 from appliance.web import actor_of
@@ -51,7 +52,8 @@ class ChatsController(Controller):
         limit: FromQuery[int | None] = None,
     ) -> dict[str, Any]:
         actor = actor_of(request)
-        if number and not can_see_numbers(actor):
+        # A name filter holding a number would find chats by a number their names hide.
+        if (number or (name and mask_numbers(name) != name)) and not can_see_numbers(actor):
             raise Forbidden(
                 "Você não tem permissão para filtrar por número.", code="permission.see_numbers"
             )

@@ -26,6 +26,7 @@ from appliance.chats.query import (
 from appliance.clock import iso
 from appliance.db import Conn
 from appliance.errors import NotFound
+from appliance.messages.redaction import redact_line
 from appliance.phones import display_phone
 
 UNNAMED = "Contato sem nome"
@@ -122,9 +123,11 @@ class Page:
 
 
 def display_name(row: dict[str, Any], show_number: bool) -> str:
+    """The chat's name; without ``show_number``, never a number (not even one a customer
+    chose as their WhatsApp name)."""
     name = (row.get("custom_name") or row.get("wa_name") or "").strip()
     if name:
-        return name
+        return name if show_number else redact_line(name) or UNNAMED
     if show_number and row.get("phone"):
         return _display_phone(row["phone"])
     return UNNAMED
@@ -196,8 +199,8 @@ def chat_payload(row: dict[str, Any], actor: Actor, extras: Extras) -> dict[str,
         "id": row["id"],
         "device_id": row["device"],
         "name": display_name(row, show_number),
-        "wa_name": row["wa_name"],
-        "custom_name": row["custom_name"],
+        "wa_name": row["wa_name"] if show_number else redact_line(row["wa_name"]),
+        "custom_name": row["custom_name"] if show_number else redact_line(row["custom_name"]),
         "phone": row["phone"] if show_number else None,
         "wa_id": row["wa_id"] if show_number else None,
         "is_broadcast": bool(row["is_broadcast"]),
@@ -206,7 +209,9 @@ def chat_payload(row: dict[str, Any], actor: Actor, extras: Extras) -> dict[str,
         "unread_count": row["unread_count"],
         "registered_at": iso(row["registered_at"]),
         "last_message_at": iso(row["last_message_at"]) if row["last_message_at"] else None,
-        "last_message_preview": row["last_message_preview"],
+        "last_message_preview": row["last_message_preview"]
+        if show_number
+        else redact_line(row["last_message_preview"]),
         "last_message_from_me": bool(row["last_message_from_me"]),
         "last_message_status": row["last_message_status"],
         "waiting_since": iso(row["waiting_since"]),

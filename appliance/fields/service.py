@@ -16,11 +16,11 @@ from typing import Any
 
 from validate_docbr import CNPJ, CPF
 
-from appliance.accounts.permissions import Actor
+from appliance.accounts.permissions import Actor, can_see_numbers
 from appliance.chats.service import access_chat
 from appliance.clock import now_ms
 from appliance.db import Conn
-from appliance.errors import Conflict, InvalidInput, NotFound
+from appliance.errors import Conflict, Forbidden, InvalidInput, NotFound
 from appliance.labels import clean_name, name_taken
 from appliance.phones import display_phone, normalize_phone
 from appliance.text import fold
@@ -309,36 +309,60 @@ def delete_field(conn: Conn, field_id: int, confirm: bool) -> int:
 # -- a chat's values --------------------------------------------------------------------
 
 
-def _with_value(field: dict[str, Any], value: str | None) -> dict[str, Any]:
-    return {**field, "value": value, "display": display_value(field["kind"], value)}
+# What a phone field with a value shows to a user without see_numbers.
+HIDDEN_PHONE = "Número oculto"
+
+
+def _with_value(field: dict[str, Any], value: str | None, actor: Actor) -> dict[str, Any]:
+    """The field with its value; a phone to a user without ``see_numbers`` has no value,
+    ``display`` says it is hidden and ``hidden`` is true."""
+    if field["kind"] == "phone" and value is not None and not can_see_numbers(actor):
+        return {**field, "value": None, "display": HIDDEN_PHONE, "hidden": True}
+    return {
+        **field,
+        "value": value,
+        "display": display_value(field["kind"], value),
+        "hidden": False,
+    }
 
 
 def chat_fields(conn: Conn, actor: Actor, chat_id: int) -> list[dict[str, Any]]:
     """Every field of the account with this chat's value (None when it has none). The
-    values are the shop's record of its customer: everyone who sees the chat sees them."""
+    values are the shop's record of its customer: everyone who sees the chat sees them,
+    except phones, which only users with ``see_numbers`` see."""
     access_chat(conn, actor, chat_id)
     values = dict(
         conn.execute(
             "SELECT field, value FROM chat_field_value WHERE chat = ?", (chat_id,)
         ).fetchall()
     )
-    return [_with_value(f, values.get(f["id"])) for f in list_fields(conn)]
+    return [_with_value(f, values.get(f["id"]), actor) for f in list_fields(conn)]
 
 
 def set_value(
     conn: Conn, actor: Actor, chat_id: int, field_id: int, raw: str | None
 ) -> tuple[dict[str, Any], bool]:
     """Check ``raw`` by the field's kind and store it for the chat; blank clears it.
-    Returns the field with its value and whether the stored value changed."""
+    Returns the field with its value and whether the stored value changed.
+
+    Forbidden for a phone field and a user without ``see_numbers``: they cannot see what
+    they would replace, and whether a save changed anything would confirm a guess.
+    """
     access_chat(conn, actor, chat_id)
     field = get_field(conn, field_id)
+    if field["kind"] == "phone" and not can_see_numbers(actor):
+        raise Forbidden(
+            f"Você não tem permissão para ver números, então não pode alterar o campo "
+            f"“{field['name']}”.",
+            code="permission.see_numbers",
+        )
     value = clean_value(field["kind"], field["options"], raw)
     row = conn.execute(
         "SELECT value FROM chat_field_value WHERE chat = ? AND field = ?", (chat_id, field_id)
     ).fetchone()
     before = row["value"] if row else None
     if value == before:
-        return _with_value(field, value), False
+        return _with_value(field, value, actor), False
     if value is None:
         conn.execute(
             "DELETE FROM chat_field_value WHERE chat = ? AND field = ?", (chat_id, field_id)
@@ -350,4 +374,4 @@ def set_value(
             "updated_at = excluded.updated_at",
             (chat_id, field_id, value, now_ms()),
         )
-    return _with_value(field, value), True
+    return _with_value(field, value, actor), True

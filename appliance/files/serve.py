@@ -18,8 +18,11 @@ from litestar import Response
 from litestar.response import Stream
 
 from appliance.files.store import DEFAULT_MIME, clean_mime, open_file
+from appliance.messages.redaction import mask_numbers, redact_vcard
 
 CHUNK_BYTES = 64 * 1024
+# A contact card is a few hundred bytes; WhatsApp shares at most 257 contacts at once.
+MAX_VCARD_BYTES = 1024 * 1024
 INLINE_IMAGES = frozenset(
     {"image/jpeg", "image/png", "image/gif", "image/webp", "image/bmp", "image/avif"}
 )
@@ -139,4 +142,25 @@ def file_response(
         status_code=206 if wanted is not None else 200,
         headers=headers,
         media_type=served_type(mime),
+    )
+
+
+def names_only_vcard_response(files_dir: Path, sha: str, filename: str) -> Response[Any]:
+    """A contact card for a user who may not see numbers: each card rebuilt with its names
+    only, always whole (a byte range of the original would not fit it) and never cached.
+
+    Raises NotFound when the file is not on disk.
+    """
+    with open_file(files_dir, sha) as handle:
+        data = redact_vcard(handle.read(MAX_VCARD_BYTES))
+    return Response(
+        data,
+        status_code=200,
+        headers={
+            "Cache-Control": "private, no-store",
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": "default-src 'none'; sandbox",
+            "Content-Disposition": content_disposition("text/vcard", mask_numbers(filename)),
+        },
+        media_type=served_type("text/vcard"),
     )

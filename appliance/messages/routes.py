@@ -16,7 +16,7 @@ from appliance.chats.service import access_chat
 from appliance.db import Conn
 from appliance.devices import jobs
 from appliance.devices.tasks import jobs_queue, trigger_job
-from appliance.files.serve import file_response
+from appliance.files.serve import file_response, names_only_vcard_response
 from appliance.live import ChatChanges, hub_of
 from appliance.messages.outbound import queue_message
 from appliance.messages.service import get_message_file
@@ -128,6 +128,13 @@ class MessageActionsController(Controller):
     ) -> Response[Any]:
         """Pictures, audio and video are shown inline; any other file is a download."""
         found = await runtime.db.read(get_message_file, actor_of(request), chat_id, message_id)
+        if found["names_only"]:
+            return await asyncio.to_thread(
+                names_only_vcard_response,
+                runtime.settings.files_dir,
+                found["sha256"],
+                found["filename"],
+            )
         return await asyncio.to_thread(
             file_response,
             runtime.settings.files_dir,

@@ -12,6 +12,7 @@ from appliance.clock import iso
 from appliance.db import Conn
 from appliance.errors import InvalidInput, NotFound
 from appliance.files.store import get_stored
+from appliance.messages.redaction import is_vcard, redact_body, redact_media
 
 # A customer-sent time this far before the box registered it points at a phone
 # that held messages back (M2).
@@ -22,12 +23,6 @@ _COLUMNS = (
     "u.name AS author_name, m.kind, m.body, m.media, m.status, m.status_at, m.sent_at, "
     "m.registered_at"
 )
-
-
-def _redact_media(media: dict[str, Any] | None, show_number: bool) -> dict[str, Any] | None:
-    if media is None or show_number:
-        return media
-    return {k: v for k, v in media.items() if k not in ("phone", "phones", "vcard", "wa_id")}
 
 
 def media_url(chat_id: int, message_id: int) -> str:
@@ -45,7 +40,13 @@ def _with_url(media: dict[str, Any] | None, row: dict[str, Any]) -> dict[str, An
 
 
 def message_payload(row: dict[str, Any], show_number: bool) -> dict[str, Any]:
+    """The message as the API and live events show it. Without ``show_number``, its media
+    and body pass through the allow-lists of appliance.messages.redaction."""
     media = _with_url(json.loads(row["media"]) if row["media"] else None, row)
+    body = row["body"]
+    if not show_number:
+        body = redact_body(row["kind"], media, body)
+        media = redact_media(row["kind"], media)
     author = None
     if row["author_user"] is not None:
         author = {"id": row["author_user"], "name": row["author_name"]}
@@ -58,8 +59,8 @@ def message_payload(row: dict[str, Any], show_number: bool) -> dict[str, Any]:
         "author_kind": row["author_kind"],
         "author": author,
         "kind": row["kind"],
-        "body": row["body"],
-        "media": _redact_media(media, show_number),
+        "body": body,
+        "media": media,
         "status": row["status"],
         "status_at": iso(row["status_at"]),
         "sent_at": iso(row["sent_at"]),
@@ -69,7 +70,8 @@ def message_payload(row: dict[str, Any], show_number: bool) -> dict[str, Any]:
 
 
 def get_message_file(conn: Conn, actor: Actor, chat_id: int, message_id: int) -> dict[str, Any]:
-    """The stored file of a message: ``sha256``, ``size``, ``mime``, ``filename``.
+    """The stored file of a message: ``sha256``, ``size``, ``mime``, ``filename`` and
+    ``names_only`` (a contact card that must be served without its numbers to this actor).
 
     NotFound, always the same, for a chat the actor may not see, a message not in the chat,
     a message without a file and a file not stored yet.
@@ -80,7 +82,7 @@ def get_message_file(conn: Conn, actor: Actor, chat_id: int, message_id: int) ->
     except NotFound:
         raise missing from None
     row = conn.execute(
-        "SELECT media FROM message WHERE id = ? AND chat = ?", (message_id, chat_id)
+        "SELECT kind, media FROM message WHERE id = ? AND chat = ?", (message_id, chat_id)
     ).fetchone()
     media = json.loads(row["media"]) if row and row["media"] else {}
     if not media.get("stored"):
@@ -93,6 +95,7 @@ def get_message_file(conn: Conn, actor: Actor, chat_id: int, message_id: int) ->
         "size": stored["size"],
         "mime": str(media.get("mimetype") or stored["mime"]),
         "filename": str(media.get("filename") or ""),
+        "names_only": is_vcard(row["kind"], media) and not can_see_numbers(actor),
     }
 
 

@@ -34,6 +34,7 @@ from appliance.chats.service import Page, access_chat, display_name
 from appliance.clock import iso
 from appliance.db import Conn
 from appliance.errors import InvalidInput
+from appliance.messages.redaction import redact_body
 from appliance.search.query import MessageQuery
 
 log = logging.getLogger(__name__)
@@ -103,15 +104,26 @@ def highlight_segments(marked: str | None, body: str) -> list[dict[str, Any]]:
 
 
 _SELECT = (
-    "SELECT m.id, m.chat, m.direction, m.author_kind, m.kind, m.sent_at, m.body, "
+    "SELECT m.id, m.chat, m.direction, m.author_kind, m.kind, m.sent_at, m.body, m.media, "
     "c.custom_name, c.wa_name, c.phone, "
     f"highlight(message_fts, 0, char({ord(_OPEN)}), char({ord(_CLOSE)})) AS marked "
     "FROM message_fts f JOIN message m ON m.id = f.rowid JOIN chat c ON c.id = m.chat "
 )
 
 
-def _item(row: Any, show_number: bool) -> dict[str, Any]:
+def _item(row: Any, show_number: bool, digits_asked: bool) -> dict[str, Any] | None:
+    """The hit as shown; None for a hit a user without ``show_number`` may not have, one
+    that asks for digits and lands in a message whose numbers are hidden from them (the
+    hit alone would confirm the number)."""
     body = row["body"] or ""
+    marked = row["marked"]
+    if not show_number:
+        media = json.loads(row["media"]) if row["media"] else None
+        shown = redact_body(row["kind"], media, body)
+        if shown != body:
+            if digits_asked:
+                return None
+            body, marked = shown, None
     return {
         "id": row["id"],
         "chat_id": row["chat"],
@@ -121,7 +133,7 @@ def _item(row: Any, show_number: bool) -> dict[str, Any]:
         "kind": row["kind"],
         "sent_at": iso(row["sent_at"]),
         "body": body,
-        "highlight": highlight_segments(row["marked"], body),
+        "highlight": highlight_segments(marked, body),
     }
 
 
@@ -210,6 +222,7 @@ def search_messages(
     more = len(rows) > limit
     rows = rows[:limit]
     show_number = can_see_numbers(actor)
-    items = [_item(r, show_number) for r in rows]
+    digits_asked = any(ch.isdigit() for term in query.terms for ch in term.text)
+    items = [i for r in rows if (i := _item(r, show_number, digits_asked)) is not None]
     next_cursor = SearchCursor(rows[-1]["id"]).encode() if more and rows else None
     return Page(items, next_cursor)

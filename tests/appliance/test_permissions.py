@@ -16,15 +16,16 @@ from appliance.accounts.permissions import (
     can_see_numbers,
 )
 from appliance.db import Database
+from bridge.protocol import MessageKind
 from tests.conftest import bearer
 from tests.factories import (
     assign,
     make_chat,
     make_department,
     make_device,
-    make_message,
     make_user,
 )
+from tests.inbound import PhoneFeed
 
 
 @pytest.mark.parametrize(
@@ -49,6 +50,8 @@ def test_permission_rules(
 class Shop:
     chats: dict[str, int]
     phones: dict[str, str]
+    # The number on the contact card each chat's customer shared.
+    cards: dict[str, str]
 
 
 PHONES = {
@@ -89,7 +92,7 @@ SEES_NUMBERS = {"admin": True, "seeall": False, "ana": False, "bruno": True, "no
 
 
 @pytest.fixture
-def shop(db: Database) -> Shop:
+async def shop(client: AsyncTestClient[Litestar], db: Database) -> Shop:
     vendas = make_department(db, "Vendas")
     suporte = make_department(db, "Suporte")
     make_user(db, "admin", is_admin=True)
@@ -98,7 +101,7 @@ def shop(db: Database) -> Shop:
     make_user(db, "seeall", permissions=["see_all_chats"])
     nodept = make_user(db, "nodept")
     make_user(db, "carla", departments=[vendas])
-    device, _ = make_device(db)
+    device, token = make_device(db)
     chats = {
         key: make_chat(
             db,
@@ -117,17 +120,14 @@ def shop(db: Database) -> Shop:
     assign(db, chats["bruno_and_vendas"], user=bruno)
     assign(db, chats["bruno_and_vendas"], department=vendas)
     assign(db, chats["archived_vendas"], department=vendas)
-    for key, chat in chats.items():
-        make_message(db, chat, body=f"Olá, aqui é {key}")
-        make_message(
-            db,
-            chat,
-            body="",
-            kind="contact",
-            direction="in",
-            media={"name": "Amigo", "phones": [PHONES[key]]},
-        )
-    return Shop(chats, PHONES)
+    feed = PhoneFeed(client, token)
+    cards = {}
+    for key in chats:
+        await feed.customer_sends(PHONES[key], MessageKind.TEXT, f"Olá, aqui é {key}")
+        card = await feed.customer_sends(PHONES[key], MessageKind.CONTACT, "Amigo")
+        assert card.media is not None
+        [cards[key]] = card.media.extra["phones"]  # type: ignore[misc]
+    return Shop(chats, PHONES, cards)
 
 
 async def _all_pages(
@@ -194,7 +194,9 @@ async def test_numbers_only_for_users_allowed_to_see_them(
     payloads.append((await client.get("/api/v1/devices", headers=headers)).text)
     payloads.append((await client.get("/healthz")).text)
     text = "\n".join(payloads)
-    visible_digits = [shop.phones[k].lstrip("+") for k in VISIBLE[login]]
+    visible_digits = [
+        number.lstrip("+") for k in VISIBLE[login] for number in (shop.phones[k], shop.cards[k])
+    ]
     first = shop.chats[sorted(VISIBLE[login])[0]]
     messages = json.loads(
         (await client.get(f"/api/v1/chats/{first}/messages", headers=headers)).text
@@ -202,10 +204,11 @@ async def test_numbers_only_for_users_allowed_to_see_them(
     card = next(m for m in messages["items"] if m["kind"] == "contact")
     if SEES_NUMBERS[login]:
         assert all(d in text for d in visible_digits)
-        assert card["media"]["phones"]
+        assert card["media"]["extra"]["phones"]
     else:
-        assert "phones" not in card["media"]
-        for phone in shop.phones.values():
+        assert card["body"] == "Amigo"
+        assert card["media"]["extra"] == {"name": "Amigo"}
+        for phone in [*shop.phones.values(), *shop.cards.values()]:
             assert phone.lstrip("+") not in text
             assert phone[-8:] not in text
 

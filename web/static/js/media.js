@@ -54,7 +54,9 @@ export function mediaBlock(m) {
     }
   } else if (m.kind === "contact") {
     name = extra.name || label;
-    sub = (extra.phones || []).map(phoneOf);
+    // Users who may not see numbers get the card's name only (media.redacted).
+    sub = media.redacted ? ["número oculto"]
+      : (Array.isArray(extra.phones) ? extra.phones : []).filter((p) => typeof p === "string").map(phoneOf);
   }
   sub = sub.filter(Boolean);
   const pending = !url && ["image", "audio", "voice", "video", "document", "sticker"].includes(m.kind);

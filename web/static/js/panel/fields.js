@@ -214,17 +214,23 @@ function draw(s) {
   }
   for (const field of s.fields || []) {
     const editing = s.editing?.fieldId === field.id;
+    // Phones are seen and changed only by users who may see numbers (the server says so too).
+    const locked = field.hidden || (field.kind === "phone" && !s.ctx.can("see_numbers"));
+    const value = locked
+      ? h("span", { class: `field-value locked${field.value == null && !field.hidden ? " empty" : ""}`,
+        dataset: { fieldValue: field.id }, title: "Só quem pode ver números vê e altera telefones",
+        text: field.display ?? "—" })
+      : h("button", {
+        type: "button", class: `field-value${field.value == null ? " empty" : ""}`,
+        dataset: { fieldValue: field.id }, title: `Alterar ${field.name}`,
+        text: field.display ?? "Preencher", onclick: () => startEdit(s, field),
+      });
     s.list.append(
       h("dt", { class: "field-name", dataset: { fieldId: field.id } },
         h("span", { text: field.name }),
         manage ? h("button", { type: "button", class: "icon-btn field-delete", title: `Excluir o campo ${field.name}`,
           "aria-label": `Excluir o campo ${field.name}`, onclick: () => removeField(s, field) }, icon("close", 14)) : null),
-      h("dd", { dataset: { field: field.id } }, editing ? s.editing.form
-        : h("button", {
-          type: "button", class: `field-value${field.value == null ? " empty" : ""}`,
-          dataset: { fieldValue: field.id }, title: `Alterar ${field.name}`,
-          text: field.display ?? "Preencher", onclick: () => startEdit(s, field),
-        })));
+      h("dd", { dataset: { field: field.id } }, editing && !locked ? s.editing.form : value));
   }
   if (s.editing && !(s.fields || []).some((f) => f.id === s.editing.fieldId)) s.editing = null;
   if (s.creating) s.footer.append(s.creating.form);
