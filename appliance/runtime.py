@@ -41,6 +41,10 @@ class Runtime:
         """API token last-use times, in the same batches."""
         self._token_uses[token_id] = now_ms()
 
+    def token_uses(self) -> dict[int, int]:
+        """Uses of API tokens not written yet (token id -> epoch ms); read it, don't change it."""
+        return self._token_uses
+
     def session_uses(self) -> dict[str, int]:
         """Uses of sessions not written yet (token -> epoch ms); read it, don't change it."""
         return self._touched

@@ -143,7 +143,9 @@ class AuthController(Controller):
     async def list_tokens(
         self, request: Request[Any, Any, Any], runtime: NamedDependency[Runtime]
     ) -> list[dict[str, Any]]:
-        return await runtime.db.read(service.list_api_tokens, actor_of(request).id)
+        return await runtime.db.read(
+            service.list_api_tokens, actor_of(request).id, dict(runtime.token_uses())
+        )
 
     @delete("/auth/tokens/{token_id:int}", summary="Revogar um dos meus tokens de API")
     async def revoke_token(
@@ -231,10 +233,11 @@ class UsersController(Controller):
         user_id: FromPath[int],
     ) -> list[dict[str, Any]]:
         actor = actor_of(request)
+        uses = dict(runtime.token_uses())
 
         def read(conn: Any) -> list[dict[str, Any]]:
             check_can_manage_user(actor, service.get_member(conn, user_id))
-            return service.list_api_tokens(conn, user_id)
+            return service.list_api_tokens(conn, user_id, uses)
 
         return await runtime.db.read(read)
 

@@ -717,8 +717,12 @@ def token_actor(conn: Conn, token: str) -> Actor | None:
     return None if actor is None else replace(actor, token_id=row["id"])
 
 
-def list_api_tokens(conn: Conn, user_id: int) -> list[dict[str, object]]:
-    """The user's API tokens that have not expired, newest first, without their secrets."""
+def list_api_tokens(
+    conn: Conn, user_id: int, pending_uses: dict[int, int] | None = None
+) -> list[dict[str, object]]:
+    """The user's API tokens that have not expired, newest first, without their secrets;
+    ``pending_uses`` (token id -> epoch ms) are uses not written yet."""
+    pending = pending_uses or {}
     rows = conn.execute(
         "SELECT id, name, created_at, last_used_at, expires_at FROM api_token "
         "WHERE member = ? AND expires_at >= ? ORDER BY created_at DESC, id DESC",
@@ -729,7 +733,7 @@ def list_api_tokens(conn: Conn, user_id: int) -> list[dict[str, object]]:
             "id": r["id"],
             "name": r["name"],
             "created_at": iso(r["created_at"]),
-            "last_used_at": iso(r["last_used_at"]),
+            "last_used_at": iso(max(r["last_used_at"] or 0, pending.get(r["id"], 0)) or None),
             "expires_at": iso(r["expires_at"]),
         }
         for r in rows

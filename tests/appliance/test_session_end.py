@@ -203,6 +203,8 @@ async def test_revoking_an_api_token_closes_the_sockets_opened_with_it(
     listed = (await served.http.get("/api/v1/auth/tokens", headers=tv)).json()
     assert [t["name"] for t in listed] == ["Painel da TV", "Integração ERP"]
     assert all(set(t) == {"id", "name", "created_at", "last_used_at", "expires_at"} for t in listed)
+    # The listing is itself a use of the TV's token; the ERP's was never used.
+    assert [t["last_used_at"] is not None for t in listed] == [True, False]
     erp_id = listed[1]["id"]
     async with served.ws(erp) as erp_ws, served.ws(tv) as tv_ws:
         await _hello(erp_ws)

@@ -4,6 +4,7 @@
 // is one the manager holds), give only the permissions they hold and place people only in
 // their own departments (the server refuses the rest too).
 import { h, clear } from "../dom.js";
+import { dateTimeOf } from "../format.js";
 
 export default {
   id: "users",
@@ -117,8 +118,44 @@ export async function render(container, ctx) {
         error.hidden = false;
       } finally { save.disabled = false; }
     });
-    if (!isNew) form.append(passwordReset(user));
+    if (!isNew) form.append(passwordReset(user), apiTokens(user));
     return form;
+  }
+
+  // The user's API tokens (integrations): when made and last used, and a way to revoke one.
+  // The secret itself is shown only to whoever creates the token.
+  function apiTokens(user) {
+    const box = h("div", { class: "acct-tokens", dataset: { tokensOf: String(user.id) } },
+      h("h4", { text: "Tokens de API" }));
+    const list = h("ul", { class: "acct-token-list" });
+    box.append(list);
+    async function fill() {
+      let tokens;
+      try { tokens = await ctx.api(`/api/v1/users/${user.id}/tokens`); } catch (err) { ctx.showError(err); return; }
+      clear(list);
+      if (!tokens.length) list.append(h("li", { class: "muted", text: "Nenhum token ativo." }));
+      for (const token of tokens) {
+        const used = token.last_used_at ? `último uso ${dateTimeOf(token.last_used_at)}` : "nunca usado";
+        const revoke = h("button", { type: "button", class: "link-btn danger", text: "Revogar" });
+        revoke.addEventListener("click", async () => {
+          const ok = await ctx.confirmDialog({
+            title: `Revogar o token “${token.name || "sem nome"}” de ${user.name}?`,
+            lines: ["A integração que usa este token deixa de funcionar na hora."],
+            confirm: "Revogar", danger: true,
+          });
+          if (!ok) return;
+          try {
+            await ctx.api(`/api/v1/users/${user.id}/tokens/${token.id}`, { method: "DELETE" });
+            ctx.toast("Token revogado.");
+            await fill();
+          } catch (err) { ctx.showError(err); }
+        });
+        list.append(h("li", { dataset: { token: String(token.id) } },
+          h("span", { text: `${token.name || "Sem nome"} — criado ${dateTimeOf(token.created_at)}, ${used}` }), " ", revoke));
+      }
+    }
+    fill();
+    return box;
   }
 
   function passwordReset(user) {
