@@ -66,7 +66,7 @@ class ApiToken(Table, tablename="api_token"):
 class LoginFailure(Table, tablename="login_failure"):
     """One login attempt not (yet) known to be good; counted per login name and per address
     for throttling. The addresses a login succeeded from are in ``login_address`` (a raw
-    table, migration 0010)."""
+    table, migration 0011)."""
 
     login = Varchar(length=64, index=True)
     address = Varchar(length=64, index=True)

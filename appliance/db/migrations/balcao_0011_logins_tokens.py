@@ -3,7 +3,7 @@ succeeded from (a known address is not shut out by failures from elsewhere)."""
 
 from appliance.db.raw_migration import raw_manager
 
-ID = "2026-12-03T20:30:00:000000"
+ID = "2026-12-03T20:41:00:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "token labels, known login addresses"
 
