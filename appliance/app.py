@@ -66,7 +66,7 @@ def create_app(settings: Settings) -> Litestar:
     db.write_sync(accounts.ensure_account, time_zone=settings.time_zone)
     db.write_sync(ensure_default_statuses)
     runtime = Runtime(settings=settings, db=db)
-    live = LiveHub(db)
+    live = LiveHub(db, runtime)
 
     openapi = OpenAPIConfig(
         title="Balcão API",

@@ -6,9 +6,25 @@ import time
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+# Added to the wall clock; only tests of expiry move it (``advance``), production never does.
+_offset_ms = 0
+
 
 def now_ms() -> int:
-    return time.time_ns() // 1_000_000
+    return time.time_ns() // 1_000_000 + _offset_ms
+
+
+def advance(ms: int) -> None:
+    """Move this process's clock ``ms`` forward (or back, negative), so that expiries
+    (idle sessions, login windows) can be tested without waiting for them."""
+    global _offset_ms
+    _offset_ms += ms
+
+
+def reset() -> None:
+    """Back to the wall clock."""
+    global _offset_ms
+    _offset_ms = 0
 
 
 def to_datetime(ms: int, zone: str = "UTC") -> datetime:

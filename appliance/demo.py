@@ -43,7 +43,12 @@ DEMO_USERS: tuple[tuple[str, str, bool, tuple[str, ...], tuple[str, ...]], ...] 
     ("ana", "Ana Souza", False, ("Vendas",), ("see_numbers",)),
     ("bruno", "Bruno Lima", False, ("Suporte",), ()),
 )
-DEMO_LOGINS_TEXT = "admin/admin (administradora), ana/ana (Vendas), bruno/bruno (Suporte)"
+# The demo's passwords are its logins, shorter than the 8 characters asked of every new
+# password: they are written straight into the demo database, for trying the shop out only.
+DEMO_LOGINS_TEXT = (
+    "admin/admin (administradora), ana/ana (Vendas), bruno/bruno (Suporte) — senhas curtas só "
+    "na demonstração; senhas novas precisam de 8 caracteres ou mais"
+)
 
 TAGS: dict[str, str] = {
     "Cliente VIP": "#f5a623",

@@ -18,7 +18,7 @@ import itertools
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import msgspec
@@ -35,10 +35,17 @@ from appliance.devices.service import list_devices
 from appliance.messages.outbound import message_rows
 from appliance.messages.service import message_payload
 
+if TYPE_CHECKING:
+    from appliance.runtime import Runtime
+
 log = logging.getLogger(__name__)
 
 QUEUE_SIZE = 2000
-SESSION_CHECK_SECONDS = 60.0
+# How often open sockets are checked against their sessions and tokens (one read for all
+# of them), so that an idle expiry or a change made elsewhere (the CLI) closes them within
+# a second or two; logouts, password changes, deactivations and revocations made through
+# this process check at once.
+SESSION_SWEEP_SECONDS = 1.0
 DEVICE_STATUS_DEBOUNCE_SECONDS = 0.2
 _encoder = msgspec.json.Encoder()
 
@@ -50,6 +57,10 @@ class Subscriber:
     queue: asyncio.Queue[bytes | None] = field(
         default_factory=lambda: asyncio.Queue(maxsize=QUEUE_SIZE)
     )
+    # What the socket opened with; None for one the hub does not check.
+    credential: accounts.LiveCredential | None = None
+    # Why the hub ended it: "session" (logged out, expired, revoked, deactivated), "slow".
+    ended: str | None = None
 
 
 @dataclass
@@ -69,19 +80,62 @@ class ChatChanges:
 class LiveHub:
     """The browsers connected to this web process, and what they may see."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, runtime: Runtime | None = None) -> None:
         self.db = db
+        self.runtime = runtime
         self._subs: dict[int, Subscriber] = {}
         self._ids = itertools.count(1)
         self._device_task: asyncio.Task[None] | None = None
+        self._sweep_task: asyncio.Task[None] | None = None
 
-    def subscribe(self, actor: Actor) -> Subscriber:
-        sub = Subscriber(next(self._ids), actor)
+    def subscribe(
+        self, actor: Actor, credential: accounts.LiveCredential | None = None
+    ) -> Subscriber:
+        sub = Subscriber(next(self._ids), actor, credential=credential)
         self._subs[sub.id] = sub
+        if credential is not None and (self._sweep_task is None or self._sweep_task.done()):
+            self._sweep_task = asyncio.get_running_loop().create_task(self._sweep())
         return sub
 
     def unsubscribe(self, sub: Subscriber) -> None:
         self._subs.pop(sub.id, None)
+
+    def _end(self, sub: Subscriber, reason: str) -> None:
+        """Stop delivering to ``sub``; its socket closes once the queue says so."""
+        self.unsubscribe(sub)
+        sub.ended = sub.ended or reason
+        while True:
+            try:
+                sub.queue.put_nowait(None)
+                return
+            except asyncio.QueueFull:
+                # Whatever was still queued is moot: the socket is closing.
+                sub.queue.get_nowait()
+
+    async def check_sessions(self) -> None:
+        """Close the sockets whose session or API token no longer lets anyone in (logged
+        out, idle past ``session_idle_seconds``, revoked, user deactivated)."""
+        subs = [s for s in self._subs.values() if s.credential is not None]
+        if not subs or self.runtime is None:
+            return
+        runtime = self.runtime
+        ended = await self.db.read(
+            accounts.ended_credentials,
+            list({s.credential for s in subs if s.credential is not None}),
+            runtime.settings.session_idle_seconds * 1000,
+            dict(runtime.session_uses()),
+        )
+        for sub in subs:
+            if sub.credential in ended:
+                self._end(sub, "session")
+
+    async def _sweep(self) -> None:
+        while any(s.credential is not None for s in self._subs.values()):
+            await asyncio.sleep(SESSION_SWEEP_SECONDS)
+            try:
+                await self.check_sessions()
+            except Exception:
+                log.exception("live: could not check sessions")
 
     async def refresh_actor(self, user_id: int) -> None:
         """Re-read a connected user's permissions and departments after an admin changed
@@ -93,9 +147,7 @@ class LiveHub:
         actor = await self.db.read(accounts.load_actor, user_id)
         for sub in subs:
             if actor is None:
-                self.unsubscribe(sub)
-                with contextlib.suppress(asyncio.QueueFull):
-                    sub.queue.put_nowait(None)
+                self._end(sub, "session")
             else:
                 sub.actor = replace(actor, csrf_token=sub.actor.csrf_token)
 
@@ -114,10 +166,7 @@ class LiveHub:
                 sub.queue.put_nowait(frame)
             except asyncio.QueueFull:
                 log.warning("live: subscriber %s too slow, disconnecting", sub.id)
-                self.unsubscribe(sub)
-                with contextlib.suppress(asyncio.QueueFull):
-                    sub.queue.get_nowait()
-                    sub.queue.put_nowait(None)
+                self._end(sub, "slow")
 
     async def publish_chats(self, changes: ChatChanges) -> None:
         """Announce chat and message changes to each actor allowed to see each chat."""
@@ -167,10 +216,11 @@ class LiveHub:
             self._deliver(actor.id, both[can_see_numbers(actor)])
 
     async def close(self) -> None:
-        if self._device_task is not None:
-            self._device_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._device_task
+        for task in (self._device_task, self._sweep_task):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
         for sub in list(self._subs.values()):
             with contextlib.suppress(asyncio.QueueFull):
                 sub.queue.put_nowait(None)
@@ -245,24 +295,20 @@ async def chat_after_change(
     return await db.read(get_chat, actor, chat_id)
 
 
-async def _still_logged_in(socket: WebSocket[Any, Any, Any]) -> bool:
-    """The session (or API token) the socket opened with is still valid."""
-    runtime = socket.app.state.runtime
-    token = socket.cookies.get(SESSION_COOKIE)
-    if token:
-        idle_ms = runtime.settings.session_idle_seconds * 1000
-        return await runtime.db.read(accounts.session_actor, token, idle_ms) is not None
-    scheme, _, bearer = socket.headers.get("authorization", "").partition(" ")
-    if scheme.lower() == "bearer" and bearer.strip():
-        return await runtime.db.read(accounts.token_actor, bearer.strip()) is not None
-    return False
+def _credential(socket: WebSocket[Any, Any, Any], actor: Actor) -> accounts.LiveCredential:
+    if actor.token_id is not None:
+        return accounts.LiveCredential(token_id=actor.token_id)
+    return accounts.LiveCredential(session=socket.cookies.get(SESSION_COOKIE))
 
 
 @websocket("/ws", name="live")
 async def live_socket(socket: WebSocket[Any, Any, Any]) -> None:
-    """Live events for the logged-in user (session cookie; the Origin must be this server).
+    """Live events for the logged-in user (session cookie or API token; the Origin must be
+    this server).
 
-    Messages from the browser are ignored. The socket closes (4401) once the session ends.
+    Messages from the browser are ignored. The socket closes with 4401 within about a
+    second once what it opened with ends: logout, idle expiry, a password change, the
+    user deactivated, the API token revoked or expired.
     """
     actor = socket.user
     if not isinstance(actor, Actor) or not origin_allowed(
@@ -273,7 +319,7 @@ async def live_socket(socket: WebSocket[Any, Any, Any]) -> None:
         return
     hub = hub_of(socket.app)
     await socket.accept()
-    sub = hub.subscribe(actor)
+    sub = hub.subscribe(actor, _credential(socket, actor))
     await socket.send_data(
         _encoder.encode({"type": "hello", "user_id": actor.id}).decode(), mode="text"
     )
@@ -292,17 +338,14 @@ async def live_socket(socket: WebSocket[Any, Any, Any]) -> None:
         while not sender.done():
             if receive is None:
                 receive = asyncio.create_task(socket.receive_data(mode="text"))
-            done, _ = await asyncio.wait(
-                {receive, sender},
-                timeout=SESSION_CHECK_SECONDS,
-                return_when=asyncio.FIRST_COMPLETED,
-            )
+            done, _ = await asyncio.wait({receive, sender}, return_when=asyncio.FIRST_COMPLETED)
             if receive in done:
                 receive.result()  # raises WebSocketDisconnect when the browser leaves
                 receive = None
-            elif not done and not await _still_logged_in(socket):
-                await socket.close(code=4401, reason="session")
-                break
+        if sub.ended is not None:
+            code, reason = (4401, "session") if sub.ended == "session" else (1008, sub.ended)
+            with contextlib.suppress(Exception):
+                await socket.close(code=code, reason=reason)
     except WebSocketDisconnect:
         pass
     finally:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from appliance.accounts import service as accounts
 from appliance.chats.service import StatsCache
+from appliance.clock import now_ms
 from appliance.db import Database
 from appliance.modules import ModuleCache
 from appliance.settings import Settings
@@ -27,17 +28,37 @@ class Runtime:
     db: Database
     chat_stats: StatsCache = field(default_factory=StatsCache)
     modules: ModuleCache = field(default_factory=ModuleCache)
-    _touched: set[str] = field(default_factory=set)
+    # Session token -> epoch ms of its last use, and API token id -> the same, not yet written.
+    _touched: dict[str, int] = field(default_factory=dict)
+    _token_uses: dict[int, int] = field(default_factory=dict)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     def note_session_use(self, token: str) -> None:
         """Session last-use times are written in batches, not on every request."""
-        self._touched.add(token)
+        self._touched[token] = now_ms()
+
+    def note_token_use(self, token_id: int) -> None:
+        """API token last-use times, in the same batches."""
+        self._token_uses[token_id] = now_ms()
+
+    def token_uses(self) -> dict[int, int]:
+        """Uses of API tokens not written yet (token id -> epoch ms); read it, don't change it."""
+        return self._token_uses
+
+    def session_uses(self) -> dict[str, int]:
+        """Uses of sessions not written yet (token -> epoch ms); read it, don't change it."""
+        return self._touched
 
     async def flush_session_uses(self) -> None:
-        tokens, self._touched = self._touched, set()
-        for token in tokens:
-            await self.db.write(accounts.touch_session, token)
+        # Entries leave the dict only once written, so that live sockets checking for idle
+        # sessions never see a use that is in neither place.
+        for token, at in list(self._touched.items()):
+            await self.db.write(accounts.touch_session, token, at)
+            if self._touched.get(token) == at:
+                del self._touched[token]
+        uses, self._token_uses = self._token_uses, {}
+        if uses:
+            await self.db.write(accounts.touch_api_tokens, uses)
 
     async def refresh_chat_stats(self) -> None:
         await self.db.read(self.chat_stats.refresh)

@@ -69,13 +69,18 @@ class AuthMiddleware(AbstractAuthenticationMiddleware):
             actor = await db.read(service.token_actor, token.strip())
             if actor is None:
                 raise NotAuthorizedException("Token inválido ou expirado.")
+            if actor.token_id is not None:
+                runtime.note_token_use(actor.token_id)
             return AuthenticationResult(user=actor, auth="bearer")
 
         token = connection.cookies.get(SESSION_COOKIE)
         if not token:
             raise NotAuthorizedException("Faça login para continuar.")
         actor = await db.read(
-            service.session_actor, token, runtime.settings.session_idle_seconds * 1000
+            service.session_actor,
+            token,
+            runtime.settings.session_idle_seconds * 1000,
+            runtime.session_uses().get(token),
         )
         if actor is None:
             raise NotAuthorizedException("Sua sessão expirou. Faça login novamente.")

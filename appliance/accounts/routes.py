@@ -15,7 +15,11 @@ from litestar.response import Redirect, Template
 
 from appliance.accounts import service
 from appliance.accounts.auth import LOGIN_CSRF_COOKIE, SESSION_COOKIE, csrf_matches
-from appliance.accounts.permissions import PERMISSION_LABELS, Permission
+from appliance.accounts.permissions import (
+    PERMISSION_LABELS,
+    Permission,
+    check_can_manage_user,
+)
 from appliance.accounts.schemas import (
     DepartmentCreate,
     DepartmentMembers,
@@ -44,23 +48,20 @@ def _address(request: Request[Any, Any, Any]) -> str:
 
 async def check_credentials(runtime: Runtime, login: str, password: str, address: str) -> int:
     """The user id for a correct login and password; raises TooManyRequests or
-    NotAuthenticated, and records failures for throttling."""
+    NotAuthenticated. The attempt is counted before the password is checked (see
+    ``service.begin_login_attempt`` for the throttling rule) and forgiven when it is right."""
     settings = runtime.settings
     login = login.strip().lower()[:64]
-    await runtime.db.read(
-        service.check_not_throttled,
-        login,
-        address,
-        max_failures=settings.login_max_failures,
-        window_ms=settings.login_window_seconds * 1000,
+    limits = service.LoginLimits(
+        max_failures=settings.login_max_failures, window_ms=settings.login_window_seconds * 1000
     )
+    attempt = await runtime.db.write(service.begin_login_attempt, login, address, limits)
     creds = await runtime.db.read(service.find_credentials, login)
     ok = await asyncio.to_thread(service.password_matches, creds.password_hash, password)
     if not ok or creds.user_id is None:
-        await runtime.db.write(service.record_login_failure, login, address)
         log.info("login failed for %r from %s", login, address)
         raise NotAuthenticated(BAD_CREDENTIALS, code="auth.bad_credentials")
-    await runtime.db.write(service.clear_login_failures, login)
+    await runtime.db.write(service.settle_login_attempt, attempt, login, address)
     log.info("login of %r from %s", login, address)
     return creds.user_id
 
@@ -117,6 +118,7 @@ class LoginController(Controller):
         token = request.cookies.get(SESSION_COOKIE)
         if token:
             await runtime.db.write(service.delete_session, token)
+            await hub_of(request.app).check_sessions()
         response: Response[Any] = Redirect("/login", status_code=303)
         response.delete_cookie(SESSION_COOKIE, path="/")
         return response
@@ -133,9 +135,29 @@ class AuthController(Controller):
         runtime: NamedDependency[Runtime],
         data: JSONBody[TokenRequest],
     ) -> TokenOut:
+        """The token's secret is in this answer only; ``name`` labels it in the token list."""
         user_id = await check_credentials(runtime, data.login, data.password, _address(request))
-        token = await runtime.db.write(service.create_api_token, user_id)
+        token = await runtime.db.write(service.create_api_token, user_id, data.name)
         return TokenOut(access_token=token)
+
+    @get("/auth/tokens", summary="Meus tokens de API (sem o segredo)")
+    async def list_tokens(
+        self, request: Request[Any, Any, Any], runtime: NamedDependency[Runtime]
+    ) -> list[dict[str, Any]]:
+        return await runtime.db.read(
+            service.list_api_tokens, actor_of(request).id, dict(runtime.token_uses())
+        )
+
+    @delete("/auth/tokens/{token_id:int}", summary="Revogar um dos meus tokens de API")
+    async def revoke_token(
+        self,
+        request: Request[Any, Any, Any],
+        runtime: NamedDependency[Runtime],
+        token_id: FromPath[int],
+    ) -> None:
+        """Live sockets opened with the token close too."""
+        await runtime.db.write(service.revoke_api_token, actor_of(request).id, token_id)
+        await hub_of(request.app).check_sessions()
 
     @get("/me", summary="O usuário autenticado")
     async def me(
@@ -154,7 +176,7 @@ class AuthController(Controller):
         actor = actor_of(request)
         password_hash = None
         if data.new_password is not None:
-            service.check_password(data.new_password)
+            service.check_password(data.new_password, "new_password")
             await check_credentials(
                 runtime, actor.login, data.current_password or "", _address(request)
             )
@@ -173,7 +195,10 @@ class AuthController(Controller):
             service.update_user(conn, actor.id, name=data.name, password_hash=password_hash)
             return service.get_user(conn, actor.id)
 
-        return await runtime.db.write(update)
+        user = await runtime.db.write(update)
+        if password_hash is not None:
+            await hub_of(request.app).check_sessions()
+        return user
 
 
 class UsersController(Controller):
@@ -186,14 +211,54 @@ class UsersController(Controller):
         return [{"name": p.value, "label": PERMISSION_LABELS[p]} for p in Permission]
 
     @get("/users")
-    async def list_users(self, runtime: NamedDependency[Runtime]) -> list[dict[str, Any]]:
-        return await runtime.db.read(service.list_users)
+    async def list_users(
+        self, request: Request[Any, Any, Any], runtime: NamedDependency[Runtime]
+    ) -> list[dict[str, Any]]:
+        """Each user has ``can_manage``: whether the caller may change them."""
+        return await runtime.db.read(service.list_users, actor_of(request))
 
     @get("/users/{user_id:int}")
     async def get_user(
-        self, runtime: NamedDependency[Runtime], user_id: FromPath[int]
+        self,
+        request: Request[Any, Any, Any],
+        runtime: NamedDependency[Runtime],
+        user_id: FromPath[int],
     ) -> dict[str, Any]:
-        return await runtime.db.read(service.get_user, user_id)
+        return await runtime.db.read(service.get_user, user_id, actor_of(request))
+
+    @get("/users/{user_id:int}/tokens", summary="Tokens de API de um usuário (sem o segredo)")
+    async def list_user_tokens(
+        self,
+        request: Request[Any, Any, Any],
+        runtime: NamedDependency[Runtime],
+        user_id: FromPath[int],
+    ) -> list[dict[str, Any]]:
+        actor = actor_of(request)
+        uses = dict(runtime.token_uses())
+
+        def read(conn: Any) -> list[dict[str, Any]]:
+            check_can_manage_user(actor, service.get_member(conn, user_id))
+            return service.list_api_tokens(conn, user_id, uses)
+
+        return await runtime.db.read(read)
+
+    @delete("/users/{user_id:int}/tokens/{token_id:int}", summary="Revogar um token de um usuário")
+    async def revoke_user_token(
+        self,
+        request: Request[Any, Any, Any],
+        runtime: NamedDependency[Runtime],
+        user_id: FromPath[int],
+        token_id: FromPath[int],
+    ) -> None:
+        """Live sockets opened with the token close too."""
+        actor = actor_of(request)
+
+        def revoke(conn: Any) -> None:
+            check_can_manage_user(actor, service.get_member(conn, user_id))
+            service.revoke_api_token(conn, user_id, token_id)
+
+        await runtime.db.write(revoke)
+        await hub_of(request.app).check_sessions()
 
     @post("/users", status_code=201)
     async def create_user(
@@ -203,13 +268,14 @@ class UsersController(Controller):
         data: JSONBody[UserCreate],
     ) -> dict[str, Any]:
         actor = actor_of(request)
-        if data.is_admin and not actor.is_admin:
-            raise InvalidInput(
-                "Apenas administradores podem criar administradores.", code="permission.admin_only"
-            )
+        service.check_user_create(
+            actor,
+            is_admin=data.is_admin,
+            permissions=data.permissions,
+            departments=data.departments,
+        )
         service.check_login_name(data.login)
         service.check_password(data.password)
-        service.check_can_grant(actor, set(service.check_permission_names(data.permissions)))
         password_hash = await asyncio.to_thread(service.hash_password, data.password)
 
         def create(conn: Any) -> dict[str, Any]:
@@ -223,7 +289,7 @@ class UsersController(Controller):
                 email=data.email,
                 departments=data.departments,
             )
-            return service.get_user(conn, user_id)
+            return service.get_user(conn, user_id, actor)
 
         user = await runtime.db.write(create)
         hub_of(request.app).account_changed("users")
@@ -237,14 +303,10 @@ class UsersController(Controller):
         user_id: FromPath[int],
         data: JSONBody[UserUpdate],
     ) -> dict[str, Any]:
-        """Name, e-mail, permissions, departments, active, a new password (admin reset).
-        Deactivating or resetting the password ends the user's sessions and API tokens."""
+        """Name, e-mail, permissions, departments, active, a new password (admin reset), as
+        ``service.check_user_change`` allows. Deactivating or resetting the password ends the
+        user's sessions and API tokens, and closes their live sockets."""
         actor = actor_of(request)
-        if data.is_admin is not None and not actor.is_admin:
-            raise InvalidInput(
-                "Apenas administradores podem mudar quem é administrador.",
-                code="permission.admin_only",
-            )
         password_hash = None
         if data.password is not None:
             service.check_password(data.password)
@@ -255,7 +317,13 @@ class UsersController(Controller):
 
         def update(conn: Any) -> dict[str, Any]:
             service.check_user_change(
-                conn, actor, user_id, permissions=data.permissions, active=data.active
+                conn,
+                actor,
+                user_id,
+                is_admin=data.is_admin,
+                permissions=data.permissions,
+                departments=data.departments,
+                active=data.active,
             )
             service.update_user(
                 conn,
@@ -269,15 +337,21 @@ class UsersController(Controller):
                 departments=data.departments,
             )
             service.check_admin_left(conn)
-            return service.get_user(conn, user_id)
+            return service.get_user(conn, user_id, actor)
 
         user = await runtime.db.write(update)
         await _users_changed(request, {user_id})
+        if password_hash is not None or data.active is False:
+            await hub_of(request.app).check_sessions()
         return user
 
     @get("/departments")
-    async def list_departments(self, runtime: NamedDependency[Runtime]) -> list[dict[str, Any]]:
-        return await runtime.db.read(service.list_departments)
+    async def list_departments(
+        self, request: Request[Any, Any, Any], runtime: NamedDependency[Runtime]
+    ) -> list[dict[str, Any]]:
+        """Each department has ``can_manage``: whether the caller may rename it, delete it
+        or choose its members."""
+        return await runtime.db.read(service.list_departments, actor_of(request))
 
     @post("/departments", status_code=201)
     async def create_department(
@@ -286,7 +360,19 @@ class UsersController(Controller):
         runtime: NamedDependency[Runtime],
         data: JSONBody[DepartmentCreate],
     ) -> dict[str, Any]:
-        department_id = await runtime.db.write(service.create_department, data.name)
+        """A manager who is not an admin joins the department they create (so that they
+        may place people in it)."""
+        actor = actor_of(request)
+
+        def create(conn: Any) -> int:
+            department_id = service.create_department(conn, data.name)
+            if not actor.is_admin:
+                service.join_department(conn, department_id, actor.id)
+            return department_id
+
+        department_id = await runtime.db.write(create)
+        if not actor.is_admin:
+            await hub_of(request.app).refresh_actor(actor.id)
         hub_of(request.app).account_changed("users")
         return {"id": department_id, "name": data.name.strip()}
 
@@ -298,7 +384,13 @@ class UsersController(Controller):
         department_id: FromPath[int],
         data: JSONBody[DepartmentRename],
     ) -> dict[str, Any]:
-        department = await runtime.db.write(service.rename_department, department_id, data.name)
+        actor = actor_of(request)
+
+        def rename(conn: Any) -> dict[str, Any]:
+            service.check_department_change(conn, actor, department_id)
+            return service.rename_department(conn, department_id, data.name)
+
+        department = await runtime.db.write(rename)
         hub_of(request.app).account_changed("users")
         return department
 
@@ -312,9 +404,13 @@ class UsersController(Controller):
         """Members leave it and it leaves the chats it was assigned to (recorded in each
         chat's assignment history); chats with no other assignee stay with admins and users
         who see all chats."""
-        removed = await runtime.db.write(
-            service.delete_department, department_id, actor_of(request).id
-        )
+        actor = actor_of(request)
+
+        def remove(conn: Any) -> service.DepartmentRemoved:
+            service.check_department_delete(conn, actor, department_id)
+            return service.delete_department(conn, department_id, actor.id)
+
+        removed = await runtime.db.write(remove)
         await _users_changed(request, removed.members)
         if removed.chats:
             await hub_of(request.app).publish_chats(
@@ -329,9 +425,15 @@ class UsersController(Controller):
         department_id: FromPath[int],
         data: JSONBody[DepartmentMembers],
     ) -> dict[str, Any]:
-        changed = await runtime.db.write(
-            service.set_department_members, department_id, data.user_ids
-        )
+        """Replace the members; a manager reaches only users they may change
+        (``service.check_members_change``)."""
+        actor = actor_of(request)
+
+        def replace_members(conn: Any) -> set[int]:
+            service.check_members_change(conn, actor, department_id, data.user_ids)
+            return service.set_department_members(conn, department_id, data.user_ids)
+
+        changed = await runtime.db.write(replace_members)
         await _users_changed(request, changed)
         return {"id": department_id, "user_ids": sorted(set(data.user_ids))}
 

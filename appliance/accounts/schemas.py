@@ -8,6 +8,8 @@ import msgspec
 class TokenRequest(msgspec.Struct, forbid_unknown_fields=True):
     login: str
     password: str
+    # A label for the token list ("Integração ERP").
+    name: str = ""
 
 
 class TokenOut(msgspec.Struct):

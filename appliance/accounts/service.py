@@ -9,26 +9,33 @@ import hashlib
 import json
 import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from appliance.accounts.permissions import (
-    PERMISSION_LABELS,
     Actor,
+    Member,
     Permission,
+    can_manage_department,
+    can_manage_user,
+    check_can_grant,
+    check_can_manage_department,
+    check_can_manage_user,
+    check_can_place_in,
     parse_permissions,
 )
 from appliance.assignments import service as assignments
-from appliance.clock import now_ms
+from appliance.clock import iso, now_ms
 from appliance.db import Conn
 from appliance.errors import Conflict, Forbidden, InvalidInput, NotFound, TooManyRequests
 
 _hasher = PasswordHasher()
 
 LOGIN_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
-MIN_PASSWORD = 4
+# New passwords only: accounts made before the rule (and the demo's) keep theirs.
+MIN_PASSWORD = 8
 API_TOKEN_DAYS = 30
 
 DEFAULT_MODULES = {
@@ -100,10 +107,13 @@ def check_login_name(login: str) -> str:
     return login
 
 
-def check_password(password: str) -> None:
+def check_password(password: str, field: str = "password") -> None:
+    """A new password: at least MIN_PASSWORD characters. Raises InvalidInput naming ``field``."""
     if len(password) < MIN_PASSWORD:
         raise InvalidInput(
-            f"A senha precisa ter pelo menos {MIN_PASSWORD} caracteres.", code="user.weak_password"
+            f"{field}: a senha precisa ter pelo menos {MIN_PASSWORD} caracteres.",
+            code="user.weak_password",
+            field=field,
         )
 
 
@@ -208,18 +218,42 @@ def update_user(
         conn.execute("DELETE FROM api_token WHERE member = ?", (user_id,))
 
 
-def check_can_grant(actor: Actor, granted: set[str]) -> None:
-    """A non-admin gives or takes away only permissions they hold themselves; otherwise
-    whoever may manage users could hand themselves any permission."""
-    if actor.is_admin:
-        return
-    held = {p.value for p in actor.permissions}
-    if missing := sorted(granted - held):
-        labels = ", ".join(PERMISSION_LABELS.get(Permission(n), n) for n in missing)
-        raise Forbidden(
-            f"Você só pode dar ou tirar permissões que você tem. Falta: {labels}.",
-            code="permission.not_held",
+def get_member(conn: Conn, user_id: int) -> Member:
+    """The user as the rules of who may change whom see them; raises NotFound."""
+    row = conn.execute(
+        "SELECT id, is_admin, permissions FROM app_user WHERE id = ?", (user_id,)
+    ).fetchone()
+    if row is None:
+        raise NotFound("Usuário não encontrado.", code="user.not_found")
+    return Member(
+        id=row["id"],
+        is_admin=bool(row["is_admin"]),
+        permissions=frozenset(json.loads(row["permissions"])),
+        departments=frozenset(_user_departments(conn, user_id)),
+    )
+
+
+def _user_departments(conn: Conn, user_id: int) -> list[int]:
+    return [
+        r[0]
+        for r in conn.execute(
+            "SELECT department FROM department_member WHERE member = ? ORDER BY department",
+            (user_id,),
         )
+    ]
+
+
+def check_user_create(
+    actor: Actor, *, is_admin: bool, permissions: list[str], departments: list[int]
+) -> None:
+    """Only admins make admins; a manager gives only permissions they hold and places the
+    new user only in departments they belong to. Raises Forbidden or InvalidInput."""
+    if is_admin and not actor.is_admin:
+        raise Forbidden(
+            "Apenas administradores podem criar administradores.", code="permission.admin_only"
+        )
+    check_can_grant(actor, set(check_permission_names(permissions)))
+    check_can_place_in(actor, set(departments))
 
 
 def check_user_change(
@@ -227,20 +261,20 @@ def check_user_change(
     actor: Actor,
     user_id: int,
     *,
+    is_admin: bool | None = None,
     permissions: list[str] | None = None,
+    departments: list[int] | None = None,
     active: bool | None = None,
 ) -> None:
-    """Who may change whom: only admins change an admin (their password, their access);
-    nobody deactivates themselves; permissions as ``check_can_grant``. Raises NotFound,
-    Forbidden or InvalidInput."""
-    row = conn.execute(
-        "SELECT is_admin, permissions FROM app_user WHERE id = ?", (user_id,)
-    ).fetchone()
-    if row is None:
-        raise NotFound("Usuário não encontrado.", code="user.not_found")
-    if row["is_admin"] and not actor.is_admin:
+    """Who may change whom (``permissions.can_manage_user``): any change to a user needs it;
+    only admins make or unmake admins; nobody deactivates themselves; permissions given or
+    taken as ``check_can_grant``; departments joined as ``check_can_place_in``. Raises
+    NotFound, Forbidden or InvalidInput."""
+    member = get_member(conn, user_id)
+    check_can_manage_user(actor, member)
+    if is_admin is not None and not actor.is_admin:
         raise Forbidden(
-            "Apenas administradores podem alterar um administrador.",
+            "Apenas administradores podem mudar quem é administrador.",
             code="permission.admin_only",
         )
     if active is False and user_id == actor.id:
@@ -248,8 +282,38 @@ def check_user_change(
             "Você não pode desativar o seu próprio usuário.", code="user.deactivate_self"
         )
     if permissions is not None:
-        before = set(json.loads(row["permissions"]))
-        check_can_grant(actor, before ^ set(check_permission_names(permissions)))
+        check_can_grant(actor, set(member.permissions) ^ set(check_permission_names(permissions)))
+    if departments is not None:
+        check_can_place_in(actor, set(departments) - member.departments)
+
+
+def check_department_change(conn: Conn, actor: Actor, department_id: int) -> None:
+    """Rename: a department the actor may manage. Raises NotFound or Forbidden."""
+    _department_name(conn, department_id)
+    check_can_manage_department(actor, department_id)
+
+
+def check_department_delete(conn: Conn, actor: Actor, department_id: int) -> None:
+    """Delete: a department the actor may manage, whose every member they may manage (each
+    loses the department). Raises NotFound or Forbidden."""
+    check_department_change(conn, actor, department_id)
+    for user_id in sorted(_department_members(conn, department_id)):
+        check_can_manage_user(actor, get_member(conn, user_id))
+
+
+def check_members_change(conn: Conn, actor: Actor, department_id: int, user_ids: list[int]) -> None:
+    """Members: a department the actor may manage; every user who joins or leaves it is one
+    the actor may manage. Raises NotFound, Forbidden or InvalidInput."""
+    check_department_change(conn, actor, department_id)
+    changed = _department_members(conn, department_id) ^ set(user_ids)
+    for user_id in sorted(changed):
+        try:
+            member = get_member(conn, user_id)
+        except NotFound:
+            raise InvalidInput(
+                f"Usuário inexistente: [{user_id}].", code="user.not_found"
+            ) from None
+        check_can_manage_user(actor, member)
 
 
 def check_admin_left(conn: Conn) -> None:
@@ -277,28 +341,36 @@ def set_user_departments(conn: Conn, user_id: int, departments: list[int]) -> No
     )
 
 
-def user_row_to_dict(conn: Conn, row: dict[str, object] | object) -> dict[str, object]:
+def user_row_to_dict(
+    conn: Conn, row: dict[str, object] | object, actor: Actor | None = None
+) -> dict[str, object]:
+    """A user as the API shows it; with ``actor``, ``can_manage`` says whether that actor
+    may change this user (pages offer only the actions the server accepts)."""
     r = dict(row)  # type: ignore[call-overload]
-    departments = [
-        d[0]
-        for d in conn.execute(
-            "SELECT department FROM department_member WHERE member = ? ORDER BY department",
-            (r["id"],),
-        )
-    ]
-    return {
+    departments = _user_departments(conn, int(r["id"]))  # type: ignore[call-overload]
+    permissions = json.loads(str(r["permissions"]))
+    out: dict[str, object] = {
         "id": r["id"],
         "login": r["login"],
         "name": r["name"],
         "email": r["email"],
         "is_admin": bool(r["is_admin"]),
-        "permissions": json.loads(str(r["permissions"])),
+        "permissions": permissions,
         "departments": departments,
         "active": bool(r["active"]),
         "notify_browser": bool(r["notify_browser"]),
         "notify_email": bool(r["notify_email"]),
         "sound_on": bool(r["sound_on"]),
     }
+    if actor is not None:
+        member = Member(
+            int(r["id"]),  # type: ignore[call-overload]
+            bool(r["is_admin"]),
+            frozenset(permissions),
+            frozenset(departments),
+        )
+        out["can_manage"] = can_manage_user(actor, member)
+    return out
 
 
 _USER_COLUMNS = (
@@ -306,16 +378,16 @@ _USER_COLUMNS = (
 )
 
 
-def list_users(conn: Conn) -> list[dict[str, object]]:
+def list_users(conn: Conn, actor: Actor | None = None) -> list[dict[str, object]]:
     rows = conn.execute(f"SELECT {_USER_COLUMNS} FROM app_user ORDER BY name, id").fetchall()
-    return [user_row_to_dict(conn, r) for r in rows]
+    return [user_row_to_dict(conn, r, actor) for r in rows]
 
 
-def get_user(conn: Conn, user_id: int) -> dict[str, object]:
+def get_user(conn: Conn, user_id: int, actor: Actor | None = None) -> dict[str, object]:
     row = conn.execute(f"SELECT {_USER_COLUMNS} FROM app_user WHERE id = ?", (user_id,)).fetchone()
     if row is None:
         raise NotFound("Usuário não encontrado.", code="user.not_found")
-    return user_row_to_dict(conn, row)
+    return user_row_to_dict(conn, row, actor)
 
 
 def load_actor(conn: Conn, user_id: int, csrf_token: str | None = None) -> Actor | None:
@@ -364,7 +436,8 @@ def _check_department_name(conn: Conn, name: str, department_id: int | None = No
     return name
 
 
-def list_departments(conn: Conn) -> list[dict[str, object]]:
+def list_departments(conn: Conn, actor: Actor | None = None) -> list[dict[str, object]]:
+    """Departments with their member ids; with ``actor``, ``can_manage`` per department."""
     rows = conn.execute(
         "SELECT d.id, d.name, (SELECT count(*) FROM department_member m WHERE m.department = d.id) "
         "AS members FROM department d ORDER BY d.name"
@@ -374,7 +447,17 @@ def list_departments(conn: Conn) -> list[dict[str, object]]:
         "SELECT department, member FROM department_member ORDER BY member"
     ):
         members.setdefault(department, []).append(member)
-    return [{**dict(r), "user_ids": members.get(r["id"], [])} for r in rows]
+    out = [{**dict(r), "user_ids": members.get(r["id"], [])} for r in rows]
+    if actor is not None:
+        for d in out:
+            d["can_manage"] = can_manage_department(actor, int(d["id"]))  # type: ignore[call-overload]
+    return out
+
+
+def join_department(conn: Conn, department_id: int, user_id: int) -> None:
+    conn.execute(
+        "INSERT INTO department_member(department, member) VALUES (?, ?)", (department_id, user_id)
+    )
 
 
 def _department_members(conn: Conn, department_id: int) -> set[int]:
@@ -455,24 +538,73 @@ class Credentials:
     password_hash: str
 
 
-def check_not_throttled(
-    conn: Conn, login: str, address: str, *, max_failures: int, window_ms: int
-) -> None:
-    """Raise TooManyRequests while a login name or an address has failed too often."""
-    since = now_ms() - window_ms
-    by_login = conn.execute(
-        "SELECT count(*), min(at) FROM login_failure WHERE login = ? AND at >= ?", (login, since)
+# How long an address stays known-good for a login after a correct password there.
+KNOWN_ADDRESS_MS = 30 * 86_400_000
+
+
+@dataclass(frozen=True)
+class LoginLimits:
+    """Failures allowed in ``window_ms`` before 429 (see ``begin_login_attempt``)."""
+
+    max_failures: int
+    window_ms: int
+
+    @property
+    def per_address(self) -> int:
+        # A shop's counter PC is shared by a few people typing their own logins.
+        return self.max_failures * 4
+
+    @property
+    def per_login(self) -> int:
+        return self.max_failures * 4
+
+
+def begin_login_attempt(conn: Conn, login: str, address: str, limits: LoginLimits) -> int:
+    """Count one login attempt before its password is checked, or refuse it; returns the
+    attempt's id, to be settled by ``settle_login_attempt``. Run in one write transaction,
+    so that parallel attempts are counted one after another and cannot all slip through.
+
+    The rule, over the last ``window_ms`` (5 failures in 5 minutes by default):
+
+    - one login from one address: ``max_failures`` failures, then 429 for that pair;
+    - one address, whatever the logins: ``4 × max_failures`` (someone trying many logins);
+    - one login, whatever the addresses: ``4 × max_failures`` — except from an address
+      where that login typed its correct password in the last 30 days. So a stranger
+      guessing from other machines can shut out neither the owner's own computer nor,
+      for longer than the window, a new one; and every address still has its own limit.
+
+    Raises TooManyRequests (with ``retry_after`` seconds)."""
+    now = now_ms()
+    since = now - limits.window_ms
+    known = conn.execute(
+        "SELECT 1 FROM login_address WHERE login = ? AND address = ? AND last_ok_at >= ?",
+        (login, address, now - KNOWN_ADDRESS_MS),
     ).fetchone()
-    by_address = conn.execute(
-        "SELECT count(*), min(at) FROM login_failure WHERE address = ? AND at >= ?",
-        (address, since),
-    ).fetchone()
-    for count, first, limit in (
-        (by_login[0], by_login[1], max_failures),
-        (by_address[0], by_address[1], max_failures * 4),
-    ):
+    checks = [
+        (
+            "SELECT count(*), min(at) FROM login_failure WHERE login = ? AND address = ? "
+            "AND at >= ?",
+            (login, address, since),
+            limits.max_failures,
+        ),
+        (
+            "SELECT count(*), min(at) FROM login_failure WHERE address = ? AND at >= ?",
+            (address, since),
+            limits.per_address,
+        ),
+    ]
+    if not known:
+        checks.append(
+            (
+                "SELECT count(*), min(at) FROM login_failure WHERE login = ? AND at >= ?",
+                (login, since),
+                limits.per_login,
+            )
+        )
+    for sql, params, limit in checks:
+        count, first = conn.execute(sql, params).fetchone()
         if count >= limit:
-            retry = max(1, (first + window_ms - now_ms()) // 1000 + 1)
+            retry = max(1, (first + limits.window_ms - now) // 1000 + 1)
             minutes = max(1, (retry + 59) // 60)
             raise TooManyRequests(
                 f"Muitas tentativas de login sem sucesso. Aguarde {minutes} minuto(s) e "
@@ -480,6 +612,30 @@ def check_not_throttled(
                 code="auth.throttled",
                 retry_after=retry,
             )
+    cur = conn.execute(
+        "INSERT INTO login_failure(login, address, at) VALUES (?, ?, ?)",
+        (login[:64], address[:64], now),
+    )
+    # Keep the table small: a day of failures is more than any window.
+    conn.execute("DELETE FROM login_failure WHERE at < ?", (now - 86_400_000,))
+    return int(cur.lastrowid or 0)
+
+
+def settle_login_attempt(conn: Conn, attempt: int, login: str, address: str) -> None:
+    """The attempt's password was right: it and the earlier failures of this login from
+    this address stop counting, and the address becomes known-good for the login.
+    Failures from other addresses keep counting against those addresses."""
+    conn.execute("DELETE FROM login_failure WHERE id = ?", (attempt,))
+    conn.execute(
+        "DELETE FROM login_failure WHERE login = ? AND address = ?", (login[:64], address[:64])
+    )
+    now = now_ms()
+    conn.execute(
+        "INSERT INTO login_address(login, address, last_ok_at) VALUES (?, ?, ?) "
+        "ON CONFLICT(login, address) DO UPDATE SET last_ok_at = excluded.last_ok_at",
+        (login[:64], address[:64], now),
+    )
+    conn.execute("DELETE FROM login_address WHERE last_ok_at < ?", (now - KNOWN_ADDRESS_MS,))
 
 
 def find_credentials(conn: Conn, login: str) -> Credentials:
@@ -489,19 +645,6 @@ def find_credentials(conn: Conn, login: str) -> Credentials:
     if row is None:
         return Credentials(None, _DUMMY_HASH)
     return Credentials(row["id"], row["password_hash"])
-
-
-def record_login_failure(conn: Conn, login: str, address: str) -> None:
-    conn.execute(
-        "INSERT INTO login_failure(login, address, at) VALUES (?, ?, ?)",
-        (login[:64], address[:64], now_ms()),
-    )
-    # Keep the table small: a day of failures is more than any window.
-    conn.execute("DELETE FROM login_failure WHERE at < ?", (now_ms() - 86_400_000,))
-
-
-def clear_login_failures(conn: Conn, login: str) -> None:
-    conn.execute("DELETE FROM login_failure WHERE login = ?", (login,))
 
 
 def create_session(conn: Conn, user_id: int) -> tuple[str, str]:
@@ -517,20 +660,24 @@ def create_session(conn: Conn, user_id: int) -> tuple[str, str]:
     return token, csrf
 
 
-def session_actor(conn: Conn, token: str, idle_ms: int) -> Actor | None:
+def session_actor(
+    conn: Conn, token: str, idle_ms: int, last_use: int | None = None
+) -> Actor | None:
+    """The session's user, unless it ended or went unused for ``idle_ms`` (``last_use``: a
+    use of this process not written yet)."""
     row = conn.execute(
         "SELECT member, csrf_token, last_seen_at FROM web_session WHERE token_hash = ?",
         (hash_token(token),),
     ).fetchone()
-    if row is None or row["last_seen_at"] < now_ms() - idle_ms:
+    if row is None or max(row["last_seen_at"], last_use or 0) < now_ms() - idle_ms:
         return None
     return load_actor(conn, row["member"], csrf_token=row["csrf_token"])
 
 
-def touch_session(conn: Conn, token: str) -> None:
+def touch_session(conn: Conn, token: str, at: int | None = None) -> None:
     conn.execute(
-        "UPDATE web_session SET last_seen_at = ? WHERE token_hash = ?",
-        (now_ms(), hash_token(token)),
+        "UPDATE web_session SET last_seen_at = max(last_seen_at, ?) WHERE token_hash = ?",
+        (at if at is not None else now_ms(), hash_token(token)),
     )
 
 
@@ -538,20 +685,111 @@ def delete_session(conn: Conn, token: str) -> None:
     conn.execute("DELETE FROM web_session WHERE token_hash = ?", (hash_token(token),))
 
 
-def create_api_token(conn: Conn, user_id: int) -> str:
+TOKEN_NAME_MAX = 120
+
+
+def create_api_token(conn: Conn, user_id: int, name: str = "") -> str:
+    """A new API token for the user; the secret is returned here and never again (only its
+    SHA-256 is kept). Expired tokens of everyone are dropped on the way."""
+    name = name.strip()
+    if len(name) > TOKEN_NAME_MAX:
+        raise InvalidInput(
+            f"name: use até {TOKEN_NAME_MAX} caracteres.", code="token.invalid_name", field="name"
+        )
     token = secrets.token_urlsafe(32)
     now = now_ms()
+    conn.execute("DELETE FROM api_token WHERE expires_at < ?", (now,))
     conn.execute(
-        "INSERT INTO api_token(token_hash, member, created_at, expires_at) VALUES (?, ?, ?, ?)",
-        (hash_token(token), user_id, now, now + API_TOKEN_DAYS * 86_400_000),
+        "INSERT INTO api_token(token_hash, member, name, created_at, expires_at) "
+        "VALUES (?, ?, ?, ?, ?)",
+        (hash_token(token), user_id, name, now, now + API_TOKEN_DAYS * 86_400_000),
     )
     return token
 
 
 def token_actor(conn: Conn, token: str) -> Actor | None:
     row = conn.execute(
-        "SELECT member, expires_at FROM api_token WHERE token_hash = ?", (hash_token(token),)
+        "SELECT id, member, expires_at FROM api_token WHERE token_hash = ?", (hash_token(token),)
     ).fetchone()
     if row is None or row["expires_at"] < now_ms():
         return None
-    return load_actor(conn, row["member"])
+    actor = load_actor(conn, row["member"])
+    return None if actor is None else replace(actor, token_id=row["id"])
+
+
+def list_api_tokens(
+    conn: Conn, user_id: int, pending_uses: dict[int, int] | None = None
+) -> list[dict[str, object]]:
+    """The user's API tokens that have not expired, newest first, without their secrets;
+    ``pending_uses`` (token id -> epoch ms) are uses not written yet."""
+    pending = pending_uses or {}
+    rows = conn.execute(
+        "SELECT id, name, created_at, last_used_at, expires_at FROM api_token "
+        "WHERE member = ? AND expires_at >= ? ORDER BY created_at DESC, id DESC",
+        (user_id, now_ms()),
+    ).fetchall()
+    return [
+        {
+            "id": r["id"],
+            "name": r["name"],
+            "created_at": iso(r["created_at"]),
+            "last_used_at": iso(max(r["last_used_at"] or 0, pending.get(r["id"], 0)) or None),
+            "expires_at": iso(r["expires_at"]),
+        }
+        for r in rows
+    ]
+
+
+def revoke_api_token(conn: Conn, user_id: int, token_id: int) -> None:
+    """Delete one of the user's tokens; raises NotFound for a token that is not theirs."""
+    cur = conn.execute("DELETE FROM api_token WHERE id = ? AND member = ?", (token_id, user_id))
+    if cur.rowcount == 0:
+        raise NotFound("Token não encontrado.", code="token.not_found")
+
+
+def touch_api_tokens(conn: Conn, uses: dict[int, int]) -> None:
+    """Record when tokens were last used (``{token id: epoch ms}``, written in batches)."""
+    conn.executemany(
+        "UPDATE api_token SET last_used_at = max(coalesce(last_used_at, 0), ?) WHERE id = ?",
+        [(at, token_id) for token_id, at in uses.items()],
+    )
+
+
+@dataclass(frozen=True)
+class LiveCredential:
+    """What a live socket opened with: a browser session's token or an API token's id."""
+
+    session: str | None = None
+    token_id: int | None = None
+
+
+def ended_credentials(
+    conn: Conn, credentials: list[LiveCredential], idle_ms: int, last_uses: dict[str, int]
+) -> set[LiveCredential]:
+    """Those of ``credentials`` that no longer let anyone in: logged out, expired (a
+    session idle for ``idle_ms``, counting uses not yet written from ``last_uses``),
+    revoked, or their user deactivated or gone."""
+    now = now_ms()
+    ended: set[LiveCredential] = set()
+    for cred in credentials:
+        if cred.session is not None:
+            row = conn.execute(
+                "SELECT s.last_seen_at, u.active FROM web_session s "
+                "JOIN app_user u ON u.id = s.member WHERE s.token_hash = ?",
+                (hash_token(cred.session),),
+            ).fetchone()
+            alive = (
+                row is not None
+                and row["active"]
+                and max(row["last_seen_at"], last_uses.get(cred.session, 0)) >= now - idle_ms
+            )
+        else:
+            row = conn.execute(
+                "SELECT t.expires_at, u.active FROM api_token t "
+                "JOIN app_user u ON u.id = t.member WHERE t.id = ?",
+                (cred.token_id,),
+            ).fetchone()
+            alive = row is not None and row["active"] and row["expires_at"] >= now
+        if not alive:
+            ended.add(cred)
+    return ended

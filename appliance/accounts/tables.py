@@ -56,12 +56,17 @@ class WebSession(Table, tablename="web_session"):
 class ApiToken(Table, tablename="api_token"):
     token_hash = Varchar(length=64, unique=True)
     member = ForeignKey(AppUser, on_delete=OnDelete.cascade, index=True)
+    # A label the owner chose ("Integração ERP"); the secret is shown only at creation.
+    name = Varchar(length=120, default="")
     created_at = BigInt()
     expires_at = BigInt()
+    last_used_at = BigInt(null=True, default=None)
 
 
 class LoginFailure(Table, tablename="login_failure"):
-    """One failed login; counted per login name and per address for throttling."""
+    """One login attempt not (yet) known to be good; counted per login name and per address
+    for throttling. The addresses a login succeeded from are in ``login_address`` (a raw
+    table, migration 0011)."""
 
     login = Varchar(length=64, index=True)
     address = Varchar(length=64, index=True)

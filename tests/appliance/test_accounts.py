@@ -31,7 +31,7 @@ async def test_admin_creates_users_departments_and_permissions(
         json={
             "login": "Ana",
             "name": "Ana Souza",
-            "password": "ana123",
+            "password": "ana-12345",
             "permissions": ["see_numbers"],
             "departments": [vendas],
         },
@@ -44,7 +44,7 @@ async def test_admin_creates_users_departments_and_permissions(
     assert "password" not in r.text
     assert "hash" not in r.text
 
-    me = await client.get("/api/v1/me", headers=await bearer(client, "ana", "ana123"))
+    me = await client.get("/api/v1/me", headers=await bearer(client, "ana", "ana-12345"))
     assert me.json()["name"] == "Ana Souza"
 
     r = await client.patch(
@@ -72,18 +72,23 @@ async def test_admin_creates_users_departments_and_permissions(
 @pytest.mark.parametrize(
     ("body", "status", "code"),
     [
-        ({"login": "a", "password": "1234"}, 400, "user.invalid_login"),
-        ({"login": "ana maria", "password": "1234"}, 400, "user.invalid_login"),
+        ({"login": "a", "password": "senha-forte"}, 400, "user.invalid_login"),
+        ({"login": "ana maria", "password": "senha-forte"}, 400, "user.invalid_login"),
         ({"login": "ana", "password": "12"}, 400, "user.weak_password"),
+        ({"login": "ana", "password": "1234567"}, 400, "user.weak_password"),
         (
-            {"login": "ana", "password": "1234", "permissions": ["voar"]},
+            {"login": "ana", "password": "senha-forte", "permissions": ["voar"]},
             400,
             "user.unknown_permission",
         ),
-        ({"login": "ana", "password": "1234", "departments": [999]}, 400, "department.not_found"),
-        ({"login": "admin", "password": "1234"}, 409, "user.login_taken"),
+        (
+            {"login": "ana", "password": "senha-forte", "departments": [999]},
+            400,
+            "department.not_found",
+        ),
+        ({"login": "admin", "password": "senha-forte"}, 409, "user.login_taken"),
         ({"login": "ana"}, 400, "invalid_input"),
-        ({"login": "ana", "password": "1234", "extra": 1}, 400, "invalid_input"),
+        ({"login": "ana", "password": "senha-forte", "extra": 1}, 400, "invalid_input"),
     ],
 )
 async def test_bad_user_input_gets_a_clear_error(
@@ -118,9 +123,9 @@ async def test_users_api_needs_manage_users(
     r = await client.post(
         "/api/v1/users",
         headers=gerente,
-        json={"login": "chefe", "password": "1234", "is_admin": True},
+        json={"login": "chefe", "password": "senha-forte", "is_admin": True},
     )
-    assert r.status_code == 400
+    assert r.status_code == 403
     assert "administradores" in r.json()["message"]
 
 
@@ -235,7 +240,7 @@ def test_settings_from_file_and_environment(tmp_path: Path) -> None:
     [
         ({"login": "ana"}, "Dados inválidos: password: campo obrigatório ausente"),
         (
-            {"login": "ana", "password": "1234", "extra": 1},
+            {"login": "ana", "password": "senha-forte", "extra": 1},
             "Dados inválidos: extra: campo desconhecido",
         ),
         ({"login": "ana", "password": 1234}, "Dados inválidos: password: esperado um texto"),

@@ -263,28 +263,28 @@ async def test_manager_grants_only_permissions_they_hold_and_leaves_admins_alone
     assert "Ver todos os chats" in r.json()["message"]
     r = await client.post(
         "/api/v1/users",
-        json={"login": "novo", "password": "1234", "permissions": ["see_numbers"]},
+        json={"login": "novo", "password": "senha-forte", "permissions": ["see_numbers"]},
         headers=gerente,
     )
     assert r.status_code == 403
-    r = await client.post(
+    r_novo = await client.post(
         "/api/v1/users",
-        json={"login": "novo", "password": "1234", "permissions": ["manage_tags"]},
+        json={"login": "novo", "password": "senha-forte", "permissions": ["manage_tags"]},
         headers=gerente,
     )
-    assert r.status_code == 201
-    # Ana keeps the permission the manager cannot give; the manager changes what they hold.
+    assert r_novo.status_code == 201
+    # Ana sees all chats, which the manager does not: the manager may not change her at all.
     r = await client.patch(
         f"/api/v1/users/{ana_id}",
         json={"permissions": ["see_all_chats", "manage_tags"], "name": "Ana Lima"},
         headers=gerente,
     )
-    assert r.status_code == 200
-    assert r.json()["permissions"] == ["manage_tags", "see_all_chats"]
-    r = await client.patch(f"/api/v1/users/{ana_id}", json={"permissions": []}, headers=gerente)
-    assert r.status_code == 403
+    assert (r.status_code, r.json()["code"]) == (403, "permission.user_out_of_reach")
+    novo = r_novo.json()["id"]
+    r = await client.patch(f"/api/v1/users/{novo}", json={"permissions": []}, headers=gerente)
+    assert r.json()["permissions"] == []
 
-    for body in ({"password": "tomada"}, {"active": False}, {"name": "Outro"}):
+    for body in ({"password": "tomada-123"}, {"active": False}, {"name": "Outro"}):
         r = await client.patch(f"/api/v1/users/{admin_id}", json=body, headers=gerente)
         assert r.status_code == 403, body
     assert (

@@ -113,11 +113,15 @@ async def test_tags_and_my_preferences(client: AsyncTestClient[Litestar], db: Da
     assert r.json()["notify_email"] is False
     assert r.json()["notify_browser"] is True
     r = await client.patch(
-        "/api/v1/me", json={"new_password": "nova123", "current_password": "errada"}, headers=ana
+        "/api/v1/me",
+        json={"new_password": "nova-senha-123", "current_password": "errada"},
+        headers=ana,
     )
     assert r.status_code == 401
     r = await client.patch(
-        "/api/v1/me", json={"new_password": "nova123", "current_password": "ana1"}, headers=ana
+        "/api/v1/me",
+        json={"new_password": "nova-senha-123", "current_password": "ana1"},
+        headers=ana,
     )
     assert r.status_code == 200
-    await bearer(client, "ana", "nova123")
+    await bearer(client, "ana", "nova-senha-123")

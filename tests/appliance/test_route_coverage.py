@@ -18,6 +18,7 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
+from appliance.accounts.service import create_api_token, hash_token
 from appliance.clock import now_ms
 from appliance.db import Database
 from tests.conftest import bearer
@@ -54,6 +55,8 @@ ALLOWED_FOR_ANY_USER = {
     ("GET", "/api/v1/statuses"),
     ("GET", "/api/v1/funnels"),
     ("GET", "/api/v1/assignees/choices"),
+    # Their own API tokens (the walk's token id is the admin's: revoking it is refused).
+    ("GET", "/api/v1/auth/tokens"),
     ("GET", "/api/v1/modules/enabled"),
     ("GET", "/healthz"),
     ("GET", "/login"),
@@ -90,6 +93,17 @@ QUERIES = {
 class World:
     ids: dict[str, int]
     nobody: dict[str, str]
+
+
+def _token_id(db: Database, user_id: int) -> int:
+    token = db.write_sync(create_api_token, user_id, "Integração")
+    return int(
+        db.read_sync(
+            lambda c: c.execute(
+                "SELECT id FROM api_token WHERE token_hash = ?", (hash_token(token),)
+            ).fetchone()[0]
+        )
+    )
 
 
 def _insert(db: Database, sql: str, params: tuple[Any, ...]) -> int:
@@ -150,6 +164,7 @@ async def world(db: Database, client: AsyncTestClient[Litestar]) -> World:
         "funnel_id": funnel,
         "stage_id": stage,
         "device_id": device,
+        "token_id": _token_id(db, admin),
     }
     return World(ids=ids, nobody=await bearer(client, "ninguem"))
 

@@ -1,5 +1,6 @@
 // Admin: departments (P2). Create, rename, choose members, delete. A chat assigned to a
-// department is seen by all its members.
+// department is seen by all its members. A manager who is not an admin changes only the
+// departments the server marks can_manage (their own) and only members marked can_manage.
 import { h, clear } from "../dom.js";
 
 export default {
@@ -59,7 +60,8 @@ export async function render(container, ctx) {
     if (!people.length) box.append(h("p", { class: "muted", text: "Nenhum usuário cadastrado." }));
     for (const user of people) {
       box.append(h("label", { class: "acct-check" },
-        h("input", { type: "checkbox", name: "member", value: String(user.id), checked: chosen.has(user.id) }),
+        h("input", { type: "checkbox", name: "member", value: String(user.id), checked: chosen.has(user.id),
+          disabled: user.can_manage !== true }),
         h("span", { text: user.active ? user.name : `${user.name} (desativado)` })));
     }
     form.append(box, h("div", { class: "acct-actions" },
@@ -114,10 +116,10 @@ export async function render(container, ctx) {
       body.append(h("tr", { dataset: { department: String(dept.id), name: dept.name } },
         h("td", { text: dept.name }),
         h("td", { class: "acct-small", text: names.length ? names.join(", ") : "Ninguém" }),
-        h("td", { class: "acct-row-actions" },
+        h("td", { class: "acct-row-actions" }, ...(dept.can_manage ? [
           h("button", { type: "button", class: "link-btn", text: "Membros", onclick: toggle(dept, "members") }),
           h("button", { type: "button", class: "link-btn", text: "Renomear", onclick: toggle(dept, "rename") }),
-          h("button", { type: "button", class: "link-btn danger", text: "Excluir", onclick: () => remove(dept) }))));
+          h("button", { type: "button", class: "link-btn danger", text: "Excluir", onclick: () => remove(dept) })] : []))));
       if (open?.id === dept.id) {
         body.append(h("tr", { class: "acct-editor" }, h("td", { colspan: "3" },
           open.what === "rename" ? renameForm(dept) : membersForm(dept))));

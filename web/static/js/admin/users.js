@@ -1,7 +1,10 @@
 // Admin: the shop's users (P1). Create, edit name / e-mail / admin / permissions /
 // departments, deactivate and reactivate, reset a password. Managers who are not admins
-// give only the permissions they hold and do not change admins (the server says so too).
+// change only users the server marks can_manage (every permission and department of the user
+// is one the manager holds), give only the permissions they hold and place people only in
+// their own departments (the server refuses the rest too).
 import { h, clear } from "../dom.js";
+import { dateTimeOf } from "../format.js";
 
 export default {
   id: "users",
@@ -50,8 +53,9 @@ export async function render(container, ctx) {
 
   const label = (name) => permissions.find((p) => p.name === name)?.label || name;
   const deptName = (id) => departments.find((d) => d.id === id)?.name || `#${id}`;
-  // A manager who is not an admin may not change an admin, nor make one.
-  const mayEdit = (user) => ctx.me.is_admin || !user.is_admin;
+  const mayEdit = (user) => user.can_manage === true;
+  // The manager's own departments, from their row of the list.
+  const myDepartments = () => new Set(users.find((u) => u.id === ctx.me.id)?.departments || []);
 
   async function load() {
     [permissions, departments, users] = await Promise.all([
@@ -66,7 +70,7 @@ export async function render(container, ctx) {
       placeholder: "ex.: maria", value: isNew ? "" : user.login, disabled: !isNew });
     const name = h("input", { name: "name", required: !isNew, maxlength: 120, value: isNew ? "" : user.name });
     const email = h("input", { name: "email", type: "email", maxlength: 254, value: isNew ? "" : user.email });
-    const password = h("input", { name: "password", type: "password", autocomplete: "new-password", required: isNew, minlength: 4 });
+    const password = h("input", { name: "password", type: "password", autocomplete: "new-password", required: isNew, minlength: 8 });
     const admin = h("input", { name: "is_admin", type: "checkbox", checked: !isNew && user.is_admin });
     const row = h("div", { class: "acct-fields" },
       field("Login", login), field("Nome", name), field("E-mail", email));
@@ -79,8 +83,11 @@ export async function render(container, ctx) {
     const perms = checkList("Permissões", permissions.map((p) => ({ value: p.name, label: p.label })),
       new Set(isNew ? [] : user.permissions),
       { name: "permission", disabled: (p) => !ctx.me.is_admin && !ctx.can(p) });
+    const had = new Set(isNew ? [] : user.departments);
+    const mine = myDepartments();
+    // Leaving a department is always offered; joining one only if the manager is in it.
     const depts = checkList("Departamentos", departments.map((d) => ({ value: d.id, label: d.name })),
-      new Set(isNew ? [] : user.departments), { name: "department" });
+      had, { name: "department", disabled: (d) => !ctx.me.is_admin && !had.has(d) && !mine.has(d) });
     form.append(h("div", { class: "acct-groups" }, perms, depts));
     const error = h("p", { class: "error", role: "alert", hidden: true });
     const save = h("button", { type: "submit", class: "btn primary", text: isNew ? "Criar usuário" : "Salvar" });
@@ -111,13 +118,49 @@ export async function render(container, ctx) {
         error.hidden = false;
       } finally { save.disabled = false; }
     });
-    if (!isNew) form.append(passwordReset(user));
+    if (!isNew) form.append(passwordReset(user), apiTokens(user));
     return form;
+  }
+
+  // The user's API tokens (integrations): when made and last used, and a way to revoke one.
+  // The secret itself is shown only to whoever creates the token.
+  function apiTokens(user) {
+    const box = h("div", { class: "acct-tokens", dataset: { tokensOf: String(user.id) } },
+      h("h4", { text: "Tokens de API" }));
+    const list = h("ul", { class: "acct-token-list" });
+    box.append(list);
+    async function fill() {
+      let tokens;
+      try { tokens = await ctx.api(`/api/v1/users/${user.id}/tokens`); } catch (err) { ctx.showError(err); return; }
+      clear(list);
+      if (!tokens.length) list.append(h("li", { class: "muted", text: "Nenhum token ativo." }));
+      for (const token of tokens) {
+        const used = token.last_used_at ? `último uso ${dateTimeOf(token.last_used_at)}` : "nunca usado";
+        const revoke = h("button", { type: "button", class: "link-btn danger", text: "Revogar" });
+        revoke.addEventListener("click", async () => {
+          const ok = await ctx.confirmDialog({
+            title: `Revogar o token “${token.name || "sem nome"}” de ${user.name}?`,
+            lines: ["A integração que usa este token deixa de funcionar na hora."],
+            confirm: "Revogar", danger: true,
+          });
+          if (!ok) return;
+          try {
+            await ctx.api(`/api/v1/users/${user.id}/tokens/${token.id}`, { method: "DELETE" });
+            ctx.toast("Token revogado.");
+            await fill();
+          } catch (err) { ctx.showError(err); }
+        });
+        list.append(h("li", { dataset: { token: String(token.id) } },
+          h("span", { text: `${token.name || "Sem nome"} — criado ${dateTimeOf(token.created_at)}, ${used}` }), " ", revoke));
+      }
+    }
+    fill();
+    return box;
   }
 
   function passwordReset(user) {
     const box = h("div", { class: "acct-reset" });
-    const input = h("input", { type: "password", name: "new_password", autocomplete: "new-password", minlength: 4 });
+    const input = h("input", { type: "password", name: "new_password", autocomplete: "new-password", minlength: 8 });
     const button = h("button", { type: "button", class: "btn", text: "Redefinir senha" });
     box.append(field("Nova senha", input), button);
     button.addEventListener("click", async () => {
