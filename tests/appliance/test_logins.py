@@ -34,7 +34,7 @@ async def from_address(client: AsyncTestClient[Litestar], app: Litestar) -> From
 
     def connect(address: str) -> AbstractAsyncContextManager[httpx.AsyncClient]:
         transport = httpx.ASGITransport(app=app, client=(address, 40000))
-        return httpx.AsyncClient(transport=transport, base_url="http://balcao.local")
+        return httpx.AsyncClient(transport=transport, base_url="http://testserver.local")
 
     return connect
 
