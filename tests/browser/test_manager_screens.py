@@ -16,6 +16,17 @@ from tests.factories import make_user
 
 pytestmark = pytest.mark.browser
 
+# Marks the page once the live socket has said hello.
+HELLO_SPY = """
+const Native = window.WebSocket;
+window.WebSocket = class extends Native {
+  constructor(...args) {
+    super(...args);
+    this.addEventListener("message", () => { window.liveHello = true; });
+  }
+};
+"""
+
 
 def test_a_manager_sees_actions_only_on_users_and_departments_within_reach(
     lean_staff: Staff, lean_shop: RunningShop, output_dir: Path
@@ -77,3 +88,27 @@ def test_an_admin_sees_a_users_api_tokens_and_revokes_one(
     page.click("#confirm-ok")
     expect(tokens).to_contain_text("Nenhum token ativo.")
     assert httpx.get(f"{lean_shop.server.url}/api/v1/me", headers=bearer).status_code == 401
+
+
+def test_an_open_inbox_goes_to_the_login_when_its_user_is_deactivated(
+    lean_staff: Staff, lean_shop: RunningShop
+) -> None:
+    shop = lean_shop.shop
+    db = Database(lean_shop.data_dir / "balcao.db", readers=1)
+    try:
+        secret = db.write_sync(accounts.create_api_token, shop.admin, "Teste")
+    finally:
+        db.close()
+    page = lean_staff.page(shop.bruno, init_script=HELLO_SPY)
+    page.wait_for_function("() => window.liveHello === true")
+    sockets: list[object] = []
+    page.on("websocket", lambda socket: sockets.append(socket))
+    answer = httpx.patch(
+        f"{lean_shop.server.url}/api/v1/users/{shop.bruno}",
+        headers={"Authorization": f"Bearer {secret}"},
+        json={"active": False},
+    )
+    assert answer.status_code == 200, answer.text
+    expect(page).to_have_url(f"{lean_shop.server.url}/login")
+    # The socket closed with 4401 and the page left at once: no round of reconnections.
+    assert sockets == []

@@ -26,9 +26,11 @@ export function connectLive({ onEvent, onUp, onDown }) {
       }
       onEvent(data);
     });
-    ws.addEventListener("close", () => {
+    ws.addEventListener("close", (event) => {
       if (socket !== ws) return;
       socket = null;
+      // 4401: the box ended this session (logout elsewhere, new password, deactivated).
+      if (event.code === 4401) { window.location.assign("/login"); return; }
       onDown();
       if (!hello) failures += 1;
       // Refused several times in a row: perhaps the session ended; the API says so (→ login).
