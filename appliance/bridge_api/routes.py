@@ -100,7 +100,8 @@ class BridgeController(Controller):
             return batch
         if not batch.events:
             return _ok(c.EventAck(version=c.CONTRACT_VERSION, upto=0))
-        changes = await runtime.db.write(
+        # The bridge forgets what is acknowledged: the frame is on the disk before the ack.
+        changes = await runtime.db.write_durable(
             apply_events, device_id, batch.events, runtime.settings.files_dir
         )
         hub = hub_of(request.app)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -445,13 +446,27 @@ class _Frame:
             folder.mkdir(parents=True, exist_ok=True)
             path = folder / digest
             if not path.exists():
-                tmp = path.with_suffix(".tmp")
-                tmp.write_bytes(ev.data)
-                tmp.replace(path)
+                _write_durably(path, ev.data)
             name = digest
         self.conn.execute("UPDATE chat SET photo_file = ? WHERE id = ?", (name, chat_id))
         self.chats[chat_id].row["photo_file"] = name
         self.changes.chats.add(chat_id)
+
+
+def _write_durably(path: Path, data: bytes) -> None:
+    """Write a file under a temporary name, flush it to the disk and rename it into place:
+    the frame that names it is acknowledged once committed, and the bridge then forgets it."""
+    tmp = path.with_suffix(".tmp")
+    with tmp.open("wb") as out:
+        out.write(data)
+        out.flush()
+        os.fsync(out.fileno())
+    tmp.replace(path)
+    fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _chat_references(conn: Conn) -> list[tuple[str, str]]:
