@@ -386,7 +386,8 @@ class _Frame:
 
     def sent(self, ev: c.Sent) -> None:
         row = self.conn.execute(
-            "SELECT id, chat, status, sent_at FROM message WHERE client_id = ? AND device = ?",
+            "SELECT id, chat, status, sent_at, wa_id FROM message WHERE client_id = ? "
+            "AND device = ?",
             (ev.client_id, self.device),
         ).fetchone()
         if row is None:
@@ -397,6 +398,31 @@ class _Frame:
             self.changes.device_changed = True
         if not ev.pending:
             self._advance(row, "sent", ev.at)
+        if ev.wa_id and ev.wa_id != row["wa_id"]:
+            self._adopt_wa_id(int(row["id"]), ev.wa_id)
+
+    def _adopt_wa_id(self, message_id: int, wa_id: str) -> None:
+        """The message goes by the id the phone says it sent it under (a driver that cannot
+        choose ids makes up its own), so its echo and its receipts find it. A copy stored
+        under that id before this report (the echo, a history page) folds into it."""
+        twin = self.conn.execute(
+            "SELECT id, chat, status, status_at FROM message WHERE device = ? AND wa_id = ?",
+            (self.device, wa_id),
+        ).fetchone()
+        if twin is not None:
+            self.conn.execute(
+                "UPDATE OR IGNORE message_receipt SET message = ? WHERE message = ?",
+                (message_id, twin["id"]),
+            )
+            self.conn.execute("DELETE FROM message WHERE id = ?", (twin["id"],))
+            self.changes.chats.add(int(twin["chat"]))
+            log.info("message %s was stored twice (%s): one row kept", message_id, wa_id)
+        self.conn.execute("UPDATE message SET wa_id = ? WHERE id = ?", (wa_id, message_id))
+        if twin is not None and twin["status"] in ("sent", "delivered", "read"):
+            row = self.conn.execute(
+                "SELECT id, chat, status, sent_at FROM message WHERE id = ?", (message_id,)
+            ).fetchone()
+            self._advance(row, twin["status"], twin["status_at"])
 
     def send_failed(self, ev: c.SendFailed) -> None:
         row = self.conn.execute(
