@@ -45,6 +45,10 @@ class Journal:
             "error TEXT NOT NULL)"
         )
         self._conn.execute(
+            "CREATE TABLE IF NOT EXISTS failure (seq INTEGER PRIMARY KEY, count INTEGER NOT NULL, "
+            "error TEXT NOT NULL)"
+        )
+        self._conn.execute(
             "CREATE TABLE IF NOT EXISTS media (sha256 TEXT PRIMARY KEY, data BLOB NOT NULL)"
         )
         self._conn.execute(
@@ -113,6 +117,7 @@ class Journal:
     def ack(self, upto: int) -> None:
         self._conn.execute("BEGIN IMMEDIATE")
         self._conn.execute("DELETE FROM event WHERE seq <= ?", (upto,))
+        self._conn.execute("DELETE FROM failure WHERE seq <= ?", (upto,))
         self._conn.execute("DELETE FROM event_media WHERE seq <= ?", (upto,))
         self._drop_unused_files()
         self._conn.execute("COMMIT")
@@ -132,17 +137,52 @@ class Journal:
         self._conn.execute("DELETE FROM media WHERE sha256 = ?", (sha256,))
         self._conn.execute("COMMIT")
 
-    def refuse(self, event: c.Event, error: str) -> None:
-        """Set aside an event the web refuses for good, so it does not block the others."""
+    def failed(self, seq: int, error: str) -> int:
+        """Count one more failure of the web on event ``seq``; returns how many so far (kept
+        across restarts, so a bridge restarted in a loop still gives up on it)."""
         self._conn.execute("BEGIN IMMEDIATE")
-        self._conn.execute(
-            "INSERT OR REPLACE INTO refused(seq, body, error) VALUES (?, ?, ?)",
-            (event.seq, msgspec.json.encode(event), error),
-        )
-        self._conn.execute("DELETE FROM event WHERE seq = ?", (event.seq,))
-        self._conn.execute("DELETE FROM event_media WHERE seq = ?", (event.seq,))
-        self._drop_unused_files()
+        row = self._conn.execute(
+            "INSERT INTO failure(seq, count, error) VALUES (?, 1, ?) "
+            "ON CONFLICT(seq) DO UPDATE SET count = count + 1, error = excluded.error "
+            "RETURNING count",
+            (seq, error[:2000]),
+        ).fetchone()
         self._conn.execute("COMMIT")
+        return int(row[0])
+
+    def refuse(self, event: c.Event, error: str, failures: int = 0, at: int = 0) -> None:
+        """Set aside an event the web refuses for good (or fails on every time), so it does
+        not block the others; a report of it is journaled in the same transaction, for the
+        admin to see (a report that is itself set aside is only kept here)."""
+        body = msgspec.json.encode(event)
+        self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            self._conn.execute(
+                "INSERT OR REPLACE INTO refused(seq, body, error) VALUES (?, ?, ?)",
+                (event.seq, body, error),
+            )
+            self._conn.execute("DELETE FROM event WHERE seq = ?", (event.seq,))
+            self._conn.execute("DELETE FROM event_media WHERE seq = ?", (event.seq,))
+            self._conn.execute("DELETE FROM failure WHERE seq = ?", (event.seq,))
+            self._drop_unused_files()
+            if not isinstance(event, c.SetAside):
+                report = c.SetAside(
+                    seq=0,
+                    event_seq=event.seq,
+                    kind=str(type(event).__struct_config__.tag),
+                    reason=error[:2000],
+                    event=body.decode()[: c.MAX_SET_ASIDE_EVENT_CHARS],
+                    failures=failures,
+                    at=at,
+                )
+                self._conn.execute(
+                    "INSERT INTO event(body) VALUES (?)", (msgspec.json.encode(report),)
+                )
+        except BaseException:
+            self._conn.execute("ROLLBACK")
+            raise
+        self._conn.execute("COMMIT")
+        self._dirty = True
 
     def set_aside(self) -> list[tuple[c.Event, str]]:
         """Events the web refused for good, with its reason: for a person to look at."""

@@ -21,7 +21,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from appliance.bridge_api import contract as c
-from bridge.client import AppClient, LinkError, LinkRefusedError
+from bridge.client import AppClient, LinkError, LinkFailedError, LinkRefusedError
 from bridge.journal import SYNC_SECONDS, Journal
 from bridge.protocol import (
     DeviceInfo,
@@ -47,6 +47,11 @@ STATUS_POLL_SECONDS = 2.0
 MAX_PHOTO_BYTES = 2 * 1024 * 1024
 NEEDS_ATTENTION_RETRY_SECONDS = 60.0
 _KINDS = {k.value for k in MessageKind}
+# Times the web may fail (5xx) on one event before it is set aside and the link goes on.
+# The web answers 503 for its own passing faults (database busy, disk full), which are not
+# counted; any other 5xx on an event sent alone is a bug or data it cannot store, and five
+# tries (about 6 s of backoff) ride out a web restarting mid-request.
+MAX_FAILURES = 5
 # Shown beside "ready" while the phone is connected but has no signal (its queue grows).
 NO_SIGNAL = "celular sem sinal"
 
@@ -350,7 +355,14 @@ class Runner:
                     log.error("link: the web refused this device's token: %s", exc)
                     await self._sleep(backoff.next())
                     continue
-                await self._isolate_refused(batch, exc)
+                log.error("link: the web refused a frame of %d event(s): %s", len(batch), exc)
+                if not await self._isolate(batch):
+                    await self._sleep(backoff.next())
+                continue
+            except LinkFailedError as exc:
+                log.warning("link: the web failed on %d event(s): %s", len(batch), exc)
+                if exc.retry_later or not await self._isolate(batch):
+                    await self._sleep(backoff.next())
                 continue
             except LinkError as exc:
                 log.warning("link: %d event(s) wait in the journal: %s", len(batch), exc)
@@ -384,19 +396,43 @@ class Runner:
                 self._uploaded.clear()
             self._uploaded.add(sha)
 
-    async def _isolate_refused(self, batch: list[c.Event], exc: LinkRefusedError) -> None:
-        """Send one by one; set aside only the event(s) the web refuses."""
-        log.error("link: the web refused a frame of %d event(s): %s", len(batch), exc)
+    async def _isolate(self, batch: list[c.Event]) -> bool:
+        """Send the events one by one, setting aside those the web refuses for good or fails
+        on ``MAX_FAILURES`` times; False when the link must wait before going on."""
         for event in batch:
             try:
+                await self._upload_files([event])
                 self.journal.ack(await self.client.send_events([event]))
             except LinkRefusedError as single:
                 if single.status == 401:
-                    return
+                    return False
                 log.error("link: event %s refused for good, set aside: %s", event.seq, single)
-                self.journal.refuse(event, str(single))
+                self.journal.refuse(event, str(single), at=int(time.time() * 1000))
+                self._journaled.set()
+            except LinkFailedError as single:
+                if single.retry_later:
+                    return False
+                failures = self.journal.failed(event.seq, str(single))
+                if failures < MAX_FAILURES:
+                    log.warning(
+                        "link: the web failed on event %s (%d of %d): %s",
+                        event.seq,
+                        failures,
+                        MAX_FAILURES,
+                        single,
+                    )
+                    return False
+                log.error(
+                    "link: the web failed %d times on event %s, set aside: %s",
+                    failures,
+                    event.seq,
+                    single,
+                )
+                self.journal.refuse(event, str(single), failures, at=int(time.time() * 1000))
+                self._journaled.set()
             except LinkError:
-                return
+                return False
+        return True
 
     async def _outbound(self) -> None:
         """Hand the web's outbox to the phone, in outbox order, one at a time."""

@@ -28,6 +28,9 @@ CONTRACT_VERSION = 1
 MAX_FRAME_BYTES = 4 * 1024 * 1024
 # Events per frame; a journal larger than this goes in several frames.
 MAX_EVENTS_PER_FRAME = 500
+# A set-aside event's JSON as reported to the admin: the rest of a longer one stays in the
+# bridge's journal.
+MAX_SET_ASIDE_EVENT_CHARS = 200_000
 # A media file on the link (WhatsApp's own limit for a document).
 MAX_FILE_BYTES = 100 * 1024 * 1024
 
@@ -128,7 +131,31 @@ class Photo(msgspec.Struct, frozen=True, tag="photo"):
     data: bytes | None
 
 
-Event = InboundMessage | Receipt | Identity | Sent | SendFailed | CommandDone | PhoneQueue | Photo
+class SetAside(msgspec.Struct, frozen=True, tag="set_aside"):
+    """The bridge gave up on the event ``event_seq`` of its journal and went on without it:
+    the web refused it for good (4xx), or failed on it (5xx) ``failures`` times. It stays in
+    the journal's set-aside list; this report lets the admin see it."""
+
+    seq: int
+    event_seq: int
+    kind: str
+    reason: str
+    event: str  # the event as JSON
+    failures: int = 0
+    at: int = 0
+
+
+Event = (
+    InboundMessage
+    | Receipt
+    | Identity
+    | Sent
+    | SendFailed
+    | CommandDone
+    | PhoneQueue
+    | Photo
+    | SetAside
+)
 
 
 class EventBatch(msgspec.Struct, frozen=True):

@@ -461,6 +461,22 @@ class _Frame:
             ),
         )
 
+    def set_aside(self, ev: c.SetAside) -> None:
+        cur = self.conn.execute(
+            "INSERT OR IGNORE INTO link_set_aside(device, event_seq, kind, reason, failures, "
+            "event, at, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (self.device, ev.event_seq, ev.kind, ev.reason, ev.failures, ev.event, ev.at, self.now),
+        )
+        if cur.rowcount:
+            log.warning(
+                "device %s set aside event %s (%s): %s",
+                self.device,
+                ev.event_seq,
+                ev.kind,
+                ev.reason[:200],
+            )
+            self.changes.device_changed = True
+
     def photo(self, ev: c.Photo) -> None:
         chat_id = self._lookup("wa_id", ev.chat) or self._lookup("lid", ev.chat)
         if chat_id is None:
@@ -564,6 +580,8 @@ def apply_events(
             frame.command_done(ev)
         elif isinstance(ev, c.Photo):
             frame.photo(ev)
+        elif isinstance(ev, c.SetAside):
+            frame.set_aside(ev)
     frame.flush()
     conn.execute("UPDATE device SET last_event_at = ? WHERE id = ?", (frame.now, device_id))
     frame.changes.device_changed = True
