@@ -183,8 +183,11 @@ class _Frame:
         conn = self.conn
         keep, gone = self.chats[into].row, self.chats[other].row
         self._flush_chat(other)
-        # Everything that belongs to a chat (messages, tags, assignees, notes, …) moves;
-        # what would be a duplicate stays behind and goes with the merged chat.
+        self._record_losers(into, other, keep, gone)
+        # Everything that belongs to a chat (messages, tags, assignees, status history, …)
+        # moves; what would be a duplicate stays behind and goes with the merged chat: the
+        # same tag or assignee (so both sets are united), or a field value or funnel stage
+        # the number chat also has (recorded above).
         for table, column in _chat_references(conn):
             conn.execute(
                 f'UPDATE OR IGNORE "{table}" SET "{column}" = ? WHERE "{column}" = ?',
@@ -207,6 +210,7 @@ class _Frame:
             keep["wa_name"] = gone["wa_name"]
         if not keep["custom_name"] and gone["custom_name"]:
             keep["custom_name"] = gone["custom_name"]
+        self._merge_status(into, keep, gone)
         keep["sort_name"] = sort_key(keep["custom_name"] or keep["wa_name"])
         if gone["lid"] and not keep["lid"]:
             keep["lid"] = gone["lid"]
@@ -217,6 +221,71 @@ class _Frame:
         self.changes.removed_chats.add(other)
         self.changes.chats.add(into)
         log.info("chat %s merged into chat %s (same customer)", other, into)
+
+    def _record_losers(
+        self, into: int, other: int, keep: dict[str, Any], gone: dict[str, Any]
+    ) -> None:
+        """The merge rule: the number chat's values win. What the other chat had in their
+        place (its names, custom-field values and funnel stages) is kept in
+        ``chat_merged_value``, never dropped."""
+        lost: list[tuple[str, str, str]] = []
+        for column in ("custom_name", "wa_name"):
+            if keep[column] and gone[column] and keep[column] != gone[column]:
+                lost.append(("name", column, gone[column]))
+        lost += [
+            ("field", name, value)
+            for name, value in self.conn.execute(
+                "SELECT f.name, g.value FROM chat_field_value g "
+                "JOIN chat_field_value k ON k.chat = ? AND k.field = g.field "
+                "JOIN custom_field f ON f.id = g.field "
+                "WHERE g.chat = ? AND g.value != k.value ORDER BY f.id",
+                (into, other),
+            )
+        ]
+        lost += [
+            ("stage", funnel, stage)
+            for funnel, stage in self.conn.execute(
+                "SELECT f.name, s.name FROM chat_funnel_stage g "
+                "JOIN chat_funnel_stage k ON k.chat = ? AND k.funnel = g.funnel "
+                "JOIN funnel f ON f.id = g.funnel JOIN funnel_stage s ON s.id = g.stage "
+                "WHERE g.chat = ? AND g.stage != k.stage ORDER BY f.id",
+                (into, other),
+            )
+        ]
+        if keep["status_id"] is not None and gone["status_id"] not in (None, keep["status_id"]):
+            row = self.conn.execute(
+                "SELECT name FROM attendance_status WHERE id = ?", (gone["status_id"],)
+            ).fetchone()
+            if row is not None:
+                lost.append(("status", "status", row[0]))
+        self.conn.executemany(
+            "INSERT INTO chat_merged_value(chat, merged_from, kind, name, value, at) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [(into, gone["lid"] or gone["wa_id"], *item, self.now) for item in lost],
+        )
+
+    def _merge_status(self, into: int, keep: dict[str, Any], gone: dict[str, Any]) -> None:
+        """The number chat's attendance status wins (the other's when it has none). The
+        status history of both is now one, in time order; when its newest entry is not
+        the status kept, an entry says so, so the history ends where the chat is."""
+        status = keep["status_id"] if keep["status_id"] is not None else gone["status_id"]
+        keep["status_id"] = status
+        if status is None:
+            return
+        self.conn.execute("UPDATE chat SET status_id = ? WHERE id = ?", (status, into))
+        newest = self.conn.execute(
+            "SELECT status FROM status_change WHERE chat = ? ORDER BY at DESC, id DESC LIMIT 1",
+            (into,),
+        ).fetchone()
+        if newest is not None and newest[0] != status:
+            name = self.conn.execute(
+                "SELECT name FROM attendance_status WHERE id = ?", (status,)
+            ).fetchone()
+            self.conn.execute(
+                "INSERT INTO status_change(chat, status, status_name, by_user, source, at) "
+                "VALUES (?, ?, ?, NULL, 'system', ?)",
+                (into, status, name[0] if name else "", self.now),
+            )
 
     def _flush_chat(self, chat_id: int) -> None:
         state = self.chats.get(chat_id)
