@@ -105,13 +105,23 @@ class Journal:
         """The oldest events not yet acknowledged, within ``limit`` and about ``max_bytes``."""
         out: list[c.Event] = []
         size = 0
+        unreadable: list[tuple[int, bytes, str]] = []
         for seq, body in self._conn.execute(
             "SELECT seq, body FROM event ORDER BY seq LIMIT ?", (limit,)
-        ):
+        ).fetchall():
+            try:
+                event = _decoder.decode(body)
+            except (msgspec.DecodeError, ValueError) as exc:
+                # Journaled before the contract narrowed (or by a driver beyond its limits):
+                # no frame can carry it, so it is set aside, not retried for ever.
+                unreadable.append((seq, body, f"outside the contract: {exc}"))
+                continue
             size += len(body) + 16
             if out and size > max_bytes:
                 break
-            out.append(msgspec.structs.replace(_decoder.decode(body), seq=seq))
+            out.append(msgspec.structs.replace(event, seq=seq))
+        for seq, body, error in unreadable:
+            self._refuse_raw(seq, body, error, "unknown", 0, 0)
         return out
 
     def ack(self, upto: int) -> None:
@@ -154,24 +164,29 @@ class Journal:
         """Set aside an event the web refuses for good (or fails on every time), so it does
         not block the others; a report of it is journaled in the same transaction, for the
         admin to see (a report that is itself set aside is only kept here)."""
-        body = msgspec.json.encode(event)
+        kind = "" if isinstance(event, c.SetAside) else str(type(event).__struct_config__.tag)
+        self._refuse_raw(event.seq, msgspec.json.encode(event), error, kind, failures, at)
+
+    def _refuse_raw(
+        self, seq: int, body: bytes, error: str, kind: str, failures: int, at: int
+    ) -> None:
         self._conn.execute("BEGIN IMMEDIATE")
         try:
             self._conn.execute(
                 "INSERT OR REPLACE INTO refused(seq, body, error) VALUES (?, ?, ?)",
-                (event.seq, body, error),
+                (seq, body, error),
             )
-            self._conn.execute("DELETE FROM event WHERE seq = ?", (event.seq,))
-            self._conn.execute("DELETE FROM event_media WHERE seq = ?", (event.seq,))
-            self._conn.execute("DELETE FROM failure WHERE seq = ?", (event.seq,))
+            self._conn.execute("DELETE FROM event WHERE seq = ?", (seq,))
+            self._conn.execute("DELETE FROM event_media WHERE seq = ?", (seq,))
+            self._conn.execute("DELETE FROM failure WHERE seq = ?", (seq,))
             self._drop_unused_files()
-            if not isinstance(event, c.SetAside):
+            if kind:
                 report = c.SetAside(
                     seq=0,
-                    event_seq=event.seq,
-                    kind=str(type(event).__struct_config__.tag),
-                    reason=error[:2000],
-                    event=body.decode()[: c.MAX_SET_ASIDE_EVENT_CHARS],
+                    event_seq=seq,
+                    kind=kind,
+                    reason=_printable(error)[:2000],
+                    event=_printable(body.decode(errors="replace"))[: c.MAX_SET_ASIDE_EVENT_CHARS],
                     failures=failures,
                     at=at,
                 )
@@ -194,6 +209,12 @@ class Journal:
 
     def close(self) -> None:
         self._conn.close()
+
+
+def _printable(text: str) -> str:
+    """Text for the contract's ``Detail`` and set-aside fields: no control characters
+    but tab and line feeds."""
+    return "".join(ch for ch in text if ch >= " " or ch in "\t\n\r").replace("\x7f", "")
 
 
 def _media_sha(event: c.Event) -> str | None:

@@ -44,7 +44,7 @@ log = logging.getLogger(__name__)
 POLL_WAIT_SECONDS = 25.0
 HEARTBEAT_SECONDS = 10.0
 STATUS_POLL_SECONDS = 2.0
-MAX_PHOTO_BYTES = 2 * 1024 * 1024
+MAX_PHOTO_BYTES = c.MAX_PHOTO_BYTES
 NEEDS_ATTENTION_RETRY_SECONDS = 60.0
 _KINDS = {k.value for k in MessageKind}
 # Times the web may fail (5xx) on one event before it is set aside and the link goes on.
@@ -95,6 +95,16 @@ def journal_entries(
     return [to_contract(e, history) for e in events], files
 
 
+# C0 controls but tab and line feeds: the contract refuses them in texts.
+_CONTROLS = dict.fromkeys(c for c in range(32) if chr(c) not in "\t\n\r")
+_CONTROLS[0x7F] = None
+
+
+def _clean(text: str, limit: int) -> str:
+    """A driver's text within the contract: control characters dropped, cut at ``limit``."""
+    return text.translate(_CONTROLS)[:limit]
+
+
 def to_contract(event: InboundEvent, history: bool | None = None) -> c.Event:
     """A driver event as a contract event (``seq`` is set by the journal).
 
@@ -106,11 +116,11 @@ def to_contract(event: InboundEvent, history: bool | None = None) -> c.Event:
             m = event.media
             data = m.data
             media = c.Media(
-                mimetype=m.mimetype,
-                filename=m.filename,
+                mimetype=_clean(m.mimetype, 256),
+                filename=_clean(m.filename, 256),
                 size=len(data) if data is not None else m.size,
                 sha256=hashlib.sha256(data).hexdigest() if data is not None else m.sha256,
-                caption=m.caption,
+                caption=_clean(m.caption, c.MAX_TEXT_CHARS),
                 seconds=m.seconds,
                 extra=dict(m.extra),
             )
@@ -121,9 +131,9 @@ def to_contract(event: InboundEvent, history: bool | None = None) -> c.Event:
             from_me=event.from_me,
             sent_at=event.sent_at,
             kind=str(event.kind),
-            body=event.body,
+            body=_clean(event.body, c.MAX_TEXT_CHARS),
             media=media,
-            sender_name=event.sender_name,
+            sender_name=_clean(event.sender_name, 256),
             chat_lid=event.chat_lid,
             history=event.history if history is None else history,
         )
@@ -136,7 +146,7 @@ def to_contract(event: InboundEvent, history: bool | None = None) -> c.Event:
             at=event.at,
         )
     if isinstance(event, IdentityEvent):
-        return c.Identity(seq=0, lid=event.lid, jid=event.jid, name=event.name)
+        return c.Identity(seq=0, lid=event.lid, jid=event.jid, name=_clean(event.name, 256))
     if isinstance(event, PhoneQueueEvent):
         return c.PhoneQueue(seq=0, pending=event.pending)
     raise TypeError(f"unknown driver event {type(event).__name__}")
@@ -474,7 +484,9 @@ class Runner:
             return False
         except DriverError as exc:
             log.error("phone refused message %s: %s", item.client_id, exc)
-            self.journal.append([c.SendFailed(seq=0, client_id=item.client_id, error=str(exc))])
+            self.journal.append(
+                [c.SendFailed(seq=0, client_id=item.client_id, error=_clean(str(exc), 2000))]
+            )
             self._journaled.set()
             return True
         self.journal.append(
@@ -531,7 +543,9 @@ class Runner:
             return
         except DriverError as exc:
             log.error("command %s (%s) failed: %s", command.id, command.kind, exc)
-            done = c.CommandDone(seq=0, command_id=command.id, ok=False, error=str(exc))
+            done = c.CommandDone(
+                seq=0, command_id=command.id, ok=False, error=_clean(str(exc), 2000)
+            )
             self.journal.append([done])
             self._journaled.set()
             return

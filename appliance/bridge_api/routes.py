@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import sqlite3
 from typing import Any
 
@@ -151,6 +152,10 @@ class BridgeController(Controller):
         device_id = await _device(request, runtime)
         if device_id is None:
             return _refuse(401, *_BAD_TOKEN)
+        if not 0 <= after < 2**63:
+            return _refuse(400, "bridge.bad_query", "after: an outbox id from 0 to 2^63 - 1")
+        if not math.isfinite(wait):
+            return _refuse(400, "bridge.bad_query", "wait: a number of seconds")
         loop = asyncio.get_running_loop()
         deadline = loop.time() + max(0.0, min(wait, MAX_WAIT_SECONDS))
         signal = _link(request).event(device_id)
