@@ -28,6 +28,20 @@ class LinkRefusedError(LinkError):
         self.code = code
 
 
+class LinkFailedError(LinkError):
+    """The web failed on what we sent (5xx). ``retry_later``: it said the fault is its own
+    and passing (503: database busy, disk full), so the frame is not to blame."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(f"web error {status} {code}: {message}")
+        self.status = status
+        self.code = code
+
+    @property
+    def retry_later(self) -> bool:
+        return self.status == 503
+
+
 class AppClient:
     def __init__(self, base_url: str, token: str, timeout: float = 10.0) -> None:
         self._http = httpx.AsyncClient(
@@ -82,7 +96,7 @@ class AppClient:
             except msgspec.DecodeError:
                 code, message = "http_error", response.text[:200]
             if response.status_code >= 500:
-                raise LinkError(f"web error {response.status_code}: {message}")
+                raise LinkFailedError(response.status_code, code, message)
             raise LinkRefusedError(response.status_code, code, message)
         try:
             return c.decode_frame(response.content, answer)  # type: ignore[return-value]

@@ -45,6 +45,10 @@ class Journal:
             "error TEXT NOT NULL)"
         )
         self._conn.execute(
+            "CREATE TABLE IF NOT EXISTS failure (seq INTEGER PRIMARY KEY, count INTEGER NOT NULL, "
+            "error TEXT NOT NULL)"
+        )
+        self._conn.execute(
             "CREATE TABLE IF NOT EXISTS media (sha256 TEXT PRIMARY KEY, data BLOB NOT NULL)"
         )
         self._conn.execute(
@@ -101,18 +105,29 @@ class Journal:
         """The oldest events not yet acknowledged, within ``limit`` and about ``max_bytes``."""
         out: list[c.Event] = []
         size = 0
+        unreadable: list[tuple[int, bytes, str]] = []
         for seq, body in self._conn.execute(
             "SELECT seq, body FROM event ORDER BY seq LIMIT ?", (limit,)
-        ):
+        ).fetchall():
+            try:
+                event = _decoder.decode(body)
+            except (msgspec.DecodeError, ValueError) as exc:
+                # Journaled before the contract narrowed (or by a driver beyond its limits):
+                # no frame can carry it, so it is set aside, not retried for ever.
+                unreadable.append((seq, body, f"outside the contract: {exc}"))
+                continue
             size += len(body) + 16
             if out and size > max_bytes:
                 break
-            out.append(msgspec.structs.replace(_decoder.decode(body), seq=seq))
+            out.append(msgspec.structs.replace(event, seq=seq))
+        for seq, body, error in unreadable:
+            self._refuse_raw(seq, body, error, "unknown", 0, 0)
         return out
 
     def ack(self, upto: int) -> None:
         self._conn.execute("BEGIN IMMEDIATE")
         self._conn.execute("DELETE FROM event WHERE seq <= ?", (upto,))
+        self._conn.execute("DELETE FROM failure WHERE seq <= ?", (upto,))
         self._conn.execute("DELETE FROM event_media WHERE seq <= ?", (upto,))
         self._drop_unused_files()
         self._conn.execute("COMMIT")
@@ -132,17 +147,57 @@ class Journal:
         self._conn.execute("DELETE FROM media WHERE sha256 = ?", (sha256,))
         self._conn.execute("COMMIT")
 
-    def refuse(self, event: c.Event, error: str) -> None:
-        """Set aside an event the web refuses for good, so it does not block the others."""
+    def failed(self, seq: int, error: str) -> int:
+        """Count one more failure of the web on event ``seq``; returns how many so far (kept
+        across restarts, so a bridge restarted in a loop still gives up on it)."""
         self._conn.execute("BEGIN IMMEDIATE")
-        self._conn.execute(
-            "INSERT OR REPLACE INTO refused(seq, body, error) VALUES (?, ?, ?)",
-            (event.seq, msgspec.json.encode(event), error),
-        )
-        self._conn.execute("DELETE FROM event WHERE seq = ?", (event.seq,))
-        self._conn.execute("DELETE FROM event_media WHERE seq = ?", (event.seq,))
-        self._drop_unused_files()
+        row = self._conn.execute(
+            "INSERT INTO failure(seq, count, error) VALUES (?, 1, ?) "
+            "ON CONFLICT(seq) DO UPDATE SET count = count + 1, error = excluded.error "
+            "RETURNING count",
+            (seq, error[:2000]),
+        ).fetchone()
         self._conn.execute("COMMIT")
+        return int(row[0])
+
+    def refuse(self, event: c.Event, error: str, failures: int = 0, at: int = 0) -> None:
+        """Set aside an event the web refuses for good (or fails on every time), so it does
+        not block the others; a report of it is journaled in the same transaction, for the
+        admin to see (a report that is itself set aside is only kept here)."""
+        kind = "" if isinstance(event, c.SetAside) else str(type(event).__struct_config__.tag)
+        self._refuse_raw(event.seq, msgspec.json.encode(event), error, kind, failures, at)
+
+    def _refuse_raw(
+        self, seq: int, body: bytes, error: str, kind: str, failures: int, at: int
+    ) -> None:
+        self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            self._conn.execute(
+                "INSERT OR REPLACE INTO refused(seq, body, error) VALUES (?, ?, ?)",
+                (seq, body, error),
+            )
+            self._conn.execute("DELETE FROM event WHERE seq = ?", (seq,))
+            self._conn.execute("DELETE FROM event_media WHERE seq = ?", (seq,))
+            self._conn.execute("DELETE FROM failure WHERE seq = ?", (seq,))
+            self._drop_unused_files()
+            if kind:
+                report = c.SetAside(
+                    seq=0,
+                    event_seq=seq,
+                    kind=kind,
+                    reason=_printable(error)[:2000],
+                    event=_printable(body.decode(errors="replace"))[: c.MAX_SET_ASIDE_EVENT_CHARS],
+                    failures=failures,
+                    at=at,
+                )
+                self._conn.execute(
+                    "INSERT INTO event(body) VALUES (?)", (msgspec.json.encode(report),)
+                )
+        except BaseException:
+            self._conn.execute("ROLLBACK")
+            raise
+        self._conn.execute("COMMIT")
+        self._dirty = True
 
     def set_aside(self) -> list[tuple[c.Event, str]]:
         """Events the web refused for good, with its reason: for a person to look at."""
@@ -154,6 +209,12 @@ class Journal:
 
     def close(self) -> None:
         self._conn.close()
+
+
+def _printable(text: str) -> str:
+    """Text for the contract's ``Detail`` and set-aside fields: no control characters
+    but tab and line feeds."""
+    return "".join(ch for ch in text if ch >= " " or ch in "\t\n\r").replace("\x7f", "")
 
 
 def _media_sha(event: c.Event) -> str | None:

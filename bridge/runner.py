@@ -21,7 +21,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from appliance.bridge_api import contract as c
-from bridge.client import AppClient, LinkError, LinkRefusedError
+from bridge.client import AppClient, LinkError, LinkFailedError, LinkRefusedError
 from bridge.journal import SYNC_SECONDS, Journal
 from bridge.protocol import (
     DeviceInfo,
@@ -44,9 +44,14 @@ log = logging.getLogger(__name__)
 POLL_WAIT_SECONDS = 25.0
 HEARTBEAT_SECONDS = 10.0
 STATUS_POLL_SECONDS = 2.0
-MAX_PHOTO_BYTES = 2 * 1024 * 1024
+MAX_PHOTO_BYTES = c.MAX_PHOTO_BYTES
 NEEDS_ATTENTION_RETRY_SECONDS = 60.0
 _KINDS = {k.value for k in MessageKind}
+# Times the web may fail (5xx) on one event before it is set aside and the link goes on.
+# The web answers 503 for its own passing faults (database busy, disk full), which are not
+# counted; any other 5xx on an event sent alone is a bug or data it cannot store, and five
+# tries (about 6 s of backoff) ride out a web restarting mid-request.
+MAX_FAILURES = 5
 # Shown beside "ready" while the phone is connected but has no signal (its queue grows).
 NO_SIGNAL = "celular sem sinal"
 
@@ -90,6 +95,16 @@ def journal_entries(
     return [to_contract(e, history) for e in events], files
 
 
+# C0 controls but tab and line feeds: the contract refuses them in texts.
+_CONTROLS = dict.fromkeys(c for c in range(32) if chr(c) not in "\t\n\r")
+_CONTROLS[0x7F] = None
+
+
+def _clean(text: str, limit: int) -> str:
+    """A driver's text within the contract: control characters dropped, cut at ``limit``."""
+    return text.translate(_CONTROLS)[:limit]
+
+
 def to_contract(event: InboundEvent, history: bool | None = None) -> c.Event:
     """A driver event as a contract event (``seq`` is set by the journal).
 
@@ -101,11 +116,11 @@ def to_contract(event: InboundEvent, history: bool | None = None) -> c.Event:
             m = event.media
             data = m.data
             media = c.Media(
-                mimetype=m.mimetype,
-                filename=m.filename,
+                mimetype=_clean(m.mimetype, 256),
+                filename=_clean(m.filename, 256),
                 size=len(data) if data is not None else m.size,
                 sha256=hashlib.sha256(data).hexdigest() if data is not None else m.sha256,
-                caption=m.caption,
+                caption=_clean(m.caption, c.MAX_TEXT_CHARS),
                 seconds=m.seconds,
                 extra=dict(m.extra),
             )
@@ -116,9 +131,9 @@ def to_contract(event: InboundEvent, history: bool | None = None) -> c.Event:
             from_me=event.from_me,
             sent_at=event.sent_at,
             kind=str(event.kind),
-            body=event.body,
+            body=_clean(event.body, c.MAX_TEXT_CHARS),
             media=media,
-            sender_name=event.sender_name,
+            sender_name=_clean(event.sender_name, 256),
             chat_lid=event.chat_lid,
             history=event.history if history is None else history,
         )
@@ -131,7 +146,7 @@ def to_contract(event: InboundEvent, history: bool | None = None) -> c.Event:
             at=event.at,
         )
     if isinstance(event, IdentityEvent):
-        return c.Identity(seq=0, lid=event.lid, jid=event.jid, name=event.name)
+        return c.Identity(seq=0, lid=event.lid, jid=event.jid, name=_clean(event.name, 256))
     if isinstance(event, PhoneQueueEvent):
         return c.PhoneQueue(seq=0, pending=event.pending)
     raise TypeError(f"unknown driver event {type(event).__name__}")
@@ -350,7 +365,14 @@ class Runner:
                     log.error("link: the web refused this device's token: %s", exc)
                     await self._sleep(backoff.next())
                     continue
-                await self._isolate_refused(batch, exc)
+                log.error("link: the web refused a frame of %d event(s): %s", len(batch), exc)
+                if not await self._isolate(batch):
+                    await self._sleep(backoff.next())
+                continue
+            except LinkFailedError as exc:
+                log.warning("link: the web failed on %d event(s): %s", len(batch), exc)
+                if exc.retry_later or not await self._isolate(batch):
+                    await self._sleep(backoff.next())
                 continue
             except LinkError as exc:
                 log.warning("link: %d event(s) wait in the journal: %s", len(batch), exc)
@@ -384,19 +406,43 @@ class Runner:
                 self._uploaded.clear()
             self._uploaded.add(sha)
 
-    async def _isolate_refused(self, batch: list[c.Event], exc: LinkRefusedError) -> None:
-        """Send one by one; set aside only the event(s) the web refuses."""
-        log.error("link: the web refused a frame of %d event(s): %s", len(batch), exc)
+    async def _isolate(self, batch: list[c.Event]) -> bool:
+        """Send the events one by one, setting aside those the web refuses for good or fails
+        on ``MAX_FAILURES`` times; False when the link must wait before going on."""
         for event in batch:
             try:
+                await self._upload_files([event])
                 self.journal.ack(await self.client.send_events([event]))
             except LinkRefusedError as single:
                 if single.status == 401:
-                    return
+                    return False
                 log.error("link: event %s refused for good, set aside: %s", event.seq, single)
-                self.journal.refuse(event, str(single))
+                self.journal.refuse(event, str(single), at=int(time.time() * 1000))
+                self._journaled.set()
+            except LinkFailedError as single:
+                if single.retry_later:
+                    return False
+                failures = self.journal.failed(event.seq, str(single))
+                if failures < MAX_FAILURES:
+                    log.warning(
+                        "link: the web failed on event %s (%d of %d): %s",
+                        event.seq,
+                        failures,
+                        MAX_FAILURES,
+                        single,
+                    )
+                    return False
+                log.error(
+                    "link: the web failed %d times on event %s, set aside: %s",
+                    failures,
+                    event.seq,
+                    single,
+                )
+                self.journal.refuse(event, str(single), failures, at=int(time.time() * 1000))
+                self._journaled.set()
             except LinkError:
-                return
+                return False
+        return True
 
     async def _outbound(self) -> None:
         """Hand the web's outbox to the phone, in outbox order, one at a time."""
@@ -438,7 +484,9 @@ class Runner:
             return False
         except DriverError as exc:
             log.error("phone refused message %s: %s", item.client_id, exc)
-            self.journal.append([c.SendFailed(seq=0, client_id=item.client_id, error=str(exc))])
+            self.journal.append(
+                [c.SendFailed(seq=0, client_id=item.client_id, error=_clean(str(exc), 2000))]
+            )
             self._journaled.set()
             return True
         self.journal.append(
@@ -495,7 +543,9 @@ class Runner:
             return
         except DriverError as exc:
             log.error("command %s (%s) failed: %s", command.id, command.kind, exc)
-            done = c.CommandDone(seq=0, command_id=command.id, ok=False, error=str(exc))
+            done = c.CommandDone(
+                seq=0, command_id=command.id, ok=False, error=_clean(str(exc), 2000)
+            )
             self.journal.append([done])
             self._journaled.set()
             return

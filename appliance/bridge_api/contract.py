@@ -20,19 +20,68 @@ Endpoints (a device token in ``Authorization: Bearer``):
 from __future__ import annotations
 
 import hashlib
-from typing import Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
+from msgspec import Meta
 
 CONTRACT_VERSION = 1
 MAX_FRAME_BYTES = 4 * 1024 * 1024
 # Events per frame; a journal larger than this goes in several frames.
 MAX_EVENTS_PER_FRAME = 500
+# A set-aside event's JSON as reported to the admin: the rest of a longer one stays in the
+# bridge's journal.
+MAX_SET_ASIDE_EVENT_CHARS = 200_000
 # A media file on the link (WhatsApp's own limit for a document).
 MAX_FILE_BYTES = 100 * 1024 * 1024
+# A profile photo (WhatsApp's are 640×640 JPEGs of about 100 KB).
+MAX_PHOTO_BYTES = 2 * 1024 * 1024
+# A message's text and a caption, as WhatsApp allows.
+MAX_TEXT_CHARS = 65_536
+# The free-form maps (a message's ``extra``, a command's ``args`` and ``result``): their JSON
+# and their depth. A contact card with a dozen numbers is under 4 KB.
+MAX_MAP_BYTES = 64 * 1024
+MAX_MAP_DEPTH = 8
+
+# Every field has a size. Ids (WhatsApp ids, JIDs, client ids) are printable ASCII-ish
+# runs without spaces; texts may hold any character but NUL and the other C0 controls
+# (tab, line feeds kept), which no WhatsApp text carries and SQLite's C strings stop at.
+_ID = r"^[^\x00-\x20\x7f]+$"
+_TEXT = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+Id = Annotated[str, Meta(min_length=1, max_length=128, pattern=_ID)]
+Text = Annotated[str, Meta(max_length=MAX_TEXT_CHARS, pattern=_TEXT)]
+Name = Annotated[str, Meta(max_length=256, pattern=_TEXT)]
+Detail = Annotated[str, Meta(max_length=2000, pattern=_TEXT)]
+Kind = Annotated[str, Meta(max_length=32, pattern=r"^[a-z_]*$")]
+Sha256 = Annotated[str, Meta(pattern=r"^([0-9a-f]{64})?$")]
+# SQLite's integers are signed 64-bit.
+Int64 = Annotated[int, Meta(ge=0, le=2**63 - 1)]
+Count = Annotated[int, Meta(ge=0, le=2**31 - 1)]
+Phone = Annotated[str, Meta(max_length=32, pattern=r"^\+?[0-9]*$")]
+Map = Annotated[dict[str, Any], Meta(max_length=64)]
 
 WaStatus = Literal["sent", "delivered", "read"]
 LinkState = Literal["disconnected", "connecting", "pairing", "ready", "retrying", "needs_attention"]
+
+
+def _check_map(value: dict[str, Any], name: str) -> None:
+    """A free-form map within ``MAX_MAP_DEPTH`` levels and ``MAX_MAP_BYTES`` of JSON;
+    raises ValueError (a refused frame) otherwise."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > MAX_MAP_DEPTH:
+            raise ValueError(f"{name} nested deeper than {MAX_MAP_DEPTH} levels")
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item)
+        elif isinstance(item, int) and not -(2**63) <= item < 2**63:
+            raise ValueError(f"{name} holds an integer beyond 64 bits")
+        elif isinstance(item, str) and "\x00" in item:
+            raise ValueError(f"{name} holds a NUL character")
+    if len(msgspec.json.encode(value)) > MAX_MAP_BYTES:
+        raise ValueError(f"{name} larger than {MAX_MAP_BYTES} bytes")
 
 
 def wa_id_for_client(client_id: str) -> str:
@@ -48,132 +97,167 @@ def wa_id_for_client(client_id: str) -> str:
 class Media(msgspec.Struct, frozen=True, forbid_unknown_fields=False):
     """A message's attachment; ``sha256`` names its file (uploaded apart, see above)."""
 
-    mimetype: str
-    filename: str = ""
-    size: int = 0
-    sha256: str = ""
-    caption: str = ""
-    seconds: int = 0
-    extra: dict[str, object] = msgspec.field(default_factory=dict)
+    mimetype: Name
+    filename: Name = ""
+    size: Int64 = 0
+    sha256: Sha256 = ""
+    caption: Text = ""
+    seconds: Count = 0
+    extra: Map = msgspec.field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        _check_map(self.extra, "media.extra")
 
 
 class InboundMessage(msgspec.Struct, frozen=True, tag="message"):
     """A message the phone saw: from a customer, or sent from the phone itself."""
 
-    seq: int
-    wa_id: str
-    chat: str
+    seq: Int64
+    wa_id: Id
+    chat: Id
     from_me: bool
-    sent_at: int
-    kind: str = "text"
-    body: str = ""
+    sent_at: Int64
+    kind: Kind = "text"
+    body: Text = ""
     media: Media | None = None
-    sender_name: str = ""
-    chat_lid: str | None = None
+    sender_name: Name = ""
+    chat_lid: Id | None = None
     history: bool = False
 
 
 class Receipt(msgspec.Struct, frozen=True, tag="receipt"):
-    seq: int
-    chat: str
-    wa_ids: list[str]
+    seq: Int64
+    chat: Id
+    wa_ids: Annotated[list[Id], Meta(max_length=1000)]
     status: WaStatus
-    at: int
+    at: Int64
 
 
 class Identity(msgspec.Struct, frozen=True, tag="identity"):
     """A LID and a phone-number JID are the same customer."""
 
-    seq: int
-    lid: str
-    jid: str
-    name: str = ""
+    seq: Int64
+    lid: Id
+    jid: Id
+    name: Name = ""
 
 
 class Sent(msgspec.Struct, frozen=True, tag="sent"):
     """The phone accepted an outbound message (``pending``: it holds it in its own queue)."""
 
-    seq: int
-    client_id: str
-    wa_id: str
-    at: int
+    seq: Int64
+    client_id: Id
+    wa_id: Id
+    at: Int64
     pending: bool = False
 
 
 class SendFailed(msgspec.Struct, frozen=True, tag="send_failed"):
     """The phone refused an outbound message for good (e.g. not a WhatsApp number)."""
 
-    seq: int
-    client_id: str
-    error: str
+    seq: Int64
+    client_id: Id
+    error: Detail
 
 
 class CommandDone(msgspec.Struct, frozen=True, tag="command_done"):
-    seq: int
-    command_id: int
+    seq: Int64
+    command_id: Int64
     ok: bool
-    error: str = ""
+    error: Detail = ""
     # e.g. {"messages": 37, "oldest": 1700000000000} for a history sync
-    result: dict[str, object] = msgspec.field(default_factory=dict)
+    result: Map = msgspec.field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        _check_map(self.result, "result")
 
 
 class PhoneQueue(msgspec.Struct, frozen=True, tag="phone_queue"):
-    seq: int
-    pending: int
+    seq: Int64
+    pending: Count
 
 
 class Photo(msgspec.Struct, frozen=True, tag="photo"):
-    seq: int
-    chat: str
-    data: bytes | None
+    seq: Int64
+    chat: Id
+    data: Annotated[bytes, Meta(max_length=MAX_PHOTO_BYTES)] | None
 
 
-Event = InboundMessage | Receipt | Identity | Sent | SendFailed | CommandDone | PhoneQueue | Photo
+class SetAside(msgspec.Struct, frozen=True, tag="set_aside"):
+    """The bridge gave up on the event ``event_seq`` of its journal and went on without it:
+    the web refused it for good (4xx), or failed on it (5xx) ``failures`` times. It stays in
+    the journal's set-aside list; this report lets the admin see it."""
+
+    seq: Int64
+    event_seq: Int64
+    kind: Kind
+    reason: Detail
+    event: Annotated[str, Meta(max_length=MAX_SET_ASIDE_EVENT_CHARS)]  # the event as JSON
+    failures: Count = 0
+    at: Int64 = 0
+
+
+Event = (
+    InboundMessage
+    | Receipt
+    | Identity
+    | Sent
+    | SendFailed
+    | CommandDone
+    | PhoneQueue
+    | Photo
+    | SetAside
+)
 
 
 class EventBatch(msgspec.Struct, frozen=True):
     version: int
-    events: list[Event]
+    events: Annotated[list[Event], Meta(max_length=MAX_EVENTS_PER_FRAME)]
 
 
 class EventAck(msgspec.Struct, frozen=True):
     """Every event up to and including ``upto`` (journal seq) is stored."""
 
     version: int
-    upto: int
+    upto: Int64
 
 
 class OutboundItem(msgspec.Struct, frozen=True):
-    outbox_id: int
-    client_id: str
-    wa_id: str
-    chat: str
-    kind: str = "text"
-    body: str = ""
+    outbox_id: Int64
+    client_id: Id
+    wa_id: Id
+    chat: Id
+    kind: Kind = "text"
+    body: Text = ""
 
 
 class Command(msgspec.Struct, frozen=True):
     """Work for the phone asked by the job worker: ``sync`` ({"chat", "older", "before",
     "limit"}), ``recheck`` ({"chat", "wa_ids"}), ``photo`` ({"chat"})."""
 
-    id: int
-    kind: str
-    args: dict[str, object] = msgspec.field(default_factory=dict)
+    id: Int64
+    kind: Kind
+    args: Map = msgspec.field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        _check_map(self.args, "args")
 
 
 class Work(msgspec.Struct, frozen=True):
     version: int
-    outbound: list[OutboundItem] = msgspec.field(default_factory=list)
-    commands: list[Command] = msgspec.field(default_factory=list)
+    outbound: Annotated[list[OutboundItem], Meta(max_length=1000)] = msgspec.field(
+        default_factory=list
+    )
+    commands: Annotated[list[Command], Meta(max_length=1000)] = msgspec.field(default_factory=list)
 
 
 class DeviceState(msgspec.Struct, frozen=True):
     version: int
     state: LinkState
-    detail: str = ""
-    phone: str | None = None
-    phone_queue: int = 0
-    at: int = 0
+    detail: Detail = ""
+    phone: Phone | None = None
+    phone_queue: Count = 0
+    at: Int64 = 0
 
 
 class Ok(msgspec.Struct, frozen=True):
@@ -183,8 +267,8 @@ class Ok(msgspec.Struct, frozen=True):
 class LinkError(msgspec.Struct, frozen=True):
     """What the web answers to a refused frame."""
 
-    code: str
-    message: str
+    code: Annotated[str, Meta(max_length=200)]
+    message: Annotated[str, Meta(max_length=10_000)]
 
 
 class FrameError(ValueError):

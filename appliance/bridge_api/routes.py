@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
+import sqlite3
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post, put
@@ -22,6 +24,9 @@ from appliance.runtime import Runtime
 log = logging.getLogger(__name__)
 
 MAX_WAIT_SECONDS = 30.0
+# SQLite's primary result codes for the database's own passing faults (busy, locked, out of
+# memory, I/O error, disk full): a frame that met one is not to blame, the bridge retries it.
+_PASSING_FAULTS = {5, 6, 7, 10, 13}
 # The outbox poll also looks at the database this often, for jobs other processes made ready.
 RECHECK_SECONDS = 0.25
 
@@ -36,6 +41,12 @@ def _refuse(status: int, code: str, message: str) -> Response[Any]:
         c.encode_frame(c.LinkError(code=code, message=message)),
         status_code=status,
         media_type="application/json",
+    )
+
+
+def _passing_fault(exc: Exception) -> bool:
+    return (
+        isinstance(exc, sqlite3.OperationalError) and exc.sqlite_errorcode & 0xFF in _PASSING_FAULTS
     )
 
 
@@ -100,9 +111,18 @@ class BridgeController(Controller):
             return batch
         if not batch.events:
             return _ok(c.EventAck(version=c.CONTRACT_VERSION, upto=0))
-        changes = await runtime.db.write(
-            apply_events, device_id, batch.events, runtime.settings.files_dir
-        )
+        # The bridge forgets what is acknowledged: the frame is on the disk before the ack.
+        try:
+            changes = await runtime.db.write_durable(
+                apply_events, device_id, batch.events, runtime.settings.files_dir
+            )
+        except Exception as exc:
+            if _passing_fault(exc):
+                log.warning("bridge link: frame of device %s not stored yet: %s", device_id, exc)
+                return _refuse(503, "bridge.retry_later", f"database unavailable: {exc}")
+            # The bridge counts these per event and sets aside one that keeps failing.
+            log.exception("bridge link: storing a frame of device %s failed", device_id)
+            return _refuse(500, "bridge.event_failed", f"{type(exc).__name__}: {exc}"[:500])
         hub = hub_of(request.app)
         await hub.publish_chats(
             ChatChanges(
@@ -132,6 +152,10 @@ class BridgeController(Controller):
         device_id = await _device(request, runtime)
         if device_id is None:
             return _refuse(401, *_BAD_TOKEN)
+        if not 0 <= after < 2**63:
+            return _refuse(400, "bridge.bad_query", "after: an outbox id from 0 to 2^63 - 1")
+        if not math.isfinite(wait):
+            return _refuse(400, "bridge.bad_query", "wait: a number of seconds")
         loop = asyncio.get_running_loop()
         deadline = loop.time() + max(0.0, min(wait, MAX_WAIT_SECONDS))
         signal = _link(request).event(device_id)

@@ -8,7 +8,7 @@ import time
 from typing import Any
 
 from appliance.bridge_api import contract as c
-from appliance.clock import now_ms
+from appliance.clock import iso, now_ms
 from appliance.db import Conn
 from appliance.devices import jobs
 from appliance.devices.service import device_for_token
@@ -116,6 +116,34 @@ def record_upload(conn: Conn, device_id: int, sha: str, size: int, mime: str) ->
     messages were waiting for it."""
     record_file(conn, sha, size, mime)
     return attach_file(conn, device_id, sha)
+
+
+def set_aside_events(conn: Conn, device_id: int, limit: int = 200) -> dict[str, Any]:
+    """The device's events its bridge set aside, newest first (at most ``limit``), and their
+    count: each with its kind, the reason and how many times the web failed on it."""
+    total = conn.execute(
+        "SELECT count(*) FROM link_set_aside WHERE device = ?", (device_id,)
+    ).fetchone()[0]
+    rows = conn.execute(
+        "SELECT id, event_seq, kind, reason, failures, event, at FROM link_set_aside "
+        "WHERE device = ? ORDER BY id DESC LIMIT ?",
+        (device_id, limit),
+    ).fetchall()
+    return {
+        "count": int(total),
+        "events": [
+            {
+                "id": r["id"],
+                "seq": r["event_seq"],
+                "kind": r["kind"],
+                "reason": r["reason"],
+                "failures": r["failures"],
+                "event": r["event"],
+                "at": iso(r["at"]),
+            }
+            for r in rows
+        ],
+    }
 
 
 def refusal(code: str, message: str) -> dict[str, Any]:

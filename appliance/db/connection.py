@@ -12,10 +12,14 @@ log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_SECONDS = 15.0
 
+# In WAL mode NORMAL syncs at checkpoints only: a commit is safe from a crash of the
+# process, not from a power cut. Database.write_durable raises it to FULL for one commit.
+SYNCHRONOUS_DEFAULT = "PRAGMA synchronous = NORMAL"
+
 # Per-connection pragmas. journal_mode=WAL is persistent and set once by prepare_database().
 _PRAGMAS = (
     "PRAGMA foreign_keys = ON",
-    "PRAGMA synchronous = NORMAL",
+    SYNCHRONOUS_DEFAULT,
     "PRAGMA temp_store = MEMORY",
     "PRAGMA cache_size = -32768",
     "PRAGMA mmap_size = 268435456",

@@ -4,6 +4,10 @@ Each thread keeps its own connection, so a query costs one thread hop and no
 connect. Writes run in ``BEGIN IMMEDIATE`` transactions: a deferred transaction
 that reads first cannot be upgraded once another process has written, and
 SQLite then answers "database is locked" without waiting (NOTES-stack.md §1).
+
+Commits wait for the disk only where someone relies on them surviving a power cut
+(``write_durable``): the connections run ``synchronous=NORMAL``, under which a commit in
+WAL mode is durable only at the next checkpoint.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
-from appliance.db.connection import connect
+from appliance.db.connection import SYNCHRONOUS_DEFAULT, connect
 
 T = TypeVar("T")
 P = ParamSpec("P")
@@ -62,6 +66,17 @@ class Database:
         conn.execute("COMMIT")
         return result
 
+    def _run_durable(
+        self, fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> T:
+        conn = self._conn()
+        # FULL makes this COMMIT fsync the write-ahead log before it returns.
+        conn.execute("PRAGMA synchronous = FULL")
+        try:
+            return self._run_write(fn, args, kwargs)
+        finally:
+            conn.execute(SYNCHRONOUS_DEFAULT)
+
     async def read(
         self, fn: Callable[Concatenate[Conn, P], T], *args: P.args, **kwargs: P.kwargs
     ) -> T:
@@ -74,6 +89,14 @@ class Database:
         """Run ``fn(conn, ...)`` in one IMMEDIATE transaction: it commits or rolls back whole."""
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._writer, self._run_write, fn, args, kwargs)
+
+    async def write_durable(
+        self, fn: Callable[Concatenate[Conn, P], T], *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        """Like ``write``, and the transaction is on the disk when this returns (it survives
+        a power cut): for what is acknowledged to someone who then forgets their copy."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._writer, self._run_durable, fn, args, kwargs)
 
     def write_sync(
         self, fn: Callable[Concatenate[Conn, P], T], *args: P.args, **kwargs: P.kwargs

@@ -10,6 +10,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
 from appliance.accounts.permissions import can_see_numbers
+from appliance.bridge_api import service as link
 from appliance.devices import service
 from appliance.live import hub_of
 from appliance.runtime import Runtime
@@ -103,6 +104,23 @@ class DevicesController(Controller):
 
         device, token = await runtime.db.write(rotate)
         return _bridge_setup(runtime, device, token)
+
+    @get(
+        "/{device_id:int}/set-aside",
+        guards=[require_admin],
+        summary="Eventos que o bridge pôs de lado (recusados ou com falha repetida)",
+    )
+    async def set_aside(
+        self, runtime: NamedDependency[Runtime], device_id: FromPath[int]
+    ) -> dict[str, Any]:
+        """The events the device's bridge gave up on, newest first, with the reason; the link
+        went on without them and the bridge keeps them in its journal."""
+
+        def read(conn: Any) -> dict[str, Any]:
+            service.get_device(conn, device_id, False)  # 404 for an unknown device
+            return link.set_aside_events(conn, device_id)
+
+        return await runtime.db.read(read)
 
 
 @get("/healthz", tags=["health"], summary="Saúde do sistema: aparelhos e filas")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -182,8 +183,11 @@ class _Frame:
         conn = self.conn
         keep, gone = self.chats[into].row, self.chats[other].row
         self._flush_chat(other)
-        # Everything that belongs to a chat (messages, tags, assignees, notes, …) moves;
-        # what would be a duplicate stays behind and goes with the merged chat.
+        self._record_losers(into, other, keep, gone)
+        # Everything that belongs to a chat (messages, tags, assignees, status history, …)
+        # moves; what would be a duplicate stays behind and goes with the merged chat: the
+        # same tag or assignee (so both sets are united), or a field value or funnel stage
+        # the number chat also has (recorded above).
         for table, column in _chat_references(conn):
             conn.execute(
                 f'UPDATE OR IGNORE "{table}" SET "{column}" = ? WHERE "{column}" = ?',
@@ -206,6 +210,7 @@ class _Frame:
             keep["wa_name"] = gone["wa_name"]
         if not keep["custom_name"] and gone["custom_name"]:
             keep["custom_name"] = gone["custom_name"]
+        self._merge_status(into, keep, gone)
         keep["sort_name"] = sort_key(keep["custom_name"] or keep["wa_name"])
         if gone["lid"] and not keep["lid"]:
             keep["lid"] = gone["lid"]
@@ -216,6 +221,71 @@ class _Frame:
         self.changes.removed_chats.add(other)
         self.changes.chats.add(into)
         log.info("chat %s merged into chat %s (same customer)", other, into)
+
+    def _record_losers(
+        self, into: int, other: int, keep: dict[str, Any], gone: dict[str, Any]
+    ) -> None:
+        """The merge rule: the number chat's values win. What the other chat had in their
+        place (its names, custom-field values and funnel stages) is kept in
+        ``chat_merged_value``, never dropped."""
+        lost: list[tuple[str, str, str]] = []
+        for column in ("custom_name", "wa_name"):
+            if keep[column] and gone[column] and keep[column] != gone[column]:
+                lost.append(("name", column, gone[column]))
+        lost += [
+            ("field", name, value)
+            for name, value in self.conn.execute(
+                "SELECT f.name, g.value FROM chat_field_value g "
+                "JOIN chat_field_value k ON k.chat = ? AND k.field = g.field "
+                "JOIN custom_field f ON f.id = g.field "
+                "WHERE g.chat = ? AND g.value != k.value ORDER BY f.id",
+                (into, other),
+            )
+        ]
+        lost += [
+            ("stage", funnel, stage)
+            for funnel, stage in self.conn.execute(
+                "SELECT f.name, s.name FROM chat_funnel_stage g "
+                "JOIN chat_funnel_stage k ON k.chat = ? AND k.funnel = g.funnel "
+                "JOIN funnel f ON f.id = g.funnel JOIN funnel_stage s ON s.id = g.stage "
+                "WHERE g.chat = ? AND g.stage != k.stage ORDER BY f.id",
+                (into, other),
+            )
+        ]
+        if keep["status_id"] is not None and gone["status_id"] not in (None, keep["status_id"]):
+            row = self.conn.execute(
+                "SELECT name FROM attendance_status WHERE id = ?", (gone["status_id"],)
+            ).fetchone()
+            if row is not None:
+                lost.append(("status", "status", row[0]))
+        self.conn.executemany(
+            "INSERT INTO chat_merged_value(chat, merged_from, kind, name, value, at) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [(into, gone["lid"] or gone["wa_id"], *item, self.now) for item in lost],
+        )
+
+    def _merge_status(self, into: int, keep: dict[str, Any], gone: dict[str, Any]) -> None:
+        """The number chat's attendance status wins (the other's when it has none). The
+        status history of both is now one, in time order; when its newest entry is not
+        the status kept, an entry says so, so the history ends where the chat is."""
+        status = keep["status_id"] if keep["status_id"] is not None else gone["status_id"]
+        keep["status_id"] = status
+        if status is None:
+            return
+        self.conn.execute("UPDATE chat SET status_id = ? WHERE id = ?", (status, into))
+        newest = self.conn.execute(
+            "SELECT status FROM status_change WHERE chat = ? ORDER BY at DESC, id DESC LIMIT 1",
+            (into,),
+        ).fetchone()
+        if newest is not None and newest[0] != status:
+            name = self.conn.execute(
+                "SELECT name FROM attendance_status WHERE id = ?", (status,)
+            ).fetchone()
+            self.conn.execute(
+                "INSERT INTO status_change(chat, status, status_name, by_user, source, at) "
+                "VALUES (?, ?, ?, NULL, 'system', ?)",
+                (into, status, name[0] if name else "", self.now),
+            )
 
     def _flush_chat(self, chat_id: int) -> None:
         state = self.chats.get(chat_id)
@@ -385,7 +455,8 @@ class _Frame:
 
     def sent(self, ev: c.Sent) -> None:
         row = self.conn.execute(
-            "SELECT id, chat, status, sent_at FROM message WHERE client_id = ? AND device = ?",
+            "SELECT id, chat, status, sent_at, wa_id FROM message WHERE client_id = ? "
+            "AND device = ?",
             (ev.client_id, self.device),
         ).fetchone()
         if row is None:
@@ -396,6 +467,31 @@ class _Frame:
             self.changes.device_changed = True
         if not ev.pending:
             self._advance(row, "sent", ev.at)
+        if ev.wa_id and ev.wa_id != row["wa_id"]:
+            self._adopt_wa_id(int(row["id"]), ev.wa_id)
+
+    def _adopt_wa_id(self, message_id: int, wa_id: str) -> None:
+        """The message goes by the id the phone says it sent it under (a driver that cannot
+        choose ids makes up its own), so its echo and its receipts find it. A copy stored
+        under that id before this report (the echo, a history page) folds into it."""
+        twin = self.conn.execute(
+            "SELECT id, chat, status, status_at FROM message WHERE device = ? AND wa_id = ?",
+            (self.device, wa_id),
+        ).fetchone()
+        if twin is not None:
+            self.conn.execute(
+                "UPDATE OR IGNORE message_receipt SET message = ? WHERE message = ?",
+                (message_id, twin["id"]),
+            )
+            self.conn.execute("DELETE FROM message WHERE id = ?", (twin["id"],))
+            self.changes.chats.add(int(twin["chat"]))
+            log.info("message %s was stored twice (%s): one row kept", message_id, wa_id)
+        self.conn.execute("UPDATE message SET wa_id = ? WHERE id = ?", (wa_id, message_id))
+        if twin is not None and twin["status"] in ("sent", "delivered", "read"):
+            row = self.conn.execute(
+                "SELECT id, chat, status, sent_at FROM message WHERE id = ?", (message_id,)
+            ).fetchone()
+            self._advance(row, twin["status"], twin["status_at"])
 
     def send_failed(self, ev: c.SendFailed) -> None:
         row = self.conn.execute(
@@ -434,6 +530,22 @@ class _Frame:
             ),
         )
 
+    def set_aside(self, ev: c.SetAside) -> None:
+        cur = self.conn.execute(
+            "INSERT OR IGNORE INTO link_set_aside(device, event_seq, kind, reason, failures, "
+            "event, at, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (self.device, ev.event_seq, ev.kind, ev.reason, ev.failures, ev.event, ev.at, self.now),
+        )
+        if cur.rowcount:
+            log.warning(
+                "device %s set aside event %s (%s): %s",
+                self.device,
+                ev.event_seq,
+                ev.kind,
+                ev.reason[:200],
+            )
+            self.changes.device_changed = True
+
     def photo(self, ev: c.Photo) -> None:
         chat_id = self._lookup("wa_id", ev.chat) or self._lookup("lid", ev.chat)
         if chat_id is None:
@@ -445,13 +557,27 @@ class _Frame:
             folder.mkdir(parents=True, exist_ok=True)
             path = folder / digest
             if not path.exists():
-                tmp = path.with_suffix(".tmp")
-                tmp.write_bytes(ev.data)
-                tmp.replace(path)
+                _write_durably(path, ev.data)
             name = digest
         self.conn.execute("UPDATE chat SET photo_file = ? WHERE id = ?", (name, chat_id))
         self.chats[chat_id].row["photo_file"] = name
         self.changes.chats.add(chat_id)
+
+
+def _write_durably(path: Path, data: bytes) -> None:
+    """Write a file under a temporary name, flush it to the disk and rename it into place:
+    the frame that names it is acknowledged once committed, and the bridge then forgets it."""
+    tmp = path.with_suffix(".tmp")
+    with tmp.open("wb") as out:
+        out.write(data)
+        out.flush()
+        os.fsync(out.fileno())
+    tmp.replace(path)
+    fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _chat_references(conn: Conn) -> list[tuple[str, str]]:
@@ -523,6 +649,8 @@ def apply_events(
             frame.command_done(ev)
         elif isinstance(ev, c.Photo):
             frame.photo(ev)
+        elif isinstance(ev, c.SetAside):
+            frame.set_aside(ev)
     frame.flush()
     conn.execute("UPDATE device SET last_event_at = ? WHERE id = ?", (frame.now, device_id))
     frame.changes.device_changed = True

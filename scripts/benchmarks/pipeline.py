@@ -17,6 +17,8 @@ temporary folder instead. Measures, with the data size before and after:
   phone holds them all;
 - latency: phone event → ``message.received`` on a logged-in browser websocket, at
   ``--rate`` messages/s for ``--seconds`` seconds (p50 / p99);
+- ``/healthz`` while the history lands: one request every 20 ms on a connection of its own,
+  p50 / p99 (how long the web stays answerable while it writes and acknowledges the pages);
 - peak RSS (VmHWM) of the web, the worker and the bridge.
 
 ``--json`` prints one JSON object.
@@ -36,6 +38,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -78,6 +81,42 @@ def wait_for(check: Callable[[], T], timeout: float, what: str, every: float = 0
             return value
         time.sleep(every)
     raise SystemExit(f"bench: timed out waiting for {what}")
+
+
+class HealthProbe:
+    """``GET /healthz`` every ``every`` seconds on a thread of its own until stopped; the
+    round trips in milliseconds."""
+
+    def __init__(self, url: str, every: float = 0.02) -> None:
+        self.url, self.every = url, every
+        self.times: list[float] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        with httpx.Client(base_url=self.url, timeout=30) as client:
+            while not self._stop.is_set():
+                started = time.perf_counter()
+                client.get("/healthz").raise_for_status()
+                self.times.append((time.perf_counter() - started) * 1000)
+                self._stop.wait(self.every)
+
+    def __enter__(self) -> HealthProbe:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def figures(self) -> dict[str, float]:
+        if not self.times:
+            return {"requests": 0}
+        return {
+            "requests": len(self.times),
+            "p50_ms": round(percentile(self.times, 50), 2),
+            "p99_ms": round(percentile(self.times, 99), 2),
+        }
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -360,7 +399,7 @@ def bench_history(box: Box, jids: list[str], per_chat: int, empty: bool) -> dict
     box.start_bridge(rate=0, initial_sync=False)
     box.wait_ready()
     total = len(jids) * per_chat
-    with box.api() as api:
+    with box.api() as api, HealthProbe(box.url) as health:
         started = time.monotonic()
         for chat in chat_ids:
             r = api.post(f"/api/v1/chats/{chat}/sync", json={"older": True})
@@ -399,6 +438,7 @@ def bench_history(box: Box, jids: list[str], per_chat: int, empty: bool) -> dict
         "seconds": round(done - started, 2),
         "msgs_per_s_from_request": round(total / (done - started)),
         "msgs_per_s_first_to_last_row": round(total / max(done - first, 1e-6)),
+        "healthz": health.figures(),
     }
 
 
@@ -533,6 +573,11 @@ def print_table(result: dict[str, Any]) -> None:
         f"{h['msgs_per_s_from_request']} msg/s from the request, "
         f"{h['msgs_per_s_first_to_last_row']} msg/s first→last row "
         f"(target ≥ {TARGETS['history_msgs_per_s']})"
+    )
+    hz = h["healthz"]
+    print(
+        f"  /healthz     : during the history sync, {hz['requests']} requests: "
+        f"p50 {hz.get('p50_ms')} ms, p99 {hz.get('p99_ms')} ms"
     )
     print(
         f"  live inbound : {live['messages']} msgs in {live['seconds']} s: "

@@ -9,6 +9,7 @@ from litestar.testing import AsyncTestClient
 
 from appliance.clock import now_ms
 from appliance.db import Database
+from tests.conftest import bearer
 from tests.factories import assign, make_chat, make_device, make_tag, make_user, tag_chat
 
 Client = AsyncTestClient[Litestar]
@@ -211,3 +212,44 @@ async def test_an_identity_merges_two_chats_of_one_customer(client: Client, db: 
         ).fetchone()[0]
     )
     assert hits == 2
+
+
+async def test_an_echo_stored_before_the_sent_report_folds_into_the_box_s_message(
+    client: Client, db: Database
+) -> None:
+    """A driver that chooses its own ids: its echo of our message (and a receipt for it) may
+    come before the report that names the id; the report makes them one message."""
+    make_user(db, "admin", is_admin=True)
+    device, token = make_device(db)
+    chat = make_chat(db, device, phone="+5511987650001")
+    headers = await bearer(client, "admin")
+    r = await client.post(
+        f"/api/v1/chats/{chat}/messages", json={"body": "Saiu para entrega"}, headers=headers
+    )
+    assert r.status_code == 202
+    ours = r.json()
+    link = Link(client, token)
+    await link.send(
+        msg("PHONE-1", from_me=True, body="Saiu para entrega", sent_at=1000),
+        {"type": "receipt", "chat": JID, "wa_ids": ["PHONE-1"], "status": "delivered", "at": 2000},
+    )
+    assert count(db) == 2  # the echo, not yet known to be ours
+    await link.send(
+        {"type": "sent", "client_id": ours["client_id"], "wa_id": "PHONE-1", "at": 1500}
+    )
+    rows = db.read_sync(
+        lambda c: [tuple(r) for r in c.execute("SELECT id, wa_id, status FROM message")]
+    )
+    assert rows == [(ours["id"], "PHONE-1", "delivered")]
+    receipts = db.read_sync(
+        lambda c: [
+            tuple(r)
+            for r in c.execute("SELECT message, status FROM message_receipt ORDER BY status")
+        ]
+    )
+    assert receipts == [(ours["id"], "delivered"), (ours["id"], "sent")]
+    # a later receipt for the phone's id reaches it
+    await link.send(
+        {"type": "receipt", "chat": JID, "wa_ids": ["PHONE-1"], "status": "read", "at": 3000}
+    )
+    assert db.read_sync(lambda c: c.execute("SELECT status FROM message").fetchone()[0]) == "read"

@@ -150,7 +150,7 @@ class RefusingWeb(MangledWeb):
             status = 200
             self.events.extend(events)
             answer = c.encode_frame(c.EventAck(version=1, upto=events[-1]["seq"]))
-            if len(self.events) >= 3:
+            if any(e["type"] == "set_aside" for e in self.events):
                 self.sent.set()
         await send(
             {
@@ -191,8 +191,17 @@ async def test_an_event_the_web_refuses_for_good_is_set_aside_not_blocking_the_r
         server.should_exit = True
         with contextlib.suppress(asyncio.CancelledError):
             await serving
-    assert [e["wa_id"] for e in web.events] == ["OK1", "OK2", "OK3"]
+    *stored, report = web.events
+    assert [e["wa_id"] for e in stored] == ["OK1", "OK2", "OK3"]
     assert journal.count() == 0
     [(event, reason)] = journal.set_aside()
     assert isinstance(event, c.InboundMessage)
     assert (event.wa_id, reason) == ("BAD", "400 bridge.bad_frame: refused")
+    # the web is told, for the admin to see
+    assert (report["type"], report["kind"], report["event_seq"], report["reason"]) == (
+        "set_aside",
+        "message",
+        event.seq,
+        reason,
+    )
+    assert json.loads(report["event"])["wa_id"] == "BAD"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import fcntl
 import json
 import logging
@@ -94,6 +95,7 @@ class SimulatedPhone:
         control: bool = True,
         duplicate: float | None = None,
         reorder: int | None = None,
+        own_ids: bool = False,
     ) -> None:
         self.state_dir = Path(state_dir)
         self.seed = seed
@@ -105,6 +107,9 @@ class SimulatedPhone:
         self.phone_number = normalize_number(phone_number)
         self.device_name = device_name
         self.control_enabled = control
+        # Like a driver that cannot choose a message's id: the box's id is ignored and the
+        # phone makes up its own, reported in the SentReceipt (idempotent on client_id).
+        self.own_ids = own_ids
         self._forced = {
             k: v
             for k, v in (
@@ -270,15 +275,21 @@ class SimulatedPhone:
                 self.store.mark_taken(seq)
 
     async def send(self, msg: OutboundMessage) -> SentReceipt:
-        """Idempotent on ``msg.wa_id``; queued in the phone (pending) while it has no signal."""
+        """Idempotent on ``msg.wa_id`` (on ``msg.client_id`` with ``own_ids``); queued in the
+        phone (pending) while it has no signal."""
         self._check_connected()
-        row = self.store.one("SELECT * FROM message WHERE wa_id = ?", (msg.wa_id,))
+        if self.own_ids:
+            row = self.store.one("SELECT * FROM message WHERE client_id = ?", (msg.client_id,))
+        else:
+            row = self.store.one("SELECT * FROM message WHERE wa_id = ?", (msg.wa_id,))
         if row is not None:
             return SentReceipt(
-                wa_id=msg.wa_id,
+                wa_id=row["wa_id"],
                 at=row["accepted_at"] or row["sent_at"],
                 pending=row["status"] == "queued",
             )
+        if self.own_ids:
+            msg = dataclasses.replace(msg, wa_id=self._new_wa_id())
         now = self._now()
         online = self.online
         with self.store.tx():

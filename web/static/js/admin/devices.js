@@ -58,6 +58,7 @@ function bridgeSetup(setup) {
 
 export async function render(container, ctx) {
   let devices = [];
+  let setAside = {};
   let renaming = null;
   const showNumbers = Boolean(ctx.boot.can_see_numbers);
 
@@ -145,6 +146,15 @@ export async function render(container, ctx) {
           h("button", { type: "button", class: "link-btn", text: "Renomear",
             onclick: () => { renaming = renaming === device.id ? null : device.id; draw(); } }),
           h("button", { type: "button", class: "link-btn", text: "Novo token", onclick: () => newToken(device) }))));
+      const aside = setAside[device.id];
+      if (aside && aside.count) {
+        body.append(h("tr", { class: "acct-editor device-set-aside", dataset: { device: String(device.id) } },
+          h("td", { colspan: String(heads.length) },
+            h("details", {},
+              h("summary", { class: "acct-warn", text: `${aside.count} evento(s) posto(s) de lado pelo bridge: recusados pelo Balcão ou com falha repetida. A conexão seguiu sem eles; o bridge os guarda no diário.` }),
+              h("ul", {}, ...aside.events.map((e) => h("li", { class: "acct-small", title: e.event,
+                text: `${e.at ? dateTimeOf(e.at) : "—"} · ${e.kind} nº ${e.seq}${e.failures ? ` · ${e.failures} falhas` : ""} · ${e.reason}` })))))));
+      }
       if (renaming === device.id) {
         body.append(h("tr", { class: "acct-editor" }, h("td", { colspan: String(heads.length) }, renameForm(device))));
       }
@@ -154,6 +164,8 @@ export async function render(container, ctx) {
 
   async function refresh() {
     devices = await ctx.api("/api/v1/devices");
+    const lists = await Promise.all(devices.map((d) => ctx.api(`/api/v1/devices/${d.id}/set-aside`)));
+    setAside = Object.fromEntries(devices.map((d, i) => [d.id, lists[i]]));
     draw();
   }
 
