@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from litestar import Controller, Request, Response, delete, get, patch, post, put
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath, JSONBody
+from litestar.params import Body, JSONBody
 from litestar.response import Redirect, Template
 
 from appliance.accounts import service
@@ -28,6 +28,7 @@ from appliance.accounts.schemas import (
     UserUpdate,
 )
 from appliance.errors import InvalidInput, NotAuthenticated, TooManyRequests
+from appliance.limits import PathId
 from appliance.live import ChatChanges, hub_of
 from appliance.runtime import Runtime
 from appliance.web import actor_of, require
@@ -189,9 +190,7 @@ class UsersController(Controller):
         return await runtime.db.read(service.list_users)
 
     @get("/users/{user_id:int}")
-    async def get_user(
-        self, runtime: NamedDependency[Runtime], user_id: FromPath[int]
-    ) -> dict[str, Any]:
+    async def get_user(self, runtime: NamedDependency[Runtime], user_id: PathId) -> dict[str, Any]:
         return await runtime.db.read(service.get_user, user_id)
 
     @post("/users", status_code=201)
@@ -233,7 +232,7 @@ class UsersController(Controller):
         self,
         request: Request[Any, Any, Any],
         runtime: NamedDependency[Runtime],
-        user_id: FromPath[int],
+        user_id: PathId,
         data: JSONBody[UserUpdate],
     ) -> dict[str, Any]:
         """Name, e-mail, permissions, departments, active, a new password (admin reset).
@@ -294,7 +293,7 @@ class UsersController(Controller):
         self,
         request: Request[Any, Any, Any],
         runtime: NamedDependency[Runtime],
-        department_id: FromPath[int],
+        department_id: PathId,
         data: JSONBody[DepartmentRename],
     ) -> dict[str, Any]:
         department = await runtime.db.write(service.rename_department, department_id, data.name)
@@ -306,7 +305,7 @@ class UsersController(Controller):
         self,
         request: Request[Any, Any, Any],
         runtime: NamedDependency[Runtime],
-        department_id: FromPath[int],
+        department_id: PathId,
     ) -> None:
         """Members leave it and it leaves the chats it was assigned to (recorded in each
         chat's assignment history); chats with no other assignee stay with admins and users
@@ -325,7 +324,7 @@ class UsersController(Controller):
         self,
         request: Request[Any, Any, Any],
         runtime: NamedDependency[Runtime],
-        department_id: FromPath[int],
+        department_id: PathId,
         data: JSONBody[DepartmentMembers],
     ) -> dict[str, Any]:
         changed = await runtime.db.write(
