@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Controller, Request, get, patch
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
-from msgspec import Meta
 
-from appliance.limits import REPEATED, Keyword
 from appliance.live import hub_of
-from appliance.modules import enabled_modules, list_modules, set_modules
+from appliance.modules import Module, enabled_modules, list_modules, set_modules
 from appliance.runtime import Runtime
 from appliance.web import require_admin
 
@@ -33,7 +31,7 @@ class ModulesController(Controller):
         self,
         request: Request[Any, Any, Any],
         runtime: NamedDependency[Runtime],
-        data: JSONBody[Annotated[dict[Keyword, bool], Meta(max_length=REPEATED)]],
+        data: JSONBody[dict[Module, bool]],
     ) -> list[dict[str, Any]]:
         await runtime.db.write(set_modules, data)
         runtime.modules.forget()
