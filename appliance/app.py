@@ -6,7 +6,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from litestar import Litestar, Request, Response
+from litestar import Litestar, Request, Response, Router
 from litestar.config.compression import CompressionConfig
 from litestar.datastructures import State
 from litestar.di import Provide
@@ -25,16 +25,18 @@ from appliance.accounts.routes import AuthController, LoginController, UsersCont
 from appliance.assignments.routes import ASSIGNMENT_HANDLERS
 from appliance.attendance.routes import ATTENDANCE_CONTROLLERS
 from appliance.attendance.service import ensure_default_statuses
+from appliance.bridge_api.contract import MAX_FRAME_BYTES
 from appliance.bridge_api.routes import BridgeController
 from appliance.bridge_api.service import LinkSignals
 from appliance.chats.action_routes import CHAT_ACTION_HANDLERS
 from appliance.chats.routes import ChatsController
 from appliance.db import Database, prepare_database
 from appliance.devices.routes import DevicesController, healthz
-from appliance.errors import EXCEPTION_HANDLERS, handle_http_error
+from appliance.errors import EXCEPTION_HANDLERS, document_error_responses, handle_http_error
 from appliance.fields.routes import FieldsController
 from appliance.funnels.routes import ChatFunnelsController, FunnelsController
 from appliance.http_guard import BrowserGuard
+from appliance.limits import BODY_BYTES
 from appliance.live import LiveHub, live_socket
 from appliance.messages.routes import MessageActionsController, send_message
 from appliance.module_routes import ModulesController
@@ -49,6 +51,8 @@ from appliance.web import provide_runtime
 log = logging.getLogger(__name__)
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
+# A frame of the bridge link, and one byte to tell "too large" from "exactly the limit".
+FRAME_LIMIT = MAX_FRAME_BYTES + 1
 
 
 def _unauthorized(request: Request[Any, Any, Any], exc: NotAuthorizedException) -> Response[Any]:
@@ -82,7 +86,7 @@ def create_app(settings: Settings) -> Litestar:
         security=[{"BearerToken": []}],
     )
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             LoginController,
             AuthController,
@@ -100,7 +104,8 @@ def create_app(settings: Settings) -> Litestar:
             ChatFunnelsController,
             ModulesController,
             send_message,
-            BridgeController,
+            # The link's frames carry up to MAX_FRAME_BYTES (history sync in batches).
+            Router("/", route_handlers=[BridgeController], request_max_body_size=FRAME_LIMIT),
             live_socket,
             PagesController,
             healthz,
@@ -131,5 +136,9 @@ def create_app(settings: Settings) -> Litestar:
         on_startup=[runtime.start],
         on_shutdown=[live.close, runtime.stop],
         state=State({"runtime": runtime, "live": live, "link": LinkSignals()}),
+        # Any body but the bridge's frames and files (limits.BODY_BYTES says why so much).
+        request_max_body_size=BODY_BYTES,
         debug=False,
     )
+    document_error_responses(app)
+    return app

@@ -9,7 +9,7 @@ from litestar.di import NamedDependency
 from litestar.params import JSONBody
 
 from appliance.live import hub_of
-from appliance.modules import enabled_modules, list_modules, set_modules
+from appliance.modules import Module, enabled_modules, list_modules, set_modules
 from appliance.runtime import Runtime
 from appliance.web import require_admin
 
@@ -31,7 +31,7 @@ class ModulesController(Controller):
         self,
         request: Request[Any, Any, Any],
         runtime: NamedDependency[Runtime],
-        data: JSONBody[dict[str, bool]],
+        data: JSONBody[dict[Module, bool]],
     ) -> list[dict[str, Any]]:
         await runtime.db.write(set_modules, data)
         runtime.modules.forget()

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from litestar import Controller, Request, Response, delete, get, patch, post, put
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath, JSONBody
+from litestar.params import Body, JSONBody
 from litestar.response import Redirect, Template
 
 from appliance.accounts import service
@@ -33,6 +33,7 @@ from appliance.accounts.schemas import (
 )
 from appliance.errors import InvalidInput, NotAuthenticated, TooManyRequests
 from appliance.http_guard import served_over_https
+from appliance.limits import PathId
 from appliance.live import ChatChanges, hub_of
 from appliance.runtime import Runtime
 from appliance.web import actor_of, require
@@ -153,7 +154,7 @@ class AuthController(Controller):
         self,
         request: Request[Any, Any, Any],
         runtime: NamedDependency[Runtime],
-        token_id: FromPath[int],
+        token_id: PathId,
     ) -> None:
         """Live sockets opened with the token close too."""
         await runtime.db.write(service.revoke_api_token, actor_of(request).id, token_id)
@@ -222,7 +223,7 @@ class UsersController(Controller):
         self,
         request: Request[Any, Any, Any],
         runtime: NamedDependency[Runtime],
-        user_id: FromPath[int],
+        user_id: PathId,
     ) -> dict[str, Any]:
         return await runtime.db.read(service.get_user, user_id, actor_of(request))
 
@@ -231,7 +232,7 @@ class UsersController(Controller):
         self,
         request: Request[Any, Any, Any],
         runtime: NamedDependency[Runtime],
-        user_id: FromPath[int],
+        user_id: PathId,
     ) -> list[dict[str, Any]]:
         actor = actor_of(request)
         uses = dict(runtime.token_uses())
@@ -247,8 +248,8 @@ class UsersController(Controller):
         self,
         request: Request[Any, Any, Any],
         runtime: NamedDependency[Runtime],
-        user_id: FromPath[int],
-        token_id: FromPath[int],
+        user_id: PathId,
+        token_id: PathId,
     ) -> None:
         """Live sockets opened with the token close too."""
         actor = actor_of(request)
@@ -300,7 +301,7 @@ class UsersController(Controller):
         self,
         request: Request[Any, Any, Any],
         runtime: NamedDependency[Runtime],
-        user_id: FromPath[int],
+        user_id: PathId,
         data: JSONBody[UserUpdate],
     ) -> dict[str, Any]:
         """Name, e-mail, permissions, departments, active, a new password (admin reset), as
@@ -381,7 +382,7 @@ class UsersController(Controller):
         self,
         request: Request[Any, Any, Any],
         runtime: NamedDependency[Runtime],
-        department_id: FromPath[int],
+        department_id: PathId,
         data: JSONBody[DepartmentRename],
     ) -> dict[str, Any]:
         actor = actor_of(request)
@@ -399,7 +400,7 @@ class UsersController(Controller):
         self,
         request: Request[Any, Any, Any],
         runtime: NamedDependency[Runtime],
-        department_id: FromPath[int],
+        department_id: PathId,
     ) -> None:
         """Members leave it and it leaves the chats it was assigned to (recorded in each
         chat's assignment history); chats with no other assignee stay with admins and users
@@ -422,7 +423,7 @@ class UsersController(Controller):
         self,
         request: Request[Any, Any, Any],
         runtime: NamedDependency[Runtime],
-        department_id: FromPath[int],
+        department_id: PathId,
         data: JSONBody[DepartmentMembers],
     ) -> dict[str, Any]:
         """Replace the members; a manager reaches only users they may change

@@ -3,17 +3,19 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar import Controller, Request, delete, get, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
+from msgspec import Meta
 
 from appliance.assignments import service
 from appliance.chats import actions
 from appliance.chats.service import get_chat
 from appliance.errors import NotFound
+from appliance.limits import ITEMS, Id, PathId
 from appliance.live import ChatChanges, chat_after_change, hub_of
 from appliance.modules import Module, require_module
 from appliance.runtime import Runtime
@@ -22,7 +24,7 @@ from appliance.web import actor_of, require_admin
 
 class AssigneeIn(msgspec.Struct, forbid_unknown_fields=True):
     kind: Literal["user", "department"]
-    id: int
+    id: Id
 
 
 class ChatbotSwitch(msgspec.Struct, forbid_unknown_fields=True):
@@ -34,17 +36,17 @@ class ArchiveSwitch(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class QueueMemberIn(msgspec.Struct, forbid_unknown_fields=True):
-    user_id: int
+    user_id: Id
     away: bool = False
 
 
 class QueueUpdate(msgspec.Struct, forbid_unknown_fields=True):
-    members: list[QueueMemberIn] | None = None
+    members: Annotated[list[QueueMemberIn], Meta(max_length=ITEMS)] | None = None
     queue_new_chats: bool | None = None
 
 
 async def _after_change(
-    request: Request[Any, Any, Any], runtime: Runtime, chat_id: FromPath[int]
+    request: Request[Any, Any, Any], runtime: Runtime, chat_id: int
 ) -> dict[str, Any]:
     """Announce the change (those who lost the chat are told to drop it) and answer with
     the chat as the caller sees it now: ``chat`` is null once the caller may not see it."""
@@ -60,7 +62,7 @@ async def _after_change(
     return await runtime.db.read(read)
 
 
-def _visible_assignees(conn: Any, actor: Any, chat_id: FromPath[int]) -> list[dict[str, Any]]:
+def _visible_assignees(conn: Any, actor: Any, chat_id: int) -> list[dict[str, Any]]:
     return list(get_chat(conn, actor, chat_id)["assignees"])
 
 
@@ -73,7 +75,7 @@ class AssignmentsController(Controller):
         self,
         request: Request[Any, Any, Any],
         runtime: NamedDependency[Runtime],
-        chat_id: FromPath[int],
+        chat_id: PathId,
     ) -> list[dict[str, Any]]:
         return await runtime.db.read(_visible_assignees, actor_of(request), chat_id)
 
@@ -86,7 +88,7 @@ class AssignmentsController(Controller):
         self,
         request: Request[Any, Any, Any],
         runtime: NamedDependency[Runtime],
-        chat_id: FromPath[int],
+        chat_id: PathId,
         data: JSONBody[AssigneeIn],
     ) -> dict[str, Any]:
         await runtime.db.write(service.add_assignee, actor_of(request), chat_id, data.kind, data.id)
@@ -101,9 +103,9 @@ class AssignmentsController(Controller):
         self,
         request: Request[Any, Any, Any],
         runtime: NamedDependency[Runtime],
-        chat_id: FromPath[int],
-        kind: FromPath[str],
-        target: FromPath[int],
+        chat_id: PathId,
+        kind: FromPath[Literal["user", "department"]],
+        target: PathId,
     ) -> dict[str, Any]:
         await runtime.db.write(service.remove_assignee, actor_of(request), chat_id, kind, target)
         return await _after_change(request, runtime, chat_id)
@@ -117,7 +119,7 @@ class AssignmentsController(Controller):
         self,
         request: Request[Any, Any, Any],
         runtime: NamedDependency[Runtime],
-        chat_id: FromPath[int],
+        chat_id: PathId,
     ) -> dict[str, Any]:
         user = await runtime.db.write(service.delegate_to_queue, actor_of(request), chat_id)
         return {"delegated_to": user, **await _after_change(request, runtime, chat_id)}
@@ -127,7 +129,7 @@ class AssignmentsController(Controller):
         self,
         request: Request[Any, Any, Any],
         runtime: NamedDependency[Runtime],
-        chat_id: FromPath[int],
+        chat_id: PathId,
     ) -> list[dict[str, Any]]:
         return await runtime.db.read(service.list_assignment_events, actor_of(request), chat_id)
 
@@ -140,7 +142,7 @@ class AssignmentsController(Controller):
         self,
         request: Request[Any, Any, Any],
         runtime: NamedDependency[Runtime],
-        chat_id: FromPath[int],
+        chat_id: PathId,
         data: JSONBody[ChatbotSwitch],
     ) -> dict[str, Any]:
         await runtime.db.write(actions.set_chatbot, actor_of(request), chat_id, data.enabled)
@@ -151,7 +153,7 @@ class AssignmentsController(Controller):
         self,
         request: Request[Any, Any, Any],
         runtime: NamedDependency[Runtime],
-        chat_id: FromPath[int],
+        chat_id: PathId,
         data: JSONBody[ArchiveSwitch],
     ) -> dict[str, Any]:
         await runtime.db.write(actions.set_archived, actor_of(request), chat_id, data.archived)

@@ -8,10 +8,12 @@ from typing import Any
 import msgspec
 from litestar import Controller, Request, delete, get, patch, post, put
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import JSONBody
 
 from appliance.accounts.permissions import Permission
 from appliance.attendance import panel, service
+from appliance.attendance.service import ArchiveRule
+from appliance.limits import Color, Id, PathId, Position, QueryId, StatusName
 from appliance.live import ChatChanges, chat_after_change, hub_of
 from appliance.modules import Module, require_module
 from appliance.runtime import Runtime
@@ -19,21 +21,21 @@ from appliance.web import actor_of, require, require_admin
 
 
 class StatusCreate(msgspec.Struct, forbid_unknown_fields=True):
-    name: str
-    color: str = "#8696a0"
-    archive_rule: str = "keep"
-    position: int | None = None
+    name: StatusName
+    color: Color = "#8696a0"
+    archive_rule: ArchiveRule = ArchiveRule.KEEP
+    position: Position | None = None
 
 
 class StatusUpdate(msgspec.Struct, forbid_unknown_fields=True):
-    name: str | None = None
-    color: str | None = None
-    archive_rule: str | None = None
-    position: int | None = None
+    name: StatusName | None = None
+    color: Color | None = None
+    archive_rule: ArchiveRule | None = None
+    position: Position | None = None
 
 
 class ChatStatus(msgspec.Struct, forbid_unknown_fields=True):
-    status_id: int
+    status_id: Id
 
 
 class StatusesController(Controller):
@@ -67,7 +69,7 @@ class StatusesController(Controller):
         self,
         request: Request[Any, Any, Any],
         runtime: NamedDependency[Runtime],
-        status_id: FromPath[int],
+        status_id: PathId,
         data: JSONBody[StatusUpdate],
     ) -> dict[str, Any]:
         def update(conn: Any) -> dict[str, Any]:
@@ -94,8 +96,8 @@ class StatusesController(Controller):
         self,
         request: Request[Any, Any, Any],
         runtime: NamedDependency[Runtime],
-        status_id: FromPath[int],
-        move_to: FromQuery[int | None] = None,
+        status_id: PathId,
+        move_to: QueryId = None,
     ) -> dict[str, Any]:
         moved = await runtime.db.write(service.delete_status, actor_of(request), status_id, move_to)
         hub = hub_of(request.app)
@@ -115,7 +117,7 @@ class ChatStatusController(Controller):
         self,
         request: Request[Any, Any, Any],
         runtime: NamedDependency[Runtime],
-        chat_id: FromPath[int],
+        chat_id: PathId,
         data: JSONBody[ChatStatus],
     ) -> dict[str, Any]:
         actor = actor_of(request)
@@ -130,7 +132,7 @@ class ChatStatusController(Controller):
         self,
         request: Request[Any, Any, Any],
         runtime: NamedDependency[Runtime],
-        chat_id: FromPath[int],
+        chat_id: PathId,
     ) -> dict[str, Any]:
         return await runtime.db.read(service.status_history, actor_of(request), chat_id)
 

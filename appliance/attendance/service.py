@@ -12,6 +12,7 @@ from collections import defaultdict
 from enum import StrEnum
 from typing import Any
 
+from appliance import limits
 from appliance.accounts.permissions import Actor
 from appliance.chats.service import access_chat
 from appliance.clock import iso, now_ms
@@ -20,7 +21,7 @@ from appliance.errors import Conflict, InvalidInput, NotFound
 from appliance.labels import clean_color, clean_name, name_taken
 from appliance.modules import Module, is_enabled
 
-MAX_NAME = 60
+MAX_NAME = limits.STATUS_NAME
 
 
 class ArchiveRule(StrEnum):

@@ -11,9 +11,10 @@ from typing import Any
 import msgspec
 from litestar import Request, patch, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody
+from litestar.params import JSONBody
 
 from appliance.chats import actions
+from appliance.limits import Name, PathId
 from appliance.live import chat_after_change
 from appliance.runtime import Runtime
 from appliance.web import actor_of
@@ -22,7 +23,7 @@ CHAT = "/api/v1/chats/{chat_id:int}"
 
 
 class ChatRename(msgspec.Struct, forbid_unknown_fields=True):
-    custom_name: str | None
+    custom_name: Name | None
 
 
 async def _changed(
@@ -35,7 +36,7 @@ async def _changed(
 async def rename_chat(
     request: Request[Any, Any, Any],
     runtime: NamedDependency[Runtime],
-    chat_id: FromPath[int],
+    chat_id: PathId,
     data: JSONBody[ChatRename],
 ) -> dict[str, Any]:
     await runtime.db.write(actions.rename_chat, actor_of(request), chat_id, data.custom_name)
@@ -44,7 +45,7 @@ async def rename_chat(
 
 @post(f"{CHAT}/read", status_code=200, tags=["chats"], summary="Marcar como lido")
 async def mark_read(
-    request: Request[Any, Any, Any], runtime: NamedDependency[Runtime], chat_id: FromPath[int]
+    request: Request[Any, Any, Any], runtime: NamedDependency[Runtime], chat_id: PathId
 ) -> dict[str, Any]:
     await runtime.db.write(actions.mark_read, actor_of(request), chat_id)
     return await _changed(request, runtime, chat_id)
@@ -57,7 +58,7 @@ async def mark_read(
     summary="Marcar como não lido (volta ao topo, sem som)",
 )
 async def mark_unread(
-    request: Request[Any, Any, Any], runtime: NamedDependency[Runtime], chat_id: FromPath[int]
+    request: Request[Any, Any, Any], runtime: NamedDependency[Runtime], chat_id: PathId
 ) -> dict[str, Any]:
     await runtime.db.write(actions.mark_unread, actor_of(request), chat_id)
     return await _changed(request, runtime, chat_id)
@@ -70,7 +71,7 @@ async def mark_unread(
     summary="Apagar todas as mensagens do chat (só na plataforma)",
 )
 async def clear_messages(
-    request: Request[Any, Any, Any], runtime: NamedDependency[Runtime], chat_id: FromPath[int]
+    request: Request[Any, Any, Any], runtime: NamedDependency[Runtime], chat_id: PathId
 ) -> dict[str, Any]:
     deleted = await runtime.db.write(actions.clear_messages, actor_of(request), chat_id)
     return {"deleted": deleted, "chat": await _changed(request, runtime, chat_id)}

@@ -3,6 +3,7 @@ messages on the platform (C12), its chatbot (I3) and archive (I4) switches."""
 
 from __future__ import annotations
 
+from appliance import limits
 from appliance.accounts.permissions import Actor, Permission
 from appliance.chats.service import access_chat
 from appliance.clock import now_ms
@@ -10,7 +11,7 @@ from appliance.db import Conn
 from appliance.errors import Forbidden, InvalidInput
 from appliance.text import sort_key
 
-MAX_NAME = 200
+MAX_NAME = limits.NAME
 
 
 def rename_chat(conn: Conn, actor: Actor, chat_id: int, name: str | None) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 
 import msgspec
 
+from appliance import limits
 from appliance.accounts.permissions import Actor
 from appliance.assignments import service as assignments
 from appliance.chats.service import access_chat, get_chat
@@ -21,7 +22,7 @@ from appliance.errors import InvalidInput, NotFound
 from appliance.phones import normalize_phone
 from appliance.text import sort_key
 
-MAX_NAME = 200
+MAX_NAME = limits.NAME
 WA_USER_SERVER = "@s.whatsapp.net"
 
 # The caller may not see the chat this number already has. The answer says no more than
@@ -33,9 +34,9 @@ HIDDEN_CHAT = (
 
 
 class ChatAdd(msgspec.Struct, forbid_unknown_fields=True):
-    phone: str
-    device_id: int | None = None
-    name: str | None = None
+    phone: limits.Phone
+    device_id: limits.Id | None = None
+    name: limits.Name | None = None
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from enum import StrEnum
 
 from appliance.accounts.permissions import Actor, can_see_all_chats
 from appliance.errors import InvalidInput
+from appliance.limits import CURSOR, MAX_ID
 from appliance.text import digits, fold, fts_phrase
 
 MAX_LIMIT = 200
@@ -120,9 +121,16 @@ class Cursor:
             raise InvalidInput(
                 "O cursor não corresponde a esta ordenação.", code="chats.invalid_cursor"
             )
-        if not all(isinstance(v, int | str) for v in key):
+        if not all(_is_key_value(v) for v in key):
             raise InvalidInput("Cursor inválido.", code="chats.invalid_cursor")
         return cls(order, key)
+
+
+def _is_key_value(value: object) -> bool:
+    """A value a sort key column can hold: a 64-bit integer (SQLite's) or a short text."""
+    if isinstance(value, int):
+        return -MAX_ID - 1 <= value <= MAX_ID
+    return isinstance(value, str) and len(value) <= CURSOR
 
 
 def check_limit(limit: int | None) -> int:
@@ -420,24 +428,46 @@ def _only_own_assignees(actor: Actor, f: ChatFilter) -> bool:
     )
 
 
+@dataclass(frozen=True)
+class _Together:
+    """What ``_joint`` needs of a set of parts, gathered so that one more part costs O(1)
+    (the planner prices each drive as a shared set plus its own part)."""
+
+    total: int
+    shares: float = 1.0  # product of every part's share of all chats
+    rest: float = 1.0  # the same, without visibility and the parts the actor sees anyway
+    own: float = 0.0  # the most chats of one part that the actor sees anyway
+    visibility: bool = False
+
+    def add(self, p: _Part) -> _Together:
+        share = 1.0 if p.size is None else min(1.0, max(p.size, 1.0) / self.total)
+        plain = not p.is_visibility and not p.seen_by_actor
+        return _Together(
+            self.total,
+            self.shares * share,
+            self.rest * share if plain else self.rest,
+            max(self.own, p.seen_by_actor),
+            self.visibility or p.is_visibility,
+        )
+
+    def joint(self) -> float:
+        joint = self.total * self.shares
+        if self.own and self.visibility:
+            joint = max(joint, self.own * self.rest)
+        return joint
+
+
+def _together(parts: list[_Part], total: int) -> _Together:
+    together = _Together(total)
+    for p in parts:
+        together = together.add(p)
+    return together
+
+
 def _joint(parts: list[_Part], total: int) -> float:
     """Chats that every one of ``parts`` keeps, taking them as independent, except that
     chats the actor sees whatever the visibility rule pass the rule."""
-
-    def share(p: _Part) -> float:
-        return 1.0 if p.size is None else min(1.0, max(p.size, 1.0) / total)
-
-    joint = float(total)
-    for p in parts:
-        joint *= share(p)
-    own = max((p.seen_by_actor for p in parts), default=0.0)
-    if own and any(p.is_visibility for p in parts):
-        rest = own
-        for p in parts:
-            if not p.is_visibility and not p.seen_by_actor:
-                rest *= share(p)
-        joint = max(joint, rest)
-    return joint
+    return _together(parts, total).joint()
 
 
 def _walk_rows(f: ChatFilter, parts: list[_Part], limit: int, stats: SetStats) -> float:
@@ -469,13 +499,20 @@ def plan_chat_list(
     probes_us = sum(p.probe_us for p in parts)
 
     total = max(stats.total, 1)
+    # Every drive gets the same probes pushed into it, but its own: gathered once, each
+    # drive is priced in O(1) and planning stays linear in the number of filters.
+    pushable = _pushable(parts)
+    pushable_ids = {id(q) for q in pushable}
+    pushable_us = sum(q.probe_us for q in pushable)
+    pushable_together = _together(pushable, total)
 
     def drive_us(p: _Part) -> float:
         # The set's ids, checked by the probes pushed into it; then the chats that pass,
         # read, probed by the rest and sorted.
-        pushed = _pushed_into(p, parts)
-        pushed_us = sum(q.probe_us for q in pushed)
-        passing = _joint([p, *pushed], total) if p.size else 0.0
+        own_pushed = id(p) in pushable_ids
+        pushed_us = pushable_us - (p.probe_us if own_pushed else 0.0)
+        with_p = pushable_together if own_pushed else pushable_together.add(p)
+        passing = with_p.joint() if p.size else 0.0
         rest_us = probes_us - p.probe_us - pushed_us
         return (
             p.scan_us
@@ -510,12 +547,13 @@ def _where(
         where.append(f"c.status_id IN ({','.join('?' * len(f.statuses))})")
         params.extend(f.statuses)
     pushed = _pushed_into(driver, parts)
+    pushed_ids = {id(q) for q in pushed}
     for p in parts:
         if p is driver:
             clause, drive_params = _drive_clause(p, pushed)
             where.append(clause)
             params.extend(drive_params)
-        elif p.probe != "1" and not any(p is q for q in pushed):
+        elif p.probe != "1" and id(p) not in pushed_ids:
             where.append(p.probe)
             params.extend(p.params)
     return where, params
@@ -529,10 +567,13 @@ def _pushed_into(driver: _Part | None, parts: list[_Part]) -> list[_Part]:
     any chat row is read, so the drive fetches and sorts only the chats that pass them."""
     if driver is None:
         return []
+    return [p for p in _pushable(parts) if p is not driver]
+
+
+def _pushable(parts: list[_Part]) -> list[_Part]:
+    """The parts whose probe needs only the chat's id."""
     return [
-        p
-        for p in parts
-        if p is not driver and p.probe not in ("1", "0") and "c." not in _OUTER_ID.sub("", p.probe)
+        p for p in parts if p.probe not in ("1", "0") and "c." not in _OUTER_ID.sub("", p.probe)
     ]
 
 

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromQuery, JSONBody, QueryParameter
 
 from appliance.accounts.permissions import can_see_numbers
 from appliance.chats import service
 from appliance.chats.add import ChatAdd, add_chat
 from appliance.chats.query import (
+    MAX_LIMIT,
     Assignee,
     ChatFilter,
     Cursor,
@@ -20,12 +21,23 @@ from appliance.chats.query import (
     check_limit,
 )
 from appliance.errors import Forbidden, InvalidInput
+from appliance.limits import (
+    PathId,
+    QueryCursor,
+    QueryId,
+    QueryIds,
+    QueryKeywords,
+    QueryName,
+    QueryPhone,
+)
 from appliance.live import ChatChanges, hub_of
 from appliance.messages import service as messages
 from appliance.messages.redaction import mask_numbers
 from appliance.modules import Module, require_module
 from appliance.runtime import Runtime
 from appliance.web import actor_of
+
+ChatsLimit = Annotated[int | None, QueryParameter(ge=1, le=MAX_LIMIT)]
 
 
 class ChatsController(Controller):
@@ -37,20 +49,22 @@ class ChatsController(Controller):
         self,
         request: Request[Any, Any, Any],
         runtime: NamedDependency[Runtime],
-        name: FromQuery[str | None] = None,
-        number: FromQuery[str | None] = None,
-        tag: FromQuery[list[int] | None] = None,
+        name: QueryName = None,
+        number: QueryPhone = None,
+        tag: QueryIds = None,
         tag_mode: FromQuery[TagMode] = TagMode.ANY,
-        assignee: FromQuery[list[str] | None] = None,
-        status: FromQuery[list[int] | None] = None,
-        stage: FromQuery[list[int] | None] = None,
+        assignee: QueryKeywords = None,
+        status: QueryIds = None,
+        stage: QueryIds = None,
         unread: FromQuery[bool] = False,
         archived: FromQuery[bool] = False,
         broadcast: FromQuery[bool] = False,
         order: FromQuery[Order] = Order.RECENT,
-        cursor: FromQuery[str | None] = None,
-        limit: FromQuery[int | None] = None,
+        cursor: QueryCursor = None,
+        limit: ChatsLimit = None,
     ) -> dict[str, Any]:
+        """At most 20 values of each repeated filter (``tag``, ``assignee``, ``status``,
+        ``stage``): each adds a term to the query."""
         actor = actor_of(request)
         # A name filter holding a number would find chats by a number their names hide.
         if (number or (name and mask_numbers(name) != name)) and not can_see_numbers(actor):
@@ -103,7 +117,7 @@ class ChatsController(Controller):
         self,
         request: Request[Any, Any, Any],
         runtime: NamedDependency[Runtime],
-        chat_id: FromPath[int],
+        chat_id: PathId,
     ) -> dict[str, Any]:
         return await runtime.db.read(service.get_chat, actor_of(request), chat_id)
 
@@ -112,11 +126,11 @@ class ChatsController(Controller):
         self,
         request: Request[Any, Any, Any],
         runtime: NamedDependency[Runtime],
-        chat_id: FromPath[int],
-        cursor: FromQuery[str | None] = None,
-        limit: FromQuery[int | None] = None,
-        around: FromQuery[int | None] = None,
-        after: FromQuery[str | None] = None,
+        chat_id: PathId,
+        cursor: QueryCursor = None,
+        limit: ChatsLimit = None,
+        around: QueryId = None,
+        after: QueryCursor = None,
     ) -> dict[str, Any]:
         """``around=ID`` gives a page centred on that message (a search hit), ``after`` the
         page just newer than a ``newer_cursor``."""

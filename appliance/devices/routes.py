@@ -7,23 +7,24 @@ from typing import Any
 import msgspec
 from litestar import Controller, Request, Response, get, patch, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody
+from litestar.params import JSONBody
 
 from appliance.accounts.permissions import can_see_numbers
 from appliance.bridge_api import service as link
 from appliance.devices import service
+from appliance.limits import Keyword, Name, PathId
 from appliance.live import hub_of
 from appliance.runtime import Runtime
 from appliance.web import actor_of, require_admin
 
 
 class DeviceCreate(msgspec.Struct, forbid_unknown_fields=True):
-    name: str
-    driver: str = "sim"
+    name: Name
+    driver: Keyword = "sim"
 
 
 class DeviceRename(msgspec.Struct, forbid_unknown_fields=True):
-    name: str
+    name: Name
 
 
 def _bridge_setup(runtime: Runtime, device: dict[str, Any], token: str) -> dict[str, Any]:
@@ -75,7 +76,7 @@ class DevicesController(Controller):
         self,
         request: Request[Any, Any, Any],
         runtime: NamedDependency[Runtime],
-        device_id: FromPath[int],
+        device_id: PathId,
         data: JSONBody[DeviceRename],
     ) -> dict[str, Any]:
         def rename(conn: Any) -> dict[str, Any]:
@@ -93,7 +94,7 @@ class DevicesController(Controller):
         summary="Gerar um novo token do bridge (o anterior deixa de valer)",
     )
     async def new_token(
-        self, runtime: NamedDependency[Runtime], device_id: FromPath[int]
+        self, runtime: NamedDependency[Runtime], device_id: PathId
     ) -> dict[str, Any]:
         """For a lost token or a bridge moved to another machine. A bridge still running with
         the old token is refused within half a minute (the link caches tokens that long)."""
@@ -111,7 +112,7 @@ class DevicesController(Controller):
         summary="Eventos que o bridge pôs de lado (recusados ou com falha repetida)",
     )
     async def set_aside(
-        self, runtime: NamedDependency[Runtime], device_id: FromPath[int]
+        self, runtime: NamedDependency[Runtime], device_id: PathId
     ) -> dict[str, Any]:
         """The events the device's bridge gave up on, newest first, with the reason; the link
         went on without them and the bridge keeps them in its journal."""

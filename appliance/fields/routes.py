@@ -2,33 +2,38 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, delete, get, patch, post, put
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromQuery, JSONBody
+from msgspec import Meta
 
 from appliance.accounts.permissions import Permission
 from appliance.fields import service
+from appliance.limits import FIELD_OPTIONS, FieldName, FieldOption, Keyword, PathId
+from appliance.limits import FieldValue as FieldValueText
 from appliance.live import ChatChanges, hub_of
 from appliance.runtime import Runtime
 from appliance.web import actor_of, require
 
+Options = Annotated[list[FieldOption], Meta(max_length=FIELD_OPTIONS)]
+
 
 class FieldCreate(msgspec.Struct, forbid_unknown_fields=True):
-    name: str
-    kind: str
-    options: list[str] | None = None
+    name: FieldName
+    kind: Keyword
+    options: Options | None = None
 
 
 class FieldUpdate(msgspec.Struct, forbid_unknown_fields=True):
-    name: str | None = None
-    options: list[str] | None = None
+    name: FieldName | None = None
+    options: Options | None = None
 
 
 class FieldValue(msgspec.Struct, forbid_unknown_fields=True):
-    value: str | None
+    value: FieldValueText | None
 
 
 class FieldsController(Controller):
@@ -63,7 +68,7 @@ class FieldsController(Controller):
         self,
         request: Request[Any, Any, Any],
         runtime: NamedDependency[Runtime],
-        field_id: FromPath[int],
+        field_id: PathId,
         data: JSONBody[FieldUpdate],
     ) -> dict[str, Any]:
         field = await runtime.db.write(service.update_field, field_id, data.name, data.options)
@@ -80,7 +85,7 @@ class FieldsController(Controller):
         self,
         request: Request[Any, Any, Any],
         runtime: NamedDependency[Runtime],
-        field_id: FromPath[int],
+        field_id: PathId,
         confirm: FromQuery[bool] = False,
     ) -> dict[str, Any]:
         had = await runtime.db.write(service.delete_field, field_id, confirm)
@@ -92,7 +97,7 @@ class FieldsController(Controller):
         self,
         request: Request[Any, Any, Any],
         runtime: NamedDependency[Runtime],
-        chat_id: FromPath[int],
+        chat_id: PathId,
     ) -> list[dict[str, Any]]:
         return await runtime.db.read(service.chat_fields, actor_of(request), chat_id)
 
@@ -105,8 +110,8 @@ class FieldsController(Controller):
         self,
         request: Request[Any, Any, Any],
         runtime: NamedDependency[Runtime],
-        chat_id: FromPath[int],
-        field_id: FromPath[int],
+        chat_id: PathId,
+        field_id: PathId,
         data: JSONBody[FieldValue],
     ) -> dict[str, Any]:
         field, changed = await runtime.db.write(

@@ -16,6 +16,7 @@ from typing import Any
 
 from validate_docbr import CNPJ, CPF
 
+from appliance import limits
 from appliance.accounts.permissions import Actor, can_see_numbers
 from appliance.chats.service import access_chat
 from appliance.clock import now_ms
@@ -36,10 +37,10 @@ KIND_LABELS = {
     "cnpj": "CNPJ",
     "options": "Opções",
 }
-MAX_NAME = 80
-MAX_OPTION = 80
-MAX_OPTIONS = 100
-MAX_TEXT = 1000
+MAX_NAME = limits.FIELD_NAME
+MAX_OPTION = limits.FIELD_OPTION
+MAX_OPTIONS = limits.FIELD_OPTIONS
+MAX_TEXT = limits.FIELD_TEXT
 
 _EMAIL = re.compile(r"[^@\s]+@[^@\s.]+(\.[^@\s.]+)+")
 _BR_NUMBER = re.compile(r"-?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?")

@@ -3,15 +3,17 @@ chat's stage in each funnel (anyone who may see the chat). Absent while the modu
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, delete, get, patch, post, put
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromQuery, JSONBody
+from msgspec import Meta
 
 from appliance.accounts.permissions import Permission
 from appliance.funnels import service
+from appliance.limits import ITEMS, Color, FunnelName, Id, PathId, Position, QueryId
 from appliance.live import ChatChanges, chat_after_change, hub_of
 from appliance.modules import Module, require_module
 from appliance.runtime import Runtime
@@ -21,32 +23,32 @@ MANAGE = [require(Permission.MANAGE_FUNNELS)]
 
 
 class FunnelCreate(msgspec.Struct, forbid_unknown_fields=True):
-    name: str
-    stages: list[str] = []
+    name: FunnelName
+    stages: Annotated[list[FunnelName], Meta(max_length=ITEMS)] = []
 
 
 class FunnelUpdate(msgspec.Struct, forbid_unknown_fields=True):
-    name: str | None = None
-    position: int | None = None
+    name: FunnelName | None = None
+    position: Position | None = None
 
 
 class StageCreate(msgspec.Struct, forbid_unknown_fields=True):
-    name: str
-    color: str | None = None
+    name: FunnelName
+    color: Color | None = None
 
 
 class StageUpdate(msgspec.Struct, forbid_unknown_fields=True):
-    name: str | None = None
-    color: str | None = None
-    position: int | None = None
+    name: FunnelName | None = None
+    color: Color | None = None
+    position: Position | None = None
 
 
 class StageOrder(msgspec.Struct, forbid_unknown_fields=True):
-    stage_ids: list[int]
+    stage_ids: Annotated[list[Id], Meta(max_length=ITEMS)]
 
 
 class ChatStage(msgspec.Struct, forbid_unknown_fields=True):
-    stage_id: int | None
+    stage_id: Id | None
 
 
 async def _funnels_changed(request: Request[Any, Any, Any], chats: list[int] | None = None) -> None:
@@ -82,7 +84,7 @@ class FunnelsController(Controller):
         self,
         request: Request[Any, Any, Any],
         runtime: NamedDependency[Runtime],
-        funnel_id: FromPath[int],
+        funnel_id: PathId,
         data: JSONBody[FunnelUpdate],
     ) -> dict[str, Any]:
         funnel = await runtime.db.write(service.update_funnel, funnel_id, data.name, data.position)
@@ -99,7 +101,7 @@ class FunnelsController(Controller):
         self,
         request: Request[Any, Any, Any],
         runtime: NamedDependency[Runtime],
-        funnel_id: FromPath[int],
+        funnel_id: PathId,
         confirm: FromQuery[bool] = False,
     ) -> dict[str, Any]:
         chats = await runtime.db.write(service.delete_funnel, funnel_id, confirm)
@@ -111,7 +113,7 @@ class FunnelsController(Controller):
         self,
         request: Request[Any, Any, Any],
         runtime: NamedDependency[Runtime],
-        funnel_id: FromPath[int],
+        funnel_id: PathId,
         data: JSONBody[StageCreate],
     ) -> dict[str, Any]:
         stage = await runtime.db.write(service.create_stage, funnel_id, data.name, data.color)
@@ -127,7 +129,7 @@ class FunnelsController(Controller):
         self,
         request: Request[Any, Any, Any],
         runtime: NamedDependency[Runtime],
-        funnel_id: FromPath[int],
+        funnel_id: PathId,
         data: JSONBody[StageOrder],
     ) -> dict[str, Any]:
         funnel = await runtime.db.write(service.reorder_stages, funnel_id, data.stage_ids)
@@ -143,8 +145,8 @@ class FunnelsController(Controller):
         self,
         request: Request[Any, Any, Any],
         runtime: NamedDependency[Runtime],
-        funnel_id: FromPath[int],
-        stage_id: FromPath[int],
+        funnel_id: PathId,
+        stage_id: PathId,
         data: JSONBody[StageUpdate],
     ) -> dict[str, Any]:
         stage = await runtime.db.write(
@@ -166,9 +168,9 @@ class FunnelsController(Controller):
         self,
         request: Request[Any, Any, Any],
         runtime: NamedDependency[Runtime],
-        funnel_id: FromPath[int],
-        stage_id: FromPath[int],
-        move_to: FromQuery[int | None] = None,
+        funnel_id: PathId,
+        stage_id: PathId,
+        move_to: QueryId = None,
         confirm: FromQuery[bool] = False,
     ) -> dict[str, Any]:
         chats = await runtime.db.write(service.delete_stage, funnel_id, stage_id, move_to, confirm)
@@ -186,7 +188,7 @@ class ChatFunnelsController(Controller):
         self,
         request: Request[Any, Any, Any],
         runtime: NamedDependency[Runtime],
-        chat_id: FromPath[int],
+        chat_id: PathId,
     ) -> list[dict[str, Any]]:
         return await runtime.db.read(service.chat_funnels, actor_of(request), chat_id)
 
@@ -198,8 +200,8 @@ class ChatFunnelsController(Controller):
         self,
         request: Request[Any, Any, Any],
         runtime: NamedDependency[Runtime],
-        chat_id: FromPath[int],
-        funnel_id: FromPath[int],
+        chat_id: PathId,
+        funnel_id: PathId,
         data: JSONBody[ChatStage],
     ) -> dict[str, Any]:
         actor = actor_of(request)

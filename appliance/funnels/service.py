@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from appliance import limits
 from appliance.accounts.permissions import Actor
 from appliance.chats.service import access_chat
 from appliance.clock import iso, now_ms
@@ -16,7 +17,7 @@ from appliance.db import Conn
 from appliance.errors import Conflict, InvalidInput, NotFound
 from appliance.labels import clean_color, clean_name, name_taken
 
-NAME_MAX = 80
+NAME_MAX = limits.FUNNEL_NAME
 DEFAULT_COLOR = "#8696a0"
 
 

@@ -6,6 +6,7 @@ import re
 import uuid
 from typing import Any
 
+from appliance import limits
 from appliance.accounts.permissions import Actor, can_see_numbers
 from appliance.bridge_api.contract import wa_id_for_client
 from appliance.chats.service import access_chat
@@ -15,7 +16,7 @@ from appliance.errors import Conflict, InvalidInput
 from appliance.messages.service import message_payload
 from appliance.text import preview
 
-MAX_BODY_CHARS = 4096
+MAX_BODY_CHARS = limits.MESSAGE
 _CLIENT_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
 
 MESSAGE_COLUMNS = (

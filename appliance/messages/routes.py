@@ -9,7 +9,7 @@ from typing import Any
 import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody
+from litestar.params import JSONBody
 
 from appliance.bridge_api.service import LinkSignals
 from appliance.chats.service import access_chat
@@ -17,6 +17,7 @@ from appliance.db import Conn
 from appliance.devices import jobs
 from appliance.devices.tasks import jobs_queue, trigger_job
 from appliance.files.serve import file_response, names_only_vcard_response
+from appliance.limits import ClientId, MessageText, PathId
 from appliance.live import ChatChanges, hub_of
 from appliance.messages.outbound import queue_message
 from appliance.messages.service import get_message_file
@@ -25,8 +26,8 @@ from appliance.web import actor_of
 
 
 class SendMessage(msgspec.Struct, frozen=True):
-    body: str
-    client_id: str | None = None
+    body: MessageText
+    client_id: ClientId | None = None
 
 
 class SyncMessages(msgspec.Struct, frozen=True):
@@ -52,7 +53,7 @@ def _request_chat_job(
 async def send_message(
     request: Request[Any, Any, Any],
     runtime: NamedDependency[Runtime],
-    chat_id: FromPath[int],
+    chat_id: PathId,
     data: JSONBody[SendMessage],
 ) -> dict[str, Any]:
     """Answers at once with the queued message; it goes out when the phone can send it.
@@ -91,7 +92,7 @@ class MessageActionsController(Controller):
         self,
         request: Request[Any, Any, Any],
         runtime: NamedDependency[Runtime],
-        chat_id: FromPath[int],
+        chat_id: PathId,
         data: JSONBody[SyncMessages],
     ) -> dict[str, Any]:
         return await self._job(request, runtime, chat_id, "sync", {"older": data.older})
@@ -101,7 +102,7 @@ class MessageActionsController(Controller):
         self,
         request: Request[Any, Any, Any],
         runtime: NamedDependency[Runtime],
-        chat_id: FromPath[int],
+        chat_id: PathId,
     ) -> dict[str, Any]:
         return await self._job(request, runtime, chat_id, "recheck", {})
 
@@ -110,7 +111,7 @@ class MessageActionsController(Controller):
         self,
         request: Request[Any, Any, Any],
         runtime: NamedDependency[Runtime],
-        chat_id: FromPath[int],
+        chat_id: PathId,
     ) -> dict[str, Any]:
         return await self._job(request, runtime, chat_id, "photo", {})
 
@@ -123,8 +124,8 @@ class MessageActionsController(Controller):
         self,
         request: Request[Any, Any, Any],
         runtime: NamedDependency[Runtime],
-        chat_id: FromPath[int],
-        message_id: FromPath[int],
+        chat_id: PathId,
+        message_id: PathId,
     ) -> Response[Any]:
         """Pictures, audio and video are shown inline; any other file is a download."""
         found = await runtime.db.read(get_message_file, actor_of(request), chat_id, message_id)

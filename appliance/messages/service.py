@@ -12,6 +12,7 @@ from appliance.clock import iso
 from appliance.db import Conn
 from appliance.errors import InvalidInput, NotFound
 from appliance.files.store import get_stored
+from appliance.limits import MAX_ID
 from appliance.messages.redaction import is_vcard, redact_body, redact_media
 
 # A customer-sent time this far before the box registered it points at a phone
@@ -103,9 +104,12 @@ def _decode_cursor(text: str) -> tuple[int, int]:
     try:
         padded = text + "=" * (-len(text) % 4)
         sent_at, message_id = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        return int(sent_at), int(message_id)
-    except (ValueError, TypeError) as exc:
+        key = int(sent_at), int(message_id)
+    except (ValueError, TypeError, OverflowError) as exc:
         raise InvalidInput("Cursor inválido.", code="messages.invalid_cursor") from exc
+    if not all(-MAX_ID - 1 <= v <= MAX_ID for v in key):  # beyond SQLite's integers
+        raise InvalidInput("Cursor inválido.", code="messages.invalid_cursor")
+    return key
 
 
 def _encode_cursor(sent_at: int, message_id: int) -> str:

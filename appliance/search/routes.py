@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, Request, get
 from litestar.di import NamedDependency
-from litestar.params import FromQuery
+from litestar.params import QueryParameter
 
+from appliance.limits import QueryCursor, QueryId, QuerySearch
 from appliance.runtime import Runtime
 from appliance.search import service
 from appliance.search.query import parse_message_query
@@ -23,10 +24,10 @@ class SearchController(Controller):
         self,
         request: Request[Any, Any, Any],
         runtime: NamedDependency[Runtime],
-        q: FromQuery[str | None] = None,
-        chat: FromQuery[int | None] = None,
-        cursor: FromQuery[str | None] = None,
-        limit: FromQuery[int | None] = None,
+        q: QuerySearch = None,
+        chat: QueryId = None,
+        cursor: QueryCursor = None,
+        limit: Annotated[int | None, QueryParameter(ge=1, le=service.MAX_LIMIT)] = None,
     ) -> dict[str, Any]:
         """Words are ANDed, "quoted text" is a phrase, a final ``palavra*`` is a prefix;
         accents and case are ignored. ``chat`` searches inside one chat."""

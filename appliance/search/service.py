@@ -34,6 +34,7 @@ from appliance.chats.service import Page, access_chat, display_name
 from appliance.clock import iso
 from appliance.db import Conn
 from appliance.errors import InvalidInput
+from appliance.limits import MAX_ID
 from appliance.messages.redaction import redact_body
 from appliance.search.query import MessageQuery
 
@@ -68,7 +69,7 @@ class SearchCursor:
             before = json.loads(base64.urlsafe_b64decode(padded.encode()))["before"]
         except (ValueError, TypeError, KeyError) as exc:
             raise InvalidInput("Cursor inválido.", code="search.invalid_cursor") from exc
-        if not isinstance(before, int) or isinstance(before, bool) or before < 1:
+        if not isinstance(before, int) or isinstance(before, bool) or not 1 <= before <= MAX_ID:
             raise InvalidInput("Cursor inválido.", code="search.invalid_cursor")
         return cls(before)
 

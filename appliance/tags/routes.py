@@ -7,9 +7,10 @@ from typing import Any
 import msgspec
 from litestar import Controller, Request, delete, get, patch, post, put
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody
+from litestar.params import JSONBody
 
 from appliance.accounts.permissions import Permission
+from appliance.limits import Color, PathId, TagName
 from appliance.live import chat_after_change, hub_of
 from appliance.runtime import Runtime
 from appliance.tags import service
@@ -17,13 +18,13 @@ from appliance.web import actor_of, require
 
 
 class TagCreate(msgspec.Struct, forbid_unknown_fields=True):
-    name: str
-    color: str | None = None
+    name: TagName
+    color: Color | None = None
 
 
 class TagUpdate(msgspec.Struct, forbid_unknown_fields=True):
-    name: str | None = None
-    color: str | None = None
+    name: TagName | None = None
+    color: Color | None = None
 
 
 class TagsController(Controller):
@@ -58,7 +59,7 @@ class TagsController(Controller):
         self,
         request: Request[Any, Any, Any],
         runtime: NamedDependency[Runtime],
-        tag_id: FromPath[int],
+        tag_id: PathId,
         data: JSONBody[TagUpdate],
     ) -> dict[str, Any]:
         tag = await runtime.db.write(service.update_tag, tag_id, data.name, data.color)
@@ -74,7 +75,7 @@ class TagsController(Controller):
         self,
         request: Request[Any, Any, Any],
         runtime: NamedDependency[Runtime],
-        tag_id: FromPath[int],
+        tag_id: PathId,
     ) -> None:
         await runtime.db.write(service.delete_tag, tag_id)
         hub_of(request.app).account_changed("tags")
@@ -88,8 +89,8 @@ class TagsController(Controller):
         self,
         request: Request[Any, Any, Any],
         runtime: NamedDependency[Runtime],
-        chat_id: FromPath[int],
-        tag_id: FromPath[int],
+        chat_id: PathId,
+        tag_id: PathId,
     ) -> dict[str, Any]:
         actor = actor_of(request)
         changed = await runtime.db.write(service.add_to_chat, actor, chat_id, tag_id)
@@ -105,8 +106,8 @@ class TagsController(Controller):
         self,
         request: Request[Any, Any, Any],
         runtime: NamedDependency[Runtime],
-        chat_id: FromPath[int],
-        tag_id: FromPath[int],
+        chat_id: PathId,
+        tag_id: PathId,
     ) -> dict[str, Any]:
         actor = actor_of(request)
         changed = await runtime.db.write(service.remove_from_chat, actor, chat_id, tag_id)

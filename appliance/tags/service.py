@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from appliance import limits
 from appliance.accounts.permissions import Actor
 from appliance.chats.service import access_chat
 from appliance.clock import now_ms
@@ -16,7 +17,7 @@ from appliance.errors import Conflict, NotFound
 from appliance.labels import clean_color, clean_name, name_taken
 from appliance.text import fold
 
-MAX_NAME = 60
+MAX_NAME = limits.TAG_NAME
 DEFAULT_COLOR = "#5b8def"
 
 

@@ -47,9 +47,9 @@ async def test_rename_is_for_everyone_and_blank_goes_back(
     r = await client.patch(f"/api/v1/chats/{chat}", json={"custom_name": ""}, headers=ana)
     assert r.json()["name"] == "🌸 Ju"
     assert r.json()["custom_name"] is None
-    r = await client.patch(f"/api/v1/chats/{chat}", json={"custom_name": "x" * 201}, headers=ana)
+    r = await client.patch(f"/api/v1/chats/{chat}", json={"custom_name": "x" * 121}, headers=ana)
     assert r.status_code == 400
-    assert "200 caracteres" in r.json()["message"]
+    assert "120 caracteres" in r.json()["message"]
     other = make_chat(db, device, name="De outro")
     r = await client.patch(f"/api/v1/chats/{other}", json={"custom_name": "Meu"}, headers=ana)
     assert r.status_code == 404

@@ -381,7 +381,6 @@ async def test_missing_q_answers_400(client: Client, shop: Shop) -> None:
         "pix + boleto",
         "pix\\",
         "'pix'",
-        "pix\x00",
     ],
 )
 async def test_fts_syntax_in_the_query_is_only_text(
@@ -404,11 +403,11 @@ async def test_operators_are_searched_as_words(client: Client, db: Database, sho
 @pytest.mark.parametrize(
     ("params", "code"),
     [
-        ({"limit": 0}, "search.invalid_limit"),
-        ({"limit": 101}, "search.invalid_limit"),
+        ({"limit": 0}, "invalid_input"),
+        ({"limit": 101}, "invalid_input"),
         ({"cursor": "nada"}, "search.invalid_cursor"),
         ({"cursor": "eyJiZWZvcmUiOiJ4In0"}, "search.invalid_cursor"),  # {"before":"x"}
-        ({"q": "x" * 201}, "search.query_too_long"),
+        ({"q": "x" * 201}, "invalid_input"),
         ({"q": " ".join(f"p{i}" for i in range(13))}, "search.too_many_words"),
     ],
 )
