@@ -121,6 +121,18 @@ class ChatsController(Controller):
     ) -> dict[str, Any]:
         return await runtime.db.read(service.get_chat, actor_of(request), chat_id)
 
+    @get(
+        "/{chat_id:int}/merged-values",
+        summary="Valores de uma conversa unida a este chat que não foram mantidos",
+    )
+    async def merged_values(
+        self,
+        request: Request[Any, Any, Any],
+        runtime: NamedDependency[Runtime],
+        chat_id: PathId,
+    ) -> list[dict[str, Any]]:
+        return await runtime.db.read(service.list_merged_values, actor_of(request), chat_id)
+
     @get("/{chat_id:int}/messages", summary="Mensagens de um chat, mais novas primeiro")
     async def list_messages(
         self,

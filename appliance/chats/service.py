@@ -307,6 +307,49 @@ def get_chat(conn: Conn, actor: Actor, chat_id: int) -> dict[str, Any]:
     return _with_device(payload, _device_row(conn, row["device"]), actor)
 
 
+NAME_COLUMNS = {"custom_name": "Nome no Balcão", "wa_name": "Nome no WhatsApp"}
+
+
+def _merged_label(kind: str, name: str) -> str:
+    """What the lost value was, as staff read it: "Nome no WhatsApp", the custom field's
+    name, "Funil Vendas", "Status"."""
+    if kind == "name":
+        return NAME_COLUMNS.get(name, name)
+    if kind == "stage":
+        return f"Funil {name}"
+    if kind == "status":
+        return "Status"
+    return name
+
+
+def list_merged_values(conn: Conn, actor: Actor, chat_id: int) -> list[dict[str, Any]]:
+    """The values this chat's merges did not keep (the number chat's won; see
+    ``Ingest._record_losers``), newest first. Without ``see_numbers`` the identity they came
+    from is absent and phone-shaped runs in names and values are masked.
+
+    NotFound for a chat the actor may not see."""
+    access_chat(conn, actor, chat_id)
+    show_number = can_see_numbers(actor)
+    rows = conn.execute(
+        "SELECT id, merged_from, kind, name, value, at FROM chat_merged_value "
+        "WHERE chat = ? ORDER BY at DESC, id DESC",
+        (chat_id,),
+    ).fetchall()
+    return [
+        {
+            "id": r["id"],
+            "kind": r["kind"],
+            "label": _merged_label(r["kind"], r["name"])
+            if show_number
+            else redact_line(_merged_label(r["kind"], r["name"])),
+            "value": r["value"] if show_number else redact_line(r["value"]),
+            "merged_from": r["merged_from"] if show_number else None,
+            "at": iso(r["at"]),
+        }
+        for r in rows
+    ]
+
+
 def chat_for_each(conn: Conn, actors: list[Actor], chat_id: int) -> dict[int, dict[str, Any]]:
     """``get_chat`` for several actors at once (live events): the chat as each actor who
     may see it sees it, keyed by actor id. Tags, assignees and device are read once."""

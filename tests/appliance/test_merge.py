@@ -12,7 +12,7 @@ from typing import Any
 from appliance.db import Database
 from tests.appliance.test_ingest import JID, LID, Client, Link, chats, msg
 from tests.conftest import bearer
-from tests.factories import make_department, make_device, make_user
+from tests.factories import assign, make_department, make_device, make_user
 
 NAME_JID = "Marina (pedido 4410)"
 NAME_LID = "Marina da Padaria"
@@ -221,3 +221,49 @@ async def test_tags_and_assignees_are_united(client: Client, db: Database) -> No
     )
     assert got == (sorted(tags), sorted([(ana, 0), (bia, 0), (0, sales)]))
     assert _merged_values(db, number) == []
+
+
+async def test_what_a_merge_did_not_keep_is_listed_on_the_chat_numbers_only_to_who_may_see_them(
+    client: Client, db: Database
+) -> None:
+    link, number, lid, admin = await _two_chats(client, db)
+    phone = (
+        await _ok(
+            await client.post(
+                "/api/v1/fields", json={"name": "Outro celular", "kind": "phone"}, headers=admin
+            )
+        )
+    )["id"]
+    for chat, value in ((number, "(21) 99594-9650"), (lid, "(11) 98765-4321")):
+        await _ok(
+            await client.put(
+                f"/api/v1/chats/{chat}/fields/{phone}", json={"value": value}, headers=admin
+            )
+        )
+    for chat, name in ((number, NAME_JID), (lid, NAME_LID)):
+        await _ok(
+            await client.patch(f"/api/v1/chats/{chat}", json={"custom_name": name}, headers=admin)
+        )
+    await _merge(link)
+    sales = make_department(db, "Vendas")
+    make_user(db, "caixa", departments=[sales])
+    make_user(db, "outra")
+    assign(db, number, department=sales)
+    listed = await _ok(await client.get(f"/api/v1/chats/{number}/merged-values", headers=admin))
+    assert {(v["label"], v["value"], v["merged_from"]) for v in listed} == {
+        ("Nome no Balcão", NAME_LID, LID),
+        ("Outro celular", "+5511987654321", LID),
+    }
+    counter = await bearer(client, "caixa")
+    seen = await client.get(f"/api/v1/chats/{number}/merged-values", headers=counter)
+    assert seen.status_code == 200
+    assert {(v["label"], v["merged_from"]) for v in seen.json()} == {
+        ("Nome no Balcão", None),
+        ("Outro celular", None),
+    }
+    assert "87654321" not in seen.text
+    assert LID.split("@")[0] not in seen.text
+    stranger = await bearer(client, "outra")
+    hidden = await client.get(f"/api/v1/chats/{number}/merged-values", headers=stranger)
+    missing = await client.get("/api/v1/chats/999999/merged-values", headers=stranger)
+    assert (hidden.status_code, hidden.json()) == (404, missing.json())

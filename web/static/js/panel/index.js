@@ -11,7 +11,8 @@ import details from "./details.js";
 import funnels from "./funnels.js";
 import attendanceHistory from "./attendance-history.js";
 import assignmentHistory from "./assignment-history.js";
+import mergeHistory from "./merge-history.js";
 
 export const SECTIONS = [assignees, tags, fields, details, funnels];
 
-export const TABS = [attendanceHistory, assignmentHistory];
+export const TABS = [attendanceHistory, assignmentHistory, mergeHistory];
