@@ -76,9 +76,11 @@ def test_rename_in_the_info_panel_reaches_the_other_tab(
 
     # Too long: the server's message, and the text box stays for a fix.
     name.click()
-    box.fill("x" * 201)
+    box.fill("x" * 121)
     box.press("Enter")
-    expect(info.get_by_role("alert")).to_have_text("O nome pode ter no máximo 200 caracteres.")
+    expect(info.get_by_role("alert")).to_have_text(
+        "Dados inválidos: custom_name: no máximo 120 caracteres"
+    )
     expect(box).to_be_editable()
     snap(page, output_dir, "info-name-too-long.png")
     new = "Clara <b>Atacado</b> (Niterói)"
