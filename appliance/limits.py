@@ -53,8 +53,9 @@ BODY_BYTES = 1024 * 1024
 # of them has a place in a name. ``(?!\n)`` because Python's ``$`` also matches before a
 # final newline; the pattern means the same to msgspec and to OpenAPI clients.
 PLAIN = r"^[^\x00-\x1f\x7f-\x9f]*$(?!\n)"
-# Message text keeps its line breaks and tabs.
-MULTILINE = r"^[^\x00-\x08\x0b-\x1f\x7f-\x9f]*$"
+# Message text keeps its line breaks (\n, and the \r of a CRLF pasted from another
+# system) and tabs.
+MULTILINE = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"
 COLOR = r"^#[0-9a-fA-F]{6}$"
 UUID = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 CURSOR_CHARS = r"^[A-Za-z0-9_=-]*$(?!\n)"

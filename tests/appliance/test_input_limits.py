@@ -262,12 +262,17 @@ async def test_control_characters_are_refused_in_text_but_message_lines_are_kept
     )
     _refused(r, "body: caracteres de controle")
     r = await client.post(
+        f"/api/v1/chats/{shop.chat}/messages", json={"body": "Oi\x0bvoltei"}, headers=shop.ana
+    )
+    _refused(r, "body: caracteres de controle")
+    # Line breaks and tabs stay, CRLF pasted from another system too.
+    r = await client.post(
         f"/api/v1/chats/{shop.chat}/messages",
-        json={"body": "Linha 1\n\tLinha 2"},
+        json={"body": "Linha 1\n\tLinha 2\r\nLinha 3"},
         headers=shop.ana,
     )
     assert r.status_code == 202, r.text
-    assert r.json()["body"] == "Linha 1\n\tLinha 2"
+    assert r.json()["body"] == "Linha 1\n\tLinha 2\r\nLinha 3"
     r = await client.get("/api/v1/search/messages", params={"q": "pix\x00"}, headers=shop.ana)
     _refused(r, "q: caracteres de controle")
     r = await client.get("/api/v1/chats", params={"name": "Ma\x01"}, headers=shop.ana)
