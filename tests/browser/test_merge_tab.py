@@ -1,0 +1,49 @@
+"""The Unificação tab lists what a chat merge did not keep (the number chat's values won)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from appliance.clock import now_ms
+from appliance.db import Database
+from tests.browser.conftest import RunningShop, Staff, open_chat, snap
+
+pytestmark = pytest.mark.browser
+
+LID = "112233445566@lid"
+
+
+def test_the_values_a_merge_did_not_keep_are_in_their_tab(
+    lean_staff: Staff, lean_shop: RunningShop, output_dir: Path
+) -> None:
+    shop = lean_shop.shop
+    chat = shop.chats["debora"]
+    db = Database(lean_shop.data_dir / "balcao.db", readers=1)
+    try:
+        db.write_sync(
+            lambda c: c.executemany(
+                "INSERT INTO chat_merged_value(chat, merged_from, kind, name, value, at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    (chat, LID, "name", "custom_name", "Débora da Padaria", now_ms()),
+                    (chat, LID, "stage", "Vendas", "Proposta", now_ms()),
+                ],
+            )
+        )
+    finally:
+        db.close()
+    page = lean_staff.page(shop.admin)
+    open_chat(page, "Débora Lima")
+    page.get_by_role("tab", name="Unificação").click()
+    values = page.locator("#info .merged-value")
+    expect(values).to_have_count(2)
+    expect(values.filter(has_text="Nome no Balcão")).to_contain_text("Débora da Padaria")
+    expect(values.filter(has_text="Funil Vendas")).to_contain_text("Proposta")
+    expect(values.first).to_contain_text(LID)
+    snap(page, output_dir, "merge-tab.png")
+
+    open_chat(page, "Elisa Souza")
+    expect(page.locator("#info .info-tab")).to_contain_text("Nenhum valor de outra conversa")
