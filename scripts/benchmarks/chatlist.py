@@ -492,6 +492,15 @@ def print_table(out: dict[str, Any]) -> None:
         f"machine: {m['cores']} cores, {m['cpu']}; Python {m['python']}, SQLite {m['sqlite']}; "
         f"load {m['load_average_before']} -> {m['load_average']}"
     )
+    floor = d.get("floor") or {}
+    if floor:
+        print(
+            "floor (same server, no chat list): "
+            + ", ".join(
+                f"/{what} p50 {f['p50_ms']:.2f} / p95 {f['p95_ms']:.2f} ms"
+                for what, f in floor.items()
+            )
+        )
     print(
         f"page of {out['page_size']}; deep = after following next_cursor up to "
         f"{out['budget']['deep_pages']} pages; times in ms at the client\n"
