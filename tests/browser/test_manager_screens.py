@@ -28,6 +28,15 @@ window.WebSocket = class extends Native {
 """
 
 
+def api_token(shop: RunningShop, user: int, name: str) -> str:
+    """A new API token of ``user``, made as ``POST /api/v1/auth/token`` makes it."""
+    db = Database(shop.data_dir / "balcao.db", readers=1)
+    try:
+        return str(db.write_sync(accounts.create_api_token, user, name))
+    finally:
+        db.close()
+
+
 def test_a_manager_sees_actions_only_on_users_and_departments_within_reach(
     lean_staff: Staff, lean_shop: RunningShop, output_dir: Path
 ) -> None:
@@ -69,11 +78,7 @@ def test_an_admin_sees_a_users_api_tokens_and_revokes_one(
     lean_staff: Staff, lean_shop: RunningShop, output_dir: Path
 ) -> None:
     shop = lean_shop.shop
-    db = Database(lean_shop.data_dir / "balcao.db", readers=1)
-    try:
-        secret = db.write_sync(accounts.create_api_token, shop.bruno, "Integração ERP")
-    finally:
-        db.close()
+    secret = api_token(lean_shop, shop.bruno, "Integração ERP")
     bearer = {"Authorization": f"Bearer {secret}"}
     assert httpx.get(f"{lean_shop.server.url}/api/v1/me", headers=bearer).status_code == 200
     page = lean_staff.page(shop.admin, path="/admin#users")
@@ -94,11 +99,7 @@ def test_an_open_inbox_goes_to_the_login_when_its_user_is_deactivated(
     lean_staff: Staff, lean_shop: RunningShop
 ) -> None:
     shop = lean_shop.shop
-    db = Database(lean_shop.data_dir / "balcao.db", readers=1)
-    try:
-        secret = db.write_sync(accounts.create_api_token, shop.admin, "Teste")
-    finally:
-        db.close()
+    secret = api_token(lean_shop, shop.admin, "Teste")
     page = lean_staff.page(shop.bruno, init_script=HELLO_SPY)
     page.wait_for_function("() => window.liveHello === true")
     sockets: list[object] = []
