@@ -6,11 +6,12 @@ import argparse
 import gc
 import getpass
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
 import appliance  # noqa: F401  (binds sqlite3 to sqlean before anything else imports it)
-from appliance.settings import Settings, SettingsError, load_settings
+from appliance.core.settings import Settings, SettingsError, load_settings
 
 log = logging.getLogger("balcao")
 
@@ -26,8 +27,8 @@ def setup_logging(settings: Settings) -> None:
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
-    from appliance.app import create_app
-    from appliance.db import migrate
+    from appliance.core.db import migrate
+    from appliance.http.app import create_app
 
     migrate(settings.db_path)
     app = create_app(settings)
@@ -59,8 +60,8 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
-    from appliance.accounts.service import ensure_account
-    from appliance.db import Database, migrate
+    from appliance.areas.accounts.service import ensure_account
+    from appliance.core.db import Database, migrate
 
     applied = migrate(settings.db_path)
     db = Database(settings.db_path, readers=1)
@@ -82,9 +83,9 @@ def _read_password(args: argparse.Namespace) -> str:
 
 
 def cmd_createuser(settings: Settings, args: argparse.Namespace) -> int:
-    from appliance.accounts import service
-    from appliance.db import Database, migrate
-    from appliance.errors import AppError
+    from appliance.areas.accounts import service
+    from appliance.core.db import Database, migrate
+    from appliance.core.errors import AppError
 
     migrate(settings.db_path)
     password = _read_password(args)
@@ -118,16 +119,16 @@ def cmd_createuser(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _department_id(conn: object, name: str) -> int:
-    from appliance.accounts import service
+    from appliance.areas.accounts import service
 
     row = conn.execute("SELECT id FROM department WHERE name = ?", (name,)).fetchone()  # type: ignore[attr-defined]
     return int(row[0]) if row else service.create_department(conn, name)  # type: ignore[arg-type]
 
 
 def cmd_createdevice(settings: Settings, args: argparse.Namespace) -> int:
-    from appliance.db import Database, migrate
-    from appliance.devices.service import create_device
-    from appliance.errors import AppError
+    from appliance.areas.devices.service import create_device
+    from appliance.core.db import Database, migrate
+    from appliance.core.errors import AppError
 
     migrate(settings.db_path)
     db = Database(settings.db_path, readers=1)
@@ -220,12 +221,21 @@ def cmd_sim(argv: Sequence[str]) -> int:
 
 
 def cmd_bridge(argv: Sequence[str]) -> int:
+    """Become ``python -m bridge``: the bridge runs in a process of its own that never
+    imports ``appliance`` (nor its SQLite swap), with the data folder and the web's address
+    from these settings."""
     settings = _settings()
     if settings is None:
         return 2
-    setup_logging(settings)
-    run = _lazy("bridge.cli", "main")
-    return int(run(argv, data_dir=settings.data_dir, web_url=settings.base_url))
+    env = {
+        **os.environ,
+        "BALCAO_DATA": str(settings.data_dir),
+        "BALCAO_WEB_URL": settings.base_url,
+        "BALCAO_LOG_LEVEL": settings.log_level,
+    }
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execve(sys.executable, [sys.executable, "-m", "bridge", *argv], env)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

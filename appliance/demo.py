@@ -19,16 +19,16 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from appliance.accounts import service as accounts
-from appliance.assignments import service as assignments
-from appliance.attendance import service as attendance
-from appliance.clock import now_ms
-from appliance.db import Conn, Database, migrate
-from appliance.devices.service import create_device
-from appliance.fields import service as fields
-from appliance.funnels import service as funnels
-from appliance.settings import Settings
-from appliance.text import preview, sort_key
+from appliance.areas.accounts import service as accounts
+from appliance.areas.assignments import service as assignments
+from appliance.areas.attendance import service as attendance
+from appliance.areas.devices.service import create_device
+from appliance.areas.fields import service as fields
+from appliance.areas.funnels import service as funnels
+from appliance.core.clock import now_ms
+from appliance.core.db import Conn, Database, migrate
+from appliance.core.settings import Settings
+from appliance.core.text import preview, sort_key
 
 DEFAULT_SEED = 2026
 SHOP_NAME = "Vila Cell Acessórios"

@@ -21,7 +21,7 @@ from bridge.runner import Runner
 
 log = logging.getLogger("bridge")
 
-DRIVERS = {"sim": "bridge.drivers.sim:SimulatedPhone"}
+DRIVERS = {"sim": "bridge.drivers.sim:simulated_phone"}
 TOKEN_ENV = "BALCAO_BRIDGE_TOKEN"
 TOKEN_FILE = "bridge.token"
 
@@ -69,8 +69,10 @@ def load_driver(name: str, device_dir: Path, options: dict[str, Any]) -> PhoneDr
     module_name, sep, class_name = target.partition(":")
     if not sep:
         raise ValueError(f"driver desconhecido: {name!r} (use {', '.join(DRIVERS)})")
-    cls = getattr(importlib.import_module(module_name), class_name)
-    driver: PhoneDriver = cls(device_dir / cls.name, **options)
+    factory = getattr(importlib.import_module(module_name), class_name)
+    # Each driver keeps its state in its own folder of the device's directory.
+    folder = getattr(factory, "name", None) or name
+    driver: PhoneDriver = factory(device_dir / folder, **options)
     return driver
 
 
@@ -101,8 +103,9 @@ def main(argv: Sequence[str], *, data_dir: Path, web_url: str) -> int:
     """Run the bridge of one device until SIGTERM; 2 on bad arguments."""
     args = build_parser().parse_args(list(argv))
     if not logging.getLogger().handlers:
+        level = os.environ.get("BALCAO_LOG_LEVEL", "INFO").upper()
         logging.basicConfig(
-            level=logging.INFO,
+            level=getattr(logging, level, logging.INFO),
             format="%(asctime)s %(levelname)s %(name)s: %(message)s",
             stream=sys.stderr,
         )

@@ -1,4 +1,4 @@
-"""The bridge's link to the web: frames of ``appliance.bridge_api.contract`` over HTTP."""
+"""The bridge's link to the web: frames of ``wire.contract`` over HTTP."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 import httpx
 import msgspec
 
-from appliance.bridge_api import contract as c
+from wire import contract as c
 
 log = logging.getLogger(__name__)
 

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import msgspec
 
-from appliance.bridge_api import contract as c
+from wire import contract as c
 
 _decoder = msgspec.json.Decoder(c.Event)
 SYNC_SECONDS = 0.1

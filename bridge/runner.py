@@ -20,7 +20,6 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from appliance.bridge_api import contract as c
 from bridge.client import AppClient, LinkError, LinkFailedError, LinkRefusedError
 from bridge.journal import SYNC_SECONDS, Journal
 from bridge.protocol import (
@@ -38,6 +37,7 @@ from bridge.protocol import (
     PhoneQueueEvent,
     ReceiptEvent,
 )
+from wire import contract as c
 
 log = logging.getLogger(__name__)
 

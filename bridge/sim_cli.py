@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from bridge.drivers.sim.control import ControlClient, ControlError, PhoneNotRunningError
-from bridge.drivers.sim.numbers import LID_RE, InvalidNumberError, normalize_number
+from wire.numbers import LID_RE, InvalidNumberError, normalize_number
 
 KINDS = ("text", "image", "voice", "document", "location", "contact")
 EXIT_USAGE = 2

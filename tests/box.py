@@ -14,8 +14,8 @@ from typing import Any
 
 import httpx
 
-from appliance.clock import now_ms
-from appliance.db import Database
+from appliance.core.clock import now_ms
+from appliance.core.db import Database
 from bridge.drivers.sim.control import ControlClient
 from tests.factories import insert_chat, make_device, make_user
 from tests.live import free_port, wait_until

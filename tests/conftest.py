@@ -11,9 +11,9 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 import appliance  # noqa: F401  (sqlite3 -> sqlean before anything else)
-from appliance.app import create_app
-from appliance.db import Database, migrate
-from appliance.settings import Settings
+from appliance.core.db import Database, migrate
+from appliance.core.settings import Settings
+from appliance.http.app import create_app
 from tests.box import Box
 
 REPO = Path(__file__).resolve().parent.parent

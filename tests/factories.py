@@ -6,11 +6,11 @@ import itertools
 import json
 from typing import Any
 
-from appliance.accounts import service as accounts
-from appliance.clock import now_ms
-from appliance.db import Conn, Database
-from appliance.devices.service import create_device
-from appliance.text import sort_key
+from appliance.areas.accounts import service as accounts
+from appliance.areas.devices.service import create_device
+from appliance.core.clock import now_ms
+from appliance.core.db import Conn, Database
+from appliance.core.text import sort_key
 
 # Hashing with argon2 is slow on purpose; tests share one hash per password.
 _HASHES: dict[str, str] = {}

@@ -12,11 +12,11 @@ import msgspec
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from appliance.bridge_api import contract as c
-from appliance.clock import now_ms
+from appliance.core.clock import now_ms
 from bridge.drivers.sim.customers import draft
 from bridge.protocol import InboundEvent, MessageEvent, MessageKind
 from bridge.runner import journal_entries
+from wire import contract as c
 
 
 class PhoneFeed:

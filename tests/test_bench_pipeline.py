@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import appliance  # noqa: F401  (sqlite3 -> sqlean before anything else)
-from appliance.db import connect
+from appliance.core.db import connect
 from scripts.benchmarks import pipeline
 
 CHATS, MESSAGES = 300, 5000

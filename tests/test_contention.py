@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from appliance.db import Database
+from appliance.core.db import Database
 from tests.factories import make_chat, make_device, make_user
 from tests.live import REPO, balcao_env, running_server
 

@@ -9,13 +9,13 @@ import time
 
 import pytest
 
-from appliance.accounts import service as accounts
-from appliance.db import Database, migrate
+from appliance.areas.accounts import service as accounts
+from appliance.areas.devices.service import device_for_token
+from appliance.core.db import Database, migrate
+from appliance.core.phones import normalize_phone
+from appliance.core.settings import Settings
+from appliance.core.text import sort_key
 from appliance.demo import cmd_seed_demo, seed_demo
-from appliance.devices.service import device_for_token
-from appliance.phones import normalize_phone
-from appliance.settings import Settings
-from appliance.text import sort_key
 
 NOW = 1_795_000_000_000  # a fixed "now" keeps the shop the same on every run
 

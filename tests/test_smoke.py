@@ -1,7 +1,7 @@
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from appliance.db import Database
+from appliance.core.db import Database
 from tests.conftest import bearer
 from tests.factories import make_chat, make_device, make_user
 

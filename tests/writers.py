@@ -14,9 +14,9 @@ import time
 from pathlib import Path
 
 import appliance  # noqa: F401
-from appliance.clock import now_ms
-from appliance.db import Conn, Database
-from appliance.worker import _purge_expired
+from appliance.areas.accounts.tasks import purge_expired
+from appliance.core.clock import now_ms
+from appliance.core.db import Conn, Database
 
 
 def _audit(conn: Conn, n: int) -> None:
@@ -54,7 +54,7 @@ def main(role: str, data: Path, seconds: float) -> None:
         try:
             if role == "worker":
                 if n % 10 == 0:
-                    db.write_sync(_purge_expired, now_ms(), 3_600_000)
+                    db.write_sync(purge_expired, now_ms(), 3_600_000)
                 db.write_sync(_audit, n)
             else:
                 chat, device = chats[n % len(chats)]

@@ -28,18 +28,12 @@ from typing import Any
 import httpx
 
 import appliance  # noqa: F401  (sqlite3 -> sqlean before anything else)
-from appliance.accounts.permissions import Actor
-from appliance.accounts.service import load_actor
-from appliance.chats.query import (
-    Assignee,
-    ChatFilter,
-    Cursor,
-    Order,
-    TagMode,
-    plan_chat_list,
-)
-from appliance.chats.service import list_chats, load_set_stats
-from appliance.db import Conn, connect
+from appliance.areas.accounts.permissions import Actor
+from appliance.areas.accounts.service import load_actor
+from appliance.areas.chats.filters import Assignee, ChatFilter, Cursor, Order, TagMode
+from appliance.areas.chats.query import plan_chat_list
+from appliance.areas.chats.service import list_chats, load_set_stats
+from appliance.core.db import Conn, connect
 from scripts.benchmarks.shop import (
     BENCH_DATA,
     DEFAULT_CHATS,

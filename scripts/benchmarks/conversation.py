@@ -33,8 +33,8 @@ from typing import Any
 import httpx
 
 import appliance  # noqa: F401  (sqlite3 -> sqlean before anything else)
-from appliance.db import Conn, connect
-from appliance.text import preview, sort_key
+from appliance.core.db import Conn, connect
+from appliance.core.text import preview, sort_key
 from scripts.benchmarks.chatlist import (
     QUICK_CHATS,
     QUICK_MESSAGES,

@@ -49,9 +49,9 @@ from typing import Any, TypeVar
 import httpx
 
 import appliance  # noqa: F401  (sqlite3 -> sqlean before anything else)
-from appliance.accounts.service import create_session, create_user, hash_password
-from appliance.db import Database, connect, migrate
-from appliance.devices.service import create_device, rotate_device_token
+from appliance.areas.accounts.service import create_session, create_user, hash_password
+from appliance.areas.devices.service import create_device, rotate_device_token
+from appliance.core.db import Database, connect, migrate
 from scripts.benchmarks.shop import (
     BENCH_DATA,
     DEFAULT_CHATS,

@@ -24,12 +24,12 @@ from typing import Any
 import httpx
 
 import appliance  # noqa: F401  (sqlite3 -> sqlean before anything else)
-from appliance.accounts.service import create_user, hash_password, load_actor
-from appliance.chats.query import visibility_clause
-from appliance.clock import now_ms
-from appliance.db import Conn, connect
-from appliance.search.query import parse_message_query
-from appliance.search.service import fts_prefix_lengths
+from appliance.areas.accounts.service import create_user, hash_password, load_actor
+from appliance.areas.chats.access import visibility_clause
+from appliance.areas.search.query import parse_message_query
+from appliance.areas.search.service import fts_prefix_lengths
+from appliance.core.clock import now_ms
+from appliance.core.db import Conn, connect
 from scripts.benchmarks.chatlist import (
     QUICK_CHATS,
     QUICK_MESSAGES,
@@ -189,7 +189,7 @@ def build_cases(
     prefix_lengths: frozenset[int],
 ) -> list[Case]:
     """The prefix cases search a whole word when the FTS table has no prefix index for
-    that length (see appliance.search.query); the label says which."""
+    that length (see appliance.areas.search.query); the label says which."""
     heavy, typical = chats["heavy"], chats["typical"]
 
     def prefix(stem: str) -> str:

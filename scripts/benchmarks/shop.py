@@ -33,9 +33,9 @@ from itertools import accumulate
 from pathlib import Path
 
 import appliance  # noqa: F401  (sqlite3 -> sqlean before anything else)
-from appliance.accounts.service import create_user, ensure_account, hash_password
-from appliance.db import Conn, connect, migrate
-from appliance.text import preview, sort_key
+from appliance.areas.accounts.service import create_user, ensure_account, hash_password
+from appliance.core.db import Conn, connect, migrate
+from appliance.core.text import preview, sort_key
 
 REPO = Path(__file__).resolve().parents[2]
 BENCH_DATA = REPO / "bench-data"

@@ -10,8 +10,8 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from appliance.db import Database
-from appliance.settings import SettingsError, load_settings
+from appliance.core.db import Database
+from appliance.core.settings import SettingsError, load_settings
 from tests.conftest import bearer
 from tests.factories import make_user
 from tests.live import REPO, balcao_env

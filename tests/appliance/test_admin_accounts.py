@@ -8,10 +8,10 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from appliance.accounts.permissions import Actor
-from appliance.db import Database
-from appliance.live import hub_of
-from appliance.settings import Settings
+from appliance.areas.accounts.permissions import Actor
+from appliance.core.db import Database
+from appliance.core.settings import Settings
+from appliance.http.live import hub_of
 from tests.conftest import bearer
 from tests.factories import assign, make_chat, make_department, make_device, make_user
 

@@ -7,7 +7,7 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from appliance.db import Database
+from appliance.core.db import Database
 from tests.conftest import bearer
 from tests.factories import assign, make_chat, make_department, make_device, make_user
 

@@ -8,11 +8,11 @@ from typing import Any
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from appliance.accounts import service as accounts
-from appliance.attendance import service
-from appliance.attendance.panel import control_panel
-from appliance.clock import now_ms
-from appliance.db import Database
+from appliance.areas.accounts import service as accounts
+from appliance.areas.attendance import service
+from appliance.areas.attendance.panel import control_panel
+from appliance.core.clock import now_ms
+from appliance.core.db import Database
 from tests.conftest import bearer
 from tests.factories import assign, make_chat, make_department, make_device, make_user
 

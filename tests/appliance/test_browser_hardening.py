@@ -14,11 +14,11 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from appliance.accounts.service import create_session
-from appliance.app import create_app
-from appliance.db import Database, migrate
-from appliance.http_guard import host_allowed, host_name, own_names
-from appliance.settings import Settings, load_settings
+from appliance.areas.accounts.service import create_session
+from appliance.core.db import Database, migrate
+from appliance.core.settings import Settings, load_settings
+from appliance.http.app import create_app
+from appliance.http.guard import host_allowed, host_name, own_names
 from tests.conftest import bearer
 from tests.factories import make_user
 from tests.live import running_server

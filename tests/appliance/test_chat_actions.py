@@ -5,7 +5,7 @@ from __future__ import annotations
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from appliance.db import Database
+from appliance.core.db import Database
 from tests.conftest import bearer
 from tests.factories import (
     assign,

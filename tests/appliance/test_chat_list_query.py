@@ -17,17 +17,17 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-import appliance.runtime as runtime_module
-from appliance.accounts.permissions import Actor
-from appliance.accounts.service import load_actor
-from appliance.app import create_app
-from appliance.chats import query, service
-from appliance.chats.actions import rename_chat
-from appliance.chats.query import Assignee, ChatFilter, Cursor, Order, TagMode
-from appliance.db import Conn, Database
-from appliance.runtime import Runtime
-from appliance.settings import Settings
-from appliance.text import digits, fold, sort_key
+import appliance.http.runtime as runtime_module
+from appliance.areas.accounts.permissions import Actor
+from appliance.areas.accounts.service import load_actor
+from appliance.areas.chats import query, service
+from appliance.areas.chats.actions import rename_chat
+from appliance.areas.chats.filters import Assignee, ChatFilter, Cursor, Order, TagMode
+from appliance.core.db import Conn, Database
+from appliance.core.settings import Settings
+from appliance.core.text import digits, fold, sort_key
+from appliance.http.app import create_app
+from appliance.http.runtime import Runtime
 from tests.conftest import bearer
 from tests.factories import (
     assign,

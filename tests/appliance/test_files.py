@@ -12,14 +12,14 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from appliance.bridge_api import contract as c
-from appliance.db import Database
-from appliance.errors import InvalidInput, NotFound
-from appliance.files import store
-from appliance.settings import Settings
+from appliance.areas.files import store
+from appliance.core.db import Database
+from appliance.core.errors import InvalidInput, NotFound
+from appliance.core.settings import Settings
 from tests.appliance.test_ingest import Link, msg
 from tests.conftest import bearer
 from tests.factories import make_device, make_user
+from wire import contract as c
 
 Client = AsyncTestClient[Litestar]
 JPEG = b"\xff\xd8\xff\xe0" + bytes(range(256)) * 40 + b"\xff\xd9"

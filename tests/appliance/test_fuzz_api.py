@@ -28,7 +28,7 @@ from schemathesis.core.failures import FailureGroup
 from schemathesis.python import asgi
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
-from appliance.db import Database
+from appliance.core.db import Database
 from tests.factories import (
     assign,
     make_chat,

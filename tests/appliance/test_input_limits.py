@@ -1,6 +1,6 @@
 """Every input has a size, and bad input is a 400 (or 413) in Portuguese naming the field.
 
-Texts, lists and ids of bodies, queries and paths are bounded (appliance/limits.py) and
+Texts, lists and ids of bodies, queries and paths are bounded (appliance/core/limits.py) and
 the OpenAPI document says so; control characters, numbers past SQLite's 64 bits,
 malformed cursors and unknown choices are refused before they reach the database.
 """
@@ -17,11 +17,11 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from appliance import limits
-from appliance.accounts.permissions import Actor
-from appliance.chats import query
-from appliance.chats.query import Assignee, ChatFilter, Order, TagMode
-from appliance.db import Database
+from appliance.areas.accounts.permissions import Actor
+from appliance.areas.chats import query
+from appliance.areas.chats.filters import Assignee, ChatFilter, Order, TagMode
+from appliance.core import limits
+from appliance.core.db import Database
 from tests.conftest import bearer
 from tests.factories import (
     assign,

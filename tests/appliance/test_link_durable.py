@@ -11,8 +11,8 @@ import sqlite3
 
 from litestar import Litestar
 
-from appliance.db import Database
-from appliance.runtime import Runtime
+from appliance.core.db import Database
+from appliance.http.runtime import Runtime
 from tests.appliance.test_ingest import Client, Link, msg
 from tests.factories import make_device
 

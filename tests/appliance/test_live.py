@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 import websockets
 
-from appliance.accounts.service import create_session
-from appliance.db import Database
+from appliance.areas.accounts.service import create_session
+from appliance.core.db import Database
 from tests.box import Box, wait_until
 from tests.factories import assign, make_user
 

@@ -16,9 +16,9 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from appliance import clock
-from appliance.db import Database
-from appliance.settings import Settings
+from appliance.core import clock
+from appliance.core.db import Database
+from appliance.core.settings import Settings
 from tests.conftest import bearer
 from tests.factories import make_user
 from tests.live import REPO, balcao_env

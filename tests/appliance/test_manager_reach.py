@@ -9,8 +9,8 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from appliance.accounts import service as accounts
-from appliance.db import Database
+from appliance.areas.accounts import service as accounts
+from appliance.core.db import Database
 from tests.conftest import bearer
 from tests.factories import make_department, make_user
 

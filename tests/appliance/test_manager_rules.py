@@ -1,10 +1,10 @@
-"""Who may change whom: the pure rules of appliance.accounts.permissions, over a table."""
+"""Who may change whom: the pure rules of appliance.areas.accounts.permissions, over a table."""
 
 from __future__ import annotations
 
 import pytest
 
-from appliance.accounts.permissions import (
+from appliance.areas.accounts.permissions import (
     Actor,
     Member,
     Permission,
@@ -17,7 +17,7 @@ from appliance.accounts.permissions import (
     check_can_manage_user,
     check_can_place_in,
 )
-from appliance.errors import Forbidden
+from appliance.core.errors import Forbidden
 
 P = Permission
 ADMIN = Actor(id=1, login="dona", name="Dona", is_admin=True)

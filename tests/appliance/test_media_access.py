@@ -10,8 +10,8 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from appliance.accounts.permissions import Permission
-from appliance.db import Database
+from appliance.areas.accounts.permissions import Permission
+from appliance.core.db import Database
 from tests.appliance.test_ingest import Link, msg
 from tests.conftest import bearer
 from tests.factories import assign, make_device, make_user

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from appliance.db import Database
+from appliance.core.db import Database
 from tests.appliance.test_ingest import JID, LID, Client, Link, chats, msg
 from tests.conftest import bearer
 from tests.factories import assign, make_department, make_device, make_user

@@ -11,8 +11,8 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from appliance.db import Database
-from appliance.messages.redaction import RULES, mask_numbers, redact_media, redact_vcard_text
+from appliance.core.db import Database
+from appliance.core.redaction import RULES, mask_numbers, redact_media, redact_vcard_text
 from bridge.drivers.sim import media as sim_media
 from bridge.drivers.sim.customers import SENDABLE_KINDS
 from bridge.protocol import MessageEvent, MessageKind

@@ -8,11 +8,11 @@ from typing import Any
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from appliance.bridge_api.contract import wa_id_for_client
-from appliance.clock import now_ms
-from appliance.db import Database
+from appliance.core.clock import now_ms
+from appliance.core.db import Database
 from tests.conftest import bearer
 from tests.factories import assign, make_chat, make_device, make_user
+from wire.contract import wa_id_for_client
 
 Client = AsyncTestClient[Litestar]
 

@@ -9,13 +9,13 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from appliance.accounts.permissions import (
+from appliance.areas.accounts.permissions import (
     Actor,
     Permission,
     can_see_all_chats,
     can_see_numbers,
 )
-from appliance.db import Database
+from appliance.core.db import Database
 from bridge.protocol import MessageKind
 from tests.conftest import bearer
 from tests.factories import (

@@ -9,10 +9,10 @@ from pathlib import Path
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from appliance.accounts.permissions import Permission
-from appliance.db import Database
-from appliance.devices.service import DRIVERS
-from appliance.modules import Module
+from appliance.areas.accounts.permissions import Permission
+from appliance.areas.devices.service import DRIVERS
+from appliance.areas.modules.service import Module
+from appliance.core.db import Database
 from bridge.cli import DRIVERS as BRIDGE_DRIVERS
 from tests.conftest import bearer
 from tests.factories import make_chat, make_device, make_user

@@ -14,7 +14,7 @@ import httpx
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from appliance.db import Database
+from appliance.core.db import Database
 from tests.appliance.test_ingest import Link, msg
 from tests.conftest import bearer
 from tests.factories import assign, make_chat, make_department, make_device, make_user

@@ -18,9 +18,9 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from appliance.accounts.service import create_api_token, hash_token
-from appliance.clock import now_ms
-from appliance.db import Database
+from appliance.areas.accounts.service import create_api_token, hash_token
+from appliance.core.clock import now_ms
+from appliance.core.db import Database
 from tests.conftest import bearer
 from tests.factories import (
     assign,

@@ -11,19 +11,19 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from appliance.accounts.service import load_actor
-from appliance.chats.query import SetStats
-from appliance.chats.service import load_set_stats
-from appliance.db import Conn, Database
-from appliance.errors import InvalidInput
-from appliance.search.query import parse_message_query
-from appliance.search.service import (
+from appliance.areas.accounts.service import load_actor
+from appliance.areas.chats.query import SetStats
+from appliance.areas.chats.service import load_set_stats
+from appliance.areas.search.query import parse_message_query
+from appliance.areas.search.service import (
     FEW_CHATS,
     SOME_CHATS,
     SearchCursor,
     highlight_segments,
     search_messages,
 )
+from appliance.core.db import Conn, Database
+from appliance.core.errors import InvalidInput
 from scripts.benchmarks import search as bench
 from tests.conftest import bearer
 from tests.factories import (

@@ -13,8 +13,8 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from playwright.sync_api import sync_playwright
 
-from appliance.db import Database, connect, migrate
-from appliance.settings import Settings
+from appliance.core.db import Database, connect, migrate
+from appliance.core.settings import Settings
 from tests.conftest import bearer
 from tests.factories import make_chat, make_device, make_message, make_user
 from tests.live import running_server

@@ -19,11 +19,11 @@ import uvicorn
 import websockets
 from litestar import Litestar
 
-from appliance import clock
-from appliance.accounts import service as accounts
-from appliance.db import Database
-from appliance.live import hub_of
-from appliance.settings import Settings
+from appliance.areas.accounts import service as accounts
+from appliance.core import clock
+from appliance.core.db import Database
+from appliance.core.settings import Settings
+from appliance.http.live import hub_of
 from tests.factories import make_user
 
 SECRET = "S3nha-da-Dona-Rosa"

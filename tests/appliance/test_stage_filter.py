@@ -5,8 +5,8 @@ from __future__ import annotations
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from appliance.clock import now_ms
-from appliance.db import Database
+from appliance.core.clock import now_ms
+from appliance.core.db import Database
 from tests.conftest import bearer
 from tests.factories import assign, make_chat, make_department, make_device, make_user
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from appliance.db import Database, connect, migrate
-from appliance.db.connection import check_sqlite_library
+from appliance.core.db import Database, connect, migrate
+from appliance.core.db.connection import check_sqlite_library
 from tests.factories import insert_chat, make_chat, make_device, make_message
 
 
@@ -132,7 +132,7 @@ def test_deleting_a_chat_deletes_its_messages(db: Database) -> None:
 def test_iso_times_read_as_datetime_writes_them(ms: int) -> None:
     from datetime import UTC, datetime
 
-    from appliance.clock import iso
+    from appliance.core.clock import iso
 
     expected = datetime.fromtimestamp(ms / 1000, tz=UTC).isoformat(timespec="milliseconds")
     assert iso(ms) == expected

@@ -8,9 +8,9 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from appliance.accounts.permissions import Actor
-from appliance.db import Database
-from appliance.live import Subscriber, hub_of
+from appliance.areas.accounts.permissions import Actor
+from appliance.core.db import Database
+from appliance.http.live import Subscriber, hub_of
 from tests.conftest import bearer
 from tests.factories import (
     assign,

@@ -134,11 +134,11 @@ class PhoneProcess:
 
 
 async def _serve(state_dir: Path, options: dict[str, Any]) -> None:
-    from bridge.drivers.sim import SimulatedPhone
+    from bridge.drivers.sim import simulated_phone
     from bridge.drivers.sim.codec import event_to_dict
     from bridge.protocol import OutboundMessage
 
-    phone = SimulatedPhone(state_dir, **options)
+    phone = simulated_phone(state_dir, **options)
     await phone.connect()
     events = phone.events().__aiter__()
     loop = asyncio.get_running_loop()

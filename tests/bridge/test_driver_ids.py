@@ -11,8 +11,8 @@ import uuid
 
 import pytest
 
-from appliance.bridge_api.contract import wa_id_for_client
 from tests.box import Box, wait_until
+from wire.contract import wa_id_for_client
 
 pytestmark = pytest.mark.slow
 

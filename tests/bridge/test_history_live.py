@@ -11,12 +11,12 @@ from typing import Any
 import pytest
 import websockets
 
-from appliance.accounts.service import create_session
-from appliance.bridge_api import contract as c
-from appliance.db import Database
-from appliance.messages.ingest import apply_events
+from appliance.areas.accounts.service import create_session
+from appliance.areas.messages.ingest import apply_events
+from appliance.core.db import Database
 from tests.box import Box, wait_until
 from tests.factories import make_device
+from wire import contract as c
 
 pytestmark = pytest.mark.slow
 

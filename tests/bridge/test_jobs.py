@@ -10,10 +10,11 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from appliance.db import Database
-from appliance.devices import jobs
-from appliance.settings import Settings
-from appliance.worker import make_huey
+from appliance.areas.devices import jobs
+from appliance.areas.devices.tasks import RECONCILE_TASK
+from appliance.core.db import Database
+from appliance.core.settings import Settings
+from appliance.jobs import build_jobs
 from tests.box import Box, wait_until
 from tests.conftest import bearer
 from tests.factories import make_chat, make_device, make_message, make_user
@@ -182,9 +183,7 @@ def test_a_lost_trigger_is_caught_by_the_periodic_reconcile(
     job_id = db.write_sync(jobs.request_job, device, "photo", chat, {})
     # its trigger was lost ten minutes ago (worker down, queue file lost)
     db.write_sync(lambda c: c.execute("UPDATE device_job SET created_at = created_at - 600000"))
-    huey = make_huey(settings)
-    task = huey._registry.string_to_task("appliance.devices.tasks.reconcile_device_jobs")
-    assert huey.execute(task()) == 1
+    assert build_jobs(settings).run_now(RECONCILE_TASK) == 1
     assert _job(db, job_id)["state"] == "ready"
 
 

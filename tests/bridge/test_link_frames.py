@@ -18,11 +18,11 @@ from typing import Any
 import pytest
 import uvicorn
 
-from appliance.bridge_api import contract as c
 from bridge.client import AppClient
 from bridge.drivers.sim import SimulatedPhone
 from bridge.journal import Journal
 from bridge.runner import Runner
+from wire import contract as c
 
 CLIENT_ID = "0b6f5a3e-1111-4222-8333-944455556666"
 GOOD_WORK = c.encode_frame(
@@ -94,7 +94,7 @@ async def test_bad_frames_from_the_web_are_refused_and_the_link_survives(
     web = MangledWeb()
     server = uvicorn.Server(uvicorn.Config(web, port=port, log_level="warning", lifespan="off"))
     serving = asyncio.create_task(server.serve())
-    phone = SimulatedPhone(tmp_path / "sim", rate=0, initial_sync=False, control=False)
+    phone = SimulatedPhone(tmp_path / "sim", rate=0, initial_sync=False)
     runner = Runner(
         phone,
         AppClient(f"http://127.0.0.1:{port}", "token"),
@@ -180,7 +180,7 @@ async def test_an_event_the_web_refuses_for_good_is_set_aside_not_blocking_the_r
     )
     server = uvicorn.Server(uvicorn.Config(web, port=port, log_level="warning", lifespan="off"))
     serving = asyncio.create_task(server.serve())
-    phone = SimulatedPhone(tmp_path / "sim", rate=0, initial_sync=False, control=False)
+    phone = SimulatedPhone(tmp_path / "sim", rate=0, initial_sync=False)
     runner = Runner(phone, AppClient(f"http://127.0.0.1:{port}", "token"), journal, poll_wait=1)
     running = asyncio.create_task(runner.run())
     try:

@@ -23,10 +23,10 @@ from hypothesis import strategies as st
 from litestar import Litestar
 from litestar.testing import TestClient
 
-from appliance.bridge_api import contract as c
-from appliance.db import Database
-from appliance.settings import Settings
+from appliance.core.db import Database
+from appliance.core.settings import Settings
 from tests.factories import make_device
+from wire import contract as c
 
 # Examples per route: a few hundred in all, well under a minute here.
 BUDGET = {"events": 300, "state": 80, "outbox": 60, "files": 40}

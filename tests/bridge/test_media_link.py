@@ -20,11 +20,11 @@ from typing import Any
 import pytest
 import uvicorn
 
-from appliance.bridge_api import contract as c
 from bridge.client import AppClient
 from bridge.drivers.sim import SimulatedPhone
 from bridge.journal import Journal
 from bridge.runner import Runner
+from wire import contract as c
 
 CUSTOMER = "+5511987650042"
 
@@ -102,7 +102,7 @@ async def bridge_for(tmp_path: Path) -> AsyncIterator[Any]:
             port = s.getsockname()[1]
         server = uvicorn.Server(uvicorn.Config(web, port=port, log_level="warning", lifespan="off"))
         serving = asyncio.create_task(server.serve())
-        phone = SimulatedPhone(tmp_path / "sim", rate=0, initial_sync=False, control=False)
+        phone = SimulatedPhone(tmp_path / "sim", rate=0, initial_sync=False)
         runner = Runner(
             phone,
             AppClient(f"http://127.0.0.1:{port}", "token"),

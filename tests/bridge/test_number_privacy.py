@@ -16,8 +16,8 @@ import httpx
 import pytest
 import websockets
 
-from appliance.accounts.service import create_session
-from appliance.db import Database
+from appliance.areas.accounts.service import create_session
+from appliance.core.db import Database
 from bridge.drivers.sim import media as sim_media
 from tests.box import Box, wait_until
 from tests.factories import assign, make_user

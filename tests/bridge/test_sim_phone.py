@@ -15,8 +15,7 @@ import httpx
 import pytest
 from PIL import Image
 
-from bridge.drivers.sim import SimulatedPhone
-from bridge.drivers.sim.numbers import InvalidNumberError, normalize_number
+from bridge.drivers.sim import SimulatedPhone, simulated_phone
 from bridge.protocol import (
     DeviceInfo,
     DeviceUnavailableError,
@@ -31,6 +30,7 @@ from bridge.protocol import (
     ReceiptStatus,
 )
 from tests.bridge.sim_helpers import wait_async
+from wire.numbers import InvalidNumberError, normalize_number
 
 CUSTOMER = "5511987654321@s.whatsapp.net"
 QUIET = {"rate": 0, "delivery_delay": 0, "read_delay": 0, "initial_sync": False}
@@ -56,7 +56,7 @@ class Drain:
 
 @pytest.fixture
 async def phone(tmp_path: Path) -> AsyncIterator[SimulatedPhone]:
-    p = SimulatedPhone(tmp_path / "sim", **QUIET)
+    p = simulated_phone(tmp_path / "sim", **QUIET)
     await p.connect()
     yield p
     await p.close()
@@ -91,7 +91,7 @@ async def test_is_a_phone_driver(phone: SimulatedPhone) -> None:
 async def test_a_second_process_cannot_take_the_same_phone(
     phone: SimulatedPhone, tmp_path: Path
 ) -> None:
-    other = SimulatedPhone(tmp_path / "sim", **QUIET)
+    other = simulated_phone(tmp_path / "sim", **QUIET)
     with pytest.raises(DeviceUnavailableError):
         await other.connect()
 
@@ -189,7 +189,7 @@ async def test_customer_known_by_lid_reveals_the_number(
 
 async def test_history_older_than_the_box_is_there_from_the_first_run(tmp_path: Path) -> None:
     started = int(time.time() * 1000)
-    phone = SimulatedPhone(tmp_path / "sim", rate=0, initial_sync=True, contacts=6)
+    phone = simulated_phone(tmp_path / "sim", rate=0, initial_sync=True, contacts=6)
     await phone.connect()
     try:
         drain = Drain(phone)
@@ -308,11 +308,11 @@ async def test_customers_write_on_their_own_at_the_configured_rate(
 async def test_same_seed_tells_the_same_story(tmp_path: Path) -> None:
     names = []
     for folder in ("a", "b"):
-        p = SimulatedPhone(tmp_path / folder, seed=7, **QUIET)
+        p = simulated_phone(tmp_path / folder, seed=7, **QUIET)
         names.append([(e.chat, e.sender_name, e.body) for e in await _history(p)])
         await p.close()
     assert names[0] == names[1]
-    other = SimulatedPhone(tmp_path / "c", seed=8, **QUIET)
+    other = simulated_phone(tmp_path / "c", seed=8, **QUIET)
     assert [(e.chat, e.sender_name, e.body) for e in await _history(other)] != names[0]
     await other.close()
 
@@ -344,7 +344,7 @@ async def test_profile_photos(phone: SimulatedPhone) -> None:
 
 
 async def test_events_pending_when_the_bridge_stops_come_back(tmp_path: Path) -> None:
-    phone = SimulatedPhone(tmp_path / "sim", **QUIET)
+    phone = simulated_phone(tmp_path / "sim", **QUIET)
     await phone.connect()
     wa_ids = phone.receive("11987654321", "pedido", count=4)
     events = phone.events()
@@ -354,7 +354,7 @@ async def test_events_pending_when_the_bridge_stops_come_back(tmp_path: Path) ->
     await phone.close()
     assert [first.wa_id, second.wa_id] == wa_ids[:2]  # type: ignore[union-attr]
 
-    again = SimulatedPhone(tmp_path / "sim", **QUIET)
+    again = simulated_phone(tmp_path / "sim", **QUIET)
     await again.connect()
     events = again.events()
     redelivered = [await anext(events) for _ in range(3)]
@@ -388,7 +388,7 @@ async def test_chaos_duplicates_replays_and_reorders(phone: SimulatedPhone, drai
 
 
 async def test_chaos_can_be_set_when_the_phone_is_made(tmp_path: Path) -> None:
-    phone = SimulatedPhone(tmp_path / "sim", **QUIET, duplicate=1.0, reorder=3)
+    phone = simulated_phone(tmp_path / "sim", **QUIET, duplicate=1.0, reorder=3)
     assert phone.describe()["chaos"] == {"duplicate": 1.0, "reorder": 3}
     await phone.connect()
     try:
@@ -487,7 +487,7 @@ async def test_control_api_needs_the_token_and_explains_bad_requests(
 
 
 async def test_close_ends_the_event_stream_and_removes_control_file(tmp_path: Path) -> None:
-    phone = SimulatedPhone(tmp_path / "sim", **QUIET)
+    phone = simulated_phone(tmp_path / "sim", **QUIET)
     await phone.connect()
     assert (tmp_path / "sim" / "control.json").exists()
     drain = Drain(phone)
@@ -540,7 +540,7 @@ async def test_without_signal_customers_messages_wait_for_the_phone(
 
 
 async def test_lid_only_customers_reveal_their_number_on_their_own(tmp_path: Path) -> None:
-    phone = SimulatedPhone(
+    phone = simulated_phone(
         tmp_path / "sim", **QUIET, contacts=0, lid_only_share=1.0, customer_media=False
     )
     await phone.connect()

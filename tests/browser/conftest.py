@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect, sync_playwright
 
-from appliance.accounts.service import create_session
-from appliance.clock import now_ms
-from appliance.db import Database
+from appliance.areas.accounts.service import create_session
+from appliance.core.clock import now_ms
+from appliance.core.db import Database
 from tests.factories import (
     assign,
     make_chat,

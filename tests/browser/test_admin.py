@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from appliance.db import Database
+from appliance.core.db import Database
 from tests.browser.conftest import RunningShop, Staff, chat_names, snap
 from tests.factories import assign, make_user
 

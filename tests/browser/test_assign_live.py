@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from appliance.db import Database
+from appliance.core.db import Database
 from tests.browser.conftest import RunningShop, Staff, row, snap
 
 pytestmark = pytest.mark.browser

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from appliance.clock import now_ms
-from appliance.db import Database
+from appliance.core.clock import now_ms
+from appliance.core.db import Database
 from tests.browser.conftest import (
     RunningShop,
     Staff,

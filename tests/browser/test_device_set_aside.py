@@ -8,8 +8,8 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from appliance.db import Database
-from appliance.devices.service import rotate_device_token
+from appliance.areas.devices.service import rotate_device_token
+from appliance.core.db import Database
 from tests.browser.conftest import RunningShop, Staff, snap
 
 pytestmark = pytest.mark.browser

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from playwright.sync_api import Locator, expect
 
-from appliance.db import Database
-from appliance.funnels import service as funnels
-from appliance.modules import set_modules
+from appliance.areas.funnels import service as funnels
+from appliance.areas.modules.service import set_modules
+from appliance.core.db import Database
 from tests.browser.conftest import (
     RunningShop,
     Staff,

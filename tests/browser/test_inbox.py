@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from appliance.db import Database
+from appliance.core.db import Database
 from tests.browser.conftest import ARCHIVED, RunningShop, Shop, Staff, chat_names, open_chat, snap
 from tests.factories import assign, make_chat, make_message
 

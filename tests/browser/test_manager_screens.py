@@ -9,8 +9,8 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from appliance.accounts import service as accounts
-from appliance.db import Database
+from appliance.areas.accounts import service as accounts
+from appliance.core.db import Database
 from tests.browser.conftest import RunningShop, Staff, snap
 from tests.factories import make_user
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from appliance.clock import now_ms
-from appliance.db import Database
+from appliance.core.clock import now_ms
+from appliance.core.db import Database
 from tests.browser.conftest import RunningShop, Staff, open_chat, snap
 
 pytestmark = pytest.mark.browser

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, expect
 
-from appliance.db import Database
+from appliance.core.db import Database
 from tests.box import Box, wait_until
 from tests.browser.conftest import Staff, snap, staff_for
 from tests.factories import assign, make_user

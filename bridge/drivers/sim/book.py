@@ -10,7 +10,9 @@ from collections.abc import Callable
 from typing import Any
 
 from bridge.drivers.sim import content, media
-from bridge.drivers.sim.numbers import (
+from bridge.drivers.sim.store import Store
+from bridge.protocol import DriverError
+from wire.numbers import (
     BROADCAST_RE,
     JID_RE,
     LID_RE,
@@ -19,8 +21,6 @@ from bridge.drivers.sim.numbers import (
     normalize_number,
     number_of,
 )
-from bridge.drivers.sim.store import Store
-from bridge.protocol import DriverError
 
 CHAT = "id, kind, number_jid, lid, number_known, name, members, created_at"
 CHAT_C = ", ".join(f"c.{column}" for column in CHAT.split(", "))

@@ -34,8 +34,8 @@ from http import HTTPStatus
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bridge.drivers.sim.numbers import InvalidNumberError
 from bridge.protocol import DriverError
+from wire.numbers import InvalidNumberError
 
 if TYPE_CHECKING:
     from bridge.drivers.sim.phone import SimulatedPhone

@@ -15,15 +15,12 @@ import time
 from collections.abc import AsyncIterator
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 from bridge.drivers.sim import content, first_run
 from bridge.drivers.sim.book import CHAT_C, AddressBook, as_jid, chat_jid
 from bridge.drivers.sim.codec import event_from_dict, event_to_dict, media_from_dict, media_to_dict
 from bridge.drivers.sim.customers import SENDABLE_KINDS, Draft, draft, pick_kind
-from bridge.drivers.sim.numbers import (
-    normalize_number,
-)
 from bridge.drivers.sim.store import Store
 from bridge.protocol import (
     DeviceInfo,
@@ -39,6 +36,9 @@ from bridge.protocol import (
     ReceiptStatus,
     SentReceipt,
 )
+from wire.numbers import (
+    normalize_number,
+)
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +48,14 @@ RANK = {"queued": 0, "sent": 1, "delivered": 2, "read": 3}
 SYNC_PER_CHAT = 3
 # Share of the shop's messages that the customer answers after reading them.
 REPLY_SHARE = 0.4
+
+
+class PhoneService(Protocol):
+    """Something that runs beside a connected phone (its control API)."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -92,7 +100,6 @@ class SimulatedPhone:
         customer_media: bool = True,
         phone_number: str = "+5511940000000",
         device_name: str = "Celular da loja (simulado)",
-        control: bool = True,
         duplicate: float | None = None,
         reorder: int | None = None,
         own_ids: bool = False,
@@ -106,7 +113,6 @@ class SimulatedPhone:
         self.customer_media = customer_media
         self.phone_number = normalize_number(phone_number)
         self.device_name = device_name
-        self.control_enabled = control
         # Like a driver that cannot choose a message's id: the box's id is ignored and the
         # phone makes up its own, reported in the SentReceipt (idempotent on client_id).
         self.own_ids = own_ids
@@ -126,7 +132,8 @@ class SimulatedPhone:
         self._book: AddressBook | None = None
         self._lock_fd: int | None = None
         self._tasks: list[asyncio.Task[None]] = []
-        self._control: Any = None
+        # Started after the phone connects and stopped before it closes (its control API).
+        self.services: list[PhoneService] = []
         self._connected = False
         self._new_events = asyncio.Event()
         self._timers_changed = asyncio.Event()
@@ -187,17 +194,14 @@ class SimulatedPhone:
     # -- protocol ---------------------------------------------------------------------
 
     async def connect(self) -> DeviceInfo:
-        """Take the phone (one process at a time), start its customers and its control API."""
+        """Take the phone (one process at a time), start its customers and its services."""
         if self._connected:
             return self._device_info()
         self._take_lock()
         try:
             self.store  # noqa: B018  (opens and, on the first run, fills the phone)
-            if self.control_enabled:
-                from bridge.drivers.sim.control import ControlServer
-
-                self._control = ControlServer(self, self.state_dir)
-                await self._control.start()
+            for service in self.services:
+                await service.start()
         except BaseException:
             self._release_lock()
             raise
@@ -244,9 +248,8 @@ class SimulatedPhone:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks = []
-        if self._control is not None:
-            await self._control.stop()
-            self._control = None
+        for service in reversed(self.services):
+            await service.stop()
         if self._store is not None:
             self._store.close()
             self._store = None

@@ -1,0 +1,1 @@
+"""Accounts: users, departments, permissions, sessions, logins and API tokens."""

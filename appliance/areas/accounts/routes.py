@@ -1,0 +1,449 @@
+"""Login and logout pages, API tokens, and the admin API for users and departments."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, delete, get, patch, post, put
+from litestar.di import NamedDependency
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, JSONBody
+from litestar.response import Redirect, Template
+
+from appliance.areas.accounts import service
+from appliance.areas.accounts.permissions import (
+    PERMISSION_LABELS,
+    Permission,
+    check_can_manage_user,
+)
+from appliance.areas.accounts.schemas import (
+    DepartmentCreate,
+    DepartmentMembers,
+    DepartmentRename,
+    LoginForm,
+    MeUpdate,
+    TokenOut,
+    TokenRequest,
+    UserCreate,
+    UserUpdate,
+)
+from appliance.areas.assignments import service as assignments
+from appliance.core.errors import InvalidInput, NotAuthenticated, TooManyRequests
+from appliance.core.limits import PathId
+from appliance.http.auth import LOGIN_CSRF_COOKIE, SESSION_COOKIE, csrf_matches
+from appliance.http.deps import actor_of, require
+from appliance.http.guard import served_over_https
+from appliance.http.live import ChatChanges, hub_of
+from appliance.http.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+BAD_CREDENTIALS = "Login ou senha incorretos."
+
+
+def _address(request: Request[Any, Any, Any]) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+async def check_credentials(runtime: Runtime, login: str, password: str, address: str) -> int:
+    """The user id for a correct login and password; raises TooManyRequests or
+    NotAuthenticated. The attempt is counted before the password is checked (see
+    ``service.begin_login_attempt`` for the throttling rule) and forgiven when it is right."""
+    settings = runtime.settings
+    login = login.strip().lower()[:64]
+    limits = service.LoginLimits(
+        max_failures=settings.login_max_failures, window_ms=settings.login_window_seconds * 1000
+    )
+    attempt = await runtime.db.write(service.begin_login_attempt, login, address, limits)
+    creds = await runtime.db.read(service.find_credentials, login)
+    ok = await asyncio.to_thread(service.password_matches, creds.password_hash, password)
+    if not ok or creds.user_id is None:
+        log.info("login failed for %r from %s", login, address)
+        raise NotAuthenticated(BAD_CREDENTIALS, code="auth.bad_credentials")
+    await runtime.db.write(service.settle_login_attempt, attempt, login, address)
+    log.info("login of %r from %s", login, address)
+    return creds.user_id
+
+
+def _login_page(error: str | None, status: int, login: str = "") -> Template:
+    token = secrets.token_urlsafe(24)
+    response = Template(
+        "login.html", context={"error": error, "csrf": token, "login": login}, status_code=status
+    )
+    response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", path="/login")
+    return response
+
+
+class LoginController(Controller):
+    path = ""
+    include_in_schema = False
+
+    @get("/login")
+    async def login_page(self, request: Request[Any, Any, Any]) -> Template:
+        return _login_page(None, 200)
+
+    @post("/login", status_code=303)
+    async def login(
+        self,
+        request: Request[Any, Any, Any],
+        runtime: NamedDependency[Runtime],
+        data: Annotated[LoginForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
+    ) -> Response[Any]:
+        if not csrf_matches(request.cookies.get(LOGIN_CSRF_COOKIE), data.csrf):
+            return _login_page("A página de login expirou. Tente novamente.", 403, data.login)
+        try:
+            user_id = await check_credentials(runtime, data.login, data.password, _address(request))
+        except TooManyRequests as exc:
+            return _login_page(exc.message, 429, data.login)
+        except NotAuthenticated as exc:
+            return _login_page(exc.message, 401, data.login)
+        token, _ = await runtime.db.write(service.create_session, user_id)
+        response: Response[Any] = Redirect("/", status_code=303)
+        response.set_cookie(
+            SESSION_COOKIE,
+            token,
+            httponly=True,
+            samesite="lax",
+            path="/",
+            secure=runtime.settings.secure_cookies or served_over_https(request.scope),
+        )
+        response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
+        return response
+
+    @post("/logout", status_code=303)
+    async def logout(
+        self, request: Request[Any, Any, Any], runtime: NamedDependency[Runtime]
+    ) -> Response[Any]:
+        token = request.cookies.get(SESSION_COOKIE)
+        if token:
+            await runtime.db.write(service.delete_session, token)
+            await hub_of(request.app).check_sessions()
+        response: Response[Any] = Redirect("/login", status_code=303)
+        response.delete_cookie(SESSION_COOKIE, path="/")
+        return response
+
+
+class AuthController(Controller):
+    path = "/api/v1"
+    tags = ["auth"]
+
+    @post("/auth/token", status_code=200, summary="Trocar login e senha por um token de API")
+    async def create_token(
+        self,
+        request: Request[Any, Any, Any],
+        runtime: NamedDependency[Runtime],
+        data: JSONBody[TokenRequest],
+    ) -> TokenOut:
+        """The token's secret is in this answer only; ``name`` labels it in the token list."""
+        user_id = await check_credentials(runtime, data.login, data.password, _address(request))
+        token = await runtime.db.write(service.create_api_token, user_id, data.name)
+        return TokenOut(access_token=token)
+
+    @get("/auth/tokens", summary="Meus tokens de API (sem o segredo)")
+    async def list_tokens(
+        self, request: Request[Any, Any, Any], runtime: NamedDependency[Runtime]
+    ) -> list[dict[str, Any]]:
+        return await runtime.db.read(
+            service.list_api_tokens, actor_of(request).id, dict(runtime.token_uses())
+        )
+
+    @delete("/auth/tokens/{token_id:int}", summary="Revogar um dos meus tokens de API")
+    async def revoke_token(
+        self,
+        request: Request[Any, Any, Any],
+        runtime: NamedDependency[Runtime],
+        token_id: PathId,
+    ) -> None:
+        """Live sockets opened with the token close too."""
+        await runtime.db.write(service.revoke_api_token, actor_of(request).id, token_id)
+        await hub_of(request.app).check_sessions()
+
+    @get("/me", summary="O usuário autenticado")
+    async def me(
+        self, request: Request[Any, Any, Any], runtime: NamedDependency[Runtime]
+    ) -> dict[str, Any]:
+        return await runtime.db.read(service.get_user, actor_of(request).id)
+
+    @patch("/me", summary="Meu nome, senha, sons e notificações")
+    async def update_me(
+        self,
+        request: Request[Any, Any, Any],
+        runtime: NamedDependency[Runtime],
+        data: JSONBody[MeUpdate],
+    ) -> dict[str, Any]:
+        """A new password needs the current one (a session left open is not enough)."""
+        actor = actor_of(request)
+        password_hash = None
+        if data.new_password is not None:
+            service.check_password(data.new_password, "new_password")
+            await check_credentials(
+                runtime, actor.login, data.current_password or "", _address(request)
+            )
+            password_hash = await asyncio.to_thread(service.hash_password, data.new_password)
+        if data.name is not None and not data.name.strip():
+            raise InvalidInput("Informe o seu nome.", code="user.invalid_name")
+
+        def update(conn: Any) -> dict[str, Any]:
+            service.update_preferences(
+                conn,
+                actor.id,
+                sound_on=data.sound_on,
+                notify_browser=data.notify_browser,
+                notify_email=data.notify_email,
+            )
+            service.update_user(conn, actor.id, name=data.name, password_hash=password_hash)
+            return service.get_user(conn, actor.id)
+
+        user = await runtime.db.write(update)
+        if password_hash is not None:
+            await hub_of(request.app).check_sessions()
+        return user
+
+
+class UsersController(Controller):
+    path = "/api/v1"
+    tags = ["users"]
+    guards = [require(Permission.MANAGE_USERS)]
+
+    @get("/permissions", summary="Permissões que um administrador pode dar")
+    async def permissions(self) -> list[dict[str, str]]:
+        return [{"name": p.value, "label": PERMISSION_LABELS[p]} for p in Permission]
+
+    @get("/users")
+    async def list_users(
+        self, request: Request[Any, Any, Any], runtime: NamedDependency[Runtime]
+    ) -> list[dict[str, Any]]:
+        """Each user has ``can_manage``: whether the caller may change them."""
+        return await runtime.db.read(service.list_users, actor_of(request))
+
+    @get("/users/{user_id:int}")
+    async def get_user(
+        self,
+        request: Request[Any, Any, Any],
+        runtime: NamedDependency[Runtime],
+        user_id: PathId,
+    ) -> dict[str, Any]:
+        return await runtime.db.read(service.get_user, user_id, actor_of(request))
+
+    @get("/users/{user_id:int}/tokens", summary="Tokens de API de um usuário (sem o segredo)")
+    async def list_user_tokens(
+        self,
+        request: Request[Any, Any, Any],
+        runtime: NamedDependency[Runtime],
+        user_id: PathId,
+    ) -> list[dict[str, Any]]:
+        actor = actor_of(request)
+        uses = dict(runtime.token_uses())
+
+        def read(conn: Any) -> list[dict[str, Any]]:
+            check_can_manage_user(actor, service.get_member(conn, user_id))
+            return service.list_api_tokens(conn, user_id, uses)
+
+        return await runtime.db.read(read)
+
+    @delete("/users/{user_id:int}/tokens/{token_id:int}", summary="Revogar um token de um usuário")
+    async def revoke_user_token(
+        self,
+        request: Request[Any, Any, Any],
+        runtime: NamedDependency[Runtime],
+        user_id: PathId,
+        token_id: PathId,
+    ) -> None:
+        """Live sockets opened with the token close too."""
+        actor = actor_of(request)
+
+        def revoke(conn: Any) -> None:
+            check_can_manage_user(actor, service.get_member(conn, user_id))
+            service.revoke_api_token(conn, user_id, token_id)
+
+        await runtime.db.write(revoke)
+        await hub_of(request.app).check_sessions()
+
+    @post("/users", status_code=201)
+    async def create_user(
+        self,
+        request: Request[Any, Any, Any],
+        runtime: NamedDependency[Runtime],
+        data: JSONBody[UserCreate],
+    ) -> dict[str, Any]:
+        actor = actor_of(request)
+        service.check_user_create(
+            actor,
+            is_admin=data.is_admin,
+            permissions=data.permissions,
+            departments=data.departments,
+        )
+        service.check_login_name(data.login)
+        service.check_password(data.password)
+        password_hash = await asyncio.to_thread(service.hash_password, data.password)
+
+        def create(conn: Any) -> dict[str, Any]:
+            user_id = service.create_user(
+                conn,
+                login=data.login,
+                name=data.name,
+                password_hash=password_hash,
+                is_admin=data.is_admin,
+                permissions=data.permissions,
+                email=data.email,
+                departments=data.departments,
+            )
+            return service.get_user(conn, user_id, actor)
+
+        user = await runtime.db.write(create)
+        hub_of(request.app).account_changed("users")
+        return user
+
+    @patch("/users/{user_id:int}")
+    async def update_user(
+        self,
+        request: Request[Any, Any, Any],
+        runtime: NamedDependency[Runtime],
+        user_id: PathId,
+        data: JSONBody[UserUpdate],
+    ) -> dict[str, Any]:
+        """Name, e-mail, permissions, departments, active, a new password (admin reset), as
+        ``service.check_user_change`` allows. Deactivating or resetting the password ends the
+        user's sessions and API tokens, and closes their live sockets."""
+        actor = actor_of(request)
+        password_hash = None
+        if data.password is not None:
+            service.check_password(data.password)
+            password_hash = await asyncio.to_thread(service.hash_password, data.password)
+
+        if data.name is not None and not data.name.strip():
+            raise InvalidInput("Informe o nome do usuário.", code="user.invalid_name")
+
+        def update(conn: Any) -> dict[str, Any]:
+            service.check_user_change(
+                conn,
+                actor,
+                user_id,
+                is_admin=data.is_admin,
+                permissions=data.permissions,
+                departments=data.departments,
+                active=data.active,
+            )
+            service.update_user(
+                conn,
+                user_id,
+                name=data.name,
+                email=data.email,
+                is_admin=data.is_admin,
+                permissions=data.permissions,
+                active=data.active,
+                password_hash=password_hash,
+                departments=data.departments,
+            )
+            service.check_admin_left(conn)
+            return service.get_user(conn, user_id, actor)
+
+        user = await runtime.db.write(update)
+        await _users_changed(request, {user_id})
+        if password_hash is not None or data.active is False:
+            await hub_of(request.app).check_sessions()
+        return user
+
+    @get("/departments")
+    async def list_departments(
+        self, request: Request[Any, Any, Any], runtime: NamedDependency[Runtime]
+    ) -> list[dict[str, Any]]:
+        """Each department has ``can_manage``: whether the caller may rename it, delete it
+        or choose its members."""
+        return await runtime.db.read(service.list_departments, actor_of(request))
+
+    @post("/departments", status_code=201)
+    async def create_department(
+        self,
+        request: Request[Any, Any, Any],
+        runtime: NamedDependency[Runtime],
+        data: JSONBody[DepartmentCreate],
+    ) -> dict[str, Any]:
+        """A manager who is not an admin joins the department they create (so that they
+        may place people in it)."""
+        actor = actor_of(request)
+
+        def create(conn: Any) -> int:
+            department_id = service.create_department(conn, data.name)
+            if not actor.is_admin:
+                service.join_department(conn, department_id, actor.id)
+            return department_id
+
+        department_id = await runtime.db.write(create)
+        if not actor.is_admin:
+            await hub_of(request.app).refresh_actor(actor.id)
+        hub_of(request.app).account_changed("users")
+        return {"id": department_id, "name": data.name.strip()}
+
+    @patch("/departments/{department_id:int}", summary="Renomear um departamento")
+    async def rename_department(
+        self,
+        request: Request[Any, Any, Any],
+        runtime: NamedDependency[Runtime],
+        department_id: PathId,
+        data: JSONBody[DepartmentRename],
+    ) -> dict[str, Any]:
+        actor = actor_of(request)
+
+        def rename(conn: Any) -> dict[str, Any]:
+            service.check_department_change(conn, actor, department_id)
+            return service.rename_department(conn, department_id, data.name)
+
+        department = await runtime.db.write(rename)
+        hub_of(request.app).account_changed("users")
+        return department
+
+    @delete("/departments/{department_id:int}", summary="Excluir um departamento")
+    async def delete_department(
+        self,
+        request: Request[Any, Any, Any],
+        runtime: NamedDependency[Runtime],
+        department_id: PathId,
+    ) -> None:
+        """Members leave it and it leaves the chats it was assigned to (recorded in each
+        chat's assignment history); chats with no other assignee stay with admins and users
+        who see all chats."""
+        actor = actor_of(request)
+
+        def remove(conn: Any) -> assignments.DepartmentRemoved:
+            service.check_department_delete(conn, actor, department_id)
+            return assignments.delete_department(conn, department_id, actor.id)
+
+        removed = await runtime.db.write(remove)
+        await _users_changed(request, removed.members)
+        if removed.chats:
+            await hub_of(request.app).publish_chats(
+                ChatChanges(chats=removed.chats, access_changed=removed.chats)
+            )
+
+    @put("/departments/{department_id:int}/members")
+    async def set_members(
+        self,
+        request: Request[Any, Any, Any],
+        runtime: NamedDependency[Runtime],
+        department_id: PathId,
+        data: JSONBody[DepartmentMembers],
+    ) -> dict[str, Any]:
+        """Replace the members; a manager reaches only users they may change
+        (``service.check_members_change``)."""
+        actor = actor_of(request)
+
+        def replace_members(conn: Any) -> set[int]:
+            service.check_members_change(conn, actor, department_id, data.user_ids)
+            return service.set_department_members(conn, department_id, data.user_ids)
+
+        changed = await runtime.db.write(replace_members)
+        await _users_changed(request, changed)
+        return {"id": department_id, "user_ids": sorted(set(data.user_ids))}
+
+
+async def _users_changed(request: Request[Any, Any, Any], user_ids: set[int]) -> None:
+    """After a change to users or departments: open pages see the users' new permissions and
+    departments at once, and pickers of users and departments reload."""
+    hub = hub_of(request.app)
+    for user_id in sorted(user_ids):
+        await hub.refresh_actor(user_id)
+    hub.account_changed("users")

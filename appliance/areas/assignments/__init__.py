@@ -1,0 +1,1 @@
+"""Assignments: who answers a chat (users and departments), transfers and the queue."""

@@ -1,0 +1,1 @@
+"""Attendance: the statuses a shop defines, the status of each chat and its history."""

@@ -1,0 +1,152 @@
+"""The attendance API (attendance module): statuses, a chat's status and its history, and
+the control panel. Every route is absent (404) while the module is off."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from litestar import Controller, Request, delete, get, patch, post, put
+from litestar.di import NamedDependency
+from litestar.params import JSONBody
+
+from appliance.areas.accounts.permissions import Permission
+from appliance.areas.attendance import panel, service
+from appliance.areas.attendance.service import ArchiveRule
+from appliance.areas.modules.service import Module, require_module
+from appliance.core.limits import Color, Id, PathId, Position, QueryId, StatusName
+from appliance.http.deps import actor_of, require, require_admin
+from appliance.http.live import ChatChanges, chat_after_change, hub_of
+from appliance.http.runtime import Runtime
+
+
+class StatusCreate(msgspec.Struct, forbid_unknown_fields=True):
+    name: StatusName
+    color: Color = "#8696a0"
+    archive_rule: ArchiveRule = ArchiveRule.KEEP
+    position: Position | None = None
+
+
+class StatusUpdate(msgspec.Struct, forbid_unknown_fields=True):
+    name: StatusName | None = None
+    color: Color | None = None
+    archive_rule: ArchiveRule | None = None
+    position: Position | None = None
+
+
+class ChatStatus(msgspec.Struct, forbid_unknown_fields=True):
+    status_id: Id
+
+
+class StatusesController(Controller):
+    path = "/api/v1/statuses"
+    tags = ["attendance"]
+    guards = [require_module(Module.ATTENDANCE)]
+
+    @get("", summary="Status de atendimento da conta, na ordem")
+    async def list_statuses(self, runtime: NamedDependency[Runtime]) -> list[dict[str, Any]]:
+        return await runtime.db.read(service.list_statuses)
+
+    @post("", guards=[require_admin], summary="Criar um status de atendimento")
+    async def create_status(
+        self,
+        request: Request[Any, Any, Any],
+        runtime: NamedDependency[Runtime],
+        data: JSONBody[StatusCreate],
+    ) -> dict[str, Any]:
+        created = await runtime.db.write(
+            service.create_status, data.name, data.color, data.archive_rule, data.position
+        )
+        hub_of(request.app).account_changed("statuses")
+        return created
+
+    @patch(
+        "/{status_id:int}",
+        guards=[require_admin],
+        summary="Renomear, mudar a cor, a ordem ou a regra de arquivamento",
+    )
+    async def update_status(
+        self,
+        request: Request[Any, Any, Any],
+        runtime: NamedDependency[Runtime],
+        status_id: PathId,
+        data: JSONBody[StatusUpdate],
+    ) -> dict[str, Any]:
+        def update(conn: Any) -> dict[str, Any]:
+            return service.update_status(
+                conn,
+                status_id,
+                name=data.name,
+                color=data.color,
+                archive_rule=data.archive_rule,
+                position=data.position,
+            )
+
+        updated = await runtime.db.write(update)
+        hub_of(request.app).account_changed("statuses")
+        return updated
+
+    @delete(
+        "/{status_id:int}",
+        status_code=200,
+        guards=[require_admin],
+        summary="Apagar um status (move_to: para onde vão os chats nele)",
+    )
+    async def delete_status(
+        self,
+        request: Request[Any, Any, Any],
+        runtime: NamedDependency[Runtime],
+        status_id: PathId,
+        move_to: QueryId = None,
+    ) -> dict[str, Any]:
+        moved = await runtime.db.write(service.delete_status, actor_of(request), status_id, move_to)
+        hub = hub_of(request.app)
+        hub.account_changed("statuses")
+        if moved:
+            await hub.publish_chats(ChatChanges(chats=moved))
+        return {"deleted": status_id, "moved": len(moved)}
+
+
+class ChatStatusController(Controller):
+    path = "/api/v1/chats"
+    tags = ["attendance"]
+    guards = [require_module(Module.ATTENDANCE)]
+
+    @put("/{chat_id:int}/status", summary="Mudar o status de atendimento do chat")
+    async def set_status(
+        self,
+        request: Request[Any, Any, Any],
+        runtime: NamedDependency[Runtime],
+        chat_id: PathId,
+        data: JSONBody[ChatStatus],
+    ) -> dict[str, Any]:
+        actor = actor_of(request)
+        await runtime.db.write(service.set_chat_status, actor, chat_id, data.status_id)
+        return await chat_after_change(request.app, runtime.db, actor, chat_id)
+
+    @get(
+        "/{chat_id:int}/status-history",
+        summary="Histórico de atendimento: cada mudança de status e o tempo em cada um",
+    )
+    async def status_history(
+        self,
+        request: Request[Any, Any, Any],
+        runtime: NamedDependency[Runtime],
+        chat_id: PathId,
+    ) -> dict[str, Any]:
+        return await runtime.db.read(service.status_history, actor_of(request), chat_id)
+
+
+class AttendancePanelController(Controller):
+    path = "/api/v1/attendance"
+    tags = ["attendance"]
+    guards = [require_module(Module.ATTENDANCE), require(Permission.SEE_REPORTS)]
+
+    @get("/panel", summary="Painel de controle: chats por status, por responsável e esperando")
+    async def control_panel(
+        self, request: Request[Any, Any, Any], runtime: NamedDependency[Runtime]
+    ) -> dict[str, Any]:
+        return await runtime.db.read(panel.control_panel, actor_of(request))
+
+
+ATTENDANCE_CONTROLLERS = [StatusesController, ChatStatusController, AttendancePanelController]

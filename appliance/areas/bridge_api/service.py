@@ -1,0 +1,150 @@
+"""The web side of the bridge link: device tokens, work for the bridge, device state."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any
+
+from appliance.areas.devices import jobs
+from appliance.areas.devices.service import device_for_token
+from appliance.areas.files.store import has_file, record_file
+from appliance.areas.messages.ingest import attach_file
+from appliance.areas.messages.outbound import pending_outbound
+from appliance.core.clock import iso, now_ms
+from appliance.core.db import Conn
+from wire import contract as c
+
+log = logging.getLogger(__name__)
+
+OUTBOUND_PER_POLL = 200
+TOKEN_CACHE_SECONDS = 30.0
+
+
+class LinkSignals:
+    """Wakes a device's waiting outbox poll when work for it is committed."""
+
+    def __init__(self) -> None:
+        self._events: dict[int, asyncio.Event] = {}
+        self._tokens: dict[str, tuple[int | None, float]] = {}
+
+    def event(self, device_id: int) -> asyncio.Event:
+        if device_id not in self._events:
+            self._events[device_id] = asyncio.Event()
+        return self._events[device_id]
+
+    def wake(self, device_id: int) -> None:
+        self.event(device_id).set()
+
+    def cached_device(self, token: str) -> tuple[bool, int | None]:
+        hit = self._tokens.get(token)
+        if hit is None or time.monotonic() - hit[1] > TOKEN_CACHE_SECONDS:
+            return False, None
+        return True, hit[0]
+
+    def remember(self, token: str, device_id: int | None) -> None:
+        if len(self._tokens) > 1000:
+            self._tokens.clear()
+        self._tokens[token] = (device_id, time.monotonic())
+
+
+def device_of_token(conn: Conn, token: str) -> int | None:
+    return device_for_token(conn, token)
+
+
+def next_work(conn: Conn, device_id: int, after: int) -> c.Work:
+    """Outbound messages after outbox id ``after`` (in order) and ready jobs for the bridge."""
+    outbound = [
+        c.OutboundItem(
+            outbox_id=r["outbox_id"],
+            client_id=r["client_id"],
+            wa_id=r["wa_id"],
+            chat=r["chat"],
+            kind=r["kind"],
+            body=r["body"],
+        )
+        for r in pending_outbound(conn, device_id, after, OUTBOUND_PER_POLL)
+    ]
+    commands = [
+        c.Command(id=j["id"], kind=j["kind"], args=j["args"])
+        for j in jobs.jobs_for_bridge(conn, device_id)
+    ]
+    return c.Work(version=c.CONTRACT_VERSION, outbound=outbound, commands=commands)
+
+
+def has_work(conn: Conn, device_id: int, after: int) -> bool:
+    row = conn.execute(
+        "SELECT EXISTS (SELECT 1 FROM outbox WHERE device = ? AND id > ?) "
+        "OR EXISTS (SELECT 1 FROM device_job WHERE device = ? AND state = 'ready' "
+        "AND (handed_at IS NULL OR handed_at < ?))",
+        (device_id, after, device_id, now_ms() - jobs.REHAND_AFTER_MS),
+    ).fetchone()
+    return bool(row[0])
+
+
+def set_device_state(conn: Conn, device_id: int, state: c.DeviceState) -> int | None:
+    """Record the state the bridge reports; returns a reconcile job id after a reconnect."""
+    row = conn.execute("SELECT state FROM device WHERE id = ?", (device_id,)).fetchone()
+    previous = row[0] if row else None
+    conn.execute(
+        "UPDATE device SET state = ?, state_detail = ?, phone_queue = ?, "
+        "phone = coalesce(?, phone), last_event_at = ? WHERE id = ?",
+        (
+            state.state,
+            state.detail[:500],
+            max(0, state.phone_queue),
+            state.phone,
+            now_ms(),
+            device_id,
+        ),
+    )
+    if state.state == "ready" and previous != "ready":
+        log.info("device %s is ready (was %s): reconciling", device_id, previous)
+        return jobs.request_job(conn, device_id, "reconcile", None)
+    if state.state != previous:
+        log.info("device %s: %s -> %s %s", device_id, previous, state.state, state.detail)
+    return None
+
+
+def file_known(conn: Conn, sha: str) -> bool:
+    return has_file(conn, sha)
+
+
+def record_upload(conn: Conn, device_id: int, sha: str, size: int, mime: str) -> set[int]:
+    """Keep the row of a file the bridge uploaded (already on disk); returns the chats whose
+    messages were waiting for it."""
+    record_file(conn, sha, size, mime)
+    return attach_file(conn, device_id, sha)
+
+
+def set_aside_events(conn: Conn, device_id: int, limit: int = 200) -> dict[str, Any]:
+    """The device's events its bridge set aside, newest first (at most ``limit``), and their
+    count: each with its kind, the reason and how many times the web failed on it."""
+    total = conn.execute(
+        "SELECT count(*) FROM link_set_aside WHERE device = ?", (device_id,)
+    ).fetchone()[0]
+    rows = conn.execute(
+        "SELECT id, event_seq, kind, reason, failures, event, at FROM link_set_aside "
+        "WHERE device = ? ORDER BY id DESC LIMIT ?",
+        (device_id, limit),
+    ).fetchall()
+    return {
+        "count": int(total),
+        "events": [
+            {
+                "id": r["id"],
+                "seq": r["event_seq"],
+                "kind": r["kind"],
+                "reason": r["reason"],
+                "failures": r["failures"],
+                "event": r["event"],
+                "at": iso(r["at"]),
+            }
+            for r in rows
+        ],
+    }
+
+
+def refusal(code: str, message: str) -> dict[str, Any]:
+    return {"code": code, "message": message}

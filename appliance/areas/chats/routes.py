@@ -1,0 +1,184 @@
+"""The chats API: the list with its filters, one chat, its messages."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromQuery, JSONBody, QueryParameter
+
+from appliance.areas.accounts.permissions import can_see_numbers
+from appliance.areas.assignments import service as assignments
+from appliance.areas.chats import service
+from appliance.areas.chats.add import ChatAdd, add_chat
+from appliance.areas.chats.filters import (
+    MAX_LIMIT,
+    Assignee,
+    ChatFilter,
+    Cursor,
+    Order,
+    TagMode,
+    check_limit,
+)
+from appliance.areas.messages import service as messages
+from appliance.areas.modules.service import Module, require_module
+from appliance.core.errors import Forbidden, InvalidInput
+from appliance.core.limits import (
+    PathId,
+    QueryCursor,
+    QueryId,
+    QueryIds,
+    QueryKeywords,
+    QueryName,
+    QueryPhone,
+)
+from appliance.core.redaction import mask_numbers
+from appliance.http.deps import actor_of
+from appliance.http.live import ChatChanges, hub_of
+from appliance.http.runtime import Runtime
+
+ChatsLimit = Annotated[int | None, QueryParameter(ge=1, le=MAX_LIMIT)]
+
+
+class ChatsController(Controller):
+    path = "/api/v1/chats"
+    tags = ["chats"]
+
+    @get("", summary="Chats visíveis, atividade mais recente primeiro")
+    async def list_chats(
+        self,
+        request: Request[Any, Any, Any],
+        runtime: NamedDependency[Runtime],
+        name: QueryName = None,
+        number: QueryPhone = None,
+        tag: QueryIds = None,
+        tag_mode: FromQuery[TagMode] = TagMode.ANY,
+        assignee: QueryKeywords = None,
+        status: QueryIds = None,
+        stage: QueryIds = None,
+        unread: FromQuery[bool] = False,
+        archived: FromQuery[bool] = False,
+        broadcast: FromQuery[bool] = False,
+        order: FromQuery[Order] = Order.RECENT,
+        cursor: QueryCursor = None,
+        limit: ChatsLimit = None,
+    ) -> dict[str, Any]:
+        """At most 20 values of each repeated filter (``tag``, ``assignee``, ``status``,
+        ``stage``): each adds a term to the query."""
+        actor = actor_of(request)
+        # A name filter holding a number would find chats by a number their names hide.
+        if (number or (name and mask_numbers(name) != name)) and not can_see_numbers(actor):
+            raise Forbidden(
+                "Você não tem permissão para filtrar por número.", code="permission.see_numbers"
+            )
+        if status or stage:
+            await check_filter_modules(runtime, bool(status), bool(stage))
+        chat_filter = ChatFilter(
+            name=name,
+            number=number,
+            tags=tuple(tag or ()),
+            tag_mode=tag_mode,
+            assignees=tuple(Assignee.parse(a) for a in assignee or ()),
+            statuses=tuple(status or ()),
+            stages=tuple(stage or ()),
+            unread=unread,
+            archived=archived,
+            broadcast=broadcast,
+            order=order,
+        )
+        page_cursor = Cursor.decode(cursor, order) if cursor else None
+        size = check_limit(limit)
+
+        def run(conn: Any) -> dict[str, Any]:
+            stats = runtime.chat_stats.get(conn)
+            return service.list_chats(conn, actor, chat_filter, page_cursor, size, stats).to_dict()
+
+        return await runtime.db.read(run)
+
+    @post(
+        "",
+        guards=[require_module(Module.ADD_CHATS)],
+        summary="Adicionar um chat pelo número (201 novo, 200 se já existe)",
+    )
+    async def add_chat(
+        self,
+        request: Request[Any, Any, Any],
+        runtime: NamedDependency[Runtime],
+        data: JSONBody[ChatAdd],
+    ) -> Response[dict[str, Any]]:
+        actor = actor_of(request)
+        added = await runtime.db.write(
+            add_chat, actor, data.phone, data.device_id, data.name, assignments.claim_new_chat
+        )
+        if added.created:
+            await hub_of(request.app).publish_chats(ChatChanges(chats=[added.chat["id"]]))
+        return Response(added.chat, status_code=201 if added.created else 200)
+
+    @get("/{chat_id:int}", summary="Um chat")
+    async def get_chat(
+        self,
+        request: Request[Any, Any, Any],
+        runtime: NamedDependency[Runtime],
+        chat_id: PathId,
+    ) -> dict[str, Any]:
+        return await runtime.db.read(service.get_chat, actor_of(request), chat_id)
+
+    @get(
+        "/{chat_id:int}/merged-values",
+        summary="Valores de uma conversa unida a este chat que não foram mantidos",
+    )
+    async def merged_values(
+        self,
+        request: Request[Any, Any, Any],
+        runtime: NamedDependency[Runtime],
+        chat_id: PathId,
+    ) -> list[dict[str, Any]]:
+        return await runtime.db.read(service.list_merged_values, actor_of(request), chat_id)
+
+    @get("/{chat_id:int}/messages", summary="Mensagens de um chat, mais novas primeiro")
+    async def list_messages(
+        self,
+        request: Request[Any, Any, Any],
+        runtime: NamedDependency[Runtime],
+        chat_id: PathId,
+        cursor: QueryCursor = None,
+        limit: ChatsLimit = None,
+        around: QueryId = None,
+        after: QueryCursor = None,
+    ) -> dict[str, Any]:
+        """``around=ID`` gives a page centred on that message (a search hit), ``after`` the
+        page just newer than a ``newer_cursor``."""
+        size = check_limit(limit)
+        if around is not None or after is not None:
+            if sum(v is not None for v in (cursor, around, after)) > 1:
+                raise InvalidInput(
+                    "Use apenas um de cursor, after ou around.", code="messages.invalid_cursor"
+                )
+            return await runtime.db.read(
+                messages.list_messages_near,
+                actor_of(request),
+                chat_id,
+                around=around,
+                after=after,
+                limit=size,
+            )
+        page = await runtime.db.read(
+            messages.list_messages, actor_of(request), chat_id, cursor, size
+        )
+        return page.to_dict()
+
+
+async def check_filter_modules(runtime: Runtime, by_status: bool, by_stage: bool) -> None:
+    """The status and stage filters exist only while their module is on (P3)."""
+    state = await runtime.modules.current(runtime.db)
+    if by_status and not state.get(Module.ATTENDANCE.value, True):
+        raise InvalidInput(
+            "O filtro por status não está disponível: o módulo de atendimento está desligado.",
+            code="chats.module_off",
+        )
+    if by_stage and not state.get(Module.FUNNEL.value, True):
+        raise InvalidInput(
+            "O filtro por etapa não está disponível: o módulo de funil está desligado.",
+            code="chats.module_off",
+        )

@@ -1,0 +1,46 @@
+"""Piccolo tables of the devices area: the shop's WhatsApp phones."""
+
+from piccolo.columns import JSON, BigInt, ForeignKey, Integer, Text, Varchar
+from piccolo.columns.base import OnDelete
+from piccolo.columns.reference import LazyTableReference
+from piccolo.table import Table
+
+
+class Device(Table, tablename="device"):
+    name = Varchar(length=120)
+    # E.164 number of the phone, once known.
+    phone = Varchar(length=20, null=True, default=None)
+    driver = Varchar(length=16, default="sim")
+    # SHA-256 of the bridge's link token.
+    token_hash = Varchar(length=64)
+    # disconnected / connecting / pairing / ready / retrying / needs_attention
+    state = Varchar(length=20, default="disconnected")
+    state_detail = Text(default="")
+    phone_queue = Integer(default=0)
+    last_event_at = BigInt(null=True, default=None)
+    first_sync_at = BigInt(null=True, default=None)
+    created_at = BigInt()
+
+
+class DeviceJob(Table, tablename="device_job"):
+    """Work for a phone (history sync, receipt recheck, photo, reconcile): the source of truth.
+
+    pending: waiting for the worker; ready: the web hands it to the bridge; done / failed.
+    """
+
+    device = ForeignKey(Device, on_delete=OnDelete.cascade)
+    chat = ForeignKey(
+        LazyTableReference("Chat", module_path="appliance.areas.chats.tables"),
+        on_delete=OnDelete.cascade,
+        null=True,
+        default=None,
+    )
+    kind = Varchar(length=16)
+    args = JSON(default="{}")
+    state = Varchar(length=12, default="pending")
+    attempts = Integer(default=0)
+    result = JSON(default="{}")
+    error = Text(default="")
+    created_at = BigInt()
+    updated_at = BigInt()
+    handed_at = BigInt(null=True, default=None)

@@ -1,0 +1,1 @@
+"""Custom fields: the fields a shop defines for its chats and their values."""

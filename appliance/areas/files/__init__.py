@@ -1,0 +1,1 @@
+"""Files: media kept by content hash and served to those who may see them."""

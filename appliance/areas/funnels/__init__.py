@@ -1,0 +1,1 @@
+"""Funnels: sales funnels, their stages and where each chat stands."""

@@ -1,0 +1,215 @@
+"""Routes of the funnel module: funnels and stages (admin or manage_funnels), and each
+chat's stage in each funnel (anyone who may see the chat). Absent while the module is off."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, Request, delete, get, patch, post, put
+from litestar.di import NamedDependency
+from litestar.params import FromQuery, JSONBody
+from msgspec import Meta
+
+from appliance.areas.accounts.permissions import Permission
+from appliance.areas.funnels import service
+from appliance.areas.modules.service import Module, require_module
+from appliance.core.limits import ITEMS, Color, FunnelName, Id, PathId, Position, QueryId
+from appliance.http.deps import actor_of, require
+from appliance.http.live import ChatChanges, chat_after_change, hub_of
+from appliance.http.runtime import Runtime
+
+MANAGE = [require(Permission.MANAGE_FUNNELS)]
+
+
+class FunnelCreate(msgspec.Struct, forbid_unknown_fields=True):
+    name: FunnelName
+    stages: Annotated[list[FunnelName], Meta(max_length=ITEMS)] = []
+
+
+class FunnelUpdate(msgspec.Struct, forbid_unknown_fields=True):
+    name: FunnelName | None = None
+    position: Position | None = None
+
+
+class StageCreate(msgspec.Struct, forbid_unknown_fields=True):
+    name: FunnelName
+    color: Color | None = None
+
+
+class StageUpdate(msgspec.Struct, forbid_unknown_fields=True):
+    name: FunnelName | None = None
+    color: Color | None = None
+    position: Position | None = None
+
+
+class StageOrder(msgspec.Struct, forbid_unknown_fields=True):
+    stage_ids: Annotated[list[Id], Meta(max_length=ITEMS)]
+
+
+class ChatStage(msgspec.Struct, forbid_unknown_fields=True):
+    stage_id: Id | None
+
+
+async def _funnels_changed(request: Request[Any, Any, Any], chats: list[int] | None = None) -> None:
+    """Pages reload their funnel choices; chats that moved or left are announced."""
+    hub = hub_of(request.app)
+    hub.account_changed("funnels")
+    if chats:
+        await hub.publish_chats(ChatChanges(chats=chats))
+
+
+class FunnelsController(Controller):
+    path = "/api/v1/funnels"
+    tags = ["funnels"]
+    guards = [require_module(Module.FUNNEL)]
+
+    @get("", summary="Funis da conta, cada um com suas etapas em ordem")
+    async def list_funnels(self, runtime: NamedDependency[Runtime]) -> list[dict[str, Any]]:
+        return await runtime.db.read(service.list_funnels)
+
+    @post("", guards=MANAGE, summary="Criar um funil (opcionalmente com suas etapas)")
+    async def create_funnel(
+        self,
+        request: Request[Any, Any, Any],
+        runtime: NamedDependency[Runtime],
+        data: JSONBody[FunnelCreate],
+    ) -> dict[str, Any]:
+        funnel = await runtime.db.write(service.create_funnel, data.name, data.stages)
+        await _funnels_changed(request)
+        return funnel
+
+    @patch("/{funnel_id:int}", guards=MANAGE, summary="Renomear ou mover um funil")
+    async def update_funnel(
+        self,
+        request: Request[Any, Any, Any],
+        runtime: NamedDependency[Runtime],
+        funnel_id: PathId,
+        data: JSONBody[FunnelUpdate],
+    ) -> dict[str, Any]:
+        funnel = await runtime.db.write(service.update_funnel, funnel_id, data.name, data.position)
+        await _funnels_changed(request)
+        return funnel
+
+    @delete(
+        "/{funnel_id:int}",
+        guards=MANAGE,
+        status_code=200,
+        summary="Apagar um funil e suas etapas (exige confirm=true; os chats saem do funil)",
+    )
+    async def delete_funnel(
+        self,
+        request: Request[Any, Any, Any],
+        runtime: NamedDependency[Runtime],
+        funnel_id: PathId,
+        confirm: FromQuery[bool] = False,
+    ) -> dict[str, Any]:
+        chats = await runtime.db.write(service.delete_funnel, funnel_id, confirm)
+        await _funnels_changed(request, chats)
+        return {"deleted": funnel_id, "chats": len(chats)}
+
+    @post("/{funnel_id:int}/stages", guards=MANAGE, summary="Criar uma etapa no fim do funil")
+    async def create_stage(
+        self,
+        request: Request[Any, Any, Any],
+        runtime: NamedDependency[Runtime],
+        funnel_id: PathId,
+        data: JSONBody[StageCreate],
+    ) -> dict[str, Any]:
+        stage = await runtime.db.write(service.create_stage, funnel_id, data.name, data.color)
+        await _funnels_changed(request)
+        return stage
+
+    @put(
+        "/{funnel_id:int}/stages/order",
+        guards=MANAGE,
+        summary="Reordenar as etapas (todas as etapas do funil, na nova ordem)",
+    )
+    async def reorder_stages(
+        self,
+        request: Request[Any, Any, Any],
+        runtime: NamedDependency[Runtime],
+        funnel_id: PathId,
+        data: JSONBody[StageOrder],
+    ) -> dict[str, Any]:
+        funnel = await runtime.db.write(service.reorder_stages, funnel_id, data.stage_ids)
+        await _funnels_changed(request)
+        return funnel
+
+    @patch(
+        "/{funnel_id:int}/stages/{stage_id:int}",
+        guards=MANAGE,
+        summary="Renomear, mudar a cor ou a posição de uma etapa",
+    )
+    async def update_stage(
+        self,
+        request: Request[Any, Any, Any],
+        runtime: NamedDependency[Runtime],
+        funnel_id: PathId,
+        stage_id: PathId,
+        data: JSONBody[StageUpdate],
+    ) -> dict[str, Any]:
+        stage = await runtime.db.write(
+            service.update_stage, funnel_id, stage_id, data.name, data.color, data.position
+        )
+        await _funnels_changed(request)
+        return stage
+
+    @delete(
+        "/{funnel_id:int}/stages/{stage_id:int}",
+        guards=MANAGE,
+        status_code=200,
+        summary=(
+            "Apagar uma etapa; com chats nela, exige move_to (outra etapa do funil) "
+            "ou confirm=true (os chats saem do funil)"
+        ),
+    )
+    async def delete_stage(
+        self,
+        request: Request[Any, Any, Any],
+        runtime: NamedDependency[Runtime],
+        funnel_id: PathId,
+        stage_id: PathId,
+        move_to: QueryId = None,
+        confirm: FromQuery[bool] = False,
+    ) -> dict[str, Any]:
+        chats = await runtime.db.write(service.delete_stage, funnel_id, stage_id, move_to, confirm)
+        await _funnels_changed(request, chats)
+        return {"deleted": stage_id, "chats": len(chats), "moved_to": move_to}
+
+
+class ChatFunnelsController(Controller):
+    path = "/api/v1/chats/{chat_id:int}/funnels"
+    tags = ["funnels"]
+    guards = [require_module(Module.FUNNEL)]
+
+    @get("", summary="A etapa do chat em cada funil (H3)")
+    async def chat_funnels(
+        self,
+        request: Request[Any, Any, Any],
+        runtime: NamedDependency[Runtime],
+        chat_id: PathId,
+    ) -> list[dict[str, Any]]:
+        return await runtime.db.read(service.chat_funnels, actor_of(request), chat_id)
+
+    @put(
+        "/{funnel_id:int}",
+        summary="Mudar a etapa do chat num funil (stage_id null tira o chat do funil)",
+    )
+    async def set_chat_stage(
+        self,
+        request: Request[Any, Any, Any],
+        runtime: NamedDependency[Runtime],
+        chat_id: PathId,
+        funnel_id: PathId,
+        data: JSONBody[ChatStage],
+    ) -> dict[str, Any]:
+        actor = actor_of(request)
+        changed = await runtime.db.write(
+            service.set_chat_stage, actor, chat_id, funnel_id, data.stage_id
+        )
+        chat = await chat_after_change(request.app, runtime.db, actor, chat_id, changed=changed)
+        return {
+            "funnels": await runtime.db.read(service.chat_funnels, actor, chat_id),
+            "chat": chat,
+        }

@@ -1,0 +1,1 @@
+"""Messages: ingest from the bridge, the outbox, status receipts and redaction."""

@@ -1,0 +1,114 @@
+"""Outbound messages: staff write, the box queues (message + outbox row), the bridge sends."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Any
+
+from appliance.areas.accounts.permissions import Actor, can_see_numbers
+from appliance.areas.chats.access import access_chat
+from appliance.areas.messages.service import message_payload
+from appliance.core import limits
+from appliance.core.clock import now_ms
+from appliance.core.db import Conn
+from appliance.core.errors import Conflict, InvalidInput
+from appliance.core.text import preview
+from wire.contract import wa_id_for_client
+
+MAX_BODY_CHARS = limits.MESSAGE
+_CLIENT_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
+
+MESSAGE_COLUMNS = (
+    "m.id, m.chat, m.wa_id, m.client_id, m.direction, m.author_kind, m.author_user, "
+    "u.name AS author_name, m.kind, m.body, m.media, m.status, m.status_at, m.sent_at, "
+    "m.registered_at"
+)
+
+
+def message_rows(conn: Conn, message_ids: list[int]) -> dict[int, dict[str, Any]]:
+    if not message_ids:
+        return {}
+    marks = ",".join("?" * len(message_ids))
+    rows = conn.execute(
+        f"SELECT {MESSAGE_COLUMNS} FROM message m LEFT JOIN app_user u ON u.id = m.author_user "
+        f"WHERE m.id IN ({marks})",
+        message_ids,
+    ).fetchall()
+    return {r["id"]: dict(r) for r in rows}
+
+
+def check_body(body: str) -> str:
+    text = body.strip()
+    if not text:
+        raise InvalidInput("A mensagem está vazia.", code="message.empty")
+    if len(body) > MAX_BODY_CHARS:
+        raise InvalidInput(
+            f"A mensagem passa de {MAX_BODY_CHARS} caracteres.", code="message.too_long"
+        )
+    return body
+
+
+def check_client_id(client_id: str | None) -> str:
+    if client_id is None:
+        return str(uuid.uuid4())
+    if not _CLIENT_ID.match(client_id):
+        raise InvalidInput(
+            "client_id deve ser um UUID (ex.: 0b6f…-…).", code="message.invalid_client_id"
+        )
+    return client_id.lower()
+
+
+def queue_message(
+    conn: Conn, actor: Actor, chat_id: int, body: str, client_id: str | None
+) -> tuple[dict[str, Any], bool, int]:
+    """Queue a text message to the chat's customer; returns (message, created, device id).
+
+    The message (status ``queued``) and its outbox row are written in the caller's one
+    transaction. The same ``client_id`` again returns the first message, unchanged.
+    Raises NotFound when ``actor`` may not see the chat, InvalidInput on a bad body.
+    """
+    chat = access_chat(conn, actor, chat_id)
+    body = check_body(body)
+    cid = check_client_id(client_id)
+    show = can_see_numbers(actor)
+    existing = conn.execute("SELECT id, chat FROM message WHERE client_id = ?", (cid,)).fetchone()
+    if existing is not None:
+        if existing["chat"] != chat_id:
+            raise Conflict(
+                "Este client_id já foi usado em outro chat.", code="message.client_id_conflict"
+            )
+        row = message_rows(conn, [existing["id"]])[existing["id"]]
+        return message_payload(row, show), False, chat["device"]
+    now = now_ms()
+    cur = conn.execute(
+        "INSERT INTO message(chat, device, wa_id, client_id, direction, author_kind, author_user, "
+        "kind, body, media, status, status_at, sent_at, registered_at) "
+        "VALUES (?, ?, ?, ?, 'out', 'user', ?, 'text', ?, NULL, 'queued', ?, ?, ?)",
+        (chat_id, chat["device"], wa_id_for_client(cid), cid, actor.id, body, now, now, now),
+    )
+    message_id = int(cur.lastrowid or 0)
+    conn.execute(
+        "INSERT INTO outbox(message, device, attempts, created_at, last_error) "
+        "VALUES (?, ?, 0, ?, '')",
+        (message_id, chat["device"], now),
+    )
+    conn.execute(
+        "UPDATE chat SET last_message_at = max(last_message_at, ?), last_message_preview = ?, "
+        "last_message_from_me = 1, last_message_status = 'queued', unread_count = 0, "
+        "waiting_since = NULL WHERE id = ?",
+        (now, preview(body), chat_id),
+    )
+    row = message_rows(conn, [message_id])[message_id]
+    return message_payload(row, show), True, chat["device"]
+
+
+def pending_outbound(conn: Conn, device_id: int, after: int, limit: int) -> list[dict[str, Any]]:
+    """Outbox rows of the device after ``after``, oldest first: the order they go out in."""
+    rows = conn.execute(
+        "SELECT o.id AS outbox_id, m.client_id, m.wa_id, c.wa_id AS chat, m.kind, m.body "
+        "FROM outbox o JOIN message m ON m.id = o.message JOIN chat c ON c.id = m.chat "
+        "WHERE o.device = ? AND o.id > ? ORDER BY o.id LIMIT ?",
+        (device_id, after, limit),
+    ).fetchall()
+    return [dict(r) for r in rows]

@@ -1,0 +1,147 @@
+"""Actions on a chat's messages: send, sync from the phone, recheck receipts, reload photo,
+and the files of its media messages."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import msgspec
+from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import JSONBody
+
+from appliance.areas.bridge_api.service import LinkSignals
+from appliance.areas.chats.access import access_chat
+from appliance.areas.devices import jobs
+from appliance.areas.devices.tasks import trigger_job
+from appliance.areas.files.serve import file_response, names_only_vcard_response
+from appliance.areas.messages.outbound import queue_message
+from appliance.areas.messages.service import get_message_file
+from appliance.core.db import Conn
+from appliance.core.limits import ClientId, MessageText, PathId
+from appliance.http.deps import actor_of, jobs_of
+from appliance.http.live import ChatChanges, hub_of
+from appliance.http.runtime import Runtime
+
+
+class SendMessage(msgspec.Struct, frozen=True):
+    body: MessageText
+    client_id: ClientId | None = None
+
+
+class SyncMessages(msgspec.Struct, frozen=True):
+    older: bool = False
+
+
+def _request_chat_job(
+    conn: Conn, actor: Any, chat_id: int, kind: str, args: dict[str, Any]
+) -> dict[str, Any]:
+    chat = access_chat(conn, actor, chat_id)
+    job_id = jobs.request_job(conn, chat["device"], kind, chat_id, args)
+    job = jobs.get_job(conn, job_id)
+    assert job is not None
+    return job
+
+
+@post(
+    "/api/v1/chats/{chat_id:int}/messages",
+    status_code=202,
+    tags=["messages"],
+    summary="Enviar uma mensagem de texto",
+)
+async def send_message(
+    request: Request[Any, Any, Any],
+    runtime: NamedDependency[Runtime],
+    chat_id: PathId,
+    data: JSONBody[SendMessage],
+) -> dict[str, Any]:
+    """Answers at once with the queued message; it goes out when the phone can send it.
+    The same ``client_id`` again answers the first message (nothing is sent twice)."""
+    message, created, device_id = await runtime.db.write(
+        queue_message, actor_of(request), chat_id, data.body, data.client_id
+    )
+    if created:
+        signals: LinkSignals = request.app.state.link
+        signals.wake(device_id)
+        hub = hub_of(request.app)
+        await hub.publish_chats(ChatChanges(chats=[chat_id], sent=[message["id"]]))
+        hub.device_changed()
+    return message
+
+
+class MessageActionsController(Controller):
+    path = "/api/v1/chats"
+    tags = ["messages"]
+
+    async def _job(
+        self,
+        request: Request[Any, Any, Any],
+        runtime: Runtime,
+        chat_id: int,
+        kind: str,
+        args: dict[str, Any],
+    ) -> dict[str, Any]:
+        job = await runtime.db.write(_request_chat_job, actor_of(request), chat_id, kind, args)
+        if job["state"] == "pending":
+            trigger_job(jobs_of(request.app), job["id"])
+        return jobs.job_payload(job)
+
+    @post("/{chat_id:int}/sync", status_code=202, summary="Recarregar mensagens do celular")
+    async def sync(
+        self,
+        request: Request[Any, Any, Any],
+        runtime: NamedDependency[Runtime],
+        chat_id: PathId,
+        data: JSONBody[SyncMessages],
+    ) -> dict[str, Any]:
+        return await self._job(request, runtime, chat_id, "sync", {"older": data.older})
+
+    @post("/{chat_id:int}/recheck-receipts", status_code=202, summary="Reconferir confirmações")
+    async def recheck_receipts(
+        self,
+        request: Request[Any, Any, Any],
+        runtime: NamedDependency[Runtime],
+        chat_id: PathId,
+    ) -> dict[str, Any]:
+        return await self._job(request, runtime, chat_id, "recheck", {})
+
+    @post("/{chat_id:int}/reload-photo", status_code=202, summary="Recarregar foto do perfil")
+    async def reload_photo(
+        self,
+        request: Request[Any, Any, Any],
+        runtime: NamedDependency[Runtime],
+        chat_id: PathId,
+    ) -> dict[str, Any]:
+        return await self._job(request, runtime, chat_id, "photo", {})
+
+    @get(
+        "/{chat_id:int}/media/{message_id:int}",
+        summary="Arquivo de uma mensagem (foto, áudio, vídeo, documento)",
+        response_description="O arquivo inteiro, ou o trecho pedido em Range (206)",
+    )
+    async def media(
+        self,
+        request: Request[Any, Any, Any],
+        runtime: NamedDependency[Runtime],
+        chat_id: PathId,
+        message_id: PathId,
+    ) -> Response[Any]:
+        """Pictures, audio and video are shown inline; any other file is a download."""
+        found = await runtime.db.read(get_message_file, actor_of(request), chat_id, message_id)
+        if found["names_only"]:
+            return await asyncio.to_thread(
+                names_only_vcard_response,
+                runtime.settings.files_dir,
+                found["sha256"],
+                found["filename"],
+            )
+        return await asyncio.to_thread(
+            file_response,
+            runtime.settings.files_dir,
+            found["sha256"],
+            found["size"],
+            found["mime"],
+            found["filename"],
+            request.headers.get("range"),
+        )

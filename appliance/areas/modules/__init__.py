@@ -1,0 +1,1 @@
+"""Module switches: which optional modules the shop has turned on."""

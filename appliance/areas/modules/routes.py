@@ -1,0 +1,39 @@
+"""Routes of the account's modules (P3): which are on, and the admin's switch."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, get, patch
+from litestar.di import NamedDependency
+from litestar.params import JSONBody
+
+from appliance.areas.modules.service import Module, enabled_modules, list_modules, set_modules
+from appliance.http.deps import require_admin
+from appliance.http.live import hub_of
+from appliance.http.runtime import Runtime
+
+
+class ModulesController(Controller):
+    path = "/api/v1/modules"
+    tags = ["modules"]
+
+    @get("/enabled", summary="Módulos ligados na conta (nome → ligado)")
+    async def enabled(self, runtime: NamedDependency[Runtime]) -> dict[str, bool]:
+        return await runtime.db.read(enabled_modules)
+
+    @get("", guards=[require_admin], summary="Módulos da conta, com nome e estado")
+    async def list(self, runtime: NamedDependency[Runtime]) -> list[dict[str, Any]]:
+        return await runtime.db.read(list_modules)
+
+    @patch("", guards=[require_admin], summary="Ligar ou desligar módulos")
+    async def switch(
+        self,
+        request: Request[Any, Any, Any],
+        runtime: NamedDependency[Runtime],
+        data: JSONBody[dict[Module, bool]],
+    ) -> list[dict[str, Any]]:
+        await runtime.db.write(set_modules, data)
+        runtime.modules.forget()
+        hub_of(request.app).account_changed("modules")
+        return await runtime.db.read(list_modules)

@@ -1,0 +1,1 @@
+"""Tags: the labels staff put on chats."""

@@ -1,1 +1,0 @@
-"""The link between a bridge daemon and the web: contract, routes, service."""
