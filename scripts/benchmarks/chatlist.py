@@ -2,7 +2,8 @@
 
 Builds (or reuses) the seeded shop of ``scripts.benchmarks.shop``, starts the real server on
 it, takes bearer tokens for an admin and for a normal user who sees about 10% of the
-chats, and times every filter combination of L1–L9 (NOTES-sqlite-perf.md §3.1) plus
+chats, and times every filter combination of L1–L9
+(docs/decisions.md#the-chat-lists-query-shapes) plus
 each ordering and a few combinations: the first page, and a page deep in the list
 reached by following ``next_cursor``. Prints p50/p95 per case with the data size and
 the machine; ``--json`` prints the same as one JSON object.

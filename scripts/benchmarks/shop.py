@@ -1,6 +1,7 @@
 """A seeded synthetic shop for benchmarks, written straight into a migrated database.
 
-The shape follows NOTES-sqlite-perf.md §1: Portuguese shop messages with slots (15% of
+The shape (docs/decisions.md#how-the-figures-were-measured): Portuguese shop messages
+with slots (15% of
 the customer's typed without accents, a Zipf tail of brand words), a lognormal number of
 messages per chat in sessions over two years, Brazilian numbers (half with DDD 11), 10%
 of chats without a name, 60 tags (Zipf), 8 users and 3 departments as assignees, about 9%

@@ -2,8 +2,8 @@
 
 SQLite does not choose between driving from a set (``c.id IN (…)``) and walking
 the ordering index with correlated ``EXISTS`` probes; each loses 10–50× on some
-filter (NOTES-sqlite-perf.md §4.2). ``plan_chat_list`` estimates both from cached
-set sizes (and, for name and number substrings, from a sample of chats) and writes
+filter (docs/decisions.md#the-chat-lists-query-shapes). ``plan_chat_list`` estimates
+both from cached set sizes (and, for name and number substrings, from a sample of chats) and writes
 the SQL accordingly. Estimates assume independent filters; when they are wrong a walk
 can visit the whole list, so a walk carries its drive as a fallback that runs once
 the walk has cost what the drive would (``service.list_chats``).

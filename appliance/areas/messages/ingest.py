@@ -3,7 +3,8 @@ only move forward, LID ↔ number identities, the outcome of sends.
 
 ``apply_events`` runs inside one write transaction per frame and returns what changed, so
 the caller publishes after commit. Every event is idempotent: a replayed frame changes nothing.
-Chats are read once per frame and written once per frame (NOTES-sqlite-perf.md §4.7).
+Chats are read once per frame and written once per frame
+(docs/decisions.md#ingest-one-transaction-per-frame).
 """
 
 from __future__ import annotations

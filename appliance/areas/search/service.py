@@ -2,7 +2,8 @@
 
 FTS5 walks its doclists by rowid, and message ids grow in arrival order, so
 ``ORDER BY f.rowid DESC LIMIT n`` stops after n hits whatever the number of
-matches (NOTES-sqlite-perf.md §4.4); ordering by time or rank would read them all.
+matches (docs/decisions.md#message-search-fts5-walked-by-rowid); ordering by time or rank
+would read them all.
 Which chats count comes from ``visibility_clause``, checked on every row returned.
 How the walk is narrowed to those chats depends on how many there are:
 

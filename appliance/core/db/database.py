@@ -3,7 +3,8 @@
 Each thread keeps its own connection, so a query costs one thread hop and no
 connect. Writes run in ``BEGIN IMMEDIATE`` transactions: a deferred transaction
 that reads first cannot be upgraded once another process has written, and
-SQLite then answers "database is locked" without waiting (NOTES-stack.md §1).
+SQLite then answers "database is locked" without waiting
+(docs/decisions.md#write-transactions-begin-immediate).
 
 Commits wait for the disk only where someone relies on them surviving a power cut
 (``write_durable``): the connections run ``synchronous=NORMAL``, under which a commit in

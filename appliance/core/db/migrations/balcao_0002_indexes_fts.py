@@ -1,7 +1,7 @@
 """Composite indexes, FTS5 tables and the triggers that keep them in step.
 
 Piccolo's differ knows neither composite indexes nor virtual tables, so they
-are raw SQL here. Shapes follow NOTES-sqlite-perf.md §2.
+are raw SQL here. Shapes: docs/decisions.md#the-chat-lists-query-shapes.
 """
 
 from appliance.core.db.raw_migration import raw_manager
