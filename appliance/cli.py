@@ -84,7 +84,7 @@ def _read_password(args: argparse.Namespace) -> str:
 
 def cmd_createuser(settings: Settings, args: argparse.Namespace) -> int:
     from appliance.areas.accounts import service
-    from appliance.core.db import Database, migrate
+    from appliance.core.db import Conn, Database, migrate
     from appliance.core.errors import AppError
 
     migrate(settings.db_path)
@@ -95,7 +95,7 @@ def cmd_createuser(settings: Settings, args: argparse.Namespace) -> int:
         service.check_password(password)
         password_hash = service.hash_password(password)
 
-        def create(conn: service.Conn) -> int:
+        def create(conn: Conn) -> int:
             departments = [_department_id(conn, name) for name in args.department]
             return service.create_user(
                 conn,

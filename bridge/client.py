@@ -99,7 +99,7 @@ class AppClient:
                 raise LinkFailedError(response.status_code, code, message)
             raise LinkRefusedError(response.status_code, code, message)
         try:
-            return c.decode_frame(response.content, answer)  # type: ignore[return-value]
+            return c.decode_frame(response.content, answer)
         except c.FrameError as exc:
             log.error("link: refused frame from the web on %s %s: %s", method, path, exc)
             raise LinkError(f"refused frame from the web: {exc}") from exc

@@ -18,7 +18,7 @@ import logging
 import random
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import assert_never
 
 from bridge.client import AppClient, LinkError, LinkFailedError, LinkRefusedError
 from bridge.journal import SYNC_SECONDS, Journal
@@ -505,44 +505,43 @@ class Runner:
 
     async def _run_command(self, command: c.Command) -> None:
         await self._ready.wait()
-        args: dict[str, Any] = command.args
-        chat = str(args.get("chat", ""))
+        kind = c.command_kind(command)
         events: list[c.Event] = []
         files: dict[str, bytes] = {}
         result: dict[str, object] = {}
         try:
-            if command.kind == "sync":
-                before = args.get("before")
-                found = await self.driver.fetch_history(
-                    chat, int(before) if before is not None else None, int(args.get("limit", 200))
-                )
-                events, files = journal_entries(list(found), history=True)
-                result = {"messages": len(found)}
-            elif command.kind == "recheck":
-                receipts = await self.driver.recheck_receipts(
-                    chat,
-                    [str(w) for w in args.get("wa_ids", [])],  # type: ignore[union-attr]
-                )
-                events = [to_contract(r) for r in receipts]
-                result = {"receipts": sum(len(r.wa_ids) for r in receipts)}
-            elif command.kind == "photo":
-                data = await self.driver.fetch_profile_photo(chat)
-                if data is not None and len(data) > MAX_PHOTO_BYTES:
-                    log.warning(
-                        "profile photo of %s too large (%d bytes), ignored", chat, len(data)
+            match command:
+                case c.SyncCommand(args=sync):
+                    before = sync.before if isinstance(sync.before, int) else None
+                    found = await self.driver.fetch_history(sync.chat, before, sync.limit)
+                    events, files = journal_entries(list(found), history=True)
+                    result = {"messages": len(found)}
+                case c.RecheckCommand(args=recheck):
+                    receipts = await self.driver.recheck_receipts(
+                        recheck.chat, list(recheck.wa_ids)
                     )
-                    data = None
-                events = [c.Photo(seq=0, chat=chat, data=data)]
-                result = {"photo": data is not None}
-            else:
-                raise DriverError(f"unknown command {command.kind!r}")
+                    events = [to_contract(r) for r in receipts]
+                    result = {"receipts": sum(len(r.wa_ids) for r in receipts)}
+                case c.PhotoCommand(args=photo):
+                    data = await self.driver.fetch_profile_photo(photo.chat)
+                    if data is not None and len(data) > MAX_PHOTO_BYTES:
+                        log.warning(
+                            "profile photo of %s too large (%d bytes), ignored",
+                            photo.chat,
+                            len(data),
+                        )
+                        data = None
+                    events = [c.Photo(seq=0, chat=photo.chat, data=data)]
+                    result = {"photo": data is not None}
+                case _:
+                    assert_never(command)
         except DeviceUnavailableError as exc:
             # Not answered: the web hands the command again later.
-            log.warning("command %s (%s) not run: %s", command.id, command.kind, exc)
+            log.warning("command %s (%s) not run: %s", command.id, kind, exc)
             self._lost_phone(exc)
             return
         except DriverError as exc:
-            log.error("command %s (%s) failed: %s", command.id, command.kind, exc)
+            log.error("command %s (%s) failed: %s", command.id, kind, exc)
             done = c.CommandDone(
                 seq=0, command_id=command.id, ok=False, error=_clean(str(exc), 2000)
             )

@@ -20,10 +20,10 @@ Endpoints (a device token in ``Authorization: Bearer``):
 from __future__ import annotations
 
 import hashlib
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 import msgspec
-from msgspec import Meta
+from msgspec import UNSET, Meta, UnsetType
 
 CONTRACT_VERSION = 1
 MAX_FRAME_BYTES = 4 * 1024 * 1024
@@ -38,7 +38,7 @@ MAX_FILE_BYTES = 100 * 1024 * 1024
 MAX_PHOTO_BYTES = 2 * 1024 * 1024
 # A message's text and a caption, as WhatsApp allows.
 MAX_TEXT_CHARS = 65_536
-# The free-form maps (a message's ``extra``, a command's ``args`` and ``result``): their JSON
+# The free-form maps (a message's ``extra``, a command's ``result``): their JSON
 # and their depth. A contact card with a dozen numbers is under 4 KB.
 MAX_MAP_BYTES = 64 * 1024
 MAX_MAP_DEPTH = 8
@@ -231,16 +231,53 @@ class OutboundItem(msgspec.Struct, frozen=True):
     body: Text = ""
 
 
-class Command(msgspec.Struct, frozen=True):
-    """Work for the phone asked by the job worker: ``sync`` ({"chat", "older", "before",
-    "limit"}), ``recheck`` ({"chat", "wa_ids"}), ``photo`` ({"chat"})."""
+class SyncArgs(msgspec.Struct, frozen=True):
+    """The chat's messages older than ``before`` (epoch ms; absent or null: the most recent),
+    at most ``limit``."""
 
+    chat: Id
+    older: bool
+    limit: Count
+    before: Int64 | UnsetType | None = UNSET
+
+
+class RecheckArgs(msgspec.Struct, frozen=True):
+    """The receipts of our messages ``wa_ids`` in the chat, as the phone knows them now."""
+
+    chat: Id
+    wa_ids: Annotated[list[Id], Meta(max_length=1000)]
+
+
+class PhotoArgs(msgspec.Struct, frozen=True):
+    """The chat's profile photo."""
+
+    chat: Id
+
+
+# Work for the phone asked by the job worker, one struct per kind. On the wire each is
+# {"kind": ..., "id": ..., "args": {...}}; a kind this version does not list refuses the
+# whole Work frame, so a new kind comes with a new CONTRACT_VERSION.
+class SyncCommand(msgspec.Struct, frozen=True, tag_field="kind", tag="sync"):
     id: Int64
-    kind: Kind
-    args: Map = msgspec.field(default_factory=dict)
+    args: SyncArgs
 
-    def __post_init__(self) -> None:
-        _check_map(self.args, "args")
+
+class RecheckCommand(msgspec.Struct, frozen=True, tag_field="kind", tag="recheck"):
+    id: Int64
+    args: RecheckArgs
+
+
+class PhotoCommand(msgspec.Struct, frozen=True, tag_field="kind", tag="photo"):
+    id: Int64
+    args: PhotoArgs
+
+
+Command = SyncCommand | RecheckCommand | PhotoCommand
+
+
+def command_kind(command: Command) -> str:
+    """The ``kind`` a command carries on the wire ("sync", "recheck", "photo")."""
+    return str(command.__struct_config__.tag)
 
 
 class Work(msgspec.Struct, frozen=True):
@@ -279,7 +316,10 @@ class FrameError(ValueError):
         self.code = code
 
 
-def decode_frame(data: bytes, kind: type[msgspec.Struct]) -> msgspec.Struct:
+_Frame = TypeVar("_Frame", bound=msgspec.Struct)
+
+
+def decode_frame(data: bytes, kind: type[_Frame]) -> _Frame:
     """Parse one frame or raise FrameError saying why: too large, not JSON, wrong version."""
     if len(data) > MAX_FRAME_BYTES:
         raise FrameError("frame_too_large", f"frame of {len(data)} bytes exceeds {MAX_FRAME_BYTES}")

@@ -6,6 +6,7 @@ import hmac
 from typing import TYPE_CHECKING
 
 from litestar.connection import ASGIConnection
+from litestar.enums import ScopeType
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 from litestar.middleware._utils import should_bypass_middleware
@@ -73,20 +74,21 @@ class AuthMiddleware(AbstractAuthenticationMiddleware):
                 runtime.note_token_use(actor.token_id)
             return AuthenticationResult(user=actor, auth="bearer")
 
-        token = connection.cookies.get(SESSION_COOKIE)
-        if not token:
+        session = connection.cookies.get(SESSION_COOKIE)
+        if not session:
             raise NotAuthorizedException("Faça login para continuar.")
         actor = await db.read(
             service.session_actor,
-            token,
+            session,
             runtime.settings.session_idle_seconds * 1000,
-            runtime.session_uses().get(token),
+            runtime.session_uses().get(session),
         )
         if actor is None:
             raise NotAuthorizedException("Sua sessão expirou. Faça login novamente.")
-        if connection.scope["type"] == "http" and connection.scope["method"] not in SAFE_METHODS:
+        scope = connection.scope
+        if scope["type"] == ScopeType.HTTP and scope["method"] not in SAFE_METHODS:
             await _check_csrf(connection, actor)
-        runtime.note_session_use(token)
+        runtime.note_session_use(session)
         return AuthenticationResult(user=actor, auth="session")
 
 

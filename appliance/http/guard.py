@@ -9,6 +9,7 @@ import socket
 from collections.abc import Iterable
 from typing import Any
 
+from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from appliance.core.settings import Settings
@@ -111,7 +112,7 @@ class BrowserGuard:
         if host is not None and not host_allowed(host, self.names):
             await self._refuse(scope, send, host)
             return
-        if scope["type"] == "websocket":
+        if scope["type"] == ScopeType.WEBSOCKET:
             await self.app(scope, receive, send)
             return
         no_store = not scope["path"].startswith("/static/")
@@ -131,7 +132,7 @@ class BrowserGuard:
         await self.app(scope, receive, send_with_headers)
 
     async def _refuse(self, scope: Scope, send: Send, host: str) -> None:
-        if scope["type"] == "websocket":
+        if scope["type"] == ScopeType.WEBSOCKET:
             # Closing before accepting makes the server answer the handshake with 403.
             await send({"type": "websocket.close", "code": 1008, "reason": "host"})
             return
@@ -147,4 +148,4 @@ class BrowserGuard:
             _NO_STORE,
         ]
         await send({"type": "http.response.start", "status": 400, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
+        await send({"type": "http.response.body", "body": body, "more_body": False})

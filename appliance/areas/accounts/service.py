@@ -9,6 +9,7 @@ import hashlib
 import json
 import re
 import secrets
+import sqlite3  # bound to sqlean by appliance/__init__.py
 from dataclasses import dataclass, replace
 
 from argon2 import PasswordHasher
@@ -340,13 +341,11 @@ def set_user_departments(conn: Conn, user_id: int, departments: list[int]) -> No
     )
 
 
-def user_row_to_dict(
-    conn: Conn, row: dict[str, object] | object, actor: Actor | None = None
-) -> dict[str, object]:
+def user_row_to_dict(conn: Conn, row: sqlite3.Row, actor: Actor | None = None) -> dict[str, object]:
     """A user as the API shows it; with ``actor``, ``can_manage`` says whether that actor
     may change this user (pages offer only the actions the server accepts)."""
-    r = dict(row)  # type: ignore[call-overload]
-    departments = _user_departments(conn, int(r["id"]))  # type: ignore[call-overload]
+    r = dict(row)
+    departments = _user_departments(conn, int(r["id"]))
     permissions = json.loads(str(r["permissions"]))
     out: dict[str, object] = {
         "id": r["id"],
@@ -363,7 +362,7 @@ def user_row_to_dict(
     }
     if actor is not None:
         member = Member(
-            int(r["id"]),  # type: ignore[call-overload]
+            int(r["id"]),
             bool(r["is_admin"]),
             frozenset(permissions),
             frozenset(departments),
@@ -449,7 +448,7 @@ def list_departments(conn: Conn, actor: Actor | None = None) -> list[dict[str, o
     out = [{**dict(r), "user_ids": members.get(r["id"], [])} for r in rows]
     if actor is not None:
         for d in out:
-            d["can_manage"] = can_manage_department(actor, int(d["id"]))  # type: ignore[call-overload]
+            d["can_manage"] = can_manage_department(actor, int(d["id"]))
     return out
 
 

@@ -7,6 +7,8 @@ import logging
 import time
 from typing import Any
 
+import msgspec
+
 from appliance.areas.devices import jobs
 from appliance.areas.devices.service import device_for_token
 from appliance.areas.files.store import has_file, record_file
@@ -66,10 +68,17 @@ def next_work(conn: Conn, device_id: int, after: int) -> c.Work:
         )
         for r in pending_outbound(conn, device_id, after, OUTBOUND_PER_POLL)
     ]
-    commands = [
-        c.Command(id=j["id"], kind=j["kind"], args=j["args"])
-        for j in jobs.jobs_for_bridge(conn, device_id)
-    ]
+    commands: list[c.Command] = []
+    for job in jobs.jobs_for_bridge(conn, device_id):
+        # Checked against the contract here: a job the contract cannot carry fails alone
+        # instead of making the bridge refuse every Work frame that holds it.
+        try:
+            command: c.Command = msgspec.convert(job, c.Command)
+        except msgspec.ValidationError as exc:
+            log.error("device job %s (%s) cannot go to the bridge: %s", job["id"], job["kind"], exc)
+            jobs.fail_job(conn, job["id"], f"invalid command: {exc}"[:500])
+            continue
+        commands.append(command)
     return c.Work(version=c.CONTRACT_VERSION, outbound=outbound, commands=commands)
 
 

@@ -12,8 +12,11 @@ import json
 import logging
 from typing import Any
 
+import msgspec
+
 from appliance.core.clock import now_ms
 from appliance.core.db import Conn
+from wire import contract as c
 
 log = logging.getLogger(__name__)
 
@@ -71,15 +74,15 @@ def job_payload(job: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _set_ready(conn: Conn, job_id: int, args: dict[str, Any]) -> None:
+def _set_ready(conn: Conn, job_id: int, args: c.SyncArgs | c.RecheckArgs | c.PhotoArgs) -> None:
     conn.execute(
         "UPDATE device_job SET state = 'ready', args = ?, updated_at = ?, handed_at = NULL "
         "WHERE id = ?",
-        (json.dumps(args), now_ms(), job_id),
+        (msgspec.json.encode(args).decode(), now_ms(), job_id),
     )
 
 
-def _fail(conn: Conn, job_id: int, error: str) -> None:
+def fail_job(conn: Conn, job_id: int, error: str) -> None:
     conn.execute(
         "UPDATE device_job SET state = 'failed', error = ?, updated_at = ? WHERE id = ?",
         (error, now_ms(), job_id),
@@ -107,8 +110,8 @@ def prepare_job(conn: Conn, job_id: int) -> str | None:
         ).fetchall()
         count = 0
         for (chat_id,) in chats:
-            for kind, args in (("recheck", {}), ("sync", {"older": False})):
-                child = request_job(conn, job["device"], kind, chat_id, args)
+            for kind, asked in (("recheck", {}), ("sync", {"older": False})):
+                child = request_job(conn, job["device"], kind, chat_id, asked)
                 if prepare_job(conn, child) == "ready":
                     count += 1
         conn.execute(
@@ -120,18 +123,23 @@ def prepare_job(conn: Conn, job_id: int) -> str | None:
         "SELECT id, wa_id FROM chat WHERE id = ? AND device = ?", (job["chat"], job["device"])
     ).fetchone()
     if chat is None:
-        _fail(conn, job_id, "chat not found")
+        fail_job(conn, job_id, "chat not found")
         return "failed"
-    args: dict[str, Any] = {"chat": chat["wa_id"]}
+    args: c.SyncArgs | c.RecheckArgs | c.PhotoArgs
     if job["kind"] == "sync":
         older = bool(job["args"].get("older"))
-        args["older"] = older
-        args["limit"] = HISTORY_PAGE if older else RECENT_PAGE
+        # An older page starts before the chat's oldest message (null: it has none yet).
+        before: int | msgspec.UnsetType | None = msgspec.UNSET
         if older:
-            oldest = conn.execute(
+            before = conn.execute(
                 "SELECT min(sent_at) FROM message WHERE chat = ?", (chat["id"],)
             ).fetchone()[0]
-            args["before"] = oldest
+        args = c.SyncArgs(
+            chat=chat["wa_id"],
+            older=older,
+            limit=HISTORY_PAGE if older else RECENT_PAGE,
+            before=before,
+        )
     elif job["kind"] == "recheck":
         rows = conn.execute(
             "SELECT wa_id FROM message WHERE chat = ? AND direction = 'out' "
@@ -145,7 +153,9 @@ def prepare_job(conn: Conn, job_id: int) -> str | None:
                 (now_ms(), job_id),
             )
             return "done"
-        args["wa_ids"] = [r[0] for r in rows]
+        args = c.RecheckArgs(chat=chat["wa_id"], wa_ids=[r[0] for r in rows])
+    else:
+        args = c.PhotoArgs(chat=chat["wa_id"])
     _set_ready(conn, job_id, args)
     return "ready"
 

@@ -29,7 +29,8 @@ class DeviceJob(Table, tablename="device_job"):
     """
 
     device = ForeignKey(Device, on_delete=OnDelete.cascade)
-    chat = ForeignKey(
+    # Chat is referenced lazily (chats/tables.py imports this module), so typed as any Table.
+    chat: ForeignKey[Table] = ForeignKey(
         LazyTableReference("Chat", module_path="appliance.areas.chats.tables"),
         on_delete=OnDelete.cascade,
         null=True,

@@ -128,9 +128,11 @@ def update_funnel(
 
 
 def chats_in_funnel(conn: Conn, funnel_id: int) -> int:
-    return conn.execute(
-        "SELECT count(*) FROM chat_funnel_stage WHERE funnel = ?", (funnel_id,)
-    ).fetchone()[0]
+    return int(
+        conn.execute(
+            "SELECT count(*) FROM chat_funnel_stage WHERE funnel = ?", (funnel_id,)
+        ).fetchone()[0]
+    )
 
 
 def delete_funnel(conn: Conn, funnel_id: int, confirm: bool) -> list[int]:

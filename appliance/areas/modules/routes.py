@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from typing import Any
 
 from litestar import Controller, Request, get, patch
@@ -32,7 +33,7 @@ class ModulesController(Controller):
         request: Request[Any, Any, Any],
         runtime: NamedDependency[Runtime],
         data: JSONBody[dict[Module, bool]],
-    ) -> list[dict[str, Any]]:
+    ) -> builtins.list[dict[str, Any]]:  # "list" here is the handler above
         await runtime.db.write(set_modules, data)
         runtime.modules.forget()
         hub_of(request.app).account_changed("modules")

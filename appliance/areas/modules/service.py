@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any
 
@@ -56,15 +57,16 @@ def is_enabled(conn: Conn, module: Module) -> bool:
     return enabled_modules(conn)[module.value]
 
 
-def set_modules(conn: Conn, changes: dict[str, bool]) -> dict[str, bool]:
+def set_modules(conn: Conn, changes: Mapping[str, bool] | Mapping[Module, bool]) -> dict[str, bool]:
     """Switch modules on or off; unknown names, and planned modules asked to switch on, are
-    refused (InvalidInput); the others keep their state."""
+    refused (InvalidInput); the others keep their state. The API hands ``Module`` keys, a
+    StrEnum that equals and hashes as its name."""
     unknown = sorted(set(changes) - {m.value for m in Module})
     if unknown:
         raise InvalidInput(
             f"Módulo desconhecido: {', '.join(unknown)}.", code="module.unknown", modules=unknown
         )
-    planned = [m for m in Module if m in PLANNED and changes.get(m.value)]
+    planned = [m for m in Module if m in PLANNED and changes.get(m)]
     if planned:
         names = ", ".join(MODULE_LABELS[m] for m in planned)
         raise InvalidInput(
@@ -113,7 +115,8 @@ class ModuleCache:
 
     async def current(self, db: Database) -> dict[str, bool]:
         """The state, read again only when the one in hand is too old."""
-        return self.fresh() or await db.read(self.get)
+        state = self.fresh()
+        return state if state else await db.read(self.get)
 
     def forget(self) -> None:
         self._state = None

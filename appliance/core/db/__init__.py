@@ -13,9 +13,14 @@ import logging
 import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from appliance.core.db.connection import connect, prepare_database
 from appliance.core.db.database import Conn, Database
+
+if TYPE_CHECKING:
+    # Imported for real inside migrate(), once PICCOLO_CONF names the engine.
+    from piccolo.apps.migrations.tables import Migration
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +62,7 @@ def migrate(path: Path) -> list[str]:
         return pool.submit(asyncio.run, run()).result()
 
 
-async def _applied(migration_table: type) -> list[str]:
+async def _applied(migration_table: type[Migration]) -> list[str]:
     if not await migration_table.table_exists().run():
         return []
     rows = await migration_table.select(migration_table.name).run()

@@ -45,8 +45,8 @@ class Draft:
 
 
 def pick_kind(rng: random.Random) -> MessageKind:
-    kinds, weights = zip(*KIND_WEIGHTS, strict=True)
-    return rng.choices(kinds, weights)[0]
+    kinds = [kind for kind, _ in KIND_WEIGHTS]
+    return rng.choices(kinds, [weight for _, weight in KIND_WEIGHTS])[0]
 
 
 def with_data(mimetype: str, data: bytes, **fields: object) -> Media:

@@ -9,6 +9,7 @@ import math
 import random
 import struct
 from collections.abc import Callable, Iterator
+from typing import Literal
 
 import av
 from PIL import Image, ImageDraw, ImageFont
@@ -75,7 +76,12 @@ def _pcm(seconds: int, rate: int, sample: Callable[[float], float]) -> Iterator[
         yield start, struct.pack(f"<{frame}h", *values)
 
 
-def _encode_audio(fmt: str, codec: str, rate: int, chunks: Iterator[tuple[int, bytes]]) -> bytes:
+def _encode_audio(
+    fmt: str,
+    codec: Literal["libopus", "libmp3lame"],
+    rate: int,
+    chunks: Iterator[tuple[int, bytes]],
+) -> bytes:
     out_buf = io.BytesIO()
     container = av.open(out_buf, mode="w", format=fmt)
     stream = container.add_stream(codec, rate=rate, layout="mono")
@@ -102,7 +108,7 @@ def _voice_note(base: float, seconds: int) -> bytes:
         nonlocal phase
         pitch = base * (1 + 0.15 * math.sin(2 * math.pi * 0.7 * t))
         phase += 2 * math.pi * pitch / rate
-        envelope = max(0.0, math.sin(2 * math.pi * 3.0 * t)) ** 0.5
+        envelope = math.sqrt(max(0.0, math.sin(2 * math.pi * 3.0 * t)))
         return 9000 * envelope * math.sin(phase)
 
     return _encode_audio("ogg", "libopus", rate, _pcm(seconds, rate, sample))

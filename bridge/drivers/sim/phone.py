@@ -87,7 +87,7 @@ class SimulatedPhone:
 
     def __init__(
         self,
-        state_dir: Path,
+        state_dir: str | Path,
         *,
         seed: int = 1,
         rate: float | None = None,
@@ -125,9 +125,7 @@ class SimulatedPhone:
             )
             if v is not None
         }
-        self._forced_chaos = {
-            k: v for k, v in (("duplicate", duplicate), ("reorder", reorder)) if v is not None
-        }
+        self._forced_chaos = (duplicate, reorder)
         self._store: Store | None = None
         self._book: AddressBook | None = None
         self._lock_fd: int | None = None
@@ -152,8 +150,8 @@ class SimulatedPhone:
                 self._initialize()
                 if self._forced:
                     store.set_setting("speed", {**asdict(self.settings), **self._forced})
-                if self._forced_chaos:
-                    self.set_chaos(**self._forced_chaos)
+                if self._forced_chaos != (None, None):
+                    self.set_chaos(*self._forced_chaos)
             except BaseException:
                 self._store = None
                 store.close()
