@@ -27,10 +27,12 @@ from litestar.exceptions import WebSocketDisconnect
 
 from appliance.areas.accounts import service as accounts
 from appliance.areas.accounts.permissions import Actor, can_see_numbers
+from appliance.areas.chats.schemas import Chat
 from appliance.areas.chats.service import chat_for_each, get_chat
 from appliance.areas.devices.service import list_devices
 from appliance.areas.messages.outbound import message_rows
 from appliance.areas.messages.service import message_payload
+from appliance.core.answers import answer
 from appliance.core.clock import iso
 from appliance.core.db import Conn, Database
 from appliance.http.auth import SESSION_COOKIE
@@ -287,12 +289,12 @@ def hub_of(app: Any) -> LiveHub:
 
 async def chat_after_change(
     app: Any, db: Database, actor: Actor, chat_id: int, *, changed: bool = True
-) -> dict[str, Any]:
+) -> Chat:
     """After a change to one chat by hand: tell every tab that may see it (when something
     changed), and answer with the chat as ``actor`` now sees it."""
     if changed:
         await hub_of(app).publish_chats(ChatChanges(chats=[chat_id]))
-    return await db.read(get_chat, actor, chat_id)
+    return answer(await db.read(get_chat, actor, chat_id), Chat)
 
 
 def _credential(socket: WebSocket[Any, Any, Any], actor: Actor) -> accounts.LiveCredential:

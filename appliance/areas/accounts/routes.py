@@ -20,17 +20,23 @@ from appliance.areas.accounts.permissions import (
     check_can_manage_user,
 )
 from appliance.areas.accounts.schemas import (
+    ApiToken,
+    Department,
     DepartmentCreate,
     DepartmentMembers,
+    DepartmentMembersOut,
     DepartmentRename,
     LoginForm,
     MeUpdate,
+    PermissionChoice,
     TokenOut,
     TokenRequest,
+    User,
     UserCreate,
     UserUpdate,
 )
 from appliance.areas.assignments import service as assignments
+from appliance.core.answers import Ref, answer, answers
 from appliance.core.errors import InvalidInput, NotAuthenticated, TooManyRequests
 from appliance.core.limits import PathId
 from appliance.http.auth import LOGIN_CSRF_COOKIE, SESSION_COOKIE, csrf_matches
@@ -145,10 +151,11 @@ class AuthController(Controller):
     @get("/auth/tokens", summary="Meus tokens de API (sem o segredo)")
     async def list_tokens(
         self, request: Request[Any, Any, Any], runtime: NamedDependency[Runtime]
-    ) -> list[dict[str, Any]]:
-        return await runtime.db.read(
+    ) -> list[ApiToken]:
+        tokens = await runtime.db.read(
             service.list_api_tokens, actor_of(request).id, dict(runtime.token_uses())
         )
+        return answers(tokens, ApiToken)
 
     @delete("/auth/tokens/{token_id:int}", summary="Revogar um dos meus tokens de API")
     async def revoke_token(
@@ -162,10 +169,8 @@ class AuthController(Controller):
         await hub_of(request.app).check_sessions()
 
     @get("/me", summary="O usuário autenticado")
-    async def me(
-        self, request: Request[Any, Any, Any], runtime: NamedDependency[Runtime]
-    ) -> dict[str, Any]:
-        return await runtime.db.read(service.get_user, actor_of(request).id)
+    async def me(self, request: Request[Any, Any, Any], runtime: NamedDependency[Runtime]) -> User:
+        return answer(await runtime.db.read(service.get_user, actor_of(request).id), User)
 
     @patch("/me", summary="Meu nome, senha, sons e notificações")
     async def update_me(
@@ -173,7 +178,7 @@ class AuthController(Controller):
         request: Request[Any, Any, Any],
         runtime: NamedDependency[Runtime],
         data: JSONBody[MeUpdate],
-    ) -> dict[str, Any]:
+    ) -> User:
         """A new password needs the current one (a session left open is not enough)."""
         actor = actor_of(request)
         password_hash = None
@@ -200,7 +205,7 @@ class AuthController(Controller):
         user = await runtime.db.write(update)
         if password_hash is not None:
             await hub_of(request.app).check_sessions()
-        return user
+        return answer(user, User)
 
 
 class UsersController(Controller):
@@ -209,15 +214,15 @@ class UsersController(Controller):
     guards = [require(Permission.MANAGE_USERS)]
 
     @get("/permissions", summary="Permissões que um administrador pode dar")
-    async def permissions(self) -> list[dict[str, str]]:
-        return [{"name": p.value, "label": PERMISSION_LABELS[p]} for p in Permission]
+    async def permissions(self) -> list[PermissionChoice]:
+        return [PermissionChoice(name=p.value, label=PERMISSION_LABELS[p]) for p in Permission]
 
     @get("/users")
     async def list_users(
         self, request: Request[Any, Any, Any], runtime: NamedDependency[Runtime]
-    ) -> list[dict[str, Any]]:
+    ) -> list[User]:
         """Each user has ``can_manage``: whether the caller may change them."""
-        return await runtime.db.read(service.list_users, actor_of(request))
+        return answers(await runtime.db.read(service.list_users, actor_of(request)), User)
 
     @get("/users/{user_id:int}")
     async def get_user(
@@ -225,8 +230,8 @@ class UsersController(Controller):
         request: Request[Any, Any, Any],
         runtime: NamedDependency[Runtime],
         user_id: PathId,
-    ) -> dict[str, Any]:
-        return await runtime.db.read(service.get_user, user_id, actor_of(request))
+    ) -> User:
+        return answer(await runtime.db.read(service.get_user, user_id, actor_of(request)), User)
 
     @get("/users/{user_id:int}/tokens", summary="Tokens de API de um usuário (sem o segredo)")
     async def list_user_tokens(
@@ -234,7 +239,7 @@ class UsersController(Controller):
         request: Request[Any, Any, Any],
         runtime: NamedDependency[Runtime],
         user_id: PathId,
-    ) -> list[dict[str, Any]]:
+    ) -> list[ApiToken]:
         actor = actor_of(request)
         uses = dict(runtime.token_uses())
 
@@ -242,7 +247,7 @@ class UsersController(Controller):
             check_can_manage_user(actor, service.get_member(conn, user_id))
             return service.list_api_tokens(conn, user_id, uses)
 
-        return await runtime.db.read(read)
+        return answers(await runtime.db.read(read), ApiToken)
 
     @delete("/users/{user_id:int}/tokens/{token_id:int}", summary="Revogar um token de um usuário")
     async def revoke_user_token(
@@ -268,7 +273,7 @@ class UsersController(Controller):
         request: Request[Any, Any, Any],
         runtime: NamedDependency[Runtime],
         data: JSONBody[UserCreate],
-    ) -> dict[str, Any]:
+    ) -> User:
         actor = actor_of(request)
         service.check_user_create(
             actor,
@@ -295,7 +300,7 @@ class UsersController(Controller):
 
         user = await runtime.db.write(create)
         hub_of(request.app).account_changed("users")
-        return user
+        return answer(user, User)
 
     @patch("/users/{user_id:int}")
     async def update_user(
@@ -304,7 +309,7 @@ class UsersController(Controller):
         runtime: NamedDependency[Runtime],
         user_id: PathId,
         data: JSONBody[UserUpdate],
-    ) -> dict[str, Any]:
+    ) -> User:
         """Name, e-mail, permissions, departments, active, a new password (admin reset), as
         ``service.check_user_change`` allows. Deactivating or resetting the password ends the
         user's sessions and API tokens, and closes their live sockets."""
@@ -345,15 +350,17 @@ class UsersController(Controller):
         await _users_changed(request, {user_id})
         if password_hash is not None or data.active is False:
             await hub_of(request.app).check_sessions()
-        return user
+        return answer(user, User)
 
     @get("/departments")
     async def list_departments(
         self, request: Request[Any, Any, Any], runtime: NamedDependency[Runtime]
-    ) -> list[dict[str, Any]]:
+    ) -> list[Department]:
         """Each department has ``can_manage``: whether the caller may rename it, delete it
         or choose its members."""
-        return await runtime.db.read(service.list_departments, actor_of(request))
+        return answers(
+            await runtime.db.read(service.list_departments, actor_of(request)), Department
+        )
 
     @post("/departments", status_code=201)
     async def create_department(
@@ -361,7 +368,7 @@ class UsersController(Controller):
         request: Request[Any, Any, Any],
         runtime: NamedDependency[Runtime],
         data: JSONBody[DepartmentCreate],
-    ) -> dict[str, Any]:
+    ) -> Ref:
         """A manager who is not an admin joins the department they create (so that they
         may place people in it)."""
         actor = actor_of(request)
@@ -376,7 +383,7 @@ class UsersController(Controller):
         if not actor.is_admin:
             await hub_of(request.app).refresh_actor(actor.id)
         hub_of(request.app).account_changed("users")
-        return {"id": department_id, "name": data.name.strip()}
+        return Ref(id=department_id, name=data.name.strip())
 
     @patch("/departments/{department_id:int}", summary="Renomear um departamento")
     async def rename_department(
@@ -385,7 +392,7 @@ class UsersController(Controller):
         runtime: NamedDependency[Runtime],
         department_id: PathId,
         data: JSONBody[DepartmentRename],
-    ) -> dict[str, Any]:
+    ) -> Ref:
         actor = actor_of(request)
 
         def rename(conn: Any) -> dict[str, Any]:
@@ -394,7 +401,7 @@ class UsersController(Controller):
 
         department = await runtime.db.write(rename)
         hub_of(request.app).account_changed("users")
-        return department
+        return answer(department, Ref)
 
     @delete("/departments/{department_id:int}", summary="Excluir um departamento")
     async def delete_department(
@@ -426,7 +433,7 @@ class UsersController(Controller):
         runtime: NamedDependency[Runtime],
         department_id: PathId,
         data: JSONBody[DepartmentMembers],
-    ) -> dict[str, Any]:
+    ) -> DepartmentMembersOut:
         """Replace the members; a manager reaches only users they may change
         (``service.check_members_change``)."""
         actor = actor_of(request)
@@ -437,7 +444,7 @@ class UsersController(Controller):
 
         changed = await runtime.db.write(replace_members)
         await _users_changed(request, changed)
-        return {"id": department_id, "user_ids": sorted(set(data.user_ids))}
+        return DepartmentMembersOut(id=department_id, user_ids=sorted(set(data.user_ids)))
 
 
 async def _users_changed(request: Request[Any, Any, Any], user_ids: set[int]) -> None:

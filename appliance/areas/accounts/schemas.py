@@ -1,12 +1,13 @@
-"""Inputs and outputs of the accounts API."""
+"""Inputs and answers of the accounts API."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 import msgspec
-from msgspec import Meta
+from msgspec import UNSET, Meta, UnsetType
 
+from appliance.core.answers import Answer
 from appliance.core.limits import CSRF, ITEMS, Email, Id, Keyword, Login, Name, Password
 
 
@@ -71,3 +72,52 @@ class MeUpdate(msgspec.Struct, forbid_unknown_fields=True):
     notify_email: bool | None = None
     current_password: Password | None = None
     new_password: Password | None = None
+
+
+# -- answers ------------------------------------------------------------------------------------
+
+
+class ApiToken(Answer):
+    """An API token, without its secret (shown once, when created)."""
+
+    id: int
+    name: str
+    created_at: str
+    last_used_at: str | None
+    expires_at: str
+
+
+class User(Answer):
+    id: int
+    login: str
+    name: str
+    email: str
+    is_admin: bool
+    permissions: list[str]
+    departments: list[int]
+    active: bool
+    notify_browser: bool
+    notify_email: bool
+    sound_on: bool
+    # Whether the caller may change this user (in the admin's user list, not in /me).
+    can_manage: bool | UnsetType = UNSET
+
+
+class PermissionChoice(Answer):
+    name: str
+    label: str
+
+
+class Department(Answer):
+    id: int
+    name: str
+    # How many users are in it, and who.
+    members: int
+    user_ids: list[int]
+    # Whether the caller may rename it, delete it or choose its members.
+    can_manage: bool
+
+
+class DepartmentMembersOut(Answer):
+    id: int
+    user_ids: list[int]

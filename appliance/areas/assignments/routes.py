@@ -12,9 +12,18 @@ from litestar.params import FromPath, JSONBody
 from msgspec import Meta
 
 from appliance.areas.assignments import service
+from appliance.areas.assignments.schemas import (
+    AssigneeChoices,
+    AssignmentEvent,
+    ChatAssignees,
+    Delegated,
+    Queue,
+)
 from appliance.areas.chats import actions
+from appliance.areas.chats.schemas import Assignee, Chat
 from appliance.areas.chats.service import get_chat
 from appliance.areas.modules.service import Module, require_module
+from appliance.core.answers import Ref, answer, answers
 from appliance.core.errors import NotFound
 from appliance.core.limits import ITEMS, Id, PathId
 from appliance.http.deps import actor_of, require_admin
@@ -47,7 +56,7 @@ class QueueUpdate(msgspec.Struct, forbid_unknown_fields=True):
 
 async def _after_change(
     request: Request[Any, Any, Any], runtime: Runtime, chat_id: int
-) -> dict[str, Any]:
+) -> ChatAssignees:
     """Announce the change (those who lost the chat are told to drop it) and answer with
     the chat as the caller sees it now: ``chat`` is null once the caller may not see it."""
     await hub_of(request.app).publish_chats(ChatChanges(chats=[chat_id], access_changed=[chat_id]))
@@ -59,7 +68,7 @@ async def _after_change(
             chat = None
         return {"chat": chat, "assignees": service.list_assignees(conn, chat_id)}
 
-    return await runtime.db.read(read)
+    return answer(await runtime.db.read(read), ChatAssignees)
 
 
 def _visible_assignees(conn: Any, actor: Any, chat_id: int) -> list[dict[str, Any]]:
@@ -76,8 +85,10 @@ class AssignmentsController(Controller):
         request: Request[Any, Any, Any],
         runtime: NamedDependency[Runtime],
         chat_id: PathId,
-    ) -> list[dict[str, Any]]:
-        return await runtime.db.read(_visible_assignees, actor_of(request), chat_id)
+    ) -> list[Assignee]:
+        return answers(
+            await runtime.db.read(_visible_assignees, actor_of(request), chat_id), Assignee
+        )
 
     @post(
         "/{chat_id:int}/assignees",
@@ -90,7 +101,7 @@ class AssignmentsController(Controller):
         runtime: NamedDependency[Runtime],
         chat_id: PathId,
         data: JSONBody[AssigneeIn],
-    ) -> dict[str, Any]:
+    ) -> ChatAssignees:
         await runtime.db.write(service.add_assignee, actor_of(request), chat_id, data.kind, data.id)
         return await _after_change(request, runtime, chat_id)
 
@@ -106,7 +117,7 @@ class AssignmentsController(Controller):
         chat_id: PathId,
         kind: FromPath[Literal["user", "department"]],
         target: PathId,
-    ) -> dict[str, Any]:
+    ) -> ChatAssignees:
         await runtime.db.write(service.remove_assignee, actor_of(request), chat_id, kind, target)
         return await _after_change(request, runtime, chat_id)
 
@@ -120,9 +131,10 @@ class AssignmentsController(Controller):
         request: Request[Any, Any, Any],
         runtime: NamedDependency[Runtime],
         chat_id: PathId,
-    ) -> dict[str, Any]:
+    ) -> Delegated:
         user = await runtime.db.write(service.delegate_to_queue, actor_of(request), chat_id)
-        return {"delegated_to": user, **await _after_change(request, runtime, chat_id)}
+        after = await _after_change(request, runtime, chat_id)
+        return Delegated(delegated_to=answer(user, Ref), chat=after.chat, assignees=after.assignees)
 
     @get("/{chat_id:int}/assignments", summary="Histórico de responsáveis, mais recentes primeiro")
     async def history(
@@ -130,8 +142,9 @@ class AssignmentsController(Controller):
         request: Request[Any, Any, Any],
         runtime: NamedDependency[Runtime],
         chat_id: PathId,
-    ) -> list[dict[str, Any]]:
-        return await runtime.db.read(service.list_assignment_events, actor_of(request), chat_id)
+    ) -> list[AssignmentEvent]:
+        events = await runtime.db.read(service.list_assignment_events, actor_of(request), chat_id)
+        return answers(events, AssignmentEvent)
 
     @put(
         "/{chat_id:int}/chatbot",
@@ -144,7 +157,7 @@ class AssignmentsController(Controller):
         runtime: NamedDependency[Runtime],
         chat_id: PathId,
         data: JSONBody[ChatbotSwitch],
-    ) -> dict[str, Any]:
+    ) -> Chat:
         await runtime.db.write(actions.set_chatbot, actor_of(request), chat_id, data.enabled)
         return await chat_after_change(request.app, runtime.db, actor_of(request), chat_id)
 
@@ -155,7 +168,7 @@ class AssignmentsController(Controller):
         runtime: NamedDependency[Runtime],
         chat_id: PathId,
         data: JSONBody[ArchiveSwitch],
-    ) -> dict[str, Any]:
+    ) -> Chat:
         await runtime.db.write(actions.set_archived, actor_of(request), chat_id, data.archived)
         return await chat_after_change(request.app, runtime.db, actor_of(request), chat_id)
 
@@ -165,12 +178,12 @@ class QueueController(Controller):
     tags = ["responsáveis"]
 
     @get("/assignees/choices", summary="Usuários ativos e departamentos que podem ser responsáveis")
-    async def choices(self, runtime: NamedDependency[Runtime]) -> dict[str, Any]:
-        return await runtime.db.read(service.assignee_choices)
+    async def choices(self, runtime: NamedDependency[Runtime]) -> AssigneeChoices:
+        return answer(await runtime.db.read(service.assignee_choices), AssigneeChoices)
 
     @get("/queue", guards=[require_admin], summary="O rodízio: membros em ordem e ausências")
-    async def get_queue(self, runtime: NamedDependency[Runtime]) -> dict[str, Any]:
-        return await runtime.db.read(service.get_queue)
+    async def get_queue(self, runtime: NamedDependency[Runtime]) -> Queue:
+        return answer(await runtime.db.read(service.get_queue), Queue)
 
     @put(
         "/queue",
@@ -182,11 +195,11 @@ class QueueController(Controller):
         request: Request[Any, Any, Any],
         runtime: NamedDependency[Runtime],
         data: JSONBody[QueueUpdate],
-    ) -> dict[str, Any]:
+    ) -> Queue:
         members = None if data.members is None else [(m.user_id, m.away) for m in data.members]
         queue = await runtime.db.write(service.set_queue, members, data.queue_new_chats)
         hub_of(request.app).account_changed("queue")
-        return queue
+        return answer(queue, Queue)
 
 
 ASSIGNMENT_HANDLERS = [AssignmentsController, QueueController]

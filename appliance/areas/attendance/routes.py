@@ -12,8 +12,11 @@ from litestar.params import JSONBody
 
 from appliance.areas.accounts.permissions import Permission
 from appliance.areas.attendance import panel, service
+from appliance.areas.attendance.schemas import ControlPanel, Status, StatusDeleted, StatusHistory
 from appliance.areas.attendance.service import ArchiveRule
+from appliance.areas.chats.schemas import Chat
 from appliance.areas.modules.service import Module, require_module
+from appliance.core.answers import answer, answers
 from appliance.core.limits import Color, Id, PathId, Position, QueryId, StatusName
 from appliance.http.deps import actor_of, require, require_admin
 from appliance.http.live import ChatChanges, chat_after_change, hub_of
@@ -44,8 +47,8 @@ class StatusesController(Controller):
     guards = [require_module(Module.ATTENDANCE)]
 
     @get("", summary="Status de atendimento da conta, na ordem")
-    async def list_statuses(self, runtime: NamedDependency[Runtime]) -> list[dict[str, Any]]:
-        return await runtime.db.read(service.list_statuses)
+    async def list_statuses(self, runtime: NamedDependency[Runtime]) -> list[Status]:
+        return answers(await runtime.db.read(service.list_statuses), Status)
 
     @post("", guards=[require_admin], summary="Criar um status de atendimento")
     async def create_status(
@@ -53,12 +56,12 @@ class StatusesController(Controller):
         request: Request[Any, Any, Any],
         runtime: NamedDependency[Runtime],
         data: JSONBody[StatusCreate],
-    ) -> dict[str, Any]:
+    ) -> Status:
         created = await runtime.db.write(
             service.create_status, data.name, data.color, data.archive_rule, data.position
         )
         hub_of(request.app).account_changed("statuses")
-        return created
+        return answer(created, Status)
 
     @patch(
         "/{status_id:int}",
@@ -71,7 +74,7 @@ class StatusesController(Controller):
         runtime: NamedDependency[Runtime],
         status_id: PathId,
         data: JSONBody[StatusUpdate],
-    ) -> dict[str, Any]:
+    ) -> Status:
         def update(conn: Any) -> dict[str, Any]:
             return service.update_status(
                 conn,
@@ -84,7 +87,7 @@ class StatusesController(Controller):
 
         updated = await runtime.db.write(update)
         hub_of(request.app).account_changed("statuses")
-        return updated
+        return answer(updated, Status)
 
     @delete(
         "/{status_id:int}",
@@ -98,13 +101,13 @@ class StatusesController(Controller):
         runtime: NamedDependency[Runtime],
         status_id: PathId,
         move_to: QueryId = None,
-    ) -> dict[str, Any]:
+    ) -> StatusDeleted:
         moved = await runtime.db.write(service.delete_status, actor_of(request), status_id, move_to)
         hub = hub_of(request.app)
         hub.account_changed("statuses")
         if moved:
             await hub.publish_chats(ChatChanges(chats=moved))
-        return {"deleted": status_id, "moved": len(moved)}
+        return StatusDeleted(deleted=status_id, moved=len(moved))
 
 
 class ChatStatusController(Controller):
@@ -119,7 +122,7 @@ class ChatStatusController(Controller):
         runtime: NamedDependency[Runtime],
         chat_id: PathId,
         data: JSONBody[ChatStatus],
-    ) -> dict[str, Any]:
+    ) -> Chat:
         actor = actor_of(request)
         await runtime.db.write(service.set_chat_status, actor, chat_id, data.status_id)
         return await chat_after_change(request.app, runtime.db, actor, chat_id)
@@ -133,8 +136,9 @@ class ChatStatusController(Controller):
         request: Request[Any, Any, Any],
         runtime: NamedDependency[Runtime],
         chat_id: PathId,
-    ) -> dict[str, Any]:
-        return await runtime.db.read(service.status_history, actor_of(request), chat_id)
+    ) -> StatusHistory:
+        history = await runtime.db.read(service.status_history, actor_of(request), chat_id)
+        return answer(history, StatusHistory)
 
 
 class AttendancePanelController(Controller):
@@ -145,8 +149,8 @@ class AttendancePanelController(Controller):
     @get("/panel", summary="Painel de controle: chats por status, por responsável e esperando")
     async def control_panel(
         self, request: Request[Any, Any, Any], runtime: NamedDependency[Runtime]
-    ) -> dict[str, Any]:
-        return await runtime.db.read(panel.control_panel, actor_of(request))
+    ) -> ControlPanel:
+        return answer(await runtime.db.read(panel.control_panel, actor_of(request)), ControlPanel)
 
 
 ATTENDANCE_CONTROLLERS = [StatusesController, ChatStatusController, AttendancePanelController]

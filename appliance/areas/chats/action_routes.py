@@ -14,6 +14,7 @@ from litestar.di import NamedDependency
 from litestar.params import JSONBody
 
 from appliance.areas.chats import actions
+from appliance.areas.chats.schemas import Chat, ChatCleared
 from appliance.core.limits import Name, PathId
 from appliance.http.deps import actor_of
 from appliance.http.live import chat_after_change
@@ -26,9 +27,7 @@ class ChatRename(msgspec.Struct, forbid_unknown_fields=True):
     custom_name: Name | None
 
 
-async def _changed(
-    request: Request[Any, Any, Any], runtime: Runtime, chat_id: int
-) -> dict[str, Any]:
+async def _changed(request: Request[Any, Any, Any], runtime: Runtime, chat_id: int) -> Chat:
     return await chat_after_change(request.app, runtime.db, actor_of(request), chat_id)
 
 
@@ -38,7 +37,7 @@ async def rename_chat(
     runtime: NamedDependency[Runtime],
     chat_id: PathId,
     data: JSONBody[ChatRename],
-) -> dict[str, Any]:
+) -> Chat:
     await runtime.db.write(actions.rename_chat, actor_of(request), chat_id, data.custom_name)
     return await _changed(request, runtime, chat_id)
 
@@ -46,7 +45,7 @@ async def rename_chat(
 @post(f"{CHAT}/read", status_code=200, tags=["chats"], summary="Marcar como lido")
 async def mark_read(
     request: Request[Any, Any, Any], runtime: NamedDependency[Runtime], chat_id: PathId
-) -> dict[str, Any]:
+) -> Chat:
     await runtime.db.write(actions.mark_read, actor_of(request), chat_id)
     return await _changed(request, runtime, chat_id)
 
@@ -59,7 +58,7 @@ async def mark_read(
 )
 async def mark_unread(
     request: Request[Any, Any, Any], runtime: NamedDependency[Runtime], chat_id: PathId
-) -> dict[str, Any]:
+) -> Chat:
     await runtime.db.write(actions.mark_unread, actor_of(request), chat_id)
     return await _changed(request, runtime, chat_id)
 
@@ -72,9 +71,9 @@ async def mark_unread(
 )
 async def clear_messages(
     request: Request[Any, Any, Any], runtime: NamedDependency[Runtime], chat_id: PathId
-) -> dict[str, Any]:
+) -> ChatCleared:
     deleted = await runtime.db.write(actions.clear_messages, actor_of(request), chat_id)
-    return {"deleted": deleted, "chat": await _changed(request, runtime, chat_id)}
+    return ChatCleared(deleted=deleted, chat=await _changed(request, runtime, chat_id))
 
 
 CHAT_ACTION_HANDLERS = [rename_chat, mark_read, mark_unread, clear_messages]

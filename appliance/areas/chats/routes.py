@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
+from litestar.openapi import ResponseSpec
 from litestar.params import FromQuery, JSONBody, QueryParameter
 
 from appliance.areas.accounts.permissions import can_see_numbers
@@ -21,8 +22,11 @@ from appliance.areas.chats.filters import (
     TagMode,
     check_limit,
 )
+from appliance.areas.chats.schemas import Chat, ChatPage, MergedValue
 from appliance.areas.messages import service as messages
+from appliance.areas.messages.schemas import MessagePage
 from appliance.areas.modules.service import Module, require_module
+from appliance.core.answers import answer, answers
 from appliance.core.errors import Forbidden, InvalidInput
 from appliance.core.limits import (
     PathId,
@@ -45,7 +49,15 @@ class ChatsController(Controller):
     path = "/api/v1/chats"
     tags = ["chats"]
 
-    @get("", summary="Chats visíveis, atividade mais recente primeiro")
+    # The page is built as dicts and encoded as they are: the list is the hot path (see
+    # scripts/benchmarks/chatlist.py), and a struct per row would add a conversion to each of
+    # its requests. ChatPage documents it; tests/appliance/test_openapi_responses.py decodes
+    # real pages with it, strictly.
+    @get(
+        "",
+        summary="Chats visíveis, atividade mais recente primeiro",
+        responses={200: ResponseSpec(ChatPage, description="Uma página de chats")},
+    )
     async def list_chats(
         self,
         request: Request[Any, Any, Any],
@@ -100,20 +112,21 @@ class ChatsController(Controller):
         "",
         guards=[require_module(Module.ADD_CHATS)],
         summary="Adicionar um chat pelo número (201 novo, 200 se já existe)",
+        responses={200: ResponseSpec(Chat, description="O chat já existia")},
     )
     async def add_chat(
         self,
         request: Request[Any, Any, Any],
         runtime: NamedDependency[Runtime],
         data: JSONBody[ChatAdd],
-    ) -> Response[dict[str, Any]]:
+    ) -> Response[Chat]:
         actor = actor_of(request)
         added = await runtime.db.write(
             add_chat, actor, data.phone, data.device_id, data.name, assignments.claim_new_chat
         )
         if added.created:
             await hub_of(request.app).publish_chats(ChatChanges(chats=[added.chat["id"]]))
-        return Response(added.chat, status_code=201 if added.created else 200)
+        return Response(answer(added.chat, Chat), status_code=201 if added.created else 200)
 
     @get("/{chat_id:int}", summary="Um chat")
     async def get_chat(
@@ -121,8 +134,8 @@ class ChatsController(Controller):
         request: Request[Any, Any, Any],
         runtime: NamedDependency[Runtime],
         chat_id: PathId,
-    ) -> dict[str, Any]:
-        return await runtime.db.read(service.get_chat, actor_of(request), chat_id)
+    ) -> Chat:
+        return answer(await runtime.db.read(service.get_chat, actor_of(request), chat_id), Chat)
 
     @get(
         "/{chat_id:int}/merged-values",
@@ -133,10 +146,17 @@ class ChatsController(Controller):
         request: Request[Any, Any, Any],
         runtime: NamedDependency[Runtime],
         chat_id: PathId,
-    ) -> list[dict[str, Any]]:
-        return await runtime.db.read(service.list_merged_values, actor_of(request), chat_id)
+    ) -> list[MergedValue]:
+        merged = await runtime.db.read(service.list_merged_values, actor_of(request), chat_id)
+        return answers(merged, MergedValue)
 
-    @get("/{chat_id:int}/messages", summary="Mensagens de um chat, mais novas primeiro")
+    # Built as dicts for speed like the chat list (scripts/benchmarks/conversation.py reads
+    # it); MessagePage documents it.
+    @get(
+        "/{chat_id:int}/messages",
+        summary="Mensagens de um chat, mais novas primeiro",
+        responses={200: ResponseSpec(MessagePage, description="Uma página de mensagens")},
+    )
     async def list_messages(
         self,
         request: Request[Any, Any, Any],

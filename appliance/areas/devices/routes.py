@@ -7,11 +7,21 @@ from typing import Any
 import msgspec
 from litestar import Controller, Request, Response, get, patch, post
 from litestar.di import NamedDependency
+from litestar.openapi import ResponseSpec
 from litestar.params import JSONBody
 
 from appliance.areas.accounts.permissions import can_see_numbers
 from appliance.areas.bridge_api import service as link
 from appliance.areas.devices import service
+from appliance.areas.devices.schemas import (
+    BridgeSetup,
+    Device,
+    Health,
+    HealthDevice,
+    HealthError,
+    SetAside,
+)
+from appliance.core.answers import answer, answers
 from appliance.core.limits import Keyword, Name, PathId
 from appliance.http.deps import actor_of, require_admin
 from appliance.http.live import hub_of
@@ -27,19 +37,19 @@ class DeviceRename(msgspec.Struct, forbid_unknown_fields=True):
     name: Name
 
 
-def _bridge_setup(runtime: Runtime, device: dict[str, Any], token: str) -> dict[str, Any]:
+def _bridge_setup(runtime: Runtime, device: dict[str, Any], token: str) -> BridgeSetup:
     """How to start the device's bridge on the box: the token is written where the bridge
     reads it and shown once, for a bridge that runs elsewhere."""
     device_id = device["id"]
     token_file = service.save_bridge_token(runtime.settings.device_dir(device_id), token)
     driver = "" if device["driver"] == "sim" else f" --driver {device['driver']}"
-    return {
-        "device": device,
-        "token": token,
-        "token_file": str(token_file),
-        "command": f"balcao bridge --device {device_id}{driver}",
-        "service": f"balcao-bridge@{device_id}.service",
-    }
+    return BridgeSetup(
+        device=answer(device, Device),
+        token=token,
+        token_file=str(token_file),
+        command=f"balcao bridge --device {device_id}{driver}",
+        service=f"balcao-bridge@{device_id}.service",
+    )
 
 
 class DevicesController(Controller):
@@ -49,8 +59,9 @@ class DevicesController(Controller):
     @get("", summary="Aparelhos, estado da conexão e fila")
     async def list_devices(
         self, request: Request[Any, Any, Any], runtime: NamedDependency[Runtime]
-    ) -> list[dict[str, Any]]:
-        return await runtime.db.read(service.list_devices, can_see_numbers(actor_of(request)))
+    ) -> list[Device]:
+        devices = await runtime.db.read(service.list_devices, can_see_numbers(actor_of(request)))
+        return answers(devices, Device)
 
     @post("", guards=[require_admin], summary="Cadastrar um aparelho (mostra o token do bridge)")
     async def create_device(
@@ -58,7 +69,7 @@ class DevicesController(Controller):
         request: Request[Any, Any, Any],
         runtime: NamedDependency[Runtime],
         data: JSONBody[DeviceCreate],
-    ) -> Response[dict[str, Any]]:
+    ) -> Response[BridgeSetup]:
         """201 with the device, its bridge token (shown only now; stored hashed) and the
         command that starts its bridge. Devices are never deleted here: their chats would go
         with them."""
@@ -78,14 +89,14 @@ class DevicesController(Controller):
         runtime: NamedDependency[Runtime],
         device_id: PathId,
         data: JSONBody[DeviceRename],
-    ) -> dict[str, Any]:
+    ) -> Device:
         def rename(conn: Any) -> dict[str, Any]:
             service.rename_device(conn, device_id, data.name)
             return service.get_device(conn, device_id, True)
 
         device = await runtime.db.write(rename)
         hub_of(request.app).device_changed()
-        return device
+        return answer(device, Device)
 
     @post(
         "/{device_id:int}/token",
@@ -93,9 +104,7 @@ class DevicesController(Controller):
         status_code=200,
         summary="Gerar um novo token do bridge (o anterior deixa de valer)",
     )
-    async def new_token(
-        self, runtime: NamedDependency[Runtime], device_id: PathId
-    ) -> dict[str, Any]:
+    async def new_token(self, runtime: NamedDependency[Runtime], device_id: PathId) -> BridgeSetup:
         """For a lost token or a bridge moved to another machine. A bridge still running with
         the old token is refused within half a minute (the link caches tokens that long)."""
 
@@ -111,9 +120,7 @@ class DevicesController(Controller):
         guards=[require_admin],
         summary="Eventos que o bridge pôs de lado (recusados ou com falha repetida)",
     )
-    async def set_aside(
-        self, runtime: NamedDependency[Runtime], device_id: PathId
-    ) -> dict[str, Any]:
+    async def set_aside(self, runtime: NamedDependency[Runtime], device_id: PathId) -> SetAside:
         """The events the device's bridge gave up on, newest first, with the reason; the link
         went on without them and the bridge keeps them in its journal."""
 
@@ -121,33 +128,30 @@ class DevicesController(Controller):
             service.get_device(conn, device_id, False)  # 404 for an unknown device
             return link.set_aside_events(conn, device_id)
 
-        return await runtime.db.read(read)
+        return answer(await runtime.db.read(read), SetAside)
 
 
-@get("/healthz", tags=["health"], summary="Saúde do sistema: aparelhos e filas")
-async def healthz(runtime: NamedDependency[Runtime]) -> Response[dict[str, Any]]:
+@get(
+    "/healthz",
+    tags=["health"],
+    summary="Saúde do sistema: aparelhos e filas",
+    responses={
+        200: ResponseSpec(Health, description="O banco responde"),
+        503: ResponseSpec(HealthError, description="O banco de dados não responde"),
+    },
+)
+async def healthz(runtime: NamedDependency[Runtime]) -> Response[Health | HealthError]:
     """200 while the database answers; each device's state and queued count."""
     try:
         devices = await runtime.db.read(service.list_devices, False)
     except Exception as exc:
-        return Response({"status": "error", "detail": str(exc)}, status_code=503)
+        return Response(HealthError(status="error", detail=str(exc)), status_code=503)
     return Response(
-        {
-            "status": "ok",
-            "devices": [
-                {
-                    k: d[k]
-                    for k in (
-                        "id",
-                        "name",
-                        "state",
-                        "outbox",
-                        "phone_queue",
-                        "queued",
-                        "last_event_at",
-                    )
-                }
-                for d in devices
+        Health(
+            status="ok",
+            # The health check shows each device's link and queues, not its number or driver.
+            devices=[
+                HealthDevice(**{k: d[k] for k in HealthDevice.__struct_fields__}) for d in devices
             ],
-        }
+        )
     )

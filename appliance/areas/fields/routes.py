@@ -12,6 +12,8 @@ from msgspec import Meta
 
 from appliance.areas.accounts.permissions import Permission
 from appliance.areas.fields import service
+from appliance.areas.fields.schemas import ChatField, Field, FieldDeleted
+from appliance.core.answers import answer, answers
 from appliance.core.limits import FIELD_OPTIONS, FieldName, FieldOption, Keyword, PathId
 from appliance.core.limits import FieldValue as FieldValueText
 from appliance.http.deps import actor_of, require
@@ -41,8 +43,8 @@ class FieldsController(Controller):
     tags = ["fields"]
 
     @get("/fields", summary="Campos personalizados da conta")
-    async def list_fields(self, runtime: NamedDependency[Runtime]) -> list[dict[str, Any]]:
-        return await runtime.db.read(service.list_fields)
+    async def list_fields(self, runtime: NamedDependency[Runtime]) -> list[Field]:
+        return answers(await runtime.db.read(service.list_fields), Field)
 
     @post(
         "/fields",
@@ -54,10 +56,10 @@ class FieldsController(Controller):
         request: Request[Any, Any, Any],
         runtime: NamedDependency[Runtime],
         data: JSONBody[FieldCreate],
-    ) -> dict[str, Any]:
+    ) -> Field:
         field = await runtime.db.write(service.create_field, data.name, data.kind, data.options)
         hub_of(request.app).account_changed("fields")
-        return field
+        return answer(field, Field)
 
     @patch(
         "/fields/{field_id:int}",
@@ -70,10 +72,10 @@ class FieldsController(Controller):
         runtime: NamedDependency[Runtime],
         field_id: PathId,
         data: JSONBody[FieldUpdate],
-    ) -> dict[str, Any]:
+    ) -> Field:
         field = await runtime.db.write(service.update_field, field_id, data.name, data.options)
         hub_of(request.app).account_changed("fields")
-        return field
+        return answer(field, Field)
 
     @delete(
         "/fields/{field_id:int}",
@@ -87,10 +89,10 @@ class FieldsController(Controller):
         runtime: NamedDependency[Runtime],
         field_id: PathId,
         confirm: FromQuery[bool] = False,
-    ) -> dict[str, Any]:
+    ) -> FieldDeleted:
         had = await runtime.db.write(service.delete_field, field_id, confirm)
         hub_of(request.app).account_changed("fields")
-        return {"deleted": True, "chats": had}
+        return FieldDeleted(deleted=True, chats=had)
 
     @get("/chats/{chat_id:int}/fields", tags=["chats"], summary="Campos do chat, com os valores")
     async def chat_fields(
@@ -98,8 +100,10 @@ class FieldsController(Controller):
         request: Request[Any, Any, Any],
         runtime: NamedDependency[Runtime],
         chat_id: PathId,
-    ) -> list[dict[str, Any]]:
-        return await runtime.db.read(service.chat_fields, actor_of(request), chat_id)
+    ) -> list[ChatField]:
+        return answers(
+            await runtime.db.read(service.chat_fields, actor_of(request), chat_id), ChatField
+        )
 
     @put(
         "/chats/{chat_id:int}/fields/{field_id:int}",
@@ -113,10 +117,10 @@ class FieldsController(Controller):
         chat_id: PathId,
         field_id: PathId,
         data: JSONBody[FieldValue],
-    ) -> dict[str, Any]:
+    ) -> ChatField:
         field, changed = await runtime.db.write(
             service.set_value, actor_of(request), chat_id, field_id, data.value
         )
         if changed:
             await hub_of(request.app).publish_chats(ChatChanges(chats=[chat_id]))
-        return field
+        return answer(field, ChatField)

@@ -13,7 +13,16 @@ from msgspec import Meta
 
 from appliance.areas.accounts.permissions import Permission
 from appliance.areas.funnels import service
+from appliance.areas.funnels.schemas import (
+    ChatFunnel,
+    ChatFunnelsChanged,
+    Funnel,
+    FunnelDeleted,
+    Stage,
+    StageDeleted,
+)
 from appliance.areas.modules.service import Module, require_module
+from appliance.core.answers import answer, answers
 from appliance.core.limits import ITEMS, Color, FunnelName, Id, PathId, Position, QueryId
 from appliance.http.deps import actor_of, require
 from appliance.http.live import ChatChanges, chat_after_change, hub_of
@@ -65,8 +74,8 @@ class FunnelsController(Controller):
     guards = [require_module(Module.FUNNEL)]
 
     @get("", summary="Funis da conta, cada um com suas etapas em ordem")
-    async def list_funnels(self, runtime: NamedDependency[Runtime]) -> list[dict[str, Any]]:
-        return await runtime.db.read(service.list_funnels)
+    async def list_funnels(self, runtime: NamedDependency[Runtime]) -> list[Funnel]:
+        return answers(await runtime.db.read(service.list_funnels), Funnel)
 
     @post("", guards=MANAGE, summary="Criar um funil (opcionalmente com suas etapas)")
     async def create_funnel(
@@ -74,10 +83,10 @@ class FunnelsController(Controller):
         request: Request[Any, Any, Any],
         runtime: NamedDependency[Runtime],
         data: JSONBody[FunnelCreate],
-    ) -> dict[str, Any]:
+    ) -> Funnel:
         funnel = await runtime.db.write(service.create_funnel, data.name, data.stages)
         await _funnels_changed(request)
-        return funnel
+        return answer(funnel, Funnel)
 
     @patch("/{funnel_id:int}", guards=MANAGE, summary="Renomear ou mover um funil")
     async def update_funnel(
@@ -86,10 +95,10 @@ class FunnelsController(Controller):
         runtime: NamedDependency[Runtime],
         funnel_id: PathId,
         data: JSONBody[FunnelUpdate],
-    ) -> dict[str, Any]:
+    ) -> Funnel:
         funnel = await runtime.db.write(service.update_funnel, funnel_id, data.name, data.position)
         await _funnels_changed(request)
-        return funnel
+        return answer(funnel, Funnel)
 
     @delete(
         "/{funnel_id:int}",
@@ -103,10 +112,10 @@ class FunnelsController(Controller):
         runtime: NamedDependency[Runtime],
         funnel_id: PathId,
         confirm: FromQuery[bool] = False,
-    ) -> dict[str, Any]:
+    ) -> FunnelDeleted:
         chats = await runtime.db.write(service.delete_funnel, funnel_id, confirm)
         await _funnels_changed(request, chats)
-        return {"deleted": funnel_id, "chats": len(chats)}
+        return FunnelDeleted(deleted=funnel_id, chats=len(chats))
 
     @post("/{funnel_id:int}/stages", guards=MANAGE, summary="Criar uma etapa no fim do funil")
     async def create_stage(
@@ -115,10 +124,10 @@ class FunnelsController(Controller):
         runtime: NamedDependency[Runtime],
         funnel_id: PathId,
         data: JSONBody[StageCreate],
-    ) -> dict[str, Any]:
+    ) -> Stage:
         stage = await runtime.db.write(service.create_stage, funnel_id, data.name, data.color)
         await _funnels_changed(request)
-        return stage
+        return answer(stage, Stage)
 
     @put(
         "/{funnel_id:int}/stages/order",
@@ -131,10 +140,10 @@ class FunnelsController(Controller):
         runtime: NamedDependency[Runtime],
         funnel_id: PathId,
         data: JSONBody[StageOrder],
-    ) -> dict[str, Any]:
+    ) -> Funnel:
         funnel = await runtime.db.write(service.reorder_stages, funnel_id, data.stage_ids)
         await _funnels_changed(request)
-        return funnel
+        return answer(funnel, Funnel)
 
     @patch(
         "/{funnel_id:int}/stages/{stage_id:int}",
@@ -148,12 +157,12 @@ class FunnelsController(Controller):
         funnel_id: PathId,
         stage_id: PathId,
         data: JSONBody[StageUpdate],
-    ) -> dict[str, Any]:
+    ) -> Stage:
         stage = await runtime.db.write(
             service.update_stage, funnel_id, stage_id, data.name, data.color, data.position
         )
         await _funnels_changed(request)
-        return stage
+        return answer(stage, Stage)
 
     @delete(
         "/{funnel_id:int}/stages/{stage_id:int}",
@@ -172,10 +181,10 @@ class FunnelsController(Controller):
         stage_id: PathId,
         move_to: QueryId = None,
         confirm: FromQuery[bool] = False,
-    ) -> dict[str, Any]:
+    ) -> StageDeleted:
         chats = await runtime.db.write(service.delete_stage, funnel_id, stage_id, move_to, confirm)
         await _funnels_changed(request, chats)
-        return {"deleted": stage_id, "chats": len(chats), "moved_to": move_to}
+        return StageDeleted(deleted=stage_id, chats=len(chats), moved_to=move_to)
 
 
 class ChatFunnelsController(Controller):
@@ -189,8 +198,10 @@ class ChatFunnelsController(Controller):
         request: Request[Any, Any, Any],
         runtime: NamedDependency[Runtime],
         chat_id: PathId,
-    ) -> list[dict[str, Any]]:
-        return await runtime.db.read(service.chat_funnels, actor_of(request), chat_id)
+    ) -> list[ChatFunnel]:
+        return answers(
+            await runtime.db.read(service.chat_funnels, actor_of(request), chat_id), ChatFunnel
+        )
 
     @put(
         "/{funnel_id:int}",
@@ -203,13 +214,11 @@ class ChatFunnelsController(Controller):
         chat_id: PathId,
         funnel_id: PathId,
         data: JSONBody[ChatStage],
-    ) -> dict[str, Any]:
+    ) -> ChatFunnelsChanged:
         actor = actor_of(request)
         changed = await runtime.db.write(
             service.set_chat_stage, actor, chat_id, funnel_id, data.stage_id
         )
         chat = await chat_after_change(request.app, runtime.db, actor, chat_id, changed=changed)
-        return {
-            "funnels": await runtime.db.read(service.chat_funnels, actor, chat_id),
-            "chat": chat,
-        }
+        funnels = await runtime.db.read(service.chat_funnels, actor, chat_id)
+        return ChatFunnelsChanged(funnels=answers(funnels, ChatFunnel), chat=chat)

@@ -9,6 +9,7 @@ from typing import Any
 import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
+from litestar.openapi import ResponseSpec
 from litestar.params import JSONBody
 
 from appliance.areas.bridge_api.service import LinkSignals
@@ -17,7 +18,9 @@ from appliance.areas.devices import jobs
 from appliance.areas.devices.tasks import trigger_job
 from appliance.areas.files.serve import file_response, names_only_vcard_response
 from appliance.areas.messages.outbound import queue_message
+from appliance.areas.messages.schemas import Job, Message
 from appliance.areas.messages.service import get_message_file
+from appliance.core.answers import answer
 from appliance.core.db import Conn
 from appliance.core.limits import ClientId, MessageText, PathId
 from appliance.http.deps import actor_of, jobs_of
@@ -55,7 +58,7 @@ async def send_message(
     runtime: NamedDependency[Runtime],
     chat_id: PathId,
     data: JSONBody[SendMessage],
-) -> dict[str, Any]:
+) -> Message:
     """Answers at once with the queued message; it goes out when the phone can send it.
     The same ``client_id`` again answers the first message (nothing is sent twice)."""
     message, created, device_id = await runtime.db.write(
@@ -67,7 +70,7 @@ async def send_message(
         hub = hub_of(request.app)
         await hub.publish_chats(ChatChanges(chats=[chat_id], sent=[message["id"]]))
         hub.device_changed()
-    return message
+    return answer(message, Message)
 
 
 class MessageActionsController(Controller):
@@ -81,11 +84,11 @@ class MessageActionsController(Controller):
         chat_id: int,
         kind: str,
         args: dict[str, Any],
-    ) -> dict[str, Any]:
+    ) -> Job:
         job = await runtime.db.write(_request_chat_job, actor_of(request), chat_id, kind, args)
         if job["state"] == "pending":
             trigger_job(jobs_of(request.app), job["id"])
-        return jobs.job_payload(job)
+        return answer(jobs.job_payload(job), Job)
 
     @post("/{chat_id:int}/sync", status_code=202, summary="Recarregar mensagens do celular")
     async def sync(
@@ -94,7 +97,7 @@ class MessageActionsController(Controller):
         runtime: NamedDependency[Runtime],
         chat_id: PathId,
         data: JSONBody[SyncMessages],
-    ) -> dict[str, Any]:
+    ) -> Job:
         return await self._job(request, runtime, chat_id, "sync", {"older": data.older})
 
     @post("/{chat_id:int}/recheck-receipts", status_code=202, summary="Reconferir confirmações")
@@ -103,7 +106,7 @@ class MessageActionsController(Controller):
         request: Request[Any, Any, Any],
         runtime: NamedDependency[Runtime],
         chat_id: PathId,
-    ) -> dict[str, Any]:
+    ) -> Job:
         return await self._job(request, runtime, chat_id, "recheck", {})
 
     @post("/{chat_id:int}/reload-photo", status_code=202, summary="Recarregar foto do perfil")
@@ -112,13 +115,23 @@ class MessageActionsController(Controller):
         request: Request[Any, Any, Any],
         runtime: NamedDependency[Runtime],
         chat_id: PathId,
-    ) -> dict[str, Any]:
+    ) -> Job:
         return await self._job(request, runtime, chat_id, "photo", {})
 
     @get(
         "/{chat_id:int}/media/{message_id:int}",
         summary="Arquivo de uma mensagem (foto, áudio, vídeo, documento)",
         response_description="O arquivo inteiro, ou o trecho pedido em Range (206)",
+        responses={
+            200: ResponseSpec(
+                bytes, description="O arquivo inteiro", media_type="application/octet-stream"
+            ),
+            206: ResponseSpec(
+                bytes,
+                description="O trecho pedido em Range",
+                media_type="application/octet-stream",
+            ),
+        },
     )
     async def media(
         self,

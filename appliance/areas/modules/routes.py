@@ -9,7 +9,9 @@ from litestar import Controller, Request, get, patch
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
 
+from appliance.areas.modules.schemas import ModuleState
 from appliance.areas.modules.service import Module, enabled_modules, list_modules, set_modules
+from appliance.core.answers import answers
 from appliance.http.deps import require_admin
 from appliance.http.live import hub_of
 from appliance.http.runtime import Runtime
@@ -24,8 +26,8 @@ class ModulesController(Controller):
         return await runtime.db.read(enabled_modules)
 
     @get("", guards=[require_admin], summary="Módulos da conta, com nome e estado")
-    async def list(self, runtime: NamedDependency[Runtime]) -> list[dict[str, Any]]:
-        return await runtime.db.read(list_modules)
+    async def list(self, runtime: NamedDependency[Runtime]) -> list[ModuleState]:
+        return answers(await runtime.db.read(list_modules), ModuleState)
 
     @patch("", guards=[require_admin], summary="Ligar ou desligar módulos")
     async def switch(
@@ -33,8 +35,8 @@ class ModulesController(Controller):
         request: Request[Any, Any, Any],
         runtime: NamedDependency[Runtime],
         data: JSONBody[dict[Module, bool]],
-    ) -> builtins.list[dict[str, Any]]:  # "list" here is the handler above
+    ) -> builtins.list[ModuleState]:
         await runtime.db.write(set_modules, data)
         runtime.modules.forget()
         hub_of(request.app).account_changed("modules")
-        return await runtime.db.read(list_modules)
+        return answers(await runtime.db.read(list_modules), ModuleState)

@@ -6,10 +6,12 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, get
 from litestar.di import NamedDependency
+from litestar.openapi import ResponseSpec
 from litestar.params import QueryParameter
 
 from appliance.areas.search import service
 from appliance.areas.search.query import parse_message_query
+from appliance.areas.search.schemas import SearchPage
 from appliance.core.limits import QueryCursor, QueryId, QuerySearch
 from appliance.http.deps import actor_of
 from appliance.http.runtime import Runtime
@@ -19,7 +21,13 @@ class SearchController(Controller):
     path = "/api/v1/search"
     tags = ["search"]
 
-    @get("/messages", summary="Mensagens com as palavras buscadas, mais novas primeiro")
+    # Built as dicts for speed like the chat list (scripts/benchmarks/search.py); SearchPage
+    # documents it.
+    @get(
+        "/messages",
+        summary="Mensagens com as palavras buscadas, mais novas primeiro",
+        responses={200: ResponseSpec(SearchPage, description="Uma página de mensagens achadas")},
+    )
     async def search_messages(
         self,
         request: Request[Any, Any, Any],

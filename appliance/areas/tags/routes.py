@@ -10,7 +10,10 @@ from litestar.di import NamedDependency
 from litestar.params import JSONBody
 
 from appliance.areas.accounts.permissions import Permission
+from appliance.areas.chats.schemas import Chat
 from appliance.areas.tags import service
+from appliance.areas.tags.schemas import Tag
+from appliance.core.answers import answer, answers
 from appliance.core.limits import Color, PathId, TagName
 from appliance.http.deps import actor_of, require
 from appliance.http.live import chat_after_change, hub_of
@@ -32,8 +35,8 @@ class TagsController(Controller):
     tags = ["tags"]
 
     @get("/tags", summary="Tags da conta")
-    async def list_tags(self, runtime: NamedDependency[Runtime]) -> list[dict[str, Any]]:
-        return await runtime.db.read(service.list_tags)
+    async def list_tags(self, runtime: NamedDependency[Runtime]) -> list[Tag]:
+        return answers(await runtime.db.read(service.list_tags), Tag)
 
     @post(
         "/tags",
@@ -45,10 +48,10 @@ class TagsController(Controller):
         request: Request[Any, Any, Any],
         runtime: NamedDependency[Runtime],
         data: JSONBody[TagCreate],
-    ) -> dict[str, Any]:
+    ) -> Tag:
         tag = await runtime.db.write(service.create_tag, data.name, data.color)
         hub_of(request.app).account_changed("tags")
-        return tag
+        return answer(tag, Tag)
 
     @patch(
         "/tags/{tag_id:int}",
@@ -61,10 +64,10 @@ class TagsController(Controller):
         runtime: NamedDependency[Runtime],
         tag_id: PathId,
         data: JSONBody[TagUpdate],
-    ) -> dict[str, Any]:
+    ) -> Tag:
         tag = await runtime.db.write(service.update_tag, tag_id, data.name, data.color)
         hub_of(request.app).account_changed("tags")
-        return tag
+        return answer(tag, Tag)
 
     @delete(
         "/tags/{tag_id:int}",
@@ -91,7 +94,7 @@ class TagsController(Controller):
         runtime: NamedDependency[Runtime],
         chat_id: PathId,
         tag_id: PathId,
-    ) -> dict[str, Any]:
+    ) -> Chat:
         actor = actor_of(request)
         changed = await runtime.db.write(service.add_to_chat, actor, chat_id, tag_id)
         return await chat_after_change(request.app, runtime.db, actor, chat_id, changed=changed)
@@ -108,7 +111,7 @@ class TagsController(Controller):
         runtime: NamedDependency[Runtime],
         chat_id: PathId,
         tag_id: PathId,
-    ) -> dict[str, Any]:
+    ) -> Chat:
         actor = actor_of(request)
         changed = await runtime.db.write(service.remove_from_chat, actor, chat_id, tag_id)
         return await chat_after_change(request.app, runtime.db, actor, chat_id, changed=changed)
