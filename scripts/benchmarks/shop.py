@@ -939,7 +939,7 @@ class _Builder:
         choice = rng.choice
         fill = self.fill
         last: dict[int, tuple[str, str]] = {}
-        rows: list[MessageRow] = []
+        rows: list[tuple[object, ...]] = []
         total = len(packed)
         recent_cut = END_MS - 2 * DAY_MS
         db.execute("BEGIN")
@@ -982,22 +982,24 @@ class _Builder:
             registered = ts + int(random_() * 2500)
             if random_() < 0.003:
                 registered += int(random_() * 3 * 3_600_000)
+            # MessageRow's fields in order, as a plain tuple (see insert_messages).
             rows.append(
-                MessageRow(
-                    id=message_id,
-                    chat=chat,
-                    device=device,
-                    wa_id=f"3EB0{(message_id * _WA_ID_MIX) & _U64:016X}",
-                    direction=direction,
-                    author_kind=author_kind,
-                    author_user=author,
-                    kind=kind,
-                    body=body,
-                    media=media,
-                    status=status,
-                    status_at=registered + (30_000 if from_me else 0),
-                    sent_at=ts,
-                    registered_at=registered,
+                (
+                    chat,
+                    device,
+                    f"3EB0{(message_id * _WA_ID_MIX) & _U64:016X}",
+                    direction,
+                    author_kind,
+                    status,
+                    registered + (30_000 if from_me else 0),
+                    ts,
+                    registered,
+                    kind,
+                    body,
+                    media,
+                    author,
+                    None,
+                    message_id,
                 )
             )
             last[chat] = (preview(body) if body else _MEDIA_PREVIEW[kind], status)
@@ -1013,6 +1015,28 @@ class _Builder:
         db.execute("COMMIT")
         return last
 
+
+# The order of the message tuples of _messages: MessageRow's, checked here so that a new
+# column there cannot shift them.
+_MESSAGE_FIELDS = (
+    "chat",
+    "device",
+    "wa_id",
+    "direction",
+    "author_kind",
+    "status",
+    "status_at",
+    "sent_at",
+    "registered_at",
+    "kind",
+    "body",
+    "media",
+    "author_user",
+    "client_id",
+    "id",
+)
+if MessageRow._fields != _MESSAGE_FIELDS:
+    raise RuntimeError(f"MessageRow changed: {MessageRow._fields}; update _Builder._messages")
 
 # Message ids scrambled into WhatsApp-looking ids (odd multiplier: one id per message).
 _WA_ID_MIX = 0x9E3779B97F4A7C15

@@ -47,8 +47,10 @@ def insert_message(conn: Conn, row: MessageRow, *, skip_duplicate: bool = False)
     return int(cur.lastrowid or 0) if cur.rowcount else None
 
 
-def insert_messages(conn: Conn, rows: Iterable[MessageRow]) -> None:
-    """Insert many messages in one statement (the demo and the benchmark shops)."""
+def insert_messages(conn: Conn, rows: Iterable[MessageRow | tuple[object, ...]]) -> None:
+    """Insert many messages in one statement (the demo and the benchmark shops). A row is a
+    MessageRow or a plain tuple in its field order: building 2,500,000 NamedTuples by
+    keyword adds about 6 µs a row on the loaded 2-core box, 15 s to a benchmark shop."""
     conn.executemany(_INSERT, rows)
 
 
