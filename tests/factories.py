@@ -1,4 +1,4 @@
-"""Rows for tests, written through the same SQL the app uses."""
+"""Rows for tests, written through the areas' own row writers (the ones the app uses)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,11 @@ import json
 from typing import Any
 
 from appliance.areas.accounts import service as accounts
+from appliance.areas.assignments.service import insert_assignees
+from appliance.areas.chats import rows as chat_rows
 from appliance.areas.devices.service import create_device
+from appliance.areas.messages import rows as message_rows
+from appliance.areas.tags.service import insert_chat_tags, insert_tag
 from appliance.core.clock import now_ms
 from appliance.core.db import Conn, Database
 from appliance.core.text import sort_key
@@ -72,25 +76,22 @@ def insert_chat(
     phone = phone if phone is not None else f"+55119{n:08d}"
     wa_id = wa_id or (phone.lstrip("+") + "@s.whatsapp.net")
     now = now_ms()
-    cur = conn.execute(
-        "INSERT INTO chat(device, wa_id, phone, wa_name, sort_name, is_broadcast, registered_at, "
-        "archived, chatbot_enabled, unread_count, last_message_at, last_message_preview, "
-        "last_message_from_me) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, 0)",
-        (
-            device,
-            wa_id,
-            phone,
-            name,
-            sort_key(name),
-            int(is_broadcast),
-            registered_at or now,
-            int(archived),
-            unread,
-            last_message_at if last_message_at is not None else now,
-            preview,
+    return chat_rows.insert_chat(
+        conn,
+        chat_rows.ChatRow(
+            device=device,
+            wa_id=wa_id,
+            phone=phone,
+            wa_name=name,
+            sort_name=sort_key(name),
+            is_broadcast=int(is_broadcast),
+            registered_at=registered_at or now,
+            archived=int(archived),
+            unread_count=unread,
+            last_message_at=last_message_at if last_message_at is not None else now,
+            last_message_preview=preview,
         ),
     )
-    return int(cur.lastrowid or 0)
 
 
 def make_chat(db: Database, device: int, **kw: Any) -> int:
@@ -100,31 +101,15 @@ def make_chat(db: Database, device: int, **kw: Any) -> int:
 def assign(
     db: Database, chat: int, *, user: int | None = None, department: int | None = None
 ) -> None:
-    db.write_sync(
-        lambda c: c.execute(
-            "INSERT INTO chat_assignee(chat, member, department, created_at) VALUES (?, ?, ?, ?)",
-            (chat, user, department, now_ms()),
-        )
-    )
+    db.write_sync(insert_assignees, [(chat, user, department, now_ms())])
 
 
 def make_tag(db: Database, name: str, color: str = "#5b8def") -> int:
-    return db.write_sync(
-        lambda c: int(
-            c.execute(
-                "INSERT INTO tag(name, color, created_at) VALUES (?, ?, ?)", (name, color, now_ms())
-            ).lastrowid
-            or 0
-        )
-    )
+    return db.write_sync(insert_tag, name, color, now_ms())
 
 
 def tag_chat(db: Database, chat: int, *tags: int) -> None:
-    db.write_sync(
-        lambda c: c.executemany(
-            "INSERT INTO chat_tag(chat, tag) VALUES (?, ?)", [(chat, t) for t in tags]
-        )
-    )
+    db.write_sync(insert_chat_tags, [(chat, t) for t in tags])
 
 
 def insert_message(
@@ -142,25 +127,25 @@ def insert_message(
     device = conn.execute("SELECT device FROM chat WHERE id = ?", (chat,)).fetchone()[0]
     now = now_ms()
     sent = sent_at if sent_at is not None else now
-    cur = conn.execute(
-        "INSERT INTO message(chat, device, wa_id, direction, author_kind, kind, body, media, "
-        "status, status_at, sent_at, registered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            chat,
-            device,
-            wa_id or f"TEST{next(_seq):012d}",
-            direction,
-            author_kind or ("customer" if direction == "in" else "user"),
-            kind,
-            body,
-            json.dumps(media) if media else None,
-            "received" if direction == "in" else "sent",
-            now,
-            sent,
-            now,
+    message_id = message_rows.insert_message(
+        conn,
+        message_rows.MessageRow(
+            chat=chat,
+            device=device,
+            wa_id=wa_id or f"TEST{next(_seq):012d}",
+            direction=direction,
+            author_kind=author_kind or ("customer" if direction == "in" else "user"),
+            kind=kind,
+            body=body,
+            media=json.dumps(media) if media else None,
+            status="received" if direction == "in" else "sent",
+            status_at=now,
+            sent_at=sent,
+            registered_at=now,
         ),
     )
-    return int(cur.lastrowid or 0)
+    assert message_id is not None
+    return message_id
 
 
 def make_message(db: Database, chat: int, **kw: Any) -> int:

@@ -21,8 +21,8 @@ NOW = 1_795_000_000_000  # a fixed "now" keeps the shop the same on every run
 
 
 @pytest.fixture
-def shop(db: Database) -> Database:
-    assert seed_demo(db, now=NOW) is not None
+def shop(db: Database, settings: Settings) -> Database:
+    assert seed_demo(db, files_dir=settings.files_dir, now=NOW) is not None
     return db
 
 
@@ -190,17 +190,17 @@ def test_same_seed_same_shop(db: Database, tmp_path_factory: pytest.TempPathFact
     migrate(other_path)
     other = Database(other_path, readers=1)
     try:
-        seed_demo(db, now=NOW)
-        seed_demo(other, now=NOW)
+        seed_demo(db, files_dir=other_path.parent / "files-1", now=NOW)
+        seed_demo(other, files_dir=other_path.parent / "files-2", now=NOW)
         sql = "SELECT wa_id, wa_name, last_message_preview, unread_count, archived FROM chat"
         assert _all(db, sql) == _all(other, sql)
     finally:
         other.close()
 
 
-def test_a_second_seed_changes_nothing(shop: Database) -> None:
+def test_a_second_seed_changes_nothing(shop: Database, settings: Settings) -> None:
     before = _all(shop, "SELECT (SELECT count(*) FROM chat), (SELECT count(*) FROM message)")
-    assert seed_demo(shop, now=NOW) is None
+    assert seed_demo(shop, files_dir=settings.files_dir, now=NOW) is None
     assert (
         _all(shop, "SELECT (SELECT count(*) FROM chat), (SELECT count(*) FROM message)") == before
     )

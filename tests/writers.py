@@ -15,6 +15,7 @@ from pathlib import Path
 
 import appliance  # noqa: F401
 from appliance.areas.accounts.tasks import purge_expired
+from appliance.areas.messages.rows import MessageRow, insert_message
 from appliance.core.clock import now_ms
 from appliance.core.db import Conn, Database
 
@@ -30,11 +31,20 @@ def _audit(conn: Conn, n: int) -> None:
 def _ingest(conn: Conn, chat: int, device: int, n: int) -> None:
     now = now_ms()
     conn.execute("SELECT unread_count FROM chat WHERE id = ?", (chat,)).fetchone()
-    conn.execute(
-        "INSERT INTO message(chat, device, wa_id, direction, author_kind, kind, body, status, "
-        "status_at, sent_at, registered_at) VALUES (?, ?, ?, 'in', 'customer', 'text', ?, "
-        "'received', ?, ?, ?)",
-        (chat, device, f"CONTENTION{n:08d}", f"Mensagem {n}", now, now, now),
+    insert_message(
+        conn,
+        MessageRow(
+            chat=chat,
+            device=device,
+            wa_id=f"CONTENTION{n:08d}",
+            direction="in",
+            author_kind="customer",
+            body=f"Mensagem {n}",
+            status="received",
+            status_at=now,
+            sent_at=now,
+            registered_at=now,
+        ),
     )
     conn.execute(
         "UPDATE chat SET last_message_at = ?, unread_count = unread_count + 1, "

@@ -33,6 +33,8 @@ from typing import Any
 import httpx
 
 import appliance  # noqa: F401  (sqlite3 -> sqlean before anything else)
+from appliance.areas.chats.rows import ChatRow, insert_chat
+from appliance.areas.messages.rows import MessageRow, insert_messages
 from appliance.core.db import Conn, connect
 from appliance.core.text import preview, sort_key
 from scripts.benchmarks.chatlist import (
@@ -141,7 +143,7 @@ def add_heavy_chat(conn: Conn, seed: int, count: int) -> Heavy:
     while conn.execute("SELECT 1 FROM chat WHERE phone = ?", (phone,)).fetchone():
         phone = f"+55119{rng.randint(0, 99_999_999):08d}"
 
-    rows: list[tuple[object, ...]] = []
+    rows: list[MessageRow] = []
     from_me = False
     recent_cut = END_MS - 2 * DAY_MS
     last_preview, last_status, waiting = "", "", None
@@ -189,51 +191,44 @@ def add_heavy_chat(conn: Conn, seed: int, count: int) -> Heavy:
             waiting = ts if waiting is None else waiting
         registered = ts + rng.randrange(2500)
         rows.append(
-            (
-                message_id,
-                chat_id,
-                device,
-                f"3EB1{(message_id * _WA_ID_MIX) & _U64:016X}",
-                direction,
-                author_kind,
-                author,
-                kind,
-                body,
-                media,
-                status,
-                registered + (30_000 if from_me else 0),
-                ts,
-                registered,
+            MessageRow(
+                id=message_id,
+                chat=chat_id,
+                device=device,
+                wa_id=f"3EB1{(message_id * _WA_ID_MIX) & _U64:016X}",
+                direction=direction,
+                author_kind=author_kind,
+                author_user=author,
+                kind=kind,
+                body=body,
+                media=media,
+                status=status,
+                status_at=registered + (30_000 if from_me else 0),
+                sent_at=ts,
+                registered_at=registered,
             )
         )
         last_preview = preview(body) if body else _MEDIA_PREVIEW[kind]
         last_status = status
     conn.execute("BEGIN IMMEDIATE")
-    conn.execute(
-        "INSERT INTO chat(id, device, wa_id, phone, wa_name, custom_name, sort_name, "
-        "is_broadcast, registered_at, archived, chatbot_enabled, unread_count, "
-        "last_message_at, last_message_preview, last_message_from_me, last_message_status, "
-        "waiting_since) VALUES (?, ?, ?, ?, ?, NULL, ?, 0, ?, 0, 1, 0, ?, ?, 1, ?, ?)",
-        (
-            chat_id,
-            device,
-            f"{phone.lstrip('+')}@s.whatsapp.net",
-            phone,
-            HEAVY_NAME,
-            sort_key(HEAVY_NAME),
-            first_at - 5000,
-            times[-1],
-            last_preview,
-            last_status,
-            waiting,
+    insert_chat(
+        conn,
+        ChatRow(
+            id=chat_id,
+            device=device,
+            wa_id=f"{phone.lstrip('+')}@s.whatsapp.net",
+            phone=phone,
+            wa_name=HEAVY_NAME,
+            sort_name=sort_key(HEAVY_NAME),
+            registered_at=first_at - 5000,
+            last_message_at=times[-1],
+            last_message_preview=last_preview,
+            last_message_from_me=1,
+            last_message_status=last_status,
+            waiting_since=waiting,
         ),
     )
-    conn.executemany(
-        "INSERT INTO message(id, chat, device, wa_id, direction, author_kind, author_user, "
-        "kind, body, media, status, status_at, sent_at, registered_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        rows,
-    )
+    insert_messages(conn, rows)
     conn.execute("COMMIT")
     conn.execute("ANALYZE")
     return Heavy(

@@ -50,6 +50,7 @@ import httpx
 
 import appliance  # noqa: F401  (sqlite3 -> sqlean before anything else)
 from appliance.areas.accounts.service import create_session, create_user, hash_password
+from appliance.areas.chats.rows import ChatRow, insert_chat
 from appliance.areas.devices.service import create_device, rotate_device_token
 from appliance.core.db import Database, connect, migrate
 from scripts.benchmarks.shop import (
@@ -382,12 +383,15 @@ def bench_history(box: Box, jids: list[str], per_chat: int, empty: bool) -> dict
 
         def fresh_chat(c: Any, jid: str) -> int:
             c.execute("DELETE FROM chat WHERE wa_id = ?", (jid,))  # its messages with it
-            return int(
-                c.execute(
-                    "INSERT INTO chat(device, wa_id, phone, wa_name, sort_name, registered_at) "
-                    "VALUES (?, ?, ?, '', '~', 0)",
-                    (box.device, jid, "+" + jid.split("@")[0]),
-                ).lastrowid
+            return insert_chat(
+                c,
+                ChatRow(
+                    device=box.device,
+                    wa_id=jid,
+                    phone="+" + jid.split("@")[0],
+                    registered_at=0,
+                    sort_name="~",
+                ),
             )
 
         chat_ids = [db.write_sync(fresh_chat, jid) for jid in jids]

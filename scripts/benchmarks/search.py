@@ -25,6 +25,7 @@ import httpx
 
 import appliance  # noqa: F401  (sqlite3 -> sqlean before anything else)
 from appliance.areas.accounts.service import create_user, hash_password, load_actor
+from appliance.areas.assignments.service import insert_assignees
 from appliance.areas.chats.access import visibility_clause
 from appliance.areas.search.query import parse_message_query
 from appliance.areas.search.service import fts_prefix_lengths
@@ -126,11 +127,7 @@ def prepare_copy(shop: Shop, root: Path) -> Path:
             user = create_user(
                 copy, login=login, name=login.title(), password_hash=hash_password(password)
             )
-            copy.executemany(
-                "INSERT INTO chat_assignee(chat, member, department, created_at) "
-                "VALUES (?, ?, NULL, ?)",
-                [(chat, user, now_ms()) for chat in chats],
-            )
+            insert_assignees(copy, [(chat, user, None, now_ms()) for chat in chats])
             assigned[login] = chats
         copy.execute("COMMIT")
     finally:

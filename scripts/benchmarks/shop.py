@@ -34,7 +34,18 @@ from itertools import accumulate
 from pathlib import Path
 
 import appliance  # noqa: F401  (sqlite3 -> sqlean before anything else)
-from appliance.areas.accounts.service import create_user, ensure_account, hash_password
+from appliance.areas.accounts.service import (
+    create_user,
+    ensure_account,
+    hash_password,
+    insert_department,
+)
+from appliance.areas.assignments.service import insert_assignees
+from appliance.areas.chats.rows import ChatRow, insert_chats
+from appliance.areas.devices.service import insert_device
+from appliance.areas.messages.rows import MessageRow, insert_messages
+from appliance.areas.search.service import SEARCH_INDEXES, index_command
+from appliance.areas.tags.service import insert_chat_tags, insert_tag
 from appliance.core.db import Conn, connect, migrate
 from appliance.core.text import preview, sort_key
 
@@ -801,18 +812,12 @@ class _Builder:
         db.execute("BEGIN")
         ensure_account(db)
         db.execute("UPDATE account SET name = 'Loja Benchmark' WHERE id = 1")
-        device = db.execute(
-            "INSERT INTO device(name, phone, driver, token_hash, state, state_detail, "
-            "phone_queue, created_at) VALUES ('Celular da loja', '+5511900000000', 'sim', "
-            "'bench', 'disconnected', '', 0, ?)",
-            (END_MS - HISTORY_MS,),
-        ).lastrowid
+        device = insert_device(
+            db, "Celular da loja", "+5511900000000", "sim", "bench", END_MS - HISTORY_MS
+        )
         users, departments = self._people(db)
         tag_ids = [
-            db.execute(
-                "INSERT INTO tag(name, color, created_at) VALUES (?, ?, ?)",
-                (name, f"#{rng.randrange(0x1000000):06x}", END_MS - HISTORY_MS),
-            ).lastrowid
+            insert_tag(db, name, f"#{rng.randrange(0x1000000):06x}", END_MS - HISTORY_MS)
             for name in TAG_NAMES
         ]
         chat_rows = []
@@ -824,31 +829,24 @@ class _Builder:
                 else f"{p.phone.lstrip('+')}@s.whatsapp.net"  # type: ignore[union-attr]
             )
             chat_rows.append(
-                (
-                    chat_id,
-                    device,
-                    wa_id,
-                    p.phone,
-                    p.wa_name,
-                    p.custom_name,
-                    sort_key(name),
-                    int(p.broadcast),
-                    p.first_at - rng.randint(0, 5000),
-                    int(p.archived),
-                    1,
-                    p.unread,
-                    p.last_at,
-                    int(p.last_from_me),
-                    p.waiting_since,
+                ChatRow(
+                    id=chat_id,
+                    device=device,
+                    wa_id=wa_id,
+                    phone=p.phone,
+                    wa_name=p.wa_name,
+                    custom_name=p.custom_name,
+                    sort_name=sort_key(name),
+                    is_broadcast=int(p.broadcast),
+                    registered_at=p.first_at - rng.randint(0, 5000),
+                    archived=int(p.archived),
+                    unread_count=p.unread,
+                    last_message_at=p.last_at,
+                    last_message_from_me=int(p.last_from_me),
+                    waiting_since=p.waiting_since,
                 )
             )
-        db.executemany(
-            "INSERT INTO chat(id, device, wa_id, phone, wa_name, custom_name, sort_name, "
-            "is_broadcast, registered_at, archived, chatbot_enabled, unread_count, "
-            "last_message_at, last_message_from_me, waiting_since) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            chat_rows,
-        )
+        insert_chats(db, chat_rows)
         self._tags_and_assignees(db, plans, tag_ids, users, departments)
         db.execute("COMMIT")
         self.say("chats, tags, assignees written")
@@ -866,9 +864,9 @@ class _Builder:
             if kind == "index":
                 db.execute(sql)
         self.say("message indexes built")
-        for table in ("message_fts", "chat_trgm"):
-            db.execute(f"INSERT INTO {table}({table}) VALUES ('rebuild')")
-            db.execute(f"INSERT INTO {table}({table}) VALUES ('optimize')")
+        for index in SEARCH_INDEXES:
+            index_command(db, index, "rebuild")
+            index_command(db, index, "optimize")
         for kind, _, sql in deferred:
             if kind == "trigger":
                 db.execute(sql)
@@ -879,12 +877,7 @@ class _Builder:
     def _people(self, db: Conn) -> tuple[list[int], list[int]]:
         """The admin, 8 staff users in 3 departments; returns (staff ids, department ids)."""
         created = END_MS - HISTORY_MS
-        departments = [
-            db.execute(
-                "INSERT INTO department(name, created_at) VALUES (?, ?)", (name, created)
-            ).lastrowid
-            for name in DEPARTMENTS
-        ]
+        departments = [insert_department(db, name, created) for name in DEPARTMENTS]
         create_user(
             db,
             login=ADMIN_LOGIN,
@@ -935,11 +928,8 @@ class _Builder:
             for k in sorted(picked):
                 member, department = principals[k]
                 assignee_rows.append((chat_id, member, department, p.first_at + 60_000))
-        db.executemany("INSERT INTO chat_tag(chat, tag) VALUES (?, ?)", tag_rows)
-        db.executemany(
-            "INSERT INTO chat_assignee(chat, member, department, created_at) VALUES (?, ?, ?, ?)",
-            assignee_rows,
-        )
+        insert_chat_tags(db, tag_rows)
+        insert_assignees(db, assignee_rows)
 
     def _messages(
         self, db: Conn, device: int, packed: array.array[int], users: list[int]
@@ -951,11 +941,6 @@ class _Builder:
         fill = self.fill
         last: dict[int, tuple[str, str]] = {}
         rows: list[tuple[object, ...]] = []
-        sql = (
-            "INSERT INTO message(id, chat, device, wa_id, direction, author_kind, author_user, "
-            "kind, body, media, status, status_at, sent_at, registered_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-        )
         total = len(packed)
         recent_cut = END_MS - 2 * DAY_MS
         db.execute("BEGIN")
@@ -998,37 +983,61 @@ class _Builder:
             registered = ts + int(random_() * 2500)
             if random_() < 0.003:
                 registered += int(random_() * 3 * 3_600_000)
+            # MessageRow's fields in order, as a plain tuple (see insert_messages).
             rows.append(
                 (
-                    message_id,
                     chat,
                     device,
                     f"3EB0{(message_id * _WA_ID_MIX) & _U64:016X}",
                     direction,
                     author_kind,
-                    author,
-                    kind,
-                    body,
-                    media,
                     status,
                     registered + (30_000 if from_me else 0),
                     ts,
                     registered,
+                    kind,
+                    body,
+                    media,
+                    author,
+                    None,
+                    message_id,
                 )
             )
             last[chat] = (preview(body) if body else _MEDIA_PREVIEW[kind], status)
             if len(rows) >= _BATCH:
-                db.executemany(sql, rows)
+                insert_messages(db, rows)
                 rows.clear()
                 if message_id % (_BATCH * 25) == 0:
                     db.execute("COMMIT")
                     db.execute("BEGIN")
                     self.say(f"{message_id:,} / {total:,} messages")
         if rows:
-            db.executemany(sql, rows)
+            insert_messages(db, rows)
         db.execute("COMMIT")
         return last
 
+
+# The order of the message tuples of _messages: MessageRow's, checked here so that a new
+# column there cannot shift them.
+_MESSAGE_FIELDS = (
+    "chat",
+    "device",
+    "wa_id",
+    "direction",
+    "author_kind",
+    "status",
+    "status_at",
+    "sent_at",
+    "registered_at",
+    "kind",
+    "body",
+    "media",
+    "author_user",
+    "client_id",
+    "id",
+)
+if MessageRow._fields != _MESSAGE_FIELDS:
+    raise RuntimeError(f"MessageRow changed: {MessageRow._fields}; update _Builder._messages")
 
 # Message ids scrambled into WhatsApp-looking ids (odd multiplier: one id per message).
 _WA_ID_MIX = 0x9E3779B97F4A7C15

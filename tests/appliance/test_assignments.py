@@ -7,6 +7,7 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
+from appliance.areas.assignments.service import set_queue
 from appliance.core.db import Database
 from tests.conftest import bearer
 from tests.factories import assign, make_chat, make_department, make_device, make_user
@@ -127,7 +128,7 @@ async def test_every_route_hides_a_chat_the_user_may_not_see(client: Client, db:
     chat = make_chat(db, device)
     assign(db, chat, user=bruno)
     make_user(db, "admin", is_admin=True)
-    db.write_sync(lambda c: c.execute("INSERT INTO queue_member(member) VALUES (?)", (bruno,)))
+    db.write_sync(set_queue, [(bruno, False)], None)
     ana = await bearer(client, "ana")
     base = f"/api/v1/chats/{chat}"
     calls = [

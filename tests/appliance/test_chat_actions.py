@@ -5,6 +5,7 @@ from __future__ import annotations
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
+from appliance.areas.chats.rows import ChatRow, insert_chat
 from appliance.core.db import Database
 from tests.conftest import bearer
 from tests.factories import (
@@ -26,13 +27,15 @@ async def test_rename_is_for_everyone_and_blank_goes_back(
     make_user(db, "admin", is_admin=True)
     device, _ = make_device(db)
     chat = db.write_sync(
-        lambda c: (
-            c.execute(
-                "INSERT INTO chat(device, wa_id, phone, wa_name, sort_name, registered_at) "
-                "VALUES (?, '5511999990000@s.whatsapp.net', '+5511999990000', '🌸 Ju', '🌸 ju', 1)",
-                (device,),
-            ).lastrowid
-        )
+        insert_chat,
+        ChatRow(
+            device=device,
+            wa_id="5511999990000@s.whatsapp.net",
+            phone="+5511999990000",
+            wa_name="🌸 Ju",
+            sort_name="🌸 ju",
+            registered_at=1,
+        ),
     )
     assign(db, chat, department=vendas)
     ana = await bearer(client, "ana")

@@ -14,6 +14,7 @@ import httpx
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
+from appliance.areas.assignments.service import set_queue
 from appliance.core.db import Database
 from tests.appliance.test_ingest import Link, msg
 from tests.conftest import bearer
@@ -84,12 +85,7 @@ def test_fair_across_threads_and_two_server_processes(tmp_path: Path, template_d
     try:
         staff, device = shop_with_queue(db)
         chats = [make_chat(db, device) for _ in range(100)]
-        db.write_sync(
-            lambda c: c.executemany(
-                "INSERT INTO queue_member(member, position) VALUES (?, ?)",
-                [(u, n) for n, u in enumerate(staff)],
-            )
-        )
+        db.write_sync(set_queue, [(u, False) for u in staff], None)
     finally:
         db.close()
     with running_server(data) as one, running_server(data) as two:

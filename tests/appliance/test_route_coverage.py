@@ -19,6 +19,9 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from appliance.areas.accounts.service import create_api_token, hash_token
+from appliance.areas.attendance import service as attendance
+from appliance.areas.fields import service as fields
+from appliance.areas.funnels import service as funnels
 from appliance.core.clock import now_ms
 from appliance.core.db import Database
 from tests.conftest import bearer
@@ -106,10 +109,6 @@ def _token_id(db: Database, user_id: int) -> int:
     )
 
 
-def _insert(db: Database, sql: str, params: tuple[Any, ...]) -> int:
-    return db.write_sync(lambda c: int(c.execute(sql, params).lastrowid or 0))
-
-
 @pytest.fixture
 async def world(db: Database, client: AsyncTestClient[Litestar]) -> World:
     admin = make_user(db, "gerente", is_admin=True)
@@ -123,36 +122,12 @@ async def world(db: Database, client: AsyncTestClient[Litestar]) -> World:
     tag = make_tag(db, "VIP")
     tag_chat(db, chat, tag)
     now = now_ms()
-    field = _insert(
-        db,
-        "INSERT INTO custom_field(name, kind, options, position, created_at) "
-        "VALUES (?, 'text', '[]', 0, ?)",
-        ("Apelido", now),
-    )
-    _insert(
-        db,
-        "INSERT INTO chat_field_value(chat, field, value, updated_at) VALUES (?, ?, ?, ?)",
-        (chat, field, SECRET_TEXT, now),
-    )
-    status = _insert(
-        db,
-        "INSERT INTO attendance_status(name, color, position, archive_rule, created_at) "
-        "VALUES (?, '#888888', 99, 'keep', ?)",
-        ("Em análise", now),
-    )
-    funnel = _insert(
-        db, "INSERT INTO funnel(name, position, created_at) VALUES (?, 0, ?)", ("Vendas", now)
-    )
-    stage = _insert(
-        db,
-        "INSERT INTO funnel_stage(funnel, name, position, color) VALUES (?, ?, 0, '#888888')",
-        (funnel, "Proposta"),
-    )
-    _insert(
-        db,
-        "INSERT INTO chat_funnel_stage(chat, funnel, stage, entered_at) VALUES (?, ?, ?, ?)",
-        (chat, funnel, stage, now),
-    )
+    field = db.write_sync(lambda c: fields.create_field(c, "Apelido", "text")["id"])
+    db.write_sync(fields.store_value, chat, field, SECRET_TEXT, now)
+    status = db.write_sync(lambda c: attendance.create_status(c, "Em análise", "#888888")["id"])
+    funnel_row = db.write_sync(funnels.create_funnel, "Vendas", ["Proposta"])
+    funnel, stage = funnel_row["id"], funnel_row["stages"][0]["id"]
+    db.write_sync(funnels.place_chat, chat, funnel, stage, now)
     ids = {
         "chat_id": chat,
         "message_id": message,

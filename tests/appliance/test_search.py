@@ -20,6 +20,7 @@ from appliance.areas.search.service import (
     SOME_CHATS,
     SearchCursor,
     highlight_segments,
+    index_command,
     search_messages,
 )
 from appliance.core.db import Conn, Database
@@ -133,7 +134,7 @@ def add_prefix_indexes(conn: Conn) -> None:
     sql = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'message_fts'").fetchone()[0]
     conn.execute("DROP TABLE message_fts")
     conn.execute(sql.replace("tokenize=", "prefix='3 4 5 6', tokenize="))
-    conn.execute("INSERT INTO message_fts(message_fts) VALUES ('rebuild')")
+    index_command(conn, "message_fts", "rebuild")
 
 
 @pytest.mark.parametrize("indexed", [False, True])

@@ -5,36 +5,24 @@ from __future__ import annotations
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
+from appliance.areas.funnels import service as funnels
 from appliance.core.clock import now_ms
-from appliance.core.db import Database
+from appliance.core.db import Conn, Database
 from tests.conftest import bearer
 from tests.factories import assign, make_chat, make_department, make_device, make_user
 
 
 def _funnel(db: Database, name: str, stages: list[str]) -> list[int]:
-    def create(conn: object) -> list[int]:
-        funnel = conn.execute(  # type: ignore[attr-defined]
-            "INSERT INTO funnel(name, position, created_at) VALUES (?, 0, ?)", (name, now_ms())
-        ).lastrowid
-        return [
-            conn.execute(  # type: ignore[attr-defined]
-                "INSERT INTO funnel_stage(funnel, name, position, color) VALUES (?, ?, ?, '#000')",
-                (funnel, stage, i),
-            ).lastrowid
-            for i, stage in enumerate(stages)
-        ]
-
-    return db.write_sync(create)
+    funnel = db.write_sync(funnels.create_funnel, name, stages)
+    return [stage["id"] for stage in funnel["stages"]]
 
 
 def _place(db: Database, chat: int, stage: int) -> None:
-    db.write_sync(
-        lambda c: c.execute(
-            "INSERT INTO chat_funnel_stage(chat, funnel, stage, entered_at) "
-            "SELECT ?, funnel, id, ? FROM funnel_stage WHERE id = ?",
-            (chat, now_ms(), stage),
-        )
-    )
+    def place(conn: Conn) -> None:
+        funnel = conn.execute("SELECT funnel FROM funnel_stage WHERE id = ?", (stage,)).fetchone()
+        funnels.place_chat(conn, chat, funnel[0], stage, now_ms())
+
+    db.write_sync(place)
 
 
 async def test_stage_filter_unites_stages_of_several_funnels(

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from appliance.areas.search.service import index_command
 from appliance.core.db import Database, connect, migrate
 from appliance.core.db.connection import check_sqlite_library
 from tests.factories import insert_chat, make_chat, make_device, make_message
@@ -76,11 +77,7 @@ def test_message_search_index_follows_inserts_updates_and_deletes(db: Database) 
     db.write_sync(lambda c: c.execute("DELETE FROM message WHERE id = ?", (first,)))
     assert search("body : pedido") == []
     # Raises "database disk image is malformed" when the index and the table disagree.
-    db.write_sync(
-        lambda c: c.execute(
-            "INSERT INTO message_fts(message_fts, rank) VALUES ('integrity-check', 1)"
-        )
-    )
+    db.write_sync(index_command, "message_fts", "integrity-check", 1)
 
 
 def test_chat_name_index_is_accent_insensitive(db: Database) -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
+from appliance.areas.assignments.service import set_queue
 from appliance.core.db import Database
 from tests.browser.conftest import RunningShop, Staff, row, snap
 
@@ -100,11 +101,7 @@ def test_delegate_to_the_queue_and_archive_from_the_panel(
     shop = lean_shop.shop
     db = Database(lean_shop.data_dir / "balcao.db", readers=1)
     try:
-        db.write_sync(
-            lambda c: c.execute(
-                "INSERT INTO queue_member(member, position) VALUES (?, 0)", (shop.bruno,)
-            )
-        )
+        db.write_sync(set_queue, [(shop.bruno, False)], None)
     finally:
         db.close()
     admin = lean_staff.page(shop.admin)

@@ -60,21 +60,8 @@ def test_stage_changed_in_the_panel_filters_the_list(
     pos = _write(lean_shop, funnels.create_funnel, "Pós-venda", ["Entregue", "Avaliado"])
     stage = {s["name"]: s["id"] for f in (vendas, pos) for s in f["stages"]}
     # Bruno's chat already delivered; Débora's (not Ana's to see) at the same stage as Clara's.
-    _write(
-        lean_shop,
-        lambda c: c.execute(
-            "INSERT INTO chat_funnel_stage(chat, funnel, stage, entered_at) VALUES "
-            "(?, ?, ?, 0), (?, ?, ?, 0)",
-            (
-                shop.chats["bruno"],
-                pos["id"],
-                stage["Entregue"],
-                shop.chats["debora"],
-                vendas["id"],
-                stage["Proposta"],
-            ),
-        ),
-    )
+    _write(lean_shop, funnels.place_chat, shop.chats["bruno"], pos["id"], stage["Entregue"], 0)
+    _write(lean_shop, funnels.place_chat, shop.chats["debora"], vendas["id"], stage["Proposta"], 0)
 
     page = lean_staff.page(shop.ana)
     open_chat(page, CLARA)
@@ -153,13 +140,7 @@ def test_admin_builds_a_funnel_and_deletes_a_stage_moving_its_chats(
 
     funnel = next(f for f in _read(lean_shop, funnels.list_funnels) if f["name"] == "Vendas")
     lead = funnel["stages"][0]["id"]
-    _write(
-        lean_shop,
-        lambda c: c.execute(
-            "INSERT INTO chat_funnel_stage(chat, funnel, stage, entered_at) VALUES (?, ?, ?, 0)",
-            (shop.chats["clara"], funnel["id"], lead),
-        ),
-    )
+    _write(lean_shop, funnels.place_chat, shop.chats["clara"], funnel["id"], lead, 0)
     page.reload()
     row = card.locator(".stage-row", has=page.locator("input[value='Lead']"))
     expect(row).to_contain_text("1 chat")

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from appliance.areas.messages.ingest import record_merged_values
 from appliance.core.clock import now_ms
 from appliance.core.db import Database
 from tests.browser.conftest import RunningShop, Staff, open_chat, snap
@@ -24,14 +25,11 @@ def test_the_values_a_merge_did_not_keep_are_in_their_tab(
     db = Database(lean_shop.data_dir / "balcao.db", readers=1)
     try:
         db.write_sync(
-            lambda c: c.executemany(
-                "INSERT INTO chat_merged_value(chat, merged_from, kind, name, value, at) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                [
-                    (chat, LID, "name", "custom_name", "Débora da Padaria", now_ms()),
-                    (chat, LID, "stage", "Vendas", "Proposta", now_ms()),
-                ],
-            )
+            record_merged_values,
+            [
+                (chat, LID, "name", "custom_name", "Débora da Padaria", now_ms()),
+                (chat, LID, "stage", "Vendas", "Proposta", now_ms()),
+            ],
         )
     finally:
         db.close()

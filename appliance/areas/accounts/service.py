@@ -10,6 +10,7 @@ import json
 import re
 import secrets
 import sqlite3  # bound to sqlean by appliance/__init__.py
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from argon2 import PasswordHasher
@@ -335,10 +336,7 @@ def set_user_departments(conn: Conn, user_id: int, departments: list[int]) -> No
         if missing:
             raise InvalidInput(f"Departamento inexistente: {missing}.", code="department.not_found")
     conn.execute("DELETE FROM department_member WHERE member = ?", (user_id,))
-    conn.executemany(
-        "INSERT INTO department_member(department, member) VALUES (?, ?)",
-        [(d, user_id) for d in wanted],
-    )
+    insert_department_members(conn, [(d, user_id) for d in wanted])
 
 
 def user_row_to_dict(conn: Conn, row: sqlite3.Row, actor: Actor | None = None) -> dict[str, object]:
@@ -416,8 +414,12 @@ def load_actor(conn: Conn, user_id: int, csrf_token: str | None = None) -> Actor
 
 
 def create_department(conn: Conn, name: str) -> int:
-    name = _check_department_name(conn, name)
-    cur = conn.execute("INSERT INTO department(name, created_at) VALUES (?, ?)", (name, now_ms()))
+    return insert_department(conn, _check_department_name(conn, name), now_ms())
+
+
+def insert_department(conn: Conn, name: str, at: int) -> int:
+    """The ``department`` row of a checked name (the benchmark shops date theirs); its id."""
+    cur = conn.execute("INSERT INTO department(name, created_at) VALUES (?, ?)", (name, at))
     return int(cur.lastrowid or 0)
 
 
@@ -453,9 +455,12 @@ def list_departments(conn: Conn, actor: Actor | None = None) -> list[dict[str, o
 
 
 def join_department(conn: Conn, department_id: int, user_id: int) -> None:
-    conn.execute(
-        "INSERT INTO department_member(department, member) VALUES (?, ?)", (department_id, user_id)
-    )
+    insert_department_members(conn, [(department_id, user_id)])
+
+
+def insert_department_members(conn: Conn, pairs: Iterable[tuple[int, int]]) -> None:
+    """``department_member`` rows: (department id, user id)."""
+    conn.executemany("INSERT INTO department_member(department, member) VALUES (?, ?)", pairs)
 
 
 def department_members(conn: Conn, department_id: int) -> set[int]:
@@ -494,10 +499,7 @@ def set_department_members(conn: Conn, department_id: int, user_ids: list[int]) 
         if missing := [u for u in wanted if u not in found]:
             raise InvalidInput(f"Usuário inexistente: {missing}.", code="user.not_found")
     conn.execute("DELETE FROM department_member WHERE department = ?", (department_id,))
-    conn.executemany(
-        "INSERT INTO department_member(department, member) VALUES (?, ?)",
-        [(department_id, u) for u in wanted],
-    )
+    insert_department_members(conn, [(department_id, u) for u in wanted])
     return before ^ set(wanted)
 
 

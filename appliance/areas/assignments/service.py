@@ -3,6 +3,7 @@ both (H4). Every change of assignees writes an ``assignment_event`` in the same 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -114,14 +115,23 @@ def put_assignee(
     name = _assignee_name(conn, kind, target)
     column = _column(kind)
     when = at if at is not None else now_ms()
-    inserted = conn.execute(
-        f"INSERT INTO chat_assignee(chat, {column}, created_at) SELECT ?, ?, ? "
-        f"WHERE NOT EXISTS (SELECT 1 FROM chat_assignee WHERE chat = ? AND {column} = ?)",
-        (chat_id, target, when, chat_id, target),
-    ).rowcount
+    member, department = (target, None) if column == "member" else (None, target)
+    inserted = insert_assignees(conn, [(chat_id, member, department, when)])
     if inserted:
         _record(conn, chat_id, kind, target, name, "added", source, by_user, when)
     return bool(inserted)
+
+
+def insert_assignees(conn: Conn, rows: Iterable[tuple[int, int | None, int | None, int]]) -> int:
+    """``chat_assignee`` rows, (chat, member, department, created_at) with one of member and
+    department set, skipping one already there; how many were new. No history is recorded:
+    ``put_assignee`` does that, the benchmark shops and tests write bare rows in bulk."""
+    cur = conn.executemany(
+        "INSERT INTO chat_assignee(chat, member, department, created_at) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT DO NOTHING",
+        rows,
+    )
+    return cur.rowcount
 
 
 def claim_new_chat(conn: Conn, chat_id: int, user_id: int, at: int) -> None:

@@ -60,15 +60,21 @@ def ensure_default_statuses(conn: Conn) -> bool:
     if conn.execute("SELECT 1 FROM attendance_status LIMIT 1").fetchone() is not None:
         return False
     at = now_ms()
-    conn.executemany(
+    for position, (name, color, rule) in enumerate(DEFAULT_STATUSES):
+        insert_status(conn, name, color, position, rule, at)
+    return True
+
+
+def insert_status(
+    conn: Conn, name: str, color: str, position: int, rule: ArchiveRule, at: int
+) -> int:
+    """The ``attendance_status`` row of a checked status; its id."""
+    cur = conn.execute(
         "INSERT INTO attendance_status(name, color, position, archive_rule, created_at) "
         "VALUES (?, ?, ?, ?, ?)",
-        [
-            (name, color, position, rule.value, at)
-            for position, (name, color, rule) in enumerate(DEFAULT_STATUSES)
-        ],
+        (name, color, position, rule.value, at),
     )
-    return True
+    return int(cur.lastrowid or 0)
 
 
 # -- the account's statuses ---------------------------------------------------------------
@@ -145,18 +151,14 @@ def create_status(
     """A new status, last unless ``position`` says where. Raises InvalidInput, Conflict."""
     clean = _check_name(conn, name)
     row = conn.execute("SELECT coalesce(max(position) + 1, 0) FROM attendance_status").fetchone()
-    cur = conn.execute(
-        "INSERT INTO attendance_status(name, color, position, archive_rule, created_at) "
-        "VALUES (?, ?, ?, ?, ?)",
-        (
-            clean,
-            clean_color(color, code="status"),
-            row[0],
-            _check_rule(archive_rule).value,
-            now_ms(),
-        ),
+    status_id = insert_status(
+        conn,
+        clean,
+        clean_color(color, code="status"),
+        row[0],
+        _check_rule(archive_rule),
+        now_ms(),
     )
-    status_id = int(cur.lastrowid or 0)
     if position is not None:
         _place(conn, status_id, position)
     return get_status(conn, status_id)
@@ -257,12 +259,28 @@ def change_status(
     )
     if chat["status_id"] == status_id:
         return False
+    record_status_change(
+        conn, chat_id, status_id, status["name"], by_user, Source(source), at or now_ms()
+    )
+    return True
+
+
+def record_status_change(
+    conn: Conn,
+    chat_id: int,
+    status_id: int,
+    status_name: str,
+    by_user: int | None,
+    source: Source,
+    at: int,
+) -> None:
+    """One ``status_change`` row of the chat's history (the chat's own column is the
+    caller's to set)."""
     conn.execute(
         "INSERT INTO status_change(chat, status, status_name, by_user, source, at) "
         "VALUES (?, ?, ?, ?, ?, ?)",
-        (chat_id, status_id, status["name"], by_user, Source(source).value, at or now_ms()),
+        (chat_id, status_id, status_name, by_user, source.value, at),
     )
-    return True
 
 
 def open_for_customer(conn: Conn, chat_id: int, at: int) -> bool:

@@ -15,6 +15,7 @@ import msgspec
 
 from appliance.areas.accounts.permissions import Actor
 from appliance.areas.chats.access import access_chat
+from appliance.areas.chats.rows import ChatRow, insert_chat
 from appliance.areas.chats.service import get_chat
 from appliance.core import limits
 from appliance.core.clock import now_ms
@@ -74,14 +75,17 @@ def pick_device(conn: Conn, device_id: int | None) -> int:
 def _insert_chat(conn: Conn, device_id: int, e164: str, name: str | None, now: int) -> int:
     """The same row the inbound path creates for a new contact, with the staff's name as the
     chat's name (C5) if one was given."""
-    cur = conn.execute(
-        "INSERT INTO chat(device, wa_id, lid, phone, wa_name, custom_name, sort_name, "
-        "is_broadcast, registered_at, archived, chatbot_enabled, unread_count, last_message_at, "
-        "last_message_preview, last_message_from_me) "
-        "VALUES (?, ?, NULL, ?, '', ?, ?, 0, ?, 0, 1, 0, 0, '', 0)",
-        (device_id, _wa_ids(e164)[0], e164, name, sort_key(name or ""), now),
+    return insert_chat(
+        conn,
+        ChatRow(
+            device=device_id,
+            wa_id=_wa_ids(e164)[0],
+            phone=e164,
+            registered_at=now,
+            custom_name=name,
+            sort_name=sort_key(name or ""),
+        ),
     )
-    return int(cur.lastrowid or 0)
 
 
 # Makes a new chat visible to the user who added it (``assignments.claim_new_chat``): given

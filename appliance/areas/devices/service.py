@@ -39,12 +39,19 @@ def create_device(
     if not name:
         raise InvalidInput("Informe um nome para o aparelho.", code="device.invalid_name")
     token = secrets.token_urlsafe(32)
+    return insert_device(conn, name, phone, driver, hash_token(token), now_ms()), token
+
+
+def insert_device(
+    conn: Conn, name: str, phone: str | None, driver: str, token_hash: str, at: int
+) -> int:
+    """The ``device`` row of a checked device, disconnected until its bridge calls; its id."""
     cur = conn.execute(
         "INSERT INTO device(name, phone, driver, token_hash, state, state_detail, phone_queue, "
         "created_at) VALUES (?, ?, ?, ?, 'disconnected', '', 0, ?)",
-        (name, phone, driver, hash_token(token), now_ms()),
+        (name, phone, driver, token_hash, at),
     )
-    return int(cur.lastrowid or 0), token
+    return int(cur.lastrowid or 0)
 
 
 BRIDGE_TOKEN_FILE = "bridge.token"

@@ -369,10 +369,16 @@ def set_value(
             "DELETE FROM chat_field_value WHERE chat = ? AND field = ?", (chat_id, field_id)
         )
     else:
-        conn.execute(
-            "INSERT INTO chat_field_value(chat, field, value, updated_at) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT(chat, field) DO UPDATE SET value = excluded.value, "
-            "updated_at = excluded.updated_at",
-            (chat_id, field_id, value, now_ms()),
-        )
+        store_value(conn, chat_id, field_id, value, now_ms())
     return _with_value(field, value, actor), True
+
+
+def store_value(conn: Conn, chat_id: int, field_id: int, value: str, at: int) -> None:
+    """The chat's value of the field (replacing the one it had), already checked against
+    the field's kind by the caller."""
+    conn.execute(
+        "INSERT INTO chat_field_value(chat, field, value, updated_at) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT(chat, field) DO UPDATE SET value = excluded.value, "
+        "updated_at = excluded.updated_at",
+        (chat_id, field_id, value, at),
+    )

@@ -330,10 +330,16 @@ def set_chat_stage(
         )
     if current is not None and current["stage"] == stage_id:
         return False
+    place_chat(conn, chat_id, funnel_id, stage_id, now_ms())
+    return True
+
+
+def place_chat(conn: Conn, chat_id: int, funnel_id: int, stage_id: int, at: int) -> None:
+    """Put the chat at a stage of the funnel (replacing the stage it had there), for a
+    caller that has checked the actor, the chat and that the stage is the funnel's."""
     conn.execute(
         "INSERT INTO chat_funnel_stage(chat, funnel, stage, entered_at) VALUES (?, ?, ?, ?) "
         "ON CONFLICT(chat, funnel) DO UPDATE SET stage = excluded.stage, "
         "entered_at = excluded.entered_at",
-        (chat_id, funnel_id, stage_id, now_ms()),
+        (chat_id, funnel_id, stage_id, at),
     )
-    return True

@@ -18,8 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from appliance.areas.assignments.service import delegate_new_chat
-from appliance.areas.attendance.service import open_for_customer
+from appliance.areas.attendance.service import Source, open_for_customer, record_status_change
+from appliance.areas.chats.rows import ChatRow, insert_chat
 from appliance.areas.files.store import has_file, is_sha
+from appliance.areas.messages.rows import MessageRow, insert_message
 from appliance.areas.messages.status import moves_forward
 from appliance.core.clock import now_ms
 from appliance.core.db import Conn
@@ -157,23 +159,19 @@ class _Frame:
     def _create(self, wa_id: str, lid: str | None, name: str, history: bool) -> int:
         registered = self.first_sync_at() if history else self.now
         name = name[:200]
-        cur = self.conn.execute(
-            "INSERT INTO chat(device, wa_id, lid, phone, wa_name, sort_name, is_broadcast, "
-            "registered_at, archived, chatbot_enabled, unread_count, last_message_at, "
-            "last_message_preview, last_message_from_me) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, 1, 0, 0, '', 0)",
-            (
-                self.device,
-                wa_id,
-                lid,
-                phone_from_wa_id(wa_id),
-                name,
-                sort_key(name),
-                int(wa_id.endswith("@broadcast")),
-                registered,
+        chat_id = insert_chat(
+            self.conn,
+            ChatRow(
+                device=self.device,
+                wa_id=wa_id,
+                lid=lid,
+                phone=phone_from_wa_id(wa_id),
+                wa_name=name,
+                sort_name=sort_key(name),
+                is_broadcast=int(wa_id.endswith("@broadcast")),
+                registered_at=registered,
             ),
         )
-        chat_id = int(cur.lastrowid or 0)
         row = self.conn.execute("SELECT * FROM chat WHERE id = ?", (chat_id,)).fetchone()
         self._load(row)
         self.changes.chats.add(chat_id)
@@ -259,10 +257,8 @@ class _Frame:
             ).fetchone()
             if row is not None:
                 lost.append(("status", "status", row[0]))
-        self.conn.executemany(
-            "INSERT INTO chat_merged_value(chat, merged_from, kind, name, value, at) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            [(into, gone["lid"] or gone["wa_id"], *item, self.now) for item in lost],
+        record_merged_values(
+            self.conn, [(into, gone["lid"] or gone["wa_id"], *item, self.now) for item in lost]
         )
 
     def _merge_status(self, into: int, keep: dict[str, Any], gone: dict[str, Any]) -> None:
@@ -282,10 +278,8 @@ class _Frame:
             name = self.conn.execute(
                 "SELECT name FROM attendance_status WHERE id = ?", (status,)
             ).fetchone()
-            self.conn.execute(
-                "INSERT INTO status_change(chat, status, status_name, by_user, source, at) "
-                "VALUES (?, ?, ?, NULL, 'system', ?)",
-                (into, status, name[0] if name else "", self.now),
+            record_status_change(
+                self.conn, into, status, name[0] if name else "", None, Source.SYSTEM, self.now
             )
 
     def _flush_chat(self, chat_id: int) -> None:
@@ -346,29 +340,26 @@ class _Frame:
             stored = is_sha(ev.media.sha256) and has_file(self.conn, ev.media.sha256)
             media = json.dumps(_media_dict(ev.media, stored))
         status = "sent" if ev.from_me else "received"
-        cur = self.conn.execute(
-            "INSERT INTO message(chat, device, wa_id, client_id, direction, author_kind, "
-            "author_user, kind, body, media, status, status_at, sent_at, registered_at) "
-            "VALUES (?, ?, ?, NULL, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT(device, wa_id) DO NOTHING",
-            (
-                chat_id,
-                self.device,
-                ev.wa_id,
-                "out" if ev.from_me else "in",
-                "phone" if ev.from_me else "customer",
-                kind,
-                ev.body,
-                media,
-                status,
-                self.now,
-                ev.sent_at,
-                self.now,
+        message_id = insert_message(
+            self.conn,
+            MessageRow(
+                chat=chat_id,
+                device=self.device,
+                wa_id=ev.wa_id,
+                direction="out" if ev.from_me else "in",
+                author_kind="phone" if ev.from_me else "customer",
+                kind=kind,
+                body=ev.body,
+                media=media,
+                status=status,
+                status_at=self.now,
+                sent_at=ev.sent_at,
+                registered_at=self.now,
             ),
+            skip_duplicate=True,
         )
-        if cur.rowcount == 0:
+        if message_id is None:
             return  # already stored: a replay or a duplicate
-        message_id = int(cur.lastrowid or 0)
         state = self.chats[chat_id]
         row = state.row
         state.dirty = True
@@ -595,6 +586,16 @@ def _chat_references(conn: Conn) -> list[tuple[str, str]]:
             if fk[2] == "chat":
                 out.append((table, fk[3]))
     return out
+
+
+def record_merged_values(conn: Conn, rows: list[tuple[int, str, str, str, str, int]]) -> None:
+    """``chat_merged_value`` rows: (chat, merged_from, kind, name, value, at), what a merge
+    did not keep in the chat (the Unificação tab shows them)."""
+    conn.executemany(
+        "INSERT INTO chat_merged_value(chat, merged_from, kind, name, value, at) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        rows,
+    )
 
 
 def _media_dict(media: c.Media, stored: bool) -> dict[str, Any]:

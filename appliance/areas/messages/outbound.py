@@ -8,6 +8,7 @@ from typing import Any
 
 from appliance.areas.accounts.permissions import Actor, can_see_numbers
 from appliance.areas.chats.access import access_chat
+from appliance.areas.messages.rows import MessageRow, insert_message, insert_outbox
 from appliance.areas.messages.service import message_payload
 from appliance.core import limits
 from appliance.core.clock import now_ms
@@ -81,18 +82,25 @@ def queue_message(
         row = message_rows(conn, [existing["id"]])[existing["id"]]
         return message_payload(row, show), False, chat["device"]
     now = now_ms()
-    cur = conn.execute(
-        "INSERT INTO message(chat, device, wa_id, client_id, direction, author_kind, author_user, "
-        "kind, body, media, status, status_at, sent_at, registered_at) "
-        "VALUES (?, ?, ?, ?, 'out', 'user', ?, 'text', ?, NULL, 'queued', ?, ?, ?)",
-        (chat_id, chat["device"], wa_id_for_client(cid), cid, actor.id, body, now, now, now),
+    message_id = insert_message(
+        conn,
+        MessageRow(
+            chat=chat_id,
+            device=chat["device"],
+            wa_id=wa_id_for_client(cid),
+            client_id=cid,
+            direction="out",
+            author_kind="user",
+            author_user=actor.id,
+            body=body,
+            status="queued",
+            status_at=now,
+            sent_at=now,
+            registered_at=now,
+        ),
     )
-    message_id = int(cur.lastrowid or 0)
-    conn.execute(
-        "INSERT INTO outbox(message, device, attempts, created_at, last_error) "
-        "VALUES (?, ?, 0, ?, '')",
-        (message_id, chat["device"], now),
-    )
+    assert message_id is not None  # no duplicate check asked: a clash raises IntegrityError
+    insert_outbox(conn, message_id, chat["device"], now)
     conn.execute(
         "UPDATE chat SET last_message_at = max(last_message_at, ?), last_message_preview = ?, "
         "last_message_from_me = 1, last_message_status = 'queued', unread_count = 0, "

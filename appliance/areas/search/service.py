@@ -229,3 +229,17 @@ def search_messages(
     items = [i for r in rows if (i := _item(r, show_number, digits_asked)) is not None]
     next_cursor = SearchCursor(rows[-1]["id"]).encode() if more and rows else None
     return Page(items, next_cursor)
+
+
+# The full-text indexes (FTS5) the triggers keep in step with ``message`` and ``chat``.
+SEARCH_INDEXES = ("message_fts", "chat_trgm")
+_INDEX_COMMANDS = ("rebuild", "optimize", "integrity-check")
+
+
+def index_command(conn: Conn, index: str, command: str, rank: int | None = None) -> None:
+    """One FTS5 special command on a search index: ``rebuild`` it from its table (after a
+    bulk load without its triggers), ``optimize`` it, or ``integrity-check`` it (``rank``
+    1 also compares it with the table; raises "database disk image is malformed")."""
+    if index not in SEARCH_INDEXES or command not in _INDEX_COMMANDS:
+        raise ValueError(f"unknown search index command: {index} {command}")
+    conn.execute(f"INSERT INTO {index}({index}, rank) VALUES (?, ?)", (command, rank))

@@ -6,6 +6,7 @@ are one tag), so a filter chip never has a twin.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from appliance.areas.accounts.permissions import Actor
@@ -46,10 +47,24 @@ def create_tag(conn: Conn, name: str, color: str | None = None) -> dict[str, Any
     name that already exists (ignoring case and accents)."""
     clean = _clean_name(conn, name)
     colour = clean_color(color, code="tag") if color is not None else DEFAULT_COLOR
+    return _tag(conn, insert_tag(conn, clean, colour, now_ms()))
+
+
+def insert_tag(conn: Conn, name: str, color: str, at: int) -> int:
+    """The ``tag`` row of a checked name and colour (the demo and benchmarks date theirs)."""
     cur = conn.execute(
-        "INSERT INTO tag(name, color, created_at) VALUES (?, ?, ?)", (clean, colour, now_ms())
+        "INSERT INTO tag(name, color, created_at) VALUES (?, ?, ?)", (name, color, at)
     )
-    return _tag(conn, int(cur.lastrowid or 0))
+    return int(cur.lastrowid or 0)
+
+
+def insert_chat_tags(conn: Conn, pairs: Iterable[tuple[int, int]]) -> int:
+    """``chat_tag`` rows, (chat id, tag id), skipping a pair already there; how many were new.
+    Also the bulk path of the demo and the benchmark shops (one executemany)."""
+    cur = conn.executemany(
+        "INSERT INTO chat_tag(chat, tag) VALUES (?, ?) ON CONFLICT DO NOTHING", pairs
+    )
+    return cur.rowcount
 
 
 def update_tag(
@@ -82,12 +97,7 @@ def add_to_chat(conn: Conn, actor: Actor, chat_id: int, tag_id: int) -> bool:
     whether anything changed."""
     access_chat(conn, actor, chat_id)
     _tag(conn, tag_id)
-    cur = conn.execute(
-        "INSERT INTO chat_tag(chat, tag) SELECT ?, ? WHERE NOT EXISTS "
-        "(SELECT 1 FROM chat_tag WHERE chat = ? AND tag = ?)",
-        (chat_id, tag_id, chat_id, tag_id),
-    )
-    return cur.rowcount > 0
+    return insert_chat_tags(conn, [(chat_id, tag_id)]) > 0
 
 
 def remove_from_chat(conn: Conn, actor: Actor, chat_id: int, tag_id: int) -> bool:
