@@ -14,7 +14,7 @@ import appliance  # noqa: F401  (sqlite3 -> sqlean before anything else)
 from appliance.core.db import Database, migrate
 from appliance.core.settings import Settings
 from appliance.http.app import create_app
-from tests.box import Box
+from tests.harness import Box, seeded_box
 
 REPO = Path(__file__).resolve().parent.parent
 OUTPUT = REPO / "test-output"
@@ -77,9 +77,9 @@ def output_dir() -> Path:
 
 @pytest.fixture
 def box(tmp_path: Path, template_db: Path) -> Iterator[Box]:
-    """A whole box in processes: web, bridge and simulated phone (see tests/box.py)."""
-    b = Box(tmp_path, template_db)
+    """A whole box in processes: web, bridge and simulated phone (see tests/harness.py)."""
+    b = seeded_box(tmp_path, template_db)
     try:
         yield b
     finally:
-        b.stop()
+        b.stop_all()

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.harness import wait_until
+
 SUPERVISE = Path(__file__).resolve().parent.parent / "scripts" / "supervise.py"
 
 
@@ -28,12 +30,7 @@ def _start(log: Path, *args: str) -> subprocess.Popen[bytes]:
 
 
 def _wait_for(log: Path, text: str, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if text in log.read_text(errors="replace"):
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"{text!r} not in the log after {timeout} s:\n{log.read_text()}")
+    wait_until(lambda: text in log.read_text(errors="replace"), timeout, f"{text!r} in {log}")
 
 
 def _alive(pid: int) -> bool:

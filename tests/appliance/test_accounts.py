@@ -14,7 +14,7 @@ from appliance.core.db import Database
 from appliance.core.settings import SettingsError, load_settings
 from tests.conftest import bearer
 from tests.factories import make_user
-from tests.live import REPO, balcao_env
+from tests.harness import REPO, balcao_env
 
 
 async def test_admin_creates_users_departments_and_permissions(

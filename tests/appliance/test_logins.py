@@ -21,7 +21,7 @@ from appliance.core.db import Database
 from appliance.core.settings import Settings
 from tests.conftest import bearer
 from tests.factories import make_user
-from tests.live import REPO, balcao_env
+from tests.harness import REPO, balcao_env
 
 SECRET = "S3nha-da-Dona-Rosa"
 

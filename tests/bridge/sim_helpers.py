@@ -13,48 +13,10 @@ import os
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
-REPO = Path(__file__).resolve().parents[2]
-T = TypeVar("T")
-
-
-def wait_for(check: Callable[[], T | None], timeout: float = 10.0, what: str = "condition") -> T:
-    """Poll ``check`` until it returns something truthy; fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.02)
-
-
-async def wait_async(
-    check: Callable[[], T | None], within: float = 10.0, what: str = "condition"
-) -> T:
-    deadline = time.monotonic() + within
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.01)
-
-
-def cli_env(data_dir: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BALCAO_")}
-    env.update(
-        BALCAO_DATA=str(data_dir),
-        BALCAO_CONFIG=str(data_dir / "absent.toml"),
-        PYTHONPATH=str(REPO),
-    )
-    return env
+from tests.harness import REPO, balcao_env
 
 
 def run_cli(data_dir: Path, *args: str, via: str = "appliance") -> subprocess.CompletedProcess[str]:
@@ -65,7 +27,7 @@ def run_cli(data_dir: Path, *args: str, via: str = "appliance") -> subprocess.Co
         else [sys.executable, "-m", "bridge.sim_cli", *args]
     )
     return subprocess.run(
-        command, cwd=REPO, env=cli_env(data_dir), capture_output=True, text=True, timeout=60
+        command, cwd=REPO, env=balcao_env(data_dir), capture_output=True, text=True, timeout=60
     )
 
 

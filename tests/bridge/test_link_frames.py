@@ -11,7 +11,6 @@ import asyncio
 import contextlib
 import json
 import logging
-import socket
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +21,7 @@ from bridge.client import AppClient
 from bridge.drivers.sim import SimulatedPhone
 from bridge.journal import Journal
 from bridge.runner import Runner
+from tests.harness import free_port
 from wire import contract as c
 
 CLIENT_ID = "0b6f5a3e-1111-4222-8333-944455556666"
@@ -88,9 +88,7 @@ class MangledWeb:
 async def test_bad_frames_from_the_web_are_refused_and_the_link_survives(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     web = MangledWeb()
     server = uvicorn.Server(uvicorn.Config(web, port=port, log_level="warning", lifespan="off"))
     serving = asyncio.create_task(server.serve())
@@ -165,9 +163,7 @@ class RefusingWeb(MangledWeb):
 async def test_an_event_the_web_refuses_for_good_is_set_aside_not_blocking_the_rest(
     tmp_path: Path,
 ) -> None:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     web = RefusingWeb(poison="BAD")
     journal = Journal(tmp_path / "journal.db")
     journal.append(

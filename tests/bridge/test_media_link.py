@@ -11,7 +11,6 @@ import asyncio
 import contextlib
 import hashlib
 import json
-import socket
 import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -24,6 +23,7 @@ from bridge.client import AppClient
 from bridge.drivers.sim import SimulatedPhone
 from bridge.journal import Journal
 from bridge.runner import Runner
+from tests.harness import free_port
 from wire import contract as c
 
 CUSTOMER = "+5511987650042"
@@ -97,9 +97,7 @@ async def bridge_for(tmp_path: Path) -> AsyncIterator[Any]:
     started: list[tuple[Runner, asyncio.Task[None], uvicorn.Server, asyncio.Task[None]]] = []
 
     async def start(web: FlakyWeb) -> Bridge:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
+        port = free_port()
         server = uvicorn.Server(uvicorn.Config(web, port=port, log_level="warning", lifespan="off"))
         serving = asyncio.create_task(server.serve())
         phone = SimulatedPhone(tmp_path / "sim", rate=0, initial_sync=False)

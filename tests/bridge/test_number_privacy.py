@@ -19,8 +19,8 @@ import websockets
 from appliance.areas.accounts.service import create_session
 from appliance.core.db import Database
 from bridge.drivers.sim import media as sim_media
-from tests.box import Box, wait_until
 from tests.factories import assign, make_user
+from tests.harness import Box, wait_until
 
 pytestmark = pytest.mark.slow
 

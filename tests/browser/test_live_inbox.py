@@ -10,9 +10,9 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from appliance.core.db import Database
-from tests.box import Box
 from tests.browser.conftest import Staff, chat_names, snap, staff_for
 from tests.factories import assign, insert_chat, make_department, make_user
+from tests.harness import Box
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, expect
 
-from tests.box import Box, wait_until
 from tests.browser.conftest import Staff, snap, staff_for
+from tests.harness import Box, wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -11,9 +11,9 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from appliance.core.db import Database
-from tests.box import Box, wait_until
 from tests.browser.conftest import Staff, snap, staff_for
 from tests.factories import assign, make_user
+from tests.harness import Box, wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
