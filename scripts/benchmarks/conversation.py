@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 import random
 import shutil
 import sys
@@ -35,22 +34,22 @@ import httpx
 import appliance  # noqa: F401  (sqlite3 -> sqlean before anything else)
 from appliance.core.db import Conn, connect
 from appliance.core.text import preview, sort_key
-from scripts.benchmarks.chatlist import (
-    QUICK_CHATS,
-    QUICK_MESSAGES,
+from scripts.benchmarks.common import (
     Budget,
     add_shop_arguments,
-    bearer_token,
+    budget_from,
+    built_note,
+    emit,
+    load_average,
     machine,
+    machine_line,
     percentile,
-    running_server,
+    shop_size,
     time_request,
 )
 from scripts.benchmarks.shop import (
     CUSTOMER_TEMPLATES,
     DAY_MS,
-    DEFAULT_CHATS,
-    DEFAULT_MESSAGES,
     END_MS,
     HISTORY_MS,
     IMAGE_CAPTIONS,
@@ -60,6 +59,7 @@ from scripts.benchmarks.shop import (
     build_or_reuse,
     text_filler,
 )
+from tests.harness import bearer_token, running_server
 
 PAGE = 50
 HEAVY_MESSAGES = 20_000
@@ -711,7 +711,10 @@ def run(
         size = data_size(conn)
     finally:
         conn.close()
-    with running_server(data_dir) as url, httpx.Client(base_url=url, timeout=60) as client:
+    with (
+        running_server(data_dir, log_level="WARNING") as server,
+        httpx.Client(base_url=server.url, timeout=60) as client,
+    ):
         token = bearer_token(client, shop.admin_login, shop.admin_password)
         headers = {"Authorization": f"Bearer {token}"}
         # The floor under every case: the same server, no messages.
@@ -727,7 +730,7 @@ def run(
         page_errors: list[str] = []
         if opens:
             render, page_errors = measure_render(
-                url, client, headers, shop, data_dir, heavy, opens, warmup_opens, progress
+                server.url, client, headers, shop, data_dir, heavy, opens, warmup_opens, progress
             )
     return api, render, page_errors, {**size, "typical_chat": asdict(typical), "floor": floor}
 
@@ -793,19 +796,15 @@ def report(
 
 
 def print_table(out: dict[str, Any]) -> None:
-    d, m = out["data"], out["machine"]
-    built = "reused from cache" if d["reused"] else f"built in {d['build_seconds']:.1f} s"
+    d = out["data"]
     h = d["heavy_chat"]
     print(
         f"conversation: {d['chats']:,} chats, {d['messages']:,} messages, "
-        f"DB {d['db_bytes'] / 1e6:.0f} MB (shop {built}); heavy chat #{h['chat']} of "
+        f"DB {d['db_bytes'] / 1e6:.0f} MB (shop {built_note(d)}); heavy chat #{h['chat']} of "
         f"{h['messages']:,} messages, typical chat #{d['typical_chat']['chat']} of "
         f"{d['typical_chat']['messages']}"
     )
-    print(
-        f"machine: {m['cores']} cores, {m['cpu']}; Python {m['python']}, SQLite {m['sqlite']}; "
-        f"load {m['load_average_before']} -> {m['load_average']}\n"
-    )
+    print(machine_line(out["machine"]) + "\n")
     print(
         f"GET /api/v1/chats/{{id}}/messages, limit {out['page_size']}, admin bearer token; "
         f"ms at the client over loopback (target p95 < {out['target_api_p95_ms']:.0f} ms)"
@@ -878,21 +877,13 @@ def main(argv: list[str] | None = None) -> int:
         print_table(json.loads(args.table.read_text()))
         return 0
 
-    chats = args.chats or (QUICK_CHATS if args.quick else DEFAULT_CHATS)
-    messages = args.messages or (QUICK_MESSAGES if args.quick else DEFAULT_MESSAGES)
+    chats, messages = shop_size(args)
     base = Budget(warmup=10, min_runs=100, max_runs=300, seconds=1.0)
-    min_runs = args.min_runs or base.min_runs
-    budget = Budget(
-        warmup=min(base.warmup, min_runs),
-        min_runs=min_runs,
-        max_runs=args.max_runs or max(base.max_runs, min_runs),
-        seconds=base.seconds if args.seconds is None else args.seconds,
-        deep_pages=args.deep_pages,
-    )
+    budget = budget_from(args, base, args.deep_pages)
     opens = OPENS if args.opens is None else args.opens
     if args.quick and args.opens is None:
         opens = 20
-    load_before = [round(x, 2) for x in os.getloadavg()]
+    load_before = load_average()
     shop = build_or_reuse(
         chats=chats, messages=messages, seed=args.seed, root=args.data_root, log=not args.json
     )
@@ -901,11 +892,7 @@ def main(argv: list[str] | None = None) -> int:
         shop, data_dir, heavy, budget, opens, args.warmup_opens, progress=not args.json
     )
     out = report(shop, data_dir, heavy, api, render, page_errors, extra, budget, load_before)
-    if args.json:
-        print(json.dumps(out, ensure_ascii=False))
-    else:
-        print_table(out)
-    return 1 if out["errors"] else 0
+    return emit(out, args.json, print_table)
 
 
 if __name__ == "__main__":

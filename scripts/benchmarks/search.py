@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 import random
 import sys
 from dataclasses import asdict, dataclass, field
@@ -30,23 +29,24 @@ from appliance.areas.search.query import parse_message_query
 from appliance.areas.search.service import fts_prefix_lengths
 from appliance.core.clock import now_ms
 from appliance.core.db import Conn, connect
-from scripts.benchmarks.chatlist import (
-    QUICK_CHATS,
-    QUICK_MESSAGES,
+from scripts.benchmarks.common import (
+    QUICK_BUDGET,
     Budget,
     add_shop_arguments,
-    bearer_token,
+    budget_from,
+    built_note,
+    emit,
+    load_average,
     machine,
+    machine_line,
     percentile,
-    running_server,
+    shop_data,
+    shop_size,
     time_request,
+    worst_line,
 )
-from scripts.benchmarks.shop import (
-    DEFAULT_CHATS,
-    DEFAULT_MESSAGES,
-    Shop,
-    build_or_reuse,
-)
+from scripts.benchmarks.shop import Shop, build_or_reuse
+from tests.harness import bearer_token, running_server
 
 URL = "/api/v1/search/messages"
 PAGE = 50
@@ -280,7 +280,10 @@ def run_cases(
         *((actor, login, password) for actor, login, password, _ in EXTRA_USERS),
     ]
     results: list[Result] = []
-    with running_server(data_dir) as url, httpx.Client(base_url=url, timeout=60) as client:
+    with (
+        running_server(data_dir, log_level="WARNING") as server,
+        httpx.Client(base_url=server.url, timeout=60) as client,
+    ):
         for actor, login, password in actors:
             headers = {"Authorization": f"Bearer {bearer_token(client, login, password)}"}
             for case in cases:
@@ -340,16 +343,7 @@ def report(
 ) -> dict[str, Any]:
     return {
         "benchmark": "search",
-        "data": {
-            "chats": shop.chats,
-            "messages": shop.messages,
-            "db_bytes": (data_dir / "balcao.db").stat().st_size,
-            "seed": shop.seed,
-            "build_seconds": shop.build_seconds,
-            "reused": shop.reused,
-            "path": str(data_dir / "balcao.db"),
-            **extra,
-        },
+        "data": shop_data(shop, data_dir / "balcao.db", **extra),
         "machine": {**machine(), "load_average_before": load_before},
         "budget": asdict(budget),
         "page_size": PAGE,
@@ -364,21 +358,17 @@ def report(
 
 
 def print_table(out: dict[str, Any]) -> None:
-    d, m = out["data"], out["machine"]
-    built = "reused from cache" if d["reused"] else f"built in {d['build_seconds']:.1f} s"
+    d = out["data"]
     print(
         f"message search over HTTP: {d['chats']:,} chats, {d['messages']:,} messages, "
-        f"DB {d['db_bytes'] / 1e6:.0f} MB ({built})"
+        f"DB {d['db_bytes'] / 1e6:.0f} MB ({built_note(d)})"
     )
     print(
         "actors: admin (every chat), user (about 10% of the chats), "
         + ", ".join(f"{k} ({n:,} chats)" for k, n in d["extra_users_chats"].items())
         + f"; page of {out['page_size']}; times in ms at the client"
     )
-    print(
-        f"machine: {m['cores']} cores, {m['cpu']}; Python {m['python']}, SQLite {m['sqlite']}; "
-        f"load {m['load_average_before']} -> {m['load_average']}\n"
-    )
+    print(machine_line(out["machine"]) + "\n")
     header = (
         f"{'actor':<5} {'case':<8} {'query':<40} {'matches':>8} {'rows':>4} {'p50':>7} {'p95':>7}"
     )
@@ -391,10 +381,7 @@ def print_table(out: dict[str, Any]) -> None:
             f"{r['actor']:<5} {r['case']:<8} {r['label'][:40]:<40} {r['matches']:>8,} "
             f"{r['rows']:>4} {r['p50_ms']:>7.2f} {r['p95_ms']:>7.2f}{flag}{err}"
         )
-    print(
-        f"\nworst p95 {out['worst_p95_ms']:.2f} ms (target {out['target_p95_ms']:.0f} ms); "
-        f"over target: {', '.join(out['cases_over_target']) or 'none'}"
-    )
+    print(worst_line(out))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -403,17 +390,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", default="", help="comma-separated case keys (e.g. common,rare)")
     args = parser.parse_args(argv)
 
-    chats = args.chats or (QUICK_CHATS if args.quick else DEFAULT_CHATS)
-    messages = args.messages or (QUICK_MESSAGES if args.quick else DEFAULT_MESSAGES)
-    base = Budget(warmup=2, min_runs=20, max_runs=100, seconds=0.3) if args.quick else Budget()
-    budget = Budget(
-        warmup=base.warmup,
-        min_runs=args.min_runs or base.min_runs,
-        max_runs=args.max_runs or max(base.max_runs, args.min_runs or 0),
-        seconds=base.seconds if args.seconds is None else args.seconds,
-        deep_pages=DEEP_PAGES,
-    )
-    load_before = [round(x, 2) for x in os.getloadavg()]
+    chats, messages = shop_size(args)
+    budget = budget_from(args, QUICK_BUDGET if args.quick else Budget(), DEEP_PAGES)
+    load_before = load_average()
     shop = build_or_reuse(
         chats=chats, messages=messages, seed=args.seed, root=args.data_root, log=not args.json
     )
@@ -421,11 +400,7 @@ def main(argv: list[str] | None = None) -> int:
     only = {k for k in args.only.split(",") if k}
     results, extra = run_cases(shop, data_dir, budget, only, progress=not args.json)
     out = report(shop, data_dir, results, extra, budget, load_before)
-    if args.json:
-        print(json.dumps(out, ensure_ascii=False))
-    else:
-        print_table(out)
-    return 1 if out["errors"] else 0
+    return emit(out, args.json, print_table)
 
 
 if __name__ == "__main__":
