@@ -27,11 +27,12 @@ from typing import Any, TypeVar
 import httpx
 
 import appliance  # noqa: F401  (sqlite3 -> sqlean before anything else)
+from appliance.areas.accounts.service import create_session
 from appliance.areas.devices.service import save_bridge_token
 from appliance.core.clock import now_ms
 from appliance.core.db import Database
 from bridge.drivers.sim.control import ControlClient, PhoneNotRunningError
-from tests.factories import insert_chat, make_department, make_device, make_user
+from tests.factories import assign, insert_chat, make_department, make_device, make_user
 
 REPO = Path(__file__).resolve().parent.parent
 BALCAO = str(Path(sys.executable).parent / "balcao")
@@ -67,6 +68,39 @@ def balcao_env(
         env["BALCAO_PORT"] = str(port)
     env.update(extra)
     return env
+
+
+def run_module(
+    data_dir: Path, module: str, *args: str, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``python -m MODULE ARGS`` (``appliance`` is the ``balcao`` command) on ``data_dir``,
+    its output captured as text."""
+    return subprocess.run(
+        [sys.executable, "-m", module, *args],
+        cwd=REPO,
+        env=balcao_env(data_dir),
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def balcao(
+    data_dir: Path, *args: str, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``balcao ARGS`` on ``data_dir``, its output captured as text."""
+    return run_module(data_dir, "appliance", *args, stdin=stdin)
+
+
+def process_alive(pid: int) -> bool:
+    """Running, neither gone nor a zombie waiting to be reaped."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    # "pid (comm) state ...": comm may hold spaces, so split after the last ")".
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
 class _Poll:
@@ -346,6 +380,24 @@ class Box:
         if self._api is None:
             self._api = self.client()
         return self._api
+
+    def session_of(
+        self, login: str, permissions: tuple[str, ...] = (), chats: tuple[int, ...] = ()
+    ) -> str:
+        """A browser session of ``login`` (made a user with ``permissions`` unless it exists),
+        with ``chats`` assigned to them; its token."""
+        db = Database(self.db_path, readers=1)
+        try:
+            found = db.read_sync(
+                lambda c: c.execute("SELECT id FROM app_user WHERE login = ?", (login,)).fetchone()
+            )
+            user = found[0] if found else make_user(db, login, permissions=list(permissions))
+            for chat in chats:
+                assign(db, chat, user=user)
+            token, _ = db.write_sync(create_session, user)
+            return str(token)
+        finally:
+            db.close()
 
     def make_chats(self, count: int) -> list[int]:
         """``count`` customer chats of the box's device, last written to a minute ago."""

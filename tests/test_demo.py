@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.harness import REPO, balcao_env, free_port, wait_until
+from tests.harness import REPO, balcao_env, free_port, process_alive, wait_until
 
 START_TIMEOUT = 180.0
 STOP_TIMEOUT = 10.0
@@ -34,14 +34,6 @@ def _children(pid: int) -> set[int]:
         if int(fields[1]) == pid:
             found.add(int(entry.name))
     return found
-
-
-def _alive(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
 class Demo:
@@ -142,7 +134,7 @@ def test_demo_runs_the_shop_and_keeps_its_data(tmp_path: Path) -> None:
     assert demo.process.returncode == 0, demo.log()
     assert seconds < STOP_TIMEOUT
     assert len(children) >= 3
-    assert not [pid for pid in children if _alive(pid)]
+    assert not [pid for pid in children if process_alive(pid)]
     first = _seeded_counts(data)
     assert first == (3, 10, 1, SEEDED_CHATS)
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.harness import wait_until
+from tests.harness import process_alive, wait_until
 
 SUPERVISE = Path(__file__).resolve().parent.parent / "scripts" / "supervise.py"
 
@@ -31,14 +31,6 @@ def _start(log: Path, *args: str) -> subprocess.Popen[bytes]:
 
 def _wait_for(log: Path, text: str, timeout: float = 20.0) -> None:
     wait_until(lambda: text in log.read_text(errors="replace"), timeout, f"{text!r} in {log}")
-
-
-def _alive(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
 @pytest.fixture
@@ -129,7 +121,7 @@ def test_a_child_that_ignores_sigterm_is_killed_within_ten_seconds(tmp_path: Pat
             process.wait()
     assert took < 10
     assert len(children) == 2
-    assert not [pid for pid in children if _alive(pid)]
+    assert not [pid for pid in children if process_alive(pid)]
     assert "stubborn não parou em 8 s: SIGKILL" in log.read_text()
 
 

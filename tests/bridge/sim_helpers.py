@@ -16,19 +16,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from tests.harness import REPO, balcao_env
+from tests.harness import REPO, balcao, run_module
 
 
 def run_cli(data_dir: Path, *args: str, via: str = "appliance") -> subprocess.CompletedProcess[str]:
     """``balcao sim ARGS`` in a subprocess (``via="bridge"``: ``python -m bridge.sim_cli``)."""
-    command = (
-        [sys.executable, "-m", "appliance", "sim", *args]
-        if via == "appliance"
-        else [sys.executable, "-m", "bridge.sim_cli", *args]
-    )
-    return subprocess.run(
-        command, cwd=REPO, env=balcao_env(data_dir), capture_output=True, text=True, timeout=60
-    )
+    if via == "appliance":
+        return balcao(data_dir, "sim", *args)
+    return run_module(data_dir, "bridge.sim_cli", *args)
 
 
 class PhoneProcess:
@@ -83,16 +78,20 @@ class PhoneProcess:
         self.proc.wait(10)
 
     def stop(self) -> None:
-        if self.proc is None or self.proc.poll() is not None:
+        """Ends the phone (end of its stdin) unless it is gone already, and closes both pipes
+        either way: a killed phone's pipes stay open until closed here."""
+        if self.proc is None:
             return
-        assert self.proc.stdin is not None
-        self.proc.stdin.close()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.kill()
-        if self.proc.stdout is not None:
-            self.proc.stdout.close()
+        if self.proc.poll() is None:
+            assert self.proc.stdin is not None
+            self.proc.stdin.close()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        for pipe in (self.proc.stdin, self.proc.stdout):
+            if pipe is not None:
+                pipe.close()
 
 
 async def _serve(state_dir: Path, options: dict[str, Any]) -> None:

@@ -24,7 +24,7 @@ from tests.factories import (
     make_tag,
     tag_chat,
 )
-from tests.harness import Server, make_people, running_server
+from tests.harness import Box, Server, make_people, running_server
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -315,6 +315,13 @@ def own_staff(own_shop: RunningShop, browser: Browser) -> Iterator[Staff]:
 @pytest.fixture
 def lean_staff(lean_shop: RunningShop, browser: Browser) -> Iterator[Staff]:
     yield from staff_for(lean_shop.server.url, lean_shop.data_dir, browser)
+
+
+@pytest.fixture
+def box_staff(box: Box, browser: Browser) -> Iterator[Staff]:
+    """Sessions against the web of a whole box (see tests/harness.py), started here."""
+    box.start_web()
+    yield from staff_for(box.url, box.data, browser)
 
 
 def staff_for(url: str, data_dir: Path, browser: Browser) -> Iterator[Staff]:

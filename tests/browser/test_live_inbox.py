@@ -3,14 +3,13 @@ of who may see them, and replies go ✓, ✓✓, then blue ✓✓ as the custome
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import expect
 
 from appliance.core.db import Database
-from tests.browser.conftest import Staff, chat_names, snap, staff_for
+from tests.browser.conftest import Staff, chat_names, snap
 from tests.factories import assign, insert_chat, make_department, make_user
 from tests.harness import Box
 
@@ -42,12 +41,6 @@ HIDDEN_TAB = """
 Object.defineProperty(document, "hidden", { get: () => true });
 Object.defineProperty(document, "visibilityState", { get: () => "hidden" });
 """
-
-
-@pytest.fixture
-def box_staff(box: Box, browser: Browser) -> Iterator[Staff]:
-    box.start_web()
-    yield from staff_for(box.url, box.data, browser)
 
 
 def _people_and_chats(box: Box) -> dict[str, int]:
