@@ -39,10 +39,10 @@ from scripts.benchmarks.common import (
     machine,
     machine_line,
     percentile,
+    print_results,
     shop_data,
     shop_size,
     time_request,
-    worst_line,
 )
 from scripts.benchmarks.shop import Shop, build_or_reuse
 from tests.harness import bearer_token, running_server
@@ -368,17 +368,15 @@ def print_table(out: dict[str, Any]) -> None:
         f"{'case':<5} {'filter':<42} {'actor':<5} {'page':<5} {'depth':>5} "
         f"{'rows':>4} {'matches':>7} {'path':<10} {'p50':>7} {'p95':>7}"
     )
-    print(header)
-    print("-" * len(header))
-    for r in out["results"]:
-        flag = " !" if r["p95_ms"] > out["target_p95_ms"] else ""
-        err = f"  ERR {r['errors']}" if r["errors"] else ""
-        print(
+    print_results(
+        out,
+        header,
+        lambda r: (
             f"{r['case']:<5} {r['label'][:42]:<42} {r['actor']:<5} {r['page']:<5} "
             f"{r['depth']:>5} {r['rows']:>4} {r['matches']:>7} {r['path']:<10} "
-            f"{r['p50_ms']:>7.2f} {r['p95_ms']:>7.2f}{flag}{err}"
-        )
-    print(worst_line(out))
+            f"{r['p50_ms']:>7.2f} {r['p95_ms']:>7.2f}"
+        ),
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -168,8 +168,15 @@ def built_note(data: dict[str, Any]) -> str:
     return "reused from cache" if data["reused"] else f"built in {data['build_seconds']:.1f} s"
 
 
-def worst_line(out: dict[str, Any]) -> str:
-    return (
+def print_results(out: dict[str, Any], header: str, row: Callable[[dict[str, Any]], str]) -> None:
+    """The table of the cases, one ``row`` each ("!" past the target p95), then the worst."""
+    print(header)
+    print("-" * len(header))
+    for r in out["results"]:
+        flag = " !" if r["p95_ms"] > out["target_p95_ms"] else ""
+        err = f"  ERR {r['errors']}" if r["errors"] else ""
+        print(f"{row(r)}{flag}{err}")
+    print(
         f"\nworst p95 {out['worst_p95_ms']:.2f} ms (target {out['target_p95_ms']:.0f} ms); "
         f"over target: {', '.join(out['cases_over_target']) or 'none'}"
     )

@@ -40,10 +40,10 @@ from scripts.benchmarks.common import (
     machine,
     machine_line,
     percentile,
+    print_results,
     shop_data,
     shop_size,
     time_request,
-    worst_line,
 )
 from scripts.benchmarks.shop import Shop, build_or_reuse
 from tests.harness import bearer_token, running_server
@@ -372,16 +372,14 @@ def print_table(out: dict[str, Any]) -> None:
     header = (
         f"{'actor':<5} {'case':<8} {'query':<40} {'matches':>8} {'rows':>4} {'p50':>7} {'p95':>7}"
     )
-    print(header)
-    print("-" * len(header))
-    for r in out["results"]:
-        flag = " !" if r["p95_ms"] > out["target_p95_ms"] else ""
-        err = f"  ERR {r['errors']}" if r["errors"] else ""
-        print(
+    print_results(
+        out,
+        header,
+        lambda r: (
             f"{r['actor']:<5} {r['case']:<8} {r['label'][:40]:<40} {r['matches']:>8,} "
-            f"{r['rows']:>4} {r['p50_ms']:>7.2f} {r['p95_ms']:>7.2f}{flag}{err}"
-        )
-    print(worst_line(out))
+            f"{r['rows']:>4} {r['p50_ms']:>7.2f} {r['p95_ms']:>7.2f}"
+        ),
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
