@@ -34,19 +34,7 @@ import httpx
 import appliance  # noqa: F401  (sqlite3 -> sqlean before anything else)
 from appliance.core.db import Conn, connect
 from appliance.core.text import preview, sort_key
-from scripts.benchmarks.common import (
-    Budget,
-    add_shop_arguments,
-    budget_from,
-    built_note,
-    emit,
-    load_average,
-    machine,
-    machine_line,
-    percentile,
-    shop_size,
-    time_request,
-)
+from scripts.benchmarks import common
 from scripts.benchmarks.shop import (
     CUSTOMER_TEMPLATES,
     DAY_MS,
@@ -363,8 +351,8 @@ def _result(
         depth=depth,
         rows=len(body.get("items", [])),
         runs=len(times),
-        p50_ms=round(percentile(times, 0.50), 2),
-        p95_ms=round(percentile(times, 0.95), 2),
+        p50_ms=round(common.percentile(times, 0.50), 2),
+        p95_ms=round(common.percentile(times, 0.95), 2),
         max_ms=round(times[-1], 2) if times else math.nan,
         errors=errors,
     )
@@ -375,14 +363,14 @@ def measure_api(
     headers: dict[str, str],
     heavy: Heavy,
     typical: Typical,
-    budget: Budget,
+    budget: common.Budget,
     progress: bool,
 ) -> list[ApiResult]:
     results: list[ApiResult] = []
     first = [("limit", str(PAGE))]
 
     def run(case: str, label: str, chat: int, n: int, depth: int, params: list[Any]) -> None:
-        times, body, errors = time_request(client, headers, params, budget, _url(chat))
+        times, body, errors = common.time_request(client, headers, params, budget, _url(chat))
         items = body.get("items", [])
         if not errors and [_key(i) for i in items] != sorted(map(_key, items), reverse=True):
             errors.append("items not newest first")
@@ -539,7 +527,7 @@ class RenderResult:
 
 def _stats(values: list[float]) -> tuple[float, float]:
     values = sorted(values)
-    return round(percentile(values, 0.50), 1), round(percentile(values, 0.95), 1)
+    return round(common.percentile(values, 0.50), 1), round(common.percentile(values, 0.95), 1)
 
 
 def first_page(client: httpx.Client, headers: dict[str, str], chat: int) -> tuple[int, int]:
@@ -700,7 +688,7 @@ def run(
     shop: Shop,
     data_dir: Path,
     heavy: Heavy,
-    budget: Budget,
+    budget: common.Budget,
     opens: int,
     warmup_opens: int,
     progress: bool,
@@ -720,10 +708,10 @@ def run(
         # The floor under every case: the same server, no messages.
         floor = {}
         for what, path in (("healthz", "/healthz"), ("me", "/api/v1/me")):
-            times = sorted(time_request(client, headers, [], budget, path)[0])
+            times = sorted(common.time_request(client, headers, [], budget, path)[0])
             floor[what] = {
-                "p50_ms": round(percentile(times, 0.50), 2),
-                "p95_ms": round(percentile(times, 0.95), 2),
+                "p50_ms": round(common.percentile(times, 0.50), 2),
+                "p95_ms": round(common.percentile(times, 0.95), 2),
             }
         api = measure_api(client, headers, heavy, typical, budget, progress)
         render: list[RenderResult] = []
@@ -743,7 +731,7 @@ def report(
     render: list[RenderResult],
     page_errors: list[str],
     extra: dict[str, Any],
-    budget: Budget,
+    budget: common.Budget,
     load_before: list[float],
 ) -> dict[str, Any]:
     heavy_api = [r for r in api if r.case != "typical"]
@@ -761,7 +749,7 @@ def report(
             "reused": shop.reused,
             "path": str(data_dir / "balcao.db"),
         },
-        "machine": {**machine(), "load_average_before": load_before},
+        "machine": {**common.machine(), "load_average_before": load_before},
         "budget": asdict(budget),
         "page_size": PAGE,
         "floor": extra["floor"],
@@ -800,11 +788,12 @@ def print_table(out: dict[str, Any]) -> None:
     h = d["heavy_chat"]
     print(
         f"conversation: {d['chats']:,} chats, {d['messages']:,} messages, "
-        f"DB {d['db_bytes'] / 1e6:.0f} MB (shop {built_note(d)}); heavy chat #{h['chat']} of "
+        f"DB {d['db_bytes'] / 1e6:.0f} MB (shop {common.built_note(d)}); "
+        f"heavy chat #{h['chat']} of "
         f"{h['messages']:,} messages, typical chat #{d['typical_chat']['chat']} of "
         f"{d['typical_chat']['messages']}"
     )
-    print(machine_line(out["machine"]) + "\n")
+    print(common.machine_line(out["machine"]) + "\n")
     print(
         f"GET /api/v1/chats/{{id}}/messages, limit {out['page_size']}, admin bearer token; "
         f"ms at the client over loopback (target p95 < {out['target_api_p95_ms']:.0f} ms)"
@@ -866,7 +855,7 @@ def print_table(out: dict[str, Any]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="scripts/bench conversation", description=__doc__)
-    add_shop_arguments(parser, "opens")
+    common.add_shop_arguments(parser, "opens")
     parser.add_argument("--heavy", type=int, default=HEAVY_MESSAGES, help="the heavy chat's size")
     parser.add_argument("--deep-pages", type=int, default=DEEP_PAGES)
     parser.add_argument("--opens", type=int, help=f"timed opens in the browser ({OPENS})")
@@ -877,13 +866,13 @@ def main(argv: list[str] | None = None) -> int:
         print_table(json.loads(args.table.read_text()))
         return 0
 
-    chats, messages = shop_size(args)
-    base = Budget(warmup=10, min_runs=100, max_runs=300, seconds=1.0)
-    budget = budget_from(args, base, args.deep_pages)
+    chats, messages = common.shop_size(args)
+    base = common.Budget(warmup=10, min_runs=100, max_runs=300, seconds=1.0)
+    budget = common.budget_from(args, base, args.deep_pages)
     opens = OPENS if args.opens is None else args.opens
     if args.quick and args.opens is None:
         opens = 20
-    load_before = load_average()
+    load_before = common.load_average()
     shop = build_or_reuse(
         chats=chats, messages=messages, seed=args.seed, root=args.data_root, log=not args.json
     )
@@ -892,7 +881,7 @@ def main(argv: list[str] | None = None) -> int:
         shop, data_dir, heavy, budget, opens, args.warmup_opens, progress=not args.json
     )
     out = report(shop, data_dir, heavy, api, render, page_errors, extra, budget, load_before)
-    return emit(out, args.json, print_table)
+    return common.emit(out, args.json, print_table)
 
 
 if __name__ == "__main__":

@@ -29,22 +29,7 @@ from appliance.areas.search.query import parse_message_query
 from appliance.areas.search.service import fts_prefix_lengths
 from appliance.core.clock import now_ms
 from appliance.core.db import Conn, connect
-from scripts.benchmarks.common import (
-    QUICK_BUDGET,
-    Budget,
-    add_shop_arguments,
-    budget_from,
-    built_note,
-    emit,
-    load_average,
-    machine,
-    machine_line,
-    percentile,
-    print_results,
-    shop_data,
-    shop_size,
-    time_request,
-)
+from scripts.benchmarks import common
 from scripts.benchmarks.shop import Shop, build_or_reuse
 from tests.harness import bearer_token, running_server
 
@@ -244,10 +229,10 @@ def deep_cursor(
 
 
 def time_case(
-    client: httpx.Client, headers: dict[str, str], params: dict[str, Any], budget: Budget
+    client: httpx.Client, headers: dict[str, str], params: dict[str, Any], budget: common.Budget
 ) -> tuple[list[float], dict[str, Any], list[str]]:
     """The chat list's timing loop on the search URL, then a check of the order."""
-    times, body, errors = time_request(client, headers, list(params.items()), budget, URL)
+    times, body, errors = common.time_request(client, headers, list(params.items()), budget, URL)
     ids = [item["id"] for item in body.get("items", [])]
     if not errors and ids != sorted(ids, reverse=True):
         errors = ["items not newest first"]
@@ -255,7 +240,7 @@ def time_case(
 
 
 def run_cases(
-    shop: Shop, data_dir: Path, budget: Budget, only: set[str], progress: bool
+    shop: Shop, data_dir: Path, budget: common.Budget, only: set[str], progress: bool
 ) -> tuple[list[Result], dict[str, Any]]:
     conn = connect(data_dir / "balcao.db")
     try:
@@ -308,8 +293,8 @@ def run_cases(
                     matches=matches[(case.q, case.chat)],
                     rows=len(body.get("items", [])),
                     runs=len(times),
-                    p50_ms=round(percentile(times, 0.50), 2),
-                    p95_ms=round(percentile(times, 0.95), 2),
+                    p50_ms=round(common.percentile(times, 0.50), 2),
+                    p95_ms=round(common.percentile(times, 0.95), 2),
                     max_ms=round(times[-1], 2) if times else math.nan,
                     errors=errors + timing_errors,
                 )
@@ -338,13 +323,13 @@ def report(
     data_dir: Path,
     results: list[Result],
     extra: dict[str, Any],
-    budget: Budget,
+    budget: common.Budget,
     load_before: list[float],
 ) -> dict[str, Any]:
     return {
         "benchmark": "search",
-        "data": shop_data(shop, data_dir / "balcao.db", **extra),
-        "machine": {**machine(), "load_average_before": load_before},
+        "data": common.shop_data(shop, data_dir / "balcao.db", **extra),
+        "machine": {**common.machine(), "load_average_before": load_before},
         "budget": asdict(budget),
         "page_size": PAGE,
         "target_p95_ms": TARGET_P95_MS,
@@ -361,18 +346,18 @@ def print_table(out: dict[str, Any]) -> None:
     d = out["data"]
     print(
         f"message search over HTTP: {d['chats']:,} chats, {d['messages']:,} messages, "
-        f"DB {d['db_bytes'] / 1e6:.0f} MB ({built_note(d)})"
+        f"DB {d['db_bytes'] / 1e6:.0f} MB ({common.built_note(d)})"
     )
     print(
         "actors: admin (every chat), user (about 10% of the chats), "
         + ", ".join(f"{k} ({n:,} chats)" for k, n in d["extra_users_chats"].items())
         + f"; page of {out['page_size']}; times in ms at the client"
     )
-    print(machine_line(out["machine"]) + "\n")
+    print(common.machine_line(out["machine"]) + "\n")
     header = (
         f"{'actor':<5} {'case':<8} {'query':<40} {'matches':>8} {'rows':>4} {'p50':>7} {'p95':>7}"
     )
-    print_results(
+    common.print_results(
         out,
         header,
         lambda r: (
@@ -384,13 +369,15 @@ def print_table(out: dict[str, Any]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="scripts/bench search", description=__doc__)
-    add_shop_arguments(parser)
+    common.add_shop_arguments(parser)
     parser.add_argument("--only", default="", help="comma-separated case keys (e.g. common,rare)")
     args = parser.parse_args(argv)
 
-    chats, messages = shop_size(args)
-    budget = budget_from(args, QUICK_BUDGET if args.quick else Budget(), DEEP_PAGES)
-    load_before = load_average()
+    chats, messages = common.shop_size(args)
+    budget = common.budget_from(
+        args, common.QUICK_BUDGET if args.quick else common.Budget(), DEEP_PAGES
+    )
+    load_before = common.load_average()
     shop = build_or_reuse(
         chats=chats, messages=messages, seed=args.seed, root=args.data_root, log=not args.json
     )
@@ -398,7 +385,7 @@ def main(argv: list[str] | None = None) -> int:
     only = {k for k in args.only.split(",") if k}
     results, extra = run_cases(shop, data_dir, budget, only, progress=not args.json)
     out = report(shop, data_dir, results, extra, budget, load_before)
-    return emit(out, args.json, print_table)
+    return common.emit(out, args.json, print_table)
 
 
 if __name__ == "__main__":
