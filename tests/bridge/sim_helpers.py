@@ -8,15 +8,23 @@ SimulatedPhone and answers one JSON command per stdin line with one JSON line on
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
 import subprocess
 import sys
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-from tests.harness import REPO, balcao, run_module
+import uvicorn
+
+from bridge.client import AppClient
+from bridge.drivers.sim import SimulatedPhone
+from bridge.journal import Journal
+from bridge.runner import Runner
+from tests.harness import REPO, balcao, free_port, run_module
 
 
 def run_cli(data_dir: Path, *args: str, via: str = "appliance") -> subprocess.CompletedProcess[str]:
@@ -24,6 +32,32 @@ def run_cli(data_dir: Path, *args: str, via: str = "appliance") -> subprocess.Co
     if via == "appliance":
         return balcao(data_dir, "sim", *args)
     return run_module(data_dir, "bridge.sim_cli", *args)
+
+
+@contextlib.asynccontextmanager
+async def bridge_against(
+    web: Any, root: Path, journal: Journal | None = None
+) -> AsyncIterator[Runner]:
+    """The bridge's Runner with a simulated phone (state in ``root/sim``) linked to ``web``, an
+    ASGI app served by uvicorn on a free loopback port; both stopped on exit."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(web, port=port, log_level="warning", lifespan="off"))
+    serving = asyncio.create_task(server.serve())
+    runner = Runner(
+        SimulatedPhone(root / "sim", rate=0, initial_sync=False),
+        AppClient(f"http://127.0.0.1:{port}", "token"),
+        journal or Journal(root / "journal.db"),
+        poll_wait=1,
+    )
+    running = asyncio.create_task(runner.run())
+    try:
+        yield runner
+    finally:
+        runner.stop()
+        await running
+        server.should_exit = True
+        with contextlib.suppress(asyncio.CancelledError):
+            await serving
 
 
 class PhoneProcess:
