@@ -31,6 +31,20 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 KIOSK = {"width": 1280, "height": 800}
 # Playwright waits this long (ms) for what a user would see.
 WAIT_MS = 10_000
+# Counts the alert sounds a page plays (an init script).
+BEEP_SPY = """
+window.beeps = 0;
+window.AudioContext = class {
+  constructor() { this.currentTime = 0; this.destination = {}; }
+  createOscillator() {
+    return { frequency: { setValueAtTime() {} }, connect: (g) => g,
+             start() { window.beeps += 1; }, stop() {} };
+  }
+  createGain() {
+    return { gain: { setValueAtTime() {}, exponentialRampToValueAtTime() {} }, connect: (d) => d };
+  }
+};
+"""
 
 
 @pytest.fixture(scope="module")
