@@ -1,4 +1,5 @@
-"""A simulated phone in its own process, for tests, and helpers to wait and run the CLI.
+"""The bridge's test helpers: its runner linked to a stand-in web, a simulated phone in its
+own process, and the sim CLI.
 
 Run as ``python -m tests.bridge.sim_helpers STATE_DIR OPTIONS_JSON``: the process connects a
 SimulatedPhone and answers one JSON command per stdin line with one JSON line on stdout:
