@@ -14,6 +14,7 @@ import appliance  # noqa: F401  (sqlite3 -> sqlean before anything else)
 from appliance.core.db import Database, migrate
 from appliance.core.settings import Settings
 from appliance.http.app import create_app
+from tests.factories import make_chat, make_device, make_user
 from tests.harness import Box, seeded_box
 
 REPO = Path(__file__).resolve().parent.parent
@@ -67,6 +68,16 @@ async def bearer(
     )
     assert r.status_code == 200, r.text
     return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+
+async def admin_and_chats(
+    client: AsyncTestClient[Litestar], db: Database, *names: str
+) -> tuple[dict[str, str], list[int]]:
+    """The admin's bearer headers, and chats named ``names`` on a new device."""
+    make_user(db, "admin", is_admin=True)
+    device, _ = make_device(db)
+    chats = [make_chat(db, device, name=name) for name in names]
+    return await bearer(client, "admin"), chats
 
 
 @pytest.fixture
