@@ -14,7 +14,8 @@ import appliance  # noqa: F401  (sqlite3 -> sqlean before anything else)
 from appliance.core.db import Database, migrate
 from appliance.core.settings import Settings
 from appliance.http.app import create_app
-from tests.box import Box
+from tests.factories import make_chat, make_device, make_user
+from tests.harness import Box, seeded_box
 
 REPO = Path(__file__).resolve().parent.parent
 OUTPUT = REPO / "test-output"
@@ -69,6 +70,16 @@ async def bearer(
     return {"Authorization": f"Bearer {r.json()['access_token']}"}
 
 
+async def admin_and_chats(
+    client: AsyncTestClient[Litestar], db: Database, *names: str
+) -> tuple[dict[str, str], list[int]]:
+    """The admin's bearer headers, and chats named ``names`` on a new device."""
+    make_user(db, "admin", is_admin=True)
+    device, _ = make_device(db)
+    chats = [make_chat(db, device, name=name) for name in names]
+    return await bearer(client, "admin"), chats
+
+
 @pytest.fixture
 def output_dir() -> Path:
     OUTPUT.mkdir(exist_ok=True)
@@ -77,9 +88,9 @@ def output_dir() -> Path:
 
 @pytest.fixture
 def box(tmp_path: Path, template_db: Path) -> Iterator[Box]:
-    """A whole box in processes: web, bridge and simulated phone (see tests/box.py)."""
-    b = Box(tmp_path, template_db)
+    """A whole box in processes: web, bridge and simulated phone (see tests/harness.py)."""
+    b = seeded_box(tmp_path, template_db)
     try:
         yield b
     finally:
-        b.stop()
+        b.stop_all()

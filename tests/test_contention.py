@@ -15,7 +15,7 @@ import pytest
 
 from appliance.core.db import Database
 from tests.factories import make_chat, make_device, make_user
-from tests.live import REPO, balcao_env, running_server
+from tests.harness import REPO, balcao_env, running_server
 
 SECONDS = 6.0
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import time
@@ -14,16 +13,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
+from tests.harness import REPO, balcao_env, free_port, process_alive, wait_until
+
 START_TIMEOUT = 180.0
 STOP_TIMEOUT = 10.0
 SEEDED_CHATS = 323  # 320 customers and 3 broadcast lists
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _children(pid: int) -> set[int]:
@@ -42,30 +36,15 @@ def _children(pid: int) -> set[int]:
     return found
 
 
-def _alive(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
-
-
 class Demo:
     def __init__(self, data: Path, port: int, log: Path) -> None:
         self.url = f"http://127.0.0.1:{port}"
         self.log_path = log
-        env = {k: v for k, v in os.environ.items() if not k.startswith("BALCAO_")}
-        env.update(
-            BALCAO_DATA=str(data),
-            BALCAO_HOST="127.0.0.1",
-            BALCAO_PORT=str(port),
-            BALCAO_CONFIG=str(data.parent / "no-config.toml"),
-        )
         with log.open("ab") as out:
             self.process = subprocess.Popen(
                 [str(REPO / "scripts" / "demo")],
                 cwd=REPO,
-                env=env,
+                env=balcao_env(data, port),
                 stdin=subprocess.DEVNULL,
                 stdout=out,
                 stderr=subprocess.STDOUT,
@@ -76,16 +55,14 @@ class Demo:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
 
     def wait_ready(self) -> None:
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
+        def ready() -> bool:
             if self.process.poll() is not None:
                 raise AssertionError(f"scripts/demo exited early:\n{self.log()}")
-            if "\nready\n" in self.log():
-                r = httpx.get(f"{self.url}/healthz", timeout=5)
-                assert r.status_code == 200, r.text
-                return
-            time.sleep(0.2)
-        raise AssertionError(f"scripts/demo not ready after {START_TIMEOUT} s:\n{self.log()}")
+            return "\nready\n" in self.log()
+
+        wait_until(ready, START_TIMEOUT, "scripts/demo to be ready", every=0.2)
+        r = httpx.get(f"{self.url}/healthz", timeout=5)
+        assert r.status_code == 200, r.text
 
     def stop(self) -> tuple[float, set[int]]:
         """SIGTERM, as systemd or a terminal would; returns the seconds it took and the
@@ -130,20 +107,15 @@ def _seeded_counts(data: Path) -> tuple[int, int, int, int]:
 
 
 def _wait_device_ready(url: str, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    states: list[str] = []
-    while time.monotonic() < deadline:
-        devices = httpx.get(f"{url}/healthz", timeout=5).json()["devices"]
-        states = [d["state"] for d in devices]
-        if states == ["ready"]:
-            return
-        time.sleep(0.3)
-    raise AssertionError(f"the simulated phone did not connect: {states}")
+    def states() -> list[str]:
+        return [d["state"] for d in httpx.get(f"{url}/healthz", timeout=5).json()["devices"]]
+
+    wait_until(lambda: states() == ["ready"], timeout, "the simulated phone to connect", 0.3)
 
 
 @pytest.mark.slow
 def test_demo_runs_the_shop_and_keeps_its_data(tmp_path: Path) -> None:
-    data, port, log = tmp_path / "data", _free_port(), tmp_path / "demo.log"
+    data, port, log = tmp_path / "data", free_port(), tmp_path / "demo.log"
     demo = Demo(data, port, log)
     try:
         demo.wait_ready()
@@ -162,7 +134,7 @@ def test_demo_runs_the_shop_and_keeps_its_data(tmp_path: Path) -> None:
     assert demo.process.returncode == 0, demo.log()
     assert seconds < STOP_TIMEOUT
     assert len(children) >= 3
-    assert not [pid for pid in children if _alive(pid)]
+    assert not [pid for pid in children if process_alive(pid)]
     first = _seeded_counts(data)
     assert first == (3, 10, 1, SEEDED_CHATS)
 

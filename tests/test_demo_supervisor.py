@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.harness import process_alive, wait_until
+
 SUPERVISE = Path(__file__).resolve().parent.parent / "scripts" / "supervise.py"
 
 
@@ -28,20 +30,7 @@ def _start(log: Path, *args: str) -> subprocess.Popen[bytes]:
 
 
 def _wait_for(log: Path, text: str, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if text in log.read_text(errors="replace"):
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"{text!r} not in the log after {timeout} s:\n{log.read_text()}")
-
-
-def _alive(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+    wait_until(lambda: text in log.read_text(errors="replace"), timeout, f"{text!r} in {log}")
 
 
 @pytest.fixture
@@ -132,7 +121,7 @@ def test_a_child_that_ignores_sigterm_is_killed_within_ten_seconds(tmp_path: Pat
             process.wait()
     assert took < 10
     assert len(children) == 2
-    assert not [pid for pid in children if _alive(pid)]
+    assert not [pid for pid in children if process_alive(pid)]
     assert "stubborn não parou em 8 s: SIGKILL" in log.read_text()
 
 

@@ -12,16 +12,9 @@ the machine; ``--json`` prints the same as one JSON object.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import math
-import os
-import platform
-import socket
-import subprocess
 import sys
-import time
-from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,20 +28,28 @@ from appliance.areas.chats.filters import Assignee, ChatFilter, Cursor, Order, T
 from appliance.areas.chats.query import plan_chat_list
 from appliance.areas.chats.service import list_chats, load_set_stats
 from appliance.core.db import Conn, connect
-from scripts.benchmarks.shop import (
-    BENCH_DATA,
-    DEFAULT_CHATS,
-    DEFAULT_MESSAGES,
-    DEFAULT_SEED,
-    Shop,
-    build_or_reuse,
+from scripts.benchmarks.common import (
+    QUICK_BUDGET,
+    Budget,
+    Params,
+    add_shop_arguments,
+    budget_from,
+    built_note,
+    emit,
+    load_average,
+    machine,
+    machine_line,
+    percentile,
+    print_results,
+    shop_data,
+    shop_size,
+    time_request,
 )
+from scripts.benchmarks.shop import Shop, build_or_reuse
+from tests.harness import bearer_token, running_server
 
-QUICK_CHATS, QUICK_MESSAGES = 5_000, 250_000
 PAGE = 50
 TARGET_P95_MS = 15.0
-
-Params = list[tuple[str, str]]
 
 
 @dataclass(frozen=True)
@@ -200,115 +201,7 @@ def chat_filter(params: Params) -> ChatFilter:
     )
 
 
-# -- the server ---------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@contextlib.contextmanager
-def running_server(data_dir: Path, startup_seconds: float = 60.0) -> Iterator[str]:
-    """``balcao serve`` on a free loopback port with BALCAO_DATA=data_dir; yields its URL."""
-    port = free_port()
-    env = {
-        **os.environ,
-        "BALCAO_DATA": str(data_dir),
-        "BALCAO_CONFIG": str(data_dir / "absent.toml"),
-        "BALCAO_LOG_LEVEL": "WARNING",
-    }
-    balcao = Path(sys.executable).with_name("balcao")
-    command = [str(balcao)] if balcao.exists() else [sys.executable, "-m", "appliance"]
-    log_path = data_dir / "serve.log"
-    with log_path.open("ab") as log:
-        proc = subprocess.Popen(
-            [*command, "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + startup_seconds
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"balcao serve exited ({proc.returncode}); see {log_path}")
-            try:
-                if httpx.get(f"{url}/healthz", timeout=2.0).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"balcao serve did not answer /healthz; see {log_path}")
-            time.sleep(0.1)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
-def bearer_token(client: httpx.Client, login: str, password: str) -> str:
-    r = client.post("/api/v1/auth/token", json={"login": login, "password": password})
-    r.raise_for_status()
-    return str(r.json()["access_token"])
-
-
 # -- measuring ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Budget:
-    """How long each case is timed. A p95 is only as good as the number of requests
-    behind it: of 50, it is the third slowest, and one burst of the host's noise inside
-    a one-second window decides it. Three seconds and at least 100 requests per case
-    give a p95 that a second run repeats."""
-
-    warmup: int = 3
-    min_runs: int = 100
-    max_runs: int = 600
-    seconds: float = 3.0
-    deep_pages: int = 20
-
-
-def percentile(sorted_ms: list[float], q: float) -> float:
-    """Nearest rank."""
-    if not sorted_ms:
-        return math.nan
-    return sorted_ms[max(0, math.ceil(q * len(sorted_ms)) - 1)]
-
-
-def time_request(
-    client: httpx.Client,
-    headers: dict[str, str],
-    params: Params,
-    budget: Budget,
-    url: str = "/api/v1/chats",
-) -> tuple[list[float], dict[str, Any], list[str]]:
-    errors: list[str] = []
-    body: dict[str, Any] = {}
-    for _ in range(budget.warmup):
-        r = client.get(url, params=params, headers=headers)
-        if r.status_code != 200:
-            return [], {}, [f"HTTP {r.status_code}: {r.text[:200]}"]
-        body = r.json()
-    times: list[float] = []
-    started = time.perf_counter()
-    while len(times) < budget.max_runs:
-        t0 = time.perf_counter()
-        r = client.get(url, params=params, headers=headers)
-        times.append((time.perf_counter() - t0) * 1000)
-        if r.status_code != 200:
-            errors.append(f"HTTP {r.status_code}")
-            break
-        if len(times) >= budget.min_runs and time.perf_counter() - started >= budget.seconds:
-            break
-    return times, body, errors
 
 
 def deep_cursor(
@@ -354,7 +247,10 @@ def run_cases(
     try:
         stats = load_set_stats(conn)
         users = {r[0]: r[1] for r in conn.execute("SELECT login, id FROM app_user")}
-        with running_server(shop.data_dir) as url, httpx.Client(base_url=url, timeout=60) as client:
+        with (
+            running_server(shop.data_dir, log_level="WARNING") as server,
+            httpx.Client(base_url=server.url, timeout=60) as client,
+        ):
             logins = [
                 ("admin", shop.admin_login, shop.admin_password),
                 ("user", shop.user_login, shop.user_password),
@@ -420,24 +316,6 @@ def run_cases(
     return results, {"inbox_rows": visible, "floor": floor}
 
 
-def machine() -> dict[str, Any]:
-    model = ""
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    import sqlite3  # sqlean, bound by appliance
-
-    return {
-        "cores": os.cpu_count(),
-        "cpu": model or platform.processor(),
-        "python": platform.python_version(),
-        "sqlite": sqlite3.sqlite_version,
-        "load_average": [round(x, 2) for x in os.getloadavg()],
-    }
-
-
 # -- output -------------------------------------------------------------------------------------
 
 
@@ -448,21 +326,12 @@ def report(
     budget: Budget,
     started_load: list[float],
 ) -> dict[str, Any]:
-    finished = machine()
     worst = max((r.p95_ms for r in results), default=math.nan)
     return {
         "benchmark": "chatlist",
-        "data": {
-            "chats": shop.chats,
-            "messages": shop.messages,
-            "db_bytes": shop.db_bytes,
-            "seed": shop.seed,
-            "build_seconds": shop.build_seconds,
-            "reused": shop.reused,
-            "path": str(shop.db_path),
-            **extra,
-        },
-        "machine": {**finished, "load_average_before": started_load},
+        # The size the shop was built with (the server's WAL may have grown the file since).
+        "data": shop_data(shop, shop.db_path, db_bytes=shop.db_bytes, **extra),
+        "machine": {**machine(), "load_average_before": started_load},
         "budget": asdict(budget),
         "page_size": PAGE,
         "target_p95_ms": TARGET_P95_MS,
@@ -476,17 +345,13 @@ def report(
 
 
 def print_table(out: dict[str, Any]) -> None:
-    d, m = out["data"], out["machine"]
-    built = "reused from cache" if d["reused"] else f"built in {d['build_seconds']:.1f} s"
+    d = out["data"]
     print(
         f"chat list over HTTP: {d['chats']:,} chats, {d['messages']:,} messages, "
-        f"DB {d['db_bytes'] / 1e6:.0f} MB ({built}); inbox rows admin "
+        f"DB {d['db_bytes'] / 1e6:.0f} MB ({built_note(d)}); inbox rows admin "
         f"{d['inbox_rows']['admin']:,}, user {d['inbox_rows']['user']:,}"
     )
-    print(
-        f"machine: {m['cores']} cores, {m['cpu']}; Python {m['python']}, SQLite {m['sqlite']}; "
-        f"load {m['load_average_before']} -> {m['load_average']}"
-    )
+    print(machine_line(out["machine"]))
     floor = d.get("floor") or {}
     if floor:
         print(
@@ -504,37 +369,15 @@ def print_table(out: dict[str, Any]) -> None:
         f"{'case':<5} {'filter':<42} {'actor':<5} {'page':<5} {'depth':>5} "
         f"{'rows':>4} {'matches':>7} {'path':<10} {'p50':>7} {'p95':>7}"
     )
-    print(header)
-    print("-" * len(header))
-    for r in out["results"]:
-        flag = " !" if r["p95_ms"] > out["target_p95_ms"] else ""
-        err = f"  ERR {r['errors']}" if r["errors"] else ""
-        print(
+    print_results(
+        out,
+        header,
+        lambda r: (
             f"{r['case']:<5} {r['label'][:42]:<42} {r['actor']:<5} {r['page']:<5} "
             f"{r['depth']:>5} {r['rows']:>4} {r['matches']:>7} {r['path']:<10} "
-            f"{r['p50_ms']:>7.2f} {r['p95_ms']:>7.2f}{flag}{err}"
-        )
-    print(
-        f"\nworst p95 {out['worst_p95_ms']:.2f} ms (target {out['target_p95_ms']:.0f} ms); "
-        f"over target: {', '.join(out['cases_over_target']) or 'none'}"
+            f"{r['p50_ms']:>7.2f} {r['p95_ms']:>7.2f}"
+        ),
     )
-
-
-def add_shop_arguments(parser: argparse.ArgumentParser, what_runs: str = "runs") -> None:
-    """The options every HTTP benchmark on the synthetic shop takes."""
-    parser.add_argument(
-        "--quick",
-        action="store_true",
-        help=f"a small shop ({QUICK_CHATS:,} chats), fewer {what_runs}",
-    )
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
-    parser.add_argument("--chats", type=int)
-    parser.add_argument("--messages", type=int)
-    parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
-    parser.add_argument("--data-root", type=Path, default=BENCH_DATA)
-    parser.add_argument("--min-runs", type=int, help="requests timed per case (at least)")
-    parser.add_argument("--max-runs", type=int)
-    parser.add_argument("--seconds", type=float, help="time spent per case (at least)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -547,18 +390,10 @@ def main(argv: list[str] | None = None) -> int:
         print_table(json.loads(args.table.read_text()))
         return 0
 
-    chats = args.chats or (QUICK_CHATS if args.quick else DEFAULT_CHATS)
-    messages = args.messages or (QUICK_MESSAGES if args.quick else DEFAULT_MESSAGES)
-    quick = Budget(warmup=2, min_runs=20, max_runs=100, seconds=0.3)
-    base = quick if args.quick else Budget()
-    budget = Budget(
-        warmup=base.warmup,
-        min_runs=args.min_runs or base.min_runs,
-        max_runs=args.max_runs or max(base.max_runs, args.min_runs or 0),
-        seconds=base.seconds if args.seconds is None else args.seconds,
-        deep_pages=base.deep_pages,
-    )
-    load_before = [round(x, 2) for x in os.getloadavg()]
+    chats, messages = shop_size(args)
+    base = QUICK_BUDGET if args.quick else Budget()
+    budget = budget_from(args, base, base.deep_pages)
+    load_before = load_average()
     shop = build_or_reuse(
         chats=chats, messages=messages, seed=args.seed, root=args.data_root, log=not args.json
     )
@@ -572,11 +407,7 @@ def main(argv: list[str] | None = None) -> int:
         cases = [c for c in cases if c.key in wanted]
     results, extra = run_cases(shop, cases, budget, progress=not args.json)
     out = report(shop, results, extra, budget, load_before)
-    if args.json:
-        print(json.dumps(out, ensure_ascii=False))
-    else:
-        print_table(out)
-    return 1 if out["errors"] else 0
+    return emit(out, args.json, print_table)
 
 
 if __name__ == "__main__":

@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 import random
 import shutil
 import sys
@@ -37,22 +36,10 @@ from appliance.areas.chats.rows import ChatRow, insert_chat
 from appliance.areas.messages.rows import MessageRow, insert_messages
 from appliance.core.db import Conn, connect
 from appliance.core.text import preview, sort_key
-from scripts.benchmarks.chatlist import (
-    QUICK_CHATS,
-    QUICK_MESSAGES,
-    Budget,
-    add_shop_arguments,
-    bearer_token,
-    machine,
-    percentile,
-    running_server,
-    time_request,
-)
+from scripts.benchmarks import common
 from scripts.benchmarks.shop import (
     CUSTOMER_TEMPLATES,
     DAY_MS,
-    DEFAULT_CHATS,
-    DEFAULT_MESSAGES,
     END_MS,
     HISTORY_MS,
     IMAGE_CAPTIONS,
@@ -62,6 +49,7 @@ from scripts.benchmarks.shop import (
     build_or_reuse,
     text_filler,
 )
+from tests.harness import bearer_token, running_server
 
 PAGE = 50
 HEAVY_MESSAGES = 20_000
@@ -358,8 +346,8 @@ def _result(
         depth=depth,
         rows=len(body.get("items", [])),
         runs=len(times),
-        p50_ms=round(percentile(times, 0.50), 2),
-        p95_ms=round(percentile(times, 0.95), 2),
+        p50_ms=round(common.percentile(times, 0.50), 2),
+        p95_ms=round(common.percentile(times, 0.95), 2),
         max_ms=round(times[-1], 2) if times else math.nan,
         errors=errors,
     )
@@ -370,14 +358,14 @@ def measure_api(
     headers: dict[str, str],
     heavy: Heavy,
     typical: Typical,
-    budget: Budget,
+    budget: common.Budget,
     progress: bool,
 ) -> list[ApiResult]:
     results: list[ApiResult] = []
     first = [("limit", str(PAGE))]
 
     def run(case: str, label: str, chat: int, n: int, depth: int, params: list[Any]) -> None:
-        times, body, errors = time_request(client, headers, params, budget, _url(chat))
+        times, body, errors = common.time_request(client, headers, params, budget, _url(chat))
         items = body.get("items", [])
         if not errors and [_key(i) for i in items] != sorted(map(_key, items), reverse=True):
             errors.append("items not newest first")
@@ -534,7 +522,7 @@ class RenderResult:
 
 def _stats(values: list[float]) -> tuple[float, float]:
     values = sorted(values)
-    return round(percentile(values, 0.50), 1), round(percentile(values, 0.95), 1)
+    return round(common.percentile(values, 0.50), 1), round(common.percentile(values, 0.95), 1)
 
 
 def first_page(client: httpx.Client, headers: dict[str, str], chat: int) -> tuple[int, int]:
@@ -695,7 +683,7 @@ def run(
     shop: Shop,
     data_dir: Path,
     heavy: Heavy,
-    budget: Budget,
+    budget: common.Budget,
     opens: int,
     warmup_opens: int,
     progress: bool,
@@ -706,23 +694,26 @@ def run(
         size = data_size(conn)
     finally:
         conn.close()
-    with running_server(data_dir) as url, httpx.Client(base_url=url, timeout=60) as client:
+    with (
+        running_server(data_dir, log_level="WARNING") as server,
+        httpx.Client(base_url=server.url, timeout=60) as client,
+    ):
         token = bearer_token(client, shop.admin_login, shop.admin_password)
         headers = {"Authorization": f"Bearer {token}"}
         # The floor under every case: the same server, no messages.
         floor = {}
         for what, path in (("healthz", "/healthz"), ("me", "/api/v1/me")):
-            times = sorted(time_request(client, headers, [], budget, path)[0])
+            times = sorted(common.time_request(client, headers, [], budget, path)[0])
             floor[what] = {
-                "p50_ms": round(percentile(times, 0.50), 2),
-                "p95_ms": round(percentile(times, 0.95), 2),
+                "p50_ms": round(common.percentile(times, 0.50), 2),
+                "p95_ms": round(common.percentile(times, 0.95), 2),
             }
         api = measure_api(client, headers, heavy, typical, budget, progress)
         render: list[RenderResult] = []
         page_errors: list[str] = []
         if opens:
             render, page_errors = measure_render(
-                url, client, headers, shop, data_dir, heavy, opens, warmup_opens, progress
+                server.url, client, headers, shop, data_dir, heavy, opens, warmup_opens, progress
             )
     return api, render, page_errors, {**size, "typical_chat": asdict(typical), "floor": floor}
 
@@ -735,7 +726,7 @@ def report(
     render: list[RenderResult],
     page_errors: list[str],
     extra: dict[str, Any],
-    budget: Budget,
+    budget: common.Budget,
     load_before: list[float],
 ) -> dict[str, Any]:
     heavy_api = [r for r in api if r.case != "typical"]
@@ -753,7 +744,7 @@ def report(
             "reused": shop.reused,
             "path": str(data_dir / "balcao.db"),
         },
-        "machine": {**machine(), "load_average_before": load_before},
+        "machine": {**common.machine(), "load_average_before": load_before},
         "budget": asdict(budget),
         "page_size": PAGE,
         "floor": extra["floor"],
@@ -788,19 +779,16 @@ def report(
 
 
 def print_table(out: dict[str, Any]) -> None:
-    d, m = out["data"], out["machine"]
-    built = "reused from cache" if d["reused"] else f"built in {d['build_seconds']:.1f} s"
+    d = out["data"]
     h = d["heavy_chat"]
     print(
         f"conversation: {d['chats']:,} chats, {d['messages']:,} messages, "
-        f"DB {d['db_bytes'] / 1e6:.0f} MB (shop {built}); heavy chat #{h['chat']} of "
+        f"DB {d['db_bytes'] / 1e6:.0f} MB (shop {common.built_note(d)}); "
+        f"heavy chat #{h['chat']} of "
         f"{h['messages']:,} messages, typical chat #{d['typical_chat']['chat']} of "
         f"{d['typical_chat']['messages']}"
     )
-    print(
-        f"machine: {m['cores']} cores, {m['cpu']}; Python {m['python']}, SQLite {m['sqlite']}; "
-        f"load {m['load_average_before']} -> {m['load_average']}\n"
-    )
+    print(common.machine_line(out["machine"]) + "\n")
     print(
         f"GET /api/v1/chats/{{id}}/messages, limit {out['page_size']}, admin bearer token; "
         f"ms at the client over loopback (target p95 < {out['target_api_p95_ms']:.0f} ms)"
@@ -862,7 +850,7 @@ def print_table(out: dict[str, Any]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="scripts/bench conversation", description=__doc__)
-    add_shop_arguments(parser, "opens")
+    common.add_shop_arguments(parser, "opens")
     parser.add_argument("--heavy", type=int, default=HEAVY_MESSAGES, help="the heavy chat's size")
     parser.add_argument("--deep-pages", type=int, default=DEEP_PAGES)
     parser.add_argument("--opens", type=int, help=f"timed opens in the browser ({OPENS})")
@@ -873,21 +861,13 @@ def main(argv: list[str] | None = None) -> int:
         print_table(json.loads(args.table.read_text()))
         return 0
 
-    chats = args.chats or (QUICK_CHATS if args.quick else DEFAULT_CHATS)
-    messages = args.messages or (QUICK_MESSAGES if args.quick else DEFAULT_MESSAGES)
-    base = Budget(warmup=10, min_runs=100, max_runs=300, seconds=1.0)
-    min_runs = args.min_runs or base.min_runs
-    budget = Budget(
-        warmup=min(base.warmup, min_runs),
-        min_runs=min_runs,
-        max_runs=args.max_runs or max(base.max_runs, min_runs),
-        seconds=base.seconds if args.seconds is None else args.seconds,
-        deep_pages=args.deep_pages,
-    )
+    chats, messages = common.shop_size(args)
+    base = common.Budget(warmup=10, min_runs=100, max_runs=300, seconds=1.0)
+    budget = common.budget_from(args, base, args.deep_pages)
     opens = OPENS if args.opens is None else args.opens
     if args.quick and args.opens is None:
         opens = 20
-    load_before = [round(x, 2) for x in os.getloadavg()]
+    load_before = common.load_average()
     shop = build_or_reuse(
         chats=chats, messages=messages, seed=args.seed, root=args.data_root, log=not args.json
     )
@@ -896,11 +876,7 @@ def main(argv: list[str] | None = None) -> int:
         shop, data_dir, heavy, budget, opens, args.warmup_opens, progress=not args.json
     )
     out = report(shop, data_dir, heavy, api, render, page_errors, extra, budget, load_before)
-    if args.json:
-        print(json.dumps(out, ensure_ascii=False))
-    else:
-        print_table(out)
-    return 1 if out["errors"] else 0
+    return common.emit(out, args.json, print_table)
 
 
 if __name__ == "__main__":

@@ -32,19 +32,15 @@ import contextlib
 import json
 import os
 import shutil
-import signal
-import socket
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 
@@ -53,6 +49,7 @@ from appliance.areas.accounts.service import create_session, create_user, hash_p
 from appliance.areas.chats.rows import ChatRow, insert_chat
 from appliance.areas.devices.service import create_device, rotate_device_token
 from appliance.core.db import Database, connect, migrate
+from scripts.benchmarks.common import QUICK_CHATS, QUICK_MESSAGES, load_average, percentile
 from scripts.benchmarks.shop import (
     BENCH_DATA,
     DEFAULT_CHATS,
@@ -61,27 +58,14 @@ from scripts.benchmarks.shop import (
     Shop,
     build_or_reuse,
 )
+from tests.harness import Box, vm_hwm, wait_until
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-BALCAO = str(Path(sys.executable).parent / "balcao")
 TARGETS = {"history_msgs_per_s": 3000, "live_p99_ms": 100, "rss_total_mb": 300}
-QUICK_CHATS, QUICK_MESSAGES = 5_000, 250_000
 COPY_VERSION = 1  # bump when the copy is prepared differently
 EMPTY_LOGIN, EMPTY_PASSWORD = "admin", "admin123"
-T = TypeVar("T")
-
-
-def wait_for(check: Callable[[], T], timeout: float, what: str, every: float = 0.01) -> T:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            value = check()
-        except (httpx.HTTPError, sqlite3.OperationalError, OSError):
-            value = None
-        if value:
-            return value
-        time.sleep(every)
-    raise SystemExit(f"bench: timed out waiting for {what}")
+# Seconds between two looks at what a figure waits for: a wait ends at most this late.
+POLL = 0.01
 
 
 class HealthProbe:
@@ -115,213 +99,93 @@ class HealthProbe:
             return {"requests": 0}
         return {
             "requests": len(self.times),
-            "p50_ms": round(percentile(self.times, 50), 2),
-            "p99_ms": round(percentile(self.times, 99), 2),
+            "p50_ms": round(percentile(sorted(self.times), 0.50), 2),
+            "p99_ms": round(percentile(sorted(self.times), 0.99), 2),
         }
 
 
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    k = max(0, min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1))))
-    return ordered[k]
-
-
-class Box:
-    """The data folder ``root/data`` and the processes running on it."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self.data = root / "data"
-        self.db_path = self.data / "balcao.db"
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.env = {
-            **os.environ,
-            "BALCAO_DATA": str(self.data),
-            "BALCAO_PORT": str(self.port),
-            "BALCAO_HOST": "127.0.0.1",
-            "BALCAO_CONFIG": str(root / "absent.toml"),
-            "BALCAO_LOG_LEVEL": "WARNING",
-        }
-        self.procs: dict[str, subprocess.Popen[bytes]] = {}
-        self.peak_rss: dict[str, int] = {}
-        self.device = 1
-        self.login, self.password = EMPTY_LOGIN, EMPTY_PASSWORD
-        self.session = ""
-
-    @property
-    def device_dir(self) -> Path:
-        return self.data / "devices" / str(self.device)
-
-    def fresh_database(self) -> None:
-        """A new database with one device (its token written for the bridge) and an admin."""
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{self.db_path}{suffix}").unlink(missing_ok=True)
-        self.data.mkdir(parents=True, exist_ok=True)
-        migrate(self.db_path)
-        db = Database(self.db_path, readers=1)
-        try:
-            device, token = db.write_sync(create_device, "Celular da loja", "sim")
-            user = db.write_sync(
-                lambda c: create_user(
-                    c,
-                    login=EMPTY_LOGIN,
-                    name="Admin",
-                    password_hash=hash_password(EMPTY_PASSWORD),
-                    is_admin=True,
-                )
-            )
-            self.session, _ = db.write_sync(create_session, user)
-        finally:
-            db.close()
-        self.login, self.password = EMPTY_LOGIN, EMPTY_PASSWORD
-        self.write_token(device, token)
-
-    def copy_shop(self, shop: Shop) -> float:
-        """The shop's database copied in (backup API), its device given a new bridge token
-        (created when the shop has none) and its admin a browser session; returns seconds."""
-        shutil.rmtree(self.root, ignore_errors=True)
-        self.data.mkdir(parents=True)
-        started = time.perf_counter()
-        source = connect(shop.db_path)
-        copy = connect(self.db_path)
-        try:
-            source.backup(copy)
-            copy.execute("PRAGMA journal_mode = WAL")
-        finally:
-            copy.close()
-            source.close()
-        seconds = time.perf_counter() - started
-        migrate(self.db_path)
-        db = Database(self.db_path, readers=1)
-        try:
-
-            def device_and_session(c: Any) -> tuple[int, str, str]:
-                row = c.execute("SELECT min(id) FROM device").fetchone()
-                if row[0] is None:
-                    device, token = create_device(c, "Celular da loja", "sim")
-                else:
-                    device = int(row[0])
-                    token = rotate_device_token(c, device)
-                    c.execute("UPDATE device SET driver = 'sim' WHERE id = ?", (device,))
-                admin = c.execute(
-                    "SELECT id FROM app_user WHERE login = ?", (shop.admin_login,)
-                ).fetchone()[0]
-                session, _ = create_session(c, int(admin))
-                return device, token, session
-
-            device, token, self.session = db.write_sync(device_and_session)
-        finally:
-            db.close()
-        self.login, self.password = shop.admin_login, shop.admin_password
-        self.write_token(device, token)
-        return seconds
-
-    def write_token(self, device: int, token: str) -> None:
-        """``devices/<id>/bridge.token`` (0600), where ``balcao bridge`` reads it."""
-        self.device = device
-        self.device_dir.mkdir(parents=True, exist_ok=True)
-        path = self.device_dir / "bridge.token"
-        path.touch(mode=0o600)
-        path.write_text(token + "\n")
-
-    def data_size(self) -> dict[str, int]:
-        conn = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True, timeout=15)
-        try:
-            chats, messages = conn.execute(
-                "SELECT (SELECT count(*) FROM chat), (SELECT count(*) FROM message)"
-            ).fetchone()
-        finally:
-            conn.close()
-        wal = Path(f"{self.db_path}-wal")
-        db_bytes = self.db_path.stat().st_size + (wal.stat().st_size if wal.exists() else 0)
-        return {"chats": int(chats), "messages": int(messages), "db_bytes": db_bytes}
-
-    def spawn(self, name: str, *args: str) -> None:
-        log = (self.root / f"{name}.log").open("ab")
-        self.procs[name] = subprocess.Popen(
-            [BALCAO, *args], env=self.env, stdout=log, stderr=subprocess.STDOUT
-        )
-        log.close()
-
-    def start_web(self) -> None:
-        self.spawn("web", "serve")
-        wait_for(lambda: httpx.get(f"{self.url}/healthz").status_code == 200, 60, "the web")
-
-    def start_bridge(self, **options: Any) -> None:
-        opts = [f"-o{k}={json.dumps(v)}" for k, v in options.items()]
-        (self.device_dir / "sim" / "control.json").unlink(missing_ok=True)
-        self.spawn("bridge", "bridge", "--device", str(self.device), *opts)
-
-    def wait_ready(self) -> None:
-        wait_for(
-            lambda: self.scalar(f"SELECT state FROM device WHERE id = {self.device}") == "ready",
-            60,
-            "the bridge",
-        )
-        wait_for(lambda: (self.device_dir / "sim" / "control.json").exists(), 30, "the phone")
-
-    def stop(self, name: str) -> None:
-        proc = self.procs.pop(name, None)
-        if proc is None:
-            return
-        self.peak_rss[name] = max(self.peak_rss.get(name, 0), vm_hwm(proc.pid))
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-    def stop_all(self) -> None:
-        for name in ("bridge", "worker", "web"):
-            self.stop(name)
-
-    def sim(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
-        info = json.loads((self.device_dir / "sim" / "control.json").read_text())
-        r = httpx.request(
-            method,
-            f"http://127.0.0.1:{info['port']}{path}",
-            json=body,
-            headers={"Authorization": f"Bearer {info['token']}"},
-            timeout=120,
-        )
-        r.raise_for_status()
-        return r.json()
-
-    def scalar(self, sql: str, params: tuple[Any, ...] = ()) -> Any:
-        conn = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True, timeout=15)
-        try:
-            return conn.execute(sql, params).fetchone()[0]
-        finally:
-            conn.close()
-
-    def newest_message(self) -> int:
-        return int(self.scalar("SELECT coalesce(max(id), 0) FROM message"))
-
-    def api(self) -> httpx.Client:
-        r = httpx.post(
-            f"{self.url}/api/v1/auth/token", json={"login": self.login, "password": self.password}
-        )
-        r.raise_for_status()
-        return httpx.Client(
-            base_url=self.url,
-            timeout=60,
-            headers={"Authorization": f"Bearer {r.json()['access_token']}"},
-        )
-
-
-def vm_hwm(pid: int) -> int:
-    """Peak resident memory of a process, in bytes."""
+def fresh_database(box: Box) -> None:
+    """A new database with one device (its token written for the bridge) and an admin."""
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{box.db_path}{suffix}").unlink(missing_ok=True)
+    box.data.mkdir(parents=True, exist_ok=True)
+    migrate(box.db_path)
+    db = Database(box.db_path, readers=1)
     try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return 0
+        device, token = db.write_sync(create_device, "Celular da loja", "sim")
+        user = db.write_sync(
+            lambda c: create_user(
+                c,
+                login=EMPTY_LOGIN,
+                name="Admin",
+                password_hash=hash_password(EMPTY_PASSWORD),
+                is_admin=True,
+            )
+        )
+        box.session, _ = db.write_sync(create_session, user)
+    finally:
+        db.close()
+    box.login, box.password = EMPTY_LOGIN, EMPTY_PASSWORD
+    box.write_token(device, token)
+
+
+def copy_shop(box: Box, shop: Shop) -> float:
+    """The shop's database copied in (backup API), its device given a new bridge token
+    (created when the shop has none) and its admin a browser session; returns seconds."""
+    shutil.rmtree(box.root, ignore_errors=True)
+    box.data.mkdir(parents=True)
+    started = time.perf_counter()
+    source = connect(shop.db_path)
+    copy = connect(box.db_path)
+    try:
+        source.backup(copy)
+        copy.execute("PRAGMA journal_mode = WAL")
+    finally:
+        copy.close()
+        source.close()
+    seconds = time.perf_counter() - started
+    migrate(box.db_path)
+    db = Database(box.db_path, readers=1)
+    try:
+
+        def device_and_session(c: Any) -> tuple[int, str, str]:
+            row = c.execute("SELECT min(id) FROM device").fetchone()
+            if row[0] is None:
+                device, token = create_device(c, "Celular da loja", "sim")
+            else:
+                device = int(row[0])
+                token = rotate_device_token(c, device)
+                c.execute("UPDATE device SET driver = 'sim' WHERE id = ?", (device,))
+            admin = c.execute(
+                "SELECT id FROM app_user WHERE login = ?", (shop.admin_login,)
+            ).fetchone()[0]
+            session, _ = create_session(c, int(admin))
+            return device, token, session
+
+        device, token, box.session = db.write_sync(device_and_session)
+    finally:
+        db.close()
+    box.login, box.password = shop.admin_login, shop.admin_password
+    box.write_token(device, token)
+    return seconds
+
+
+def data_size(box: Box) -> dict[str, int]:
+    chats, messages = box.query(
+        "SELECT (SELECT count(*) FROM chat), (SELECT count(*) FROM message)"
+    )[0]
+    wal = Path(f"{box.db_path}-wal")
+    db_bytes = box.db_path.stat().st_size + (wal.stat().st_size if wal.exists() else 0)
+    return {"chats": int(chats), "messages": int(messages), "db_bytes": db_bytes}
+
+
+def newest_message(box: Box) -> int:
+    return int(box.scalar("SELECT coalesce(max(id), 0) FROM message"))
+
+
+def bench_box(root: Path) -> Box:
+    """The box of the benchmark: the web logs warnings only (its INFO lines would be timed)."""
+    return Box(root, log_level="WARNING")
 
 
 # Messages after a given id (the data already there is not counted; ids only grow).
@@ -330,14 +194,14 @@ MESSAGES_AFTER = "SELECT count(*) FROM message WHERE id > ?"
 
 
 def bench_live_inbound(box: Box, count: int) -> dict[str, Any]:
-    after = box.newest_message()
+    after = newest_message(box)
     started = time.monotonic()
     sent = 0
     while sent < count:
         n = min(1000, count - sent)
         box.sim("POST", "/burst", {"count": n})
         sent += n
-    wait_for(lambda: box.scalar(INBOUND_AFTER, (after,)) >= count, 600, "the live burst")
+    wait_until(lambda: box.scalar(INBOUND_AFTER, (after,)) >= count, 600, "the live burst", POLL)
     seconds = time.monotonic() - started
     return {"messages": count, "seconds": round(seconds, 2), "msgs_per_s": round(count / seconds)}
 
@@ -357,15 +221,18 @@ def history_senders(box: Box, chats: int) -> list[str]:
 def seed_phone_history(box: Box, chats: int, per_chat: int) -> list[str]:
     """Customers' messages the phone keeps: ``chats`` senders × ``per_chat`` messages."""
     senders = history_senders(box, chats)
-    after = box.newest_message()
+    after = newest_message(box)
     for sender in senders:
         left = per_chat
         while left:
             n = min(1000, left)
             box.sim("POST", "/burst", {"count": n, "from": sender})
             left -= n
-    wait_for(
-        lambda: box.scalar(INBOUND_AFTER, (after,)) >= chats * per_chat, 600, "the seed to land"
+    wait_until(
+        lambda: box.scalar(INBOUND_AFTER, (after,)) >= chats * per_chat,
+        600,
+        "the seed to land",
+        POLL,
     )
     return [s.lstrip("+") + "@s.whatsapp.net" for s in senders]
 
@@ -377,7 +244,7 @@ def bench_history(box: Box, jids: list[str], per_chat: int, empty: bool) -> dict
     box.stop("worker")
     box.stop("web")
     if empty:
-        box.fresh_database()
+        fresh_database(box)
     db = Database(box.db_path, readers=1)
     try:
 
@@ -397,18 +264,18 @@ def bench_history(box: Box, jids: list[str], per_chat: int, empty: bool) -> dict
         chat_ids = [db.write_sync(fresh_chat, jid) for jid in jids]
     finally:
         db.close()
-    after = box.newest_message()
+    after = newest_message(box)
     box.start_web()
-    box.spawn("worker", "worker", "--workers", "2")
-    box.start_bridge(rate=0, initial_sync=False)
+    box.start_worker(2)
+    box.start_bridge(wait=False, rate=0, initial_sync=False)
     box.wait_ready()
     total = len(jids) * per_chat
-    with box.api() as api, HealthProbe(box.url) as health:
+    with box.client() as api, HealthProbe(box.url) as health:
         started = time.monotonic()
         for chat in chat_ids:
             r = api.post(f"/api/v1/chats/{chat}/sync", json={"older": True})
             r.raise_for_status()
-        first = wait_for(
+        first = wait_until(
             lambda: box.scalar(MESSAGES_AFTER, (after,)) > 0 and time.monotonic(),
             120,
             "the first history row",
@@ -416,7 +283,7 @@ def bench_history(box: Box, jids: list[str], per_chat: int, empty: bool) -> dict
         )
         pages = -(-per_chat // 1000)
         for _ in range(pages - 1):
-            wait_for(
+            wait_until(
                 lambda: (
                     box.scalar(
                         "SELECT count(*) FROM device_job WHERE state IN ('pending', 'ready')"
@@ -425,10 +292,11 @@ def bench_history(box: Box, jids: list[str], per_chat: int, empty: bool) -> dict
                 ),
                 600,
                 "a page",
+                POLL,
             )
             for chat in chat_ids:
                 api.post(f"/api/v1/chats/{chat}/sync", json={"older": True}).raise_for_status()
-        wait_for(
+        wait_until(
             lambda: box.scalar(MESSAGES_AFTER, (after,)) >= total,
             600,
             "the history",
@@ -457,8 +325,8 @@ def bench_outbound(box: Box, count: int, jids: list[str]) -> dict[str, Any]:
         )
     ]
     conn.close()
-    after = box.newest_message()
-    with box.api() as api:
+    after = newest_message(box)
+    with box.client() as api:
         started = time.monotonic()
         for n in range(count):
             r = api.post(
@@ -467,8 +335,10 @@ def bench_outbound(box: Box, count: int, jids: list[str]) -> dict[str, Any]:
             )
             r.raise_for_status()
         api_seconds = time.monotonic() - started
-    box.start_bridge(rate=0, initial_sync=False, delivery_delay=0.5, read_delay=1.0)
-    wait_for(lambda: box.scalar("SELECT count(*) FROM outbox") == 0, 600, "the outbox", every=0.002)
+    box.start_bridge(wait=False, rate=0, initial_sync=False, delivery_delay=0.5, read_delay=1.0)
+    wait_until(
+        lambda: box.scalar("SELECT count(*) FROM outbox") == 0, 600, "the outbox", every=0.002
+    )
     done = time.time() * 1000
     # the phone's time of taking the first one (same clock as this machine's)
     first = box.scalar(
@@ -489,12 +359,13 @@ async def bench_latency(box: Box, rate: float, seconds: float) -> dict[str, Any]
     import websockets
 
     box.wait_ready()
-    wait_for(
+    wait_until(
         lambda: (
             box.scalar("SELECT count(*) FROM device_job WHERE state IN ('pending', 'ready')") == 0
         ),
         120,
         "the reconciliation after the reconnect",
+        POLL,
     )
     latencies: list[float] = []
     pending: set[str] = set()
@@ -538,8 +409,8 @@ async def bench_latency(box: Box, rate: float, seconds: float) -> dict[str, Any]
     return {
         "messages": len(latencies),
         "rate_per_s": rate,
-        "p50_ms": round(percentile(latencies, 50), 1),
-        "p99_ms": round(percentile(latencies, 99), 1),
+        "p50_ms": round(percentile(sorted(latencies), 0.50), 1),
+        "p99_ms": round(percentile(sorted(latencies), 0.99), 1),
         "max_ms": round(max(latencies), 1),
         "lost": len(pending),
     }
@@ -627,11 +498,11 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
 
-    load_before = [round(x, 2) for x in os.getloadavg()]
+    load_before = load_average()
     data: dict[str, Any] = {"mode": "empty" if args.empty else "shop"}
     if args.empty:
-        box = Box(Path(tempfile.mkdtemp(prefix="balcao-bench-pipeline-")))
-        box.fresh_database()
+        box = bench_box(Path(tempfile.mkdtemp(prefix="balcao-bench-pipeline-")))
+        fresh_database(box)
     else:
         shop = build_or_reuse(
             chats=args.shop_chats or (QUICK_CHATS if args.quick else DEFAULT_CHATS),
@@ -640,8 +511,8 @@ def main(argv: list[str]) -> int:
             root=args.data_root,
             log=not args.json,
         )
-        box = Box(args.data_root / f"pipeline{COPY_VERSION}-{shop.data_dir.name}")
-        data["copy_seconds"] = round(box.copy_shop(shop), 2)
+        box = bench_box(args.data_root / f"pipeline{COPY_VERSION}-{shop.data_dir.name}")
+        data["copy_seconds"] = round(copy_shop(box, shop), 2)
         data["shop"] = {
             "chats": shop.chats,
             "messages": shop.messages,
@@ -652,7 +523,7 @@ def main(argv: list[str]) -> int:
         }
     data["path"] = str(box.db_path)
     data["device"] = box.device
-    data["before"] = box.data_size()
+    data["before"] = data_size(box)
     result: dict[str, Any] = {
         "benchmark": "pipeline",
         "machine": {
@@ -664,8 +535,8 @@ def main(argv: list[str]) -> int:
     }
     try:
         box.start_web()
-        box.spawn("worker", "worker", "--workers", "2")
-        box.start_bridge(rate=0, initial_sync=False, contacts=5)
+        box.start_worker(2)
+        box.start_bridge(wait=False, rate=0, initial_sync=False, contacts=5)
         box.wait_ready()
         jids = seed_phone_history(box, args.chats, args.per_chat)
         result["live_inbound"] = bench_live_inbound(box, args.live)
@@ -681,9 +552,9 @@ def main(argv: list[str]) -> int:
         result["targets"] = TARGETS
     finally:
         box.stop_all()
-    data["after"] = box.data_size()
+    data["after"] = data_size(box)
     result["database_mb"] = round(data["after"]["db_bytes"] / 2**20, 1)
-    result["machine"]["load_average"] = [round(x, 2) for x in os.getloadavg()]
+    result["machine"]["load_average"] = load_average()
     if not args.keep:
         shutil.rmtree(box.root, ignore_errors=True)
     if args.json:

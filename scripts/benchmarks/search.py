@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 import random
 import sys
 from dataclasses import asdict, dataclass, field
@@ -31,23 +30,9 @@ from appliance.areas.search.query import parse_message_query
 from appliance.areas.search.service import fts_prefix_lengths
 from appliance.core.clock import now_ms
 from appliance.core.db import Conn, connect
-from scripts.benchmarks.chatlist import (
-    QUICK_CHATS,
-    QUICK_MESSAGES,
-    Budget,
-    add_shop_arguments,
-    bearer_token,
-    machine,
-    percentile,
-    running_server,
-    time_request,
-)
-from scripts.benchmarks.shop import (
-    DEFAULT_CHATS,
-    DEFAULT_MESSAGES,
-    Shop,
-    build_or_reuse,
-)
+from scripts.benchmarks import common
+from scripts.benchmarks.shop import Shop, build_or_reuse
+from tests.harness import bearer_token, running_server
 
 URL = "/api/v1/search/messages"
 PAGE = 50
@@ -241,10 +226,10 @@ def deep_cursor(
 
 
 def time_case(
-    client: httpx.Client, headers: dict[str, str], params: dict[str, Any], budget: Budget
+    client: httpx.Client, headers: dict[str, str], params: dict[str, Any], budget: common.Budget
 ) -> tuple[list[float], dict[str, Any], list[str]]:
     """The chat list's timing loop on the search URL, then a check of the order."""
-    times, body, errors = time_request(client, headers, list(params.items()), budget, URL)
+    times, body, errors = common.time_request(client, headers, list(params.items()), budget, URL)
     ids = [item["id"] for item in body.get("items", [])]
     if not errors and ids != sorted(ids, reverse=True):
         errors = ["items not newest first"]
@@ -252,7 +237,7 @@ def time_case(
 
 
 def run_cases(
-    shop: Shop, data_dir: Path, budget: Budget, only: set[str], progress: bool
+    shop: Shop, data_dir: Path, budget: common.Budget, only: set[str], progress: bool
 ) -> tuple[list[Result], dict[str, Any]]:
     conn = connect(data_dir / "balcao.db")
     try:
@@ -277,7 +262,10 @@ def run_cases(
         *((actor, login, password) for actor, login, password, _ in EXTRA_USERS),
     ]
     results: list[Result] = []
-    with running_server(data_dir) as url, httpx.Client(base_url=url, timeout=60) as client:
+    with (
+        running_server(data_dir, log_level="WARNING") as server,
+        httpx.Client(base_url=server.url, timeout=60) as client,
+    ):
         for actor, login, password in actors:
             headers = {"Authorization": f"Bearer {bearer_token(client, login, password)}"}
             for case in cases:
@@ -302,8 +290,8 @@ def run_cases(
                     matches=matches[(case.q, case.chat)],
                     rows=len(body.get("items", [])),
                     runs=len(times),
-                    p50_ms=round(percentile(times, 0.50), 2),
-                    p95_ms=round(percentile(times, 0.95), 2),
+                    p50_ms=round(common.percentile(times, 0.50), 2),
+                    p95_ms=round(common.percentile(times, 0.95), 2),
                     max_ms=round(times[-1], 2) if times else math.nan,
                     errors=errors + timing_errors,
                 )
@@ -332,22 +320,13 @@ def report(
     data_dir: Path,
     results: list[Result],
     extra: dict[str, Any],
-    budget: Budget,
+    budget: common.Budget,
     load_before: list[float],
 ) -> dict[str, Any]:
     return {
         "benchmark": "search",
-        "data": {
-            "chats": shop.chats,
-            "messages": shop.messages,
-            "db_bytes": (data_dir / "balcao.db").stat().st_size,
-            "seed": shop.seed,
-            "build_seconds": shop.build_seconds,
-            "reused": shop.reused,
-            "path": str(data_dir / "balcao.db"),
-            **extra,
-        },
-        "machine": {**machine(), "load_average_before": load_before},
+        "data": common.shop_data(shop, data_dir / "balcao.db", **extra),
+        "machine": {**common.machine(), "load_average_before": load_before},
         "budget": asdict(budget),
         "page_size": PAGE,
         "target_p95_ms": TARGET_P95_MS,
@@ -361,56 +340,41 @@ def report(
 
 
 def print_table(out: dict[str, Any]) -> None:
-    d, m = out["data"], out["machine"]
-    built = "reused from cache" if d["reused"] else f"built in {d['build_seconds']:.1f} s"
+    d = out["data"]
     print(
         f"message search over HTTP: {d['chats']:,} chats, {d['messages']:,} messages, "
-        f"DB {d['db_bytes'] / 1e6:.0f} MB ({built})"
+        f"DB {d['db_bytes'] / 1e6:.0f} MB ({common.built_note(d)})"
     )
     print(
         "actors: admin (every chat), user (about 10% of the chats), "
         + ", ".join(f"{k} ({n:,} chats)" for k, n in d["extra_users_chats"].items())
         + f"; page of {out['page_size']}; times in ms at the client"
     )
-    print(
-        f"machine: {m['cores']} cores, {m['cpu']}; Python {m['python']}, SQLite {m['sqlite']}; "
-        f"load {m['load_average_before']} -> {m['load_average']}\n"
-    )
+    print(common.machine_line(out["machine"]) + "\n")
     header = (
         f"{'actor':<5} {'case':<8} {'query':<40} {'matches':>8} {'rows':>4} {'p50':>7} {'p95':>7}"
     )
-    print(header)
-    print("-" * len(header))
-    for r in out["results"]:
-        flag = " !" if r["p95_ms"] > out["target_p95_ms"] else ""
-        err = f"  ERR {r['errors']}" if r["errors"] else ""
-        print(
+    common.print_results(
+        out,
+        header,
+        lambda r: (
             f"{r['actor']:<5} {r['case']:<8} {r['label'][:40]:<40} {r['matches']:>8,} "
-            f"{r['rows']:>4} {r['p50_ms']:>7.2f} {r['p95_ms']:>7.2f}{flag}{err}"
-        )
-    print(
-        f"\nworst p95 {out['worst_p95_ms']:.2f} ms (target {out['target_p95_ms']:.0f} ms); "
-        f"over target: {', '.join(out['cases_over_target']) or 'none'}"
+            f"{r['rows']:>4} {r['p50_ms']:>7.2f} {r['p95_ms']:>7.2f}"
+        ),
     )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="scripts/bench search", description=__doc__)
-    add_shop_arguments(parser)
+    common.add_shop_arguments(parser)
     parser.add_argument("--only", default="", help="comma-separated case keys (e.g. common,rare)")
     args = parser.parse_args(argv)
 
-    chats = args.chats or (QUICK_CHATS if args.quick else DEFAULT_CHATS)
-    messages = args.messages or (QUICK_MESSAGES if args.quick else DEFAULT_MESSAGES)
-    base = Budget(warmup=2, min_runs=20, max_runs=100, seconds=0.3) if args.quick else Budget()
-    budget = Budget(
-        warmup=base.warmup,
-        min_runs=args.min_runs or base.min_runs,
-        max_runs=args.max_runs or max(base.max_runs, args.min_runs or 0),
-        seconds=base.seconds if args.seconds is None else args.seconds,
-        deep_pages=DEEP_PAGES,
+    chats, messages = common.shop_size(args)
+    budget = common.budget_from(
+        args, common.QUICK_BUDGET if args.quick else common.Budget(), DEEP_PAGES
     )
-    load_before = [round(x, 2) for x in os.getloadavg()]
+    load_before = common.load_average()
     shop = build_or_reuse(
         chats=chats, messages=messages, seed=args.seed, root=args.data_root, log=not args.json
     )
@@ -418,11 +382,7 @@ def main(argv: list[str] | None = None) -> int:
     only = {k for k in args.only.split(",") if k}
     results, extra = run_cases(shop, data_dir, budget, only, progress=not args.json)
     out = report(shop, data_dir, results, extra, budget, load_before)
-    if args.json:
-        print(json.dumps(out, ensure_ascii=False))
-    else:
-        print_table(out)
-    return 1 if out["errors"] else 0
+    return common.emit(out, args.json, print_table)
 
 
 if __name__ == "__main__":

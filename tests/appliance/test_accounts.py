@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,7 +12,7 @@ from appliance.core.db import Database
 from appliance.core.settings import SettingsError, load_settings
 from tests.conftest import bearer
 from tests.factories import make_user
-from tests.live import REPO, balcao_env
+from tests.harness import balcao
 
 
 async def test_admin_creates_users_departments_and_permissions(
@@ -145,55 +143,25 @@ async def test_deactivated_user_loses_tokens(
 
 def test_createuser_command(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    env = balcao_env(data)
-    run = [sys.executable, "-m", "appliance"]
-    r = subprocess.run([*run, "migrate"], cwd=REPO, env=env, capture_output=True, text=True)
+    r = balcao(data, "migrate")
     assert r.returncode == 0, r.stderr
-    r = subprocess.run(
-        [*run, "createuser", "dona", "--name", "Dona Rosa", "--admin", "--password-stdin"],
-        cwd=REPO,
-        env=env,
-        input="segredo1\n",
-        capture_output=True,
-        text=True,
+    r = balcao(
+        data,
+        *("createuser", "dona", "--name", "Dona Rosa", "--admin", "--password-stdin"),
+        stdin="segredo1\n",
     )
     assert r.returncode == 0, r.stderr
-    r = subprocess.run(
-        [
-            *run,
-            "createuser",
-            "caixa",
-            "--department",
-            "Caixa",
-            "--permission",
-            "see_numbers",
-            "--password-stdin",
-        ],
-        cwd=REPO,
-        env=env,
-        input="segredo2\n",
-        capture_output=True,
-        text=True,
+    r = balcao(
+        data,
+        *("createuser", "caixa", "--department", "Caixa", "--permission", "see_numbers"),
+        "--password-stdin",
+        stdin="segredo2\n",
     )
     assert r.returncode == 0, r.stderr
-    r = subprocess.run(
-        [*run, "createuser", "dona", "--password-stdin"],
-        cwd=REPO,
-        env=env,
-        input="outra123\n",
-        capture_output=True,
-        text=True,
-    )
+    r = balcao(data, "createuser", "dona", "--password-stdin", stdin="outra123\n")
     assert r.returncode == 2
     assert "Já existe um usuário" in r.stderr
-    r = subprocess.run(
-        [*run, "createuser", "x y", "--password-stdin"],
-        cwd=REPO,
-        env=env,
-        input="outra123\n",
-        capture_output=True,
-        text=True,
-    )
+    r = balcao(data, "createuser", "x y", "--password-stdin", stdin="outra123\n")
     assert r.returncode == 2
     assert "Login inválido" in r.stderr
 
@@ -213,7 +181,7 @@ def test_createuser_command(tmp_path: Path) -> None:
         db.close()
     assert rows == [("caixa", 0, '["see_numbers"]', "Caixa"), ("dona", 1, "[]", None)]
     # Migrating again changes nothing.
-    r = subprocess.run([*run, "migrate"], cwd=REPO, env=env, capture_output=True, text=True)
+    r = balcao(data, "migrate")
     assert r.returncode == 0
     assert "0 migração(ões)" in r.stdout
 

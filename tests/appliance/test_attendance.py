@@ -13,7 +13,7 @@ from appliance.areas.attendance import service
 from appliance.areas.attendance.panel import control_panel
 from appliance.core.clock import now_ms
 from appliance.core.db import Database
-from tests.conftest import bearer
+from tests.conftest import admin_and_chats, bearer
 from tests.factories import assign, make_chat, make_department, make_device, make_user
 
 MINUTE = 60_000
@@ -204,10 +204,7 @@ async def test_statuses_are_managed_by_admins_only(
 async def test_deleting_a_status_in_use_needs_a_destination(
     client: AsyncTestClient[Litestar], db: Database
 ) -> None:
-    make_user(db, "admin", is_admin=True)
-    device, _ = make_device(db)
-    chat = make_chat(db, device, name="Joana")
-    admin = await bearer(client, "admin")
+    admin, [chat] = await admin_and_chats(client, db, "Joana")
     statuses = await _statuses(client, admin)
     waiting, done = statuses["Aguardando"]["id"], statuses["Resolvido"]["id"]
     await client.put(f"/api/v1/chats/{chat}/status", json={"status_id": waiting}, headers=admin)
@@ -263,10 +260,7 @@ async def test_a_chat_the_user_cannot_see_is_not_found(
 async def test_module_off_removes_every_attendance_route(
     client: AsyncTestClient[Litestar], db: Database
 ) -> None:
-    make_user(db, "admin", is_admin=True)
-    device, _ = make_device(db)
-    chat = make_chat(db, device, name="Joana")
-    admin = await bearer(client, "admin")
+    admin, [chat] = await admin_and_chats(client, db, "Joana")
     aberto = (await _statuses(client, admin))["Aberto"]["id"]
     await client.put(f"/api/v1/chats/{chat}/status", json={"status_id": aberto}, headers=admin)
     r = await client.patch("/api/v1/modules", json={"attendance": False}, headers=admin)

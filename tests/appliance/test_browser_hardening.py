@@ -21,7 +21,7 @@ from appliance.http.app import create_app
 from appliance.http.guard import host_allowed, host_name, own_names
 from tests.conftest import bearer
 from tests.factories import make_user
-from tests.live import running_server
+from tests.harness import running_server
 
 Client = AsyncTestClient[Litestar]
 SECRET = "S3nha-Muito-Secreta-42"

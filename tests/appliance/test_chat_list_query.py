@@ -32,12 +32,12 @@ from tests.conftest import bearer
 from tests.factories import (
     assign,
     insert_chat,
-    make_department,
     make_device,
     make_tag,
     make_user,
     tag_chat,
 )
+from tests.harness import make_people
 
 NAMES = [
     "Conceição Silva",
@@ -91,10 +91,8 @@ class Shop:
 @pytest.fixture
 def shop(db: Database) -> Shop:
     rng = random.Random(11)
-    vendas = make_department(db, "Vendas")
-    suporte = make_department(db, "Suporte")
-    admin = make_user(db, "admin", is_admin=True)
-    ana = make_user(db, "ana", departments=[vendas], permissions=["see_numbers"])
+    people = make_people(db, ana=("see_numbers",))
+    vendas, suporte, admin, ana = people.vendas, people.suporte, people.admin, people.ana
     bia = make_user(db, "bia")
     device, _ = make_device(db)
     tags = [make_tag(db, f"tag{i}") for i in range(1, 5)]

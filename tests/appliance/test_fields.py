@@ -7,7 +7,7 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from appliance.core.db import Database
-from tests.conftest import bearer
+from tests.conftest import admin_and_chats, bearer
 from tests.factories import assign, make_chat, make_department, make_device, make_user
 
 
@@ -29,11 +29,7 @@ async def _field(
 async def test_a_field_created_in_one_chat_exists_in_all_and_goes_from_all(
     client: AsyncTestClient[Litestar], db: Database
 ) -> None:
-    make_user(db, "admin", is_admin=True)
-    device, _ = make_device(db)
-    one = make_chat(db, device, name="Um")
-    two = make_chat(db, device, name="Dois")
-    admin = await bearer(client, "admin")
+    admin, (one, two) = await admin_and_chats(client, db, "Um", "Dois")
     # created from chat one's panel: the same account-wide POST
     cpf = await _field(client, admin, "CPF", "cpf")
     r = await client.put(
@@ -110,10 +106,7 @@ INVALID = [
 async def setup(
     client: AsyncTestClient[Litestar], db: Database
 ) -> tuple[dict[str, str], int, dict[str, int]]:
-    make_user(db, "admin", is_admin=True)
-    device, _ = make_device(db)
-    chat = make_chat(db, device, name="Cliente")
-    admin = await bearer(client, "admin")
+    admin, [chat] = await admin_and_chats(client, db, "Cliente")
     fields = {}
     for kind in ("text", "number", "date", "email", "phone", "cpf", "cnpj", "options"):
         options = ["Atacado", "Balcão"] if kind == "options" else None
@@ -202,10 +195,7 @@ async def test_bad_fields_are_refused(
 
 
 async def test_rename_and_change_options(client: AsyncTestClient[Litestar], db: Database) -> None:
-    make_user(db, "admin", is_admin=True)
-    device, _ = make_device(db)
-    chat = make_chat(db, device)
-    admin = await bearer(client, "admin")
+    admin, [chat] = await admin_and_chats(client, db, "")
     kind = await _field(client, admin, "Tipo", "options", ["Atacado", "Varejo", "atacado"])
     email = await _field(client, admin, "E-mail", "email")
     fields = (await client.get("/api/v1/fields", headers=admin)).json()

@@ -13,7 +13,8 @@ from litestar.testing import AsyncTestClient
 from appliance.areas.accounts.permissions import Actor
 from appliance.core.db import Database
 from tests.conftest import bearer
-from tests.factories import assign, make_chat, make_department, make_device, make_user
+from tests.factories import assign, make_chat, make_device, make_user
+from tests.harness import make_people
 
 Client = AsyncTestClient[Litestar]
 
@@ -30,9 +31,8 @@ class Shop:
 
 @pytest.fixture
 async def shop(client: Client, db: Database) -> Shop:
-    vendas = make_department(db, "Vendas")
-    make_user(db, "admin", is_admin=True)
-    ana_id = make_user(db, "ana", departments=[vendas])
+    people = make_people(db)
+    vendas, ana_id = people.vendas, people.ana
     make_user(db, "gerente", permissions=["manage_funnels"])
     device, _ = make_device(db)
     chats = {name: make_chat(db, device, name=name) for name in "abcdef"}

@@ -32,13 +32,13 @@ from appliance.core.db import Database
 from tests.factories import (
     assign,
     make_chat,
-    make_department,
     make_device,
     make_message,
     make_tag,
     make_user,
     tag_chat,
 )
+from tests.harness import make_people
 
 # IP literals pass any Host check, whatever names the box is configured with.
 BASE_URL = "http://127.0.0.1"
@@ -51,9 +51,8 @@ CHECKS = [not_a_server_error, response_schema_conformance]
 def _seed(db: Database) -> dict[str, int]:
     """A small shop whose ids the generated requests can hit: users, a department, a
     device, chats with messages and a tag, one of them the user's."""
-    vendas = make_department(db, "Vendas")
-    make_user(db, "admin", password="admin-secreta", is_admin=True)
-    make_user(db, "ana", password="ana-secreta", departments=[vendas])
+    passwords = {"admin": "admin-secreta", "ana": "ana-secreta", "bruno": "bruno-secreta"}
+    vendas = make_people(db, passwords=passwords).vendas
     bia = make_user(db, "bia", password="bia-secreta")
     device, _ = make_device(db)
     mine = make_chat(db, device, name="Maria")

@@ -32,6 +32,7 @@ from tests.factories import (
     make_tag,
     make_user,
 )
+from tests.harness import make_people
 
 Client = AsyncTestClient[Litestar]
 HUGE = 2**64  # past SQLite's integers
@@ -50,9 +51,8 @@ class Shop:
 
 @pytest.fixture
 async def shop(client: Client, db: Database) -> Shop:
-    make_user(db, "admin", is_admin=True)
-    vendas = make_department(db, "Vendas")
-    ana_id = make_user(db, "ana", departments=[vendas])
+    people = make_people(db)
+    vendas, ana_id = people.vendas, people.ana
     device, token = make_device(db)
     chat = make_chat(db, device, name="Maria")
     assign(db, chat, department=vendas)

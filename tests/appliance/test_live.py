@@ -10,26 +10,11 @@ from typing import Any
 import pytest
 import websockets
 
-from appliance.areas.accounts.service import create_session
-from appliance.core.db import Database
-from tests.box import Box, wait_until
-from tests.factories import assign, make_user
+from tests.harness import Box, wait_until
 
 pytestmark = pytest.mark.slow
 
 Event = dict[str, Any]
-
-
-def _session(box: Box, login: str, chats: tuple[int, ...] = ()) -> str:
-    db = Database(box.data / "balcao.db", readers=1)
-    try:
-        user = make_user(db, login) if login != "admin" else 1
-        for chat in chats:
-            assign(db, chat, user=user)
-        token, _ = db.write_sync(create_session, user)
-        return str(token)
-    finally:
-        db.close()
 
 
 def _connect(box: Box, token: str | None, origin: str | None = None) -> Any:
@@ -60,8 +45,8 @@ async def test_chat_events_reach_only_those_who_may_see_the_chat(box: Box) -> No
     box.start_web()
     box.start_bridge(delivery_delay=0.05, read_delay=0.1)
     mine, other = box.make_chats(2)
-    admin = _session(box, "admin")
-    ana = _session(box, "ana", chats=(mine,))
+    admin = box.session_of("admin")
+    ana = box.session_of("ana", chats=(mine,))
     phones = dict(box.query("SELECT id, phone FROM chat"))
 
     async with _connect(box, admin) as ws_admin, _connect(box, ana) as ws_ana:
@@ -121,7 +106,7 @@ async def test_chat_events_reach_only_those_who_may_see_the_chat(box: Box) -> No
 
 async def test_websockets_need_a_session_and_this_server_as_origin(box: Box) -> None:
     box.start_web()
-    admin = _session(box, "admin")
+    admin = box.session_of("admin")
     for token, origin in ((None, None), ("not-a-session", None), (admin, "http://evil.example")):
         with pytest.raises(websockets.InvalidStatus) as refused:
             async with _connect(box, token, origin):

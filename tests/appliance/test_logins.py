@@ -4,8 +4,6 @@ passwords have a minimum length."""
 from __future__ import annotations
 
 import asyncio
-import subprocess
-import sys
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import AbstractAsyncContextManager
@@ -21,7 +19,7 @@ from appliance.core.db import Database
 from appliance.core.settings import Settings
 from tests.conftest import bearer
 from tests.factories import make_user
-from tests.live import REPO, balcao_env
+from tests.harness import balcao
 
 SECRET = "S3nha-da-Dona-Rosa"
 
@@ -140,14 +138,6 @@ async def test_new_passwords_have_at_least_8_characters(
 
 
 def test_createuser_refuses_a_short_password(tmp_path: Path) -> None:
-    env = balcao_env(tmp_path / "data")
-    r = subprocess.run(
-        [sys.executable, "-m", "appliance", "createuser", "dona", "--password-stdin"],
-        cwd=REPO,
-        env=env,
-        input="1234567\n",
-        capture_output=True,
-        text=True,
-    )
+    r = balcao(tmp_path / "data", "createuser", "dona", "--password-stdin", stdin="1234567\n")
     assert r.returncode == 2
     assert "pelo menos 8 caracteres" in r.stderr

@@ -21,10 +21,10 @@ from tests.conftest import bearer
 from tests.factories import (
     assign,
     make_chat,
-    make_department,
     make_device,
     make_user,
 )
+from tests.harness import make_people
 from tests.inbound import PhoneFeed
 
 
@@ -93,11 +93,8 @@ SEES_NUMBERS = {"admin": True, "seeall": False, "ana": False, "bruno": True, "no
 
 @pytest.fixture
 async def shop(client: AsyncTestClient[Litestar], db: Database) -> Shop:
-    vendas = make_department(db, "Vendas")
-    suporte = make_department(db, "Suporte")
-    make_user(db, "admin", is_admin=True)
-    ana = make_user(db, "ana", departments=[vendas])
-    bruno = make_user(db, "bruno", departments=[suporte], permissions=["see_numbers"])
+    people = make_people(db, bruno=("see_numbers",))
+    vendas, suporte, ana, bruno = people.vendas, people.suporte, people.ana, people.bruno
     make_user(db, "seeall", permissions=["see_all_chats"])
     nodept = make_user(db, "nodept")
     make_user(db, "carla", departments=[vendas])

@@ -19,7 +19,7 @@ from appliance.core.db import Database
 from tests.appliance.test_ingest import Link, msg
 from tests.conftest import bearer
 from tests.factories import assign, make_chat, make_department, make_device, make_user
-from tests.live import running_server
+from tests.harness import running_server
 
 Client = AsyncTestClient[Litestar]
 

@@ -30,11 +30,11 @@ from tests.conftest import bearer
 from tests.factories import (
     assign,
     make_chat,
-    make_department,
     make_device,
     make_message,
     make_user,
 )
+from tests.harness import make_people
 
 Client = AsyncTestClient[Litestar]
 URL = "/api/v1/search/messages"
@@ -56,10 +56,9 @@ PHONES = {
 
 @pytest.fixture
 def shop(db: Database) -> Shop:
-    vendas = make_department(db, "Vendas")
-    make_user(db, "admin", is_admin=True)
-    ana = make_user(db, "ana", departments=[vendas])
-    make_user(db, "bruno")  # sees no chat at all
+    # bruno is in Suporte, which holds no chat: he sees none.
+    people = make_people(db)
+    vendas, ana = people.vendas, people.ana
     make_user(db, "seeall", permissions=["see_all_chats"])
     device, _ = make_device(db)
     names = {"vendas": "Loja Vendas", "ana_direct": "Cliente da Ana", "others": "Outro Cliente"}

@@ -17,7 +17,7 @@ from appliance.core.db import Database, connect, migrate
 from appliance.core.settings import Settings
 from tests.conftest import bearer
 from tests.factories import make_chat, make_device, make_message, make_user
-from tests.live import running_server
+from tests.harness import running_server
 
 SECRET = "S3nha-Muito-Secreta-42"
 

@@ -11,7 +11,7 @@ from litestar.testing import AsyncTestClient
 from appliance.areas.accounts.permissions import Actor
 from appliance.core.db import Database
 from appliance.http.live import Subscriber, hub_of
-from tests.conftest import bearer
+from tests.conftest import admin_and_chats, bearer
 from tests.factories import (
     assign,
     make_chat,
@@ -156,15 +156,11 @@ async def test_tags_on_a_chat_for_whoever_sees_it(
 async def test_deleting_a_tag_takes_it_off_every_chat(
     client: AsyncTestClient[Litestar], db: Database
 ) -> None:
-    make_user(db, "admin", is_admin=True)
-    device, _ = make_device(db)
-    one = make_chat(db, device, name="Um")
-    two = make_chat(db, device, name="Dois")
+    admin, (one, two) = await admin_and_chats(client, db, "Um", "Dois")
     vip = make_tag(db, "VIP")
     atacado = make_tag(db, "Atacado")
     tag_chat(db, one, vip, atacado)
     tag_chat(db, two, vip)
-    admin = await bearer(client, "admin")
     assert (await client.delete(f"/api/v1/tags/{vip}", headers=admin)).status_code == 204
     for chat, names in ((one, ["Atacado"]), (two, [])):
         r = await client.get(f"/api/v1/chats/{chat}", headers=admin)
@@ -176,11 +172,7 @@ async def test_deleting_a_tag_takes_it_off_every_chat(
 async def test_the_list_filter_still_works_after_a_rename(
     client: AsyncTestClient[Litestar], db: Database
 ) -> None:
-    make_user(db, "admin", is_admin=True)
-    device, _ = make_device(db)
-    one = make_chat(db, device, name="Um")
-    make_chat(db, device, name="Dois")
-    admin = await bearer(client, "admin")
+    admin, (one, _) = await admin_and_chats(client, db, "Um", "Dois")
     vip = (await client.post("/api/v1/tags", json={"name": "VIP"}, headers=admin)).json()["id"]
     await client.put(f"/api/v1/chats/{one}/tags/{vip}", headers=admin)
     await client.patch(f"/api/v1/tags/{vip}", json={"name": "Ouro"}, headers=admin)

@@ -1,4 +1,5 @@
-"""A simulated phone in its own process, for tests, and helpers to wait and run the CLI.
+"""The bridge's test helpers: its runner linked to a stand-in web, a simulated phone in its
+own process, and the sim CLI.
 
 Run as ``python -m tests.bridge.sim_helpers STATE_DIR OPTIONS_JSON``: the process connects a
 SimulatedPhone and answers one JSON command per stdin line with one JSON line on stdout:
@@ -8,65 +9,56 @@ SimulatedPhone and answers one JSON command per stdin line with one JSON line on
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
-REPO = Path(__file__).resolve().parents[2]
-T = TypeVar("T")
+import uvicorn
 
-
-def wait_for(check: Callable[[], T | None], timeout: float = 10.0, what: str = "condition") -> T:
-    """Poll ``check`` until it returns something truthy; fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.02)
-
-
-async def wait_async(
-    check: Callable[[], T | None], within: float = 10.0, what: str = "condition"
-) -> T:
-    deadline = time.monotonic() + within
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.01)
-
-
-def cli_env(data_dir: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BALCAO_")}
-    env.update(
-        BALCAO_DATA=str(data_dir),
-        BALCAO_CONFIG=str(data_dir / "absent.toml"),
-        PYTHONPATH=str(REPO),
-    )
-    return env
+from bridge.client import AppClient
+from bridge.drivers.sim import SimulatedPhone
+from bridge.journal import Journal
+from bridge.runner import Runner
+from tests.harness import REPO, balcao, free_port, run_module
 
 
 def run_cli(data_dir: Path, *args: str, via: str = "appliance") -> subprocess.CompletedProcess[str]:
     """``balcao sim ARGS`` in a subprocess (``via="bridge"``: ``python -m bridge.sim_cli``)."""
-    command = (
-        [sys.executable, "-m", "appliance", "sim", *args]
-        if via == "appliance"
-        else [sys.executable, "-m", "bridge.sim_cli", *args]
+    if via == "appliance":
+        return balcao(data_dir, "sim", *args)
+    return run_module(data_dir, "bridge.sim_cli", *args)
+
+
+@contextlib.asynccontextmanager
+async def bridge_against(
+    web: Any, root: Path, journal: Journal | None = None
+) -> AsyncIterator[Runner]:
+    """The bridge's Runner with a simulated phone (state in ``root/sim``) linked to ``web``, an
+    ASGI app served by uvicorn on a free loopback port; both stopped on exit."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(web, port=port, log_level="warning", lifespan="off"))
+    serving = asyncio.create_task(server.serve())
+    runner = Runner(
+        SimulatedPhone(root / "sim", rate=0, initial_sync=False),
+        AppClient(f"http://127.0.0.1:{port}", "token"),
+        journal or Journal(root / "journal.db"),
+        poll_wait=1,
     )
-    return subprocess.run(
-        command, cwd=REPO, env=cli_env(data_dir), capture_output=True, text=True, timeout=60
-    )
+    running = asyncio.create_task(runner.run())
+    try:
+        yield runner
+    finally:
+        runner.stop()
+        await running
+        server.should_exit = True
+        with contextlib.suppress(asyncio.CancelledError):
+            await serving
 
 
 class PhoneProcess:
@@ -121,16 +113,20 @@ class PhoneProcess:
         self.proc.wait(10)
 
     def stop(self) -> None:
-        if self.proc is None or self.proc.poll() is not None:
+        """Ends the phone (end of its stdin) unless it is gone already, and closes both pipes
+        either way: a killed phone's pipes stay open until closed here."""
+        if self.proc is None:
             return
-        assert self.proc.stdin is not None
-        self.proc.stdin.close()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.kill()
-        if self.proc.stdout is not None:
-            self.proc.stdout.close()
+        if self.proc.poll() is None:
+            assert self.proc.stdin is not None
+            self.proc.stdin.close()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        for pipe in (self.proc.stdin, self.proc.stdout):
+            if pipe is not None:
+                pipe.close()
 
 
 async def _serve(state_dir: Path, options: dict[str, Any]) -> None:

@@ -11,7 +11,7 @@ import uuid
 
 import pytest
 
-from tests.box import Box, wait_until
+from tests.harness import Box, wait_until
 from wire.contract import wa_id_for_client
 
 pytestmark = pytest.mark.slow

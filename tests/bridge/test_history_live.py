@@ -14,8 +14,8 @@ import websockets
 from appliance.areas.accounts.service import create_session
 from appliance.areas.messages.ingest import apply_events
 from appliance.core.db import Database
-from tests.box import Box, wait_until
 from tests.factories import make_device
+from tests.harness import Box, wait_until
 from wire import contract as c
 
 pytestmark = pytest.mark.slow

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.box import Box, wait_until
+from tests.harness import Box, wait_until, write_bridge_token
 
 pytestmark = pytest.mark.slow
 
@@ -93,7 +93,7 @@ def test_a_wrong_device_token_is_refused(box: Box) -> None:
         )
         assert r.status_code == 401
         assert r.json()["code"] == "bridge.bad_token"
-    (box.device_dir / "bridge.token").write_text("not-the-token")
+    write_bridge_token(box.device_dir, "not-the-token")
     box.start_bridge(wait=False)
     wait_until(
         lambda: "refused this device's token" in box.log_text("bridge"),

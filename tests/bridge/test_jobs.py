@@ -15,9 +15,9 @@ from appliance.areas.devices.tasks import RECONCILE_TASK
 from appliance.core.db import Database
 from appliance.core.settings import Settings
 from appliance.jobs import build_jobs
-from tests.box import Box, wait_until
 from tests.conftest import bearer
 from tests.factories import make_chat, make_device, make_message, make_user
+from tests.harness import Box, wait_until
 
 Client = AsyncTestClient[Litestar]
 JID = "5511987650001@s.whatsapp.net"

@@ -8,20 +8,15 @@ runner, journal, client and simulated phone are the real ones.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
-import socket
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 
-from bridge.client import AppClient
-from bridge.drivers.sim import SimulatedPhone
 from bridge.journal import Journal
-from bridge.runner import Runner
+from tests.bridge.sim_helpers import bridge_against
 from wire import contract as c
 
 CLIENT_ID = "0b6f5a3e-1111-4222-8333-944455556666"
@@ -88,29 +83,10 @@ class MangledWeb:
 async def test_bad_frames_from_the_web_are_refused_and_the_link_survives(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
     web = MangledWeb()
-    server = uvicorn.Server(uvicorn.Config(web, port=port, log_level="warning", lifespan="off"))
-    serving = asyncio.create_task(server.serve())
-    phone = SimulatedPhone(tmp_path / "sim", rate=0, initial_sync=False)
-    runner = Runner(
-        phone,
-        AppClient(f"http://127.0.0.1:{port}", "token"),
-        Journal(tmp_path / "journal.db"),
-        poll_wait=1,
-    )
-    running = asyncio.create_task(runner.run())
     caplog.set_level(logging.WARNING, logger="bridge")
-    try:
+    async with bridge_against(web, tmp_path) as runner:
         await asyncio.wait_for(web.sent.wait(), 30)
-    finally:
-        runner.stop()
-        await running
-        server.should_exit = True
-        with contextlib.suppress(asyncio.CancelledError):
-            await serving
     refused = [
         r.getMessage()
         for r in caplog.records
@@ -165,9 +141,6 @@ class RefusingWeb(MangledWeb):
 async def test_an_event_the_web_refuses_for_good_is_set_aside_not_blocking_the_rest(
     tmp_path: Path,
 ) -> None:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
     web = RefusingWeb(poison="BAD")
     journal = Journal(tmp_path / "journal.db")
     journal.append(
@@ -178,19 +151,8 @@ async def test_an_event_the_web_refuses_for_good_is_set_aside_not_blocking_the_r
             for n, wa_id in enumerate(["OK1", "BAD", "OK2", "OK3"])
         ]
     )
-    server = uvicorn.Server(uvicorn.Config(web, port=port, log_level="warning", lifespan="off"))
-    serving = asyncio.create_task(server.serve())
-    phone = SimulatedPhone(tmp_path / "sim", rate=0, initial_sync=False)
-    runner = Runner(phone, AppClient(f"http://127.0.0.1:{port}", "token"), journal, poll_wait=1)
-    running = asyncio.create_task(runner.run())
-    try:
+    async with bridge_against(web, tmp_path, journal):
         await asyncio.wait_for(web.sent.wait(), 30)
-    finally:
-        runner.stop()
-        await running
-        server.should_exit = True
-        with contextlib.suppress(asyncio.CancelledError):
-            await serving
     *stored, report = web.events
     assert [e["wa_id"] for e in stored] == ["OK1", "OK2", "OK3"]
     assert journal.count() == 0

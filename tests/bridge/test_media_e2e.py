@@ -12,7 +12,7 @@ import av
 import pytest
 from PIL import Image
 
-from tests.box import Box, wait_until
+from tests.harness import Box, wait_until
 
 pytestmark = pytest.mark.slow
 

@@ -11,19 +11,17 @@ import asyncio
 import contextlib
 import hashlib
 import json
-import socket
 import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 
-from bridge.client import AppClient
 from bridge.drivers.sim import SimulatedPhone
 from bridge.journal import Journal
 from bridge.runner import Runner
+from tests.bridge.sim_helpers import bridge_against
 from wire import contract as c
 
 CUSTOMER = "+5511987650042"
@@ -94,33 +92,15 @@ class Bridge:
 
 @pytest.fixture
 async def bridge_for(tmp_path: Path) -> AsyncIterator[Any]:
-    started: list[tuple[Runner, asyncio.Task[None], uvicorn.Server, asyncio.Task[None]]] = []
+    async with contextlib.AsyncExitStack() as stack:
 
-    async def start(web: FlakyWeb) -> Bridge:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        server = uvicorn.Server(uvicorn.Config(web, port=port, log_level="warning", lifespan="off"))
-        serving = asyncio.create_task(server.serve())
-        phone = SimulatedPhone(tmp_path / "sim", rate=0, initial_sync=False)
-        runner = Runner(
-            phone,
-            AppClient(f"http://127.0.0.1:{port}", "token"),
-            Journal(tmp_path / "journal.db"),
-            poll_wait=1,
-        )
-        running = asyncio.create_task(runner.run())
-        started.append((runner, running, server, serving))
-        await web.until(lambda: runner.state.value == "ready")
-        return Bridge(web, runner, phone)
+        async def start(web: FlakyWeb) -> Bridge:
+            runner = await stack.enter_async_context(bridge_against(web, tmp_path))
+            await web.until(lambda: runner.state.value == "ready")
+            assert isinstance(runner.driver, SimulatedPhone)
+            return Bridge(web, runner, runner.driver)
 
-    yield start
-    for runner, running, server, serving in started:
-        runner.stop()
-        await running
-        server.should_exit = True
-        with contextlib.suppress(asyncio.CancelledError):
-            await serving
+        yield start
 
 
 def journal_files(path: Path) -> int:

@@ -16,11 +16,8 @@ import httpx
 import pytest
 import websockets
 
-from appliance.areas.accounts.service import create_session
-from appliance.core.db import Database
 from bridge.drivers.sim import media as sim_media
-from tests.box import Box, wait_until
-from tests.factories import assign, make_user
+from tests.harness import Box, wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -39,18 +36,6 @@ def runs(number: str) -> re.Pattern[str]:
 
 def found(text: str, numbers: list[str]) -> list[str]:
     return [n for n in numbers if runs(n).search(text)]
-
-
-def _user(box: Box, login: str, permissions: list[str], chats: list[int]) -> str:
-    db = Database(box.data / "balcao.db", readers=1)
-    try:
-        user = make_user(db, login, permissions=permissions)
-        for chat in chats:
-            assign(db, chat, user=user)
-        token, _ = db.write_sync(create_session, user)
-        return str(token)
-    finally:
-        db.close()
 
 
 async def _until(ws: Any, frames: list[str], done: Callable[[list[dict[str, Any]]], bool]) -> None:
@@ -99,8 +84,8 @@ async def test_a_user_without_see_numbers_finds_no_number_in_any_answer(box: Box
     box.sim("POST", "/send", {"from": HIDDEN_CUSTOMER, "text": "Oi", "lid_only": True})
     wait_until(lambda: box.scalar("SELECT count(*) FROM chat") == 2, what="the two chats")
     chats = [r[0] for r in box.query("SELECT id FROM chat ORDER BY id")]
-    ana = _user(box, "ana", ["see_reports"], chats)
-    bruno = _user(box, "bruno", ["see_reports", "see_numbers"], chats)
+    ana = box.session_of("ana", ("see_reports",), tuple(chats))
+    bruno = box.session_of("bruno", ("see_reports", "see_numbers"), tuple(chats))
     field = box.api.post("/api/v1/fields", json={"name": "Telefone fixo", "kind": "phone"})
     r = box.api.put(
         f"/api/v1/chats/{chats[0]}/fields/{field.json()['id']}", json={"value": FIELD_PHONE}

@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from tests.box import Box, wait_until
+from tests.harness import Box, wait_until
 
 pytestmark = pytest.mark.slow
 

@@ -8,7 +8,7 @@ from collections import defaultdict
 
 import pytest
 
-from tests.box import Box, wait_until
+from tests.harness import Box, wait_until
 
 pytestmark = pytest.mark.slow
 

@@ -11,7 +11,7 @@ import sqlite3
 import pytest
 
 from bridge.runner import MAX_FAILURES
-from tests.box import Box, wait_until
+from tests.harness import Box, wait_until
 
 pytestmark = pytest.mark.slow
 

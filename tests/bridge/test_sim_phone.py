@@ -29,7 +29,7 @@ from bridge.protocol import (
     ReceiptEvent,
     ReceiptStatus,
 )
-from tests.bridge.sim_helpers import wait_async
+from tests.harness import wait_until_async
 from wire.numbers import InvalidNumberError, normalize_number
 
 CUSTOMER = "5511987654321@s.whatsapp.net"
@@ -51,7 +51,7 @@ class Drain:
         return [e for e in self.events if isinstance(e, kind)]
 
     async def until(self, check: Any, what: str = "events") -> Any:
-        return await wait_async(lambda: check(self), what=what)
+        return await wait_until_async(lambda: check(self), what=what)
 
 
 @pytest.fixture

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.bridge.sim_helpers import PhoneProcess, run_cli, wait_for
+from tests.bridge.sim_helpers import PhoneProcess, run_cli
+from tests.harness import wait_until
 
 QUIET = {"rate": 0, "delivery_delay": 0, "read_delay": 0, "initial_sync": False}
 CUSTOMER = "5511987654321@s.whatsapp.net"
@@ -115,7 +116,7 @@ def test_a_killed_phone_loses_nothing(data_dir: Path) -> None:
         assert sent[0]["wa_ids"] == ["W-9"]
         received = json.loads(run_cli(data_dir, "received", "--json", via="bridge").stdout)
         assert [(r["wa_id"], r["copies"]) for r in received] == [("W-9", 1)]
-        wait_for(lambda: second.call("status")["pending"] == 0, what="queue drained")
+        wait_until(lambda: second.call("status")["pending"] == 0, what="queue drained")
     finally:
         second.stop()
-    wait_for(lambda: not (state / "control.json").exists(), what="control.json removed")
+    wait_until(lambda: not (state / "control.json").exists(), what="control.json removed")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.box import Box
+from tests.harness import Box
 
 BRIDGE_MODULES = ["bridge.cli", "bridge.runner", "bridge.journal", "bridge.drivers.sim", "wire"]
 

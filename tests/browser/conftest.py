@@ -19,20 +19,32 @@ from appliance.core.db import Database
 from tests.factories import (
     assign,
     make_chat,
-    make_department,
     make_device,
     make_message,
     make_tag,
-    make_user,
     tag_chat,
 )
-from tests.live import Server, running_server
+from tests.harness import Box, Server, make_people, running_server
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 KIOSK = {"width": 1280, "height": 800}
 # Playwright waits this long (ms) for what a user would see.
 WAIT_MS = 10_000
+# Counts the alert sounds a page plays (an init script).
+BEEP_SPY = """
+window.beeps = 0;
+window.AudioContext = class {
+  constructor() { this.currentTime = 0; this.destination = {}; }
+  createOscillator() {
+    return { frequency: { setValueAtTime() {} }, connect: (g) => g,
+             start() { window.beeps += 1; }, stop() {} };
+  }
+  createGain() {
+    return { gain: { setValueAtTime() {}, exponentialRampToValueAtTime() {} }, connect: (d) => d };
+  }
+};
+"""
 
 
 @pytest.fixture(scope="module")
@@ -148,13 +160,9 @@ def seed_shop(db: Database, archived: int | None = None) -> Shop:
     with media, and a long chat whose oldest message mentions a "parafuso dourado";
     ``archived`` archived chats (ARCHIVED unless told)."""
     s = Shop()
-    s.vendas = make_department(db, "Vendas")
-    s.suporte = make_department(db, "Suporte")
-    s.admin = make_user(db, "admin", is_admin=True, name="Carla Gerente")
-    s.ana = make_user(
-        db, "ana", departments=[s.vendas], permissions=["see_numbers"], name="Ana Souza"
-    )
-    s.bruno = make_user(db, "bruno", departments=[s.suporte], name="Bruno Lima")
+    people = make_people(db, ana=("see_numbers",), names=NAMES)
+    s.admin, s.ana, s.bruno = people.admin, people.ana, people.bruno
+    s.vendas, s.suporte = people.vendas, people.suporte
     s.device, _ = make_device(db)
     s.tags = {name: make_tag(db, name, color) for name, color in TAGS}
     now = now_ms()
@@ -244,6 +252,7 @@ def seed_shop(db: Database, archived: int | None = None) -> Shop:
     return s
 
 
+NAMES = {"admin": "Carla Gerente", "ana": "Ana Souza", "bruno": "Bruno Lima"}
 # More archived chats than one page of the list holds.
 ARCHIVED = 60
 TAGS = (("Cliente VIP", "#f5a623"), ("Atacado", "#795548"), ("Entrega", "#00897b"))
@@ -320,6 +329,13 @@ def own_staff(own_shop: RunningShop, browser: Browser) -> Iterator[Staff]:
 @pytest.fixture
 def lean_staff(lean_shop: RunningShop, browser: Browser) -> Iterator[Staff]:
     yield from staff_for(lean_shop.server.url, lean_shop.data_dir, browser)
+
+
+@pytest.fixture
+def box_staff(box: Box, browser: Browser) -> Iterator[Staff]:
+    """Sessions against the web of a whole box (see tests/harness.py), started here."""
+    box.start_web()
+    yield from staff_for(box.url, box.data, browser)
 
 
 def staff_for(url: str, data_dir: Path, browser: Browser) -> Iterator[Staff]:

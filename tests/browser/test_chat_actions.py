@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import (
+    BEEP_SPY,
     RunningShop,
     Staff,
     chat_names,
@@ -20,21 +21,6 @@ from tests.browser.conftest import (
 )
 
 pytestmark = pytest.mark.browser
-
-# Counts the alert sounds a page plays.
-BEEP_SPY = """
-window.beeps = 0;
-window.AudioContext = class {
-  constructor() { this.currentTime = 0; this.destination = {}; }
-  createOscillator() {
-    return { frequency: { setValueAtTime() {} }, connect: (g) => g,
-             start() { window.beeps += 1; }, stop() {} };
-  }
-  createGain() {
-    return { gain: { setValueAtTime() {}, exponentialRampToValueAtTime() {} }, connect: (d) => d };
-  }
-};
-"""
 
 
 def menu_items(page: Page) -> list[str]:

@@ -3,34 +3,24 @@ of who may see them, and replies go ✓, ✓✓, then blue ✓✓ as the custome
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import expect
 
 from appliance.core.db import Database
-from tests.box import Box
-from tests.browser.conftest import Staff, chat_names, snap, staff_for
+from tests.browser.conftest import BEEP_SPY, Staff, chat_names, snap
 from tests.factories import assign, insert_chat, make_department, make_user
+from tests.harness import Box
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 BLUE = "rgb(83, 189, 235)"
 # Counts the alert sounds and keeps the notifications a page makes.
-ALERT_SPY = """
-window.beeps = 0;
+ALERT_SPY = (
+    BEEP_SPY
+    + """
 window.notes = [];
-window.AudioContext = class {
-  constructor() { this.currentTime = 0; this.destination = {}; }
-  createOscillator() {
-    return { frequency: { setValueAtTime() {} }, connect: (g) => g,
-             start() { window.beeps += 1; }, stop() {} };
-  }
-  createGain() {
-    return { gain: { setValueAtTime() {}, exponentialRampToValueAtTime() {} }, connect: (d) => d };
-  }
-};
 window.Notification = class {
   static permission = "granted";
   static requestPermission() { return Promise.resolve("granted"); }
@@ -38,16 +28,11 @@ window.Notification = class {
   addEventListener() {}
 };
 """
+)
 HIDDEN_TAB = """
 Object.defineProperty(document, "hidden", { get: () => true });
 Object.defineProperty(document, "visibilityState", { get: () => "hidden" });
 """
-
-
-@pytest.fixture
-def box_staff(box: Box, browser: Browser) -> Iterator[Staff]:
-    box.start_web()
-    yield from staff_for(box.url, box.data, browser)
 
 
 def _people_and_chats(box: Box) -> dict[str, int]:

@@ -3,14 +3,13 @@ the real bridge and the simulated phone."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import expect
 
-from tests.box import Box, wait_until
-from tests.browser.conftest import Staff, snap, staff_for
+from tests.browser.conftest import Staff, snap
+from tests.harness import Box, wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -22,12 +21,6 @@ AUDIO_DURATION = """(audio) => new Promise((resolve, reject) => {
   audio.addEventListener("error", () => reject(new Error("audio error " + audio.error?.code)));
   audio.load();
 })"""
-
-
-@pytest.fixture
-def box_staff(box: Box, browser: Browser) -> Iterator[Staff]:
-    box.start_web()
-    yield from staff_for(box.url, box.data, browser)
 
 
 def test_a_customers_photo_shows_and_voice_note_plays(

@@ -4,26 +4,19 @@ see numbers (the name, "número oculto", a locked field) and to someone who may.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import expect
 
 from appliance.core.db import Database
-from tests.box import Box, wait_until
-from tests.browser.conftest import Staff, snap, staff_for
+from tests.browser.conftest import Staff, snap
 from tests.factories import assign, make_user
+from tests.harness import Box, wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 CUSTOMER = "+5511987650411"
-
-
-@pytest.fixture
-def box_staff(box: Box, browser: Browser) -> Iterator[Staff]:
-    box.start_web()
-    yield from staff_for(box.url, box.data, browser)
 
 
 def test_a_shared_contact_shows_its_name_and_no_number_to_whom_may_not_see_numbers(
