@@ -115,7 +115,8 @@ def main() -> int:
     found = source_messages()
     for language in LOCALES:
         missing = update(language, found)
-        print(f"{po_path(language).relative_to(ROOT)}: {len(found)} textos, {len(missing)} sem tradução")
+        path = po_path(language).relative_to(ROOT)
+        print(f"{path}: {len(found)} textos, {len(missing)} sem tradução")
         for msgid in missing:
             print(f"  {msgid!r}")
     return 0
