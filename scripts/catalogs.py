@@ -28,7 +28,7 @@ KEYWORDS: dict[str, tuple[int, ...] | None] = {
     "_": None,
     "gettext": None,
     "ngettext": (1, 2),
-    "lazy_gettext": None,
+    "N_": None,
     "t": None,
     "nt": (1, 2),
 }

@@ -109,6 +109,12 @@ def gettext(message: str) -> str:
 _ = gettext
 
 
+def N_(message: str) -> str:
+    """Marks a module-level text for the catalog without translating it: the code reads
+    it through ``_()`` when it is shown, in the language of that moment."""
+    return message
+
+
 def ngettext(singular: str, plural: str, count: int) -> str:
     language = _current.get()
     forms = catalog(language).get(singular)

@@ -13,6 +13,7 @@ from litestar.types import Receive, Scope, Send
 
 from appliance.areas.accounts import service
 from appliance.areas.accounts.permissions import Actor
+from appliance.core.i18n import gettext
 
 if TYPE_CHECKING:
     from appliance.http.runtime import Runtime
@@ -65,17 +66,17 @@ class AuthMiddleware(AbstractAuthenticationMiddleware):
         if authorization:
             scheme, _, token = authorization.partition(" ")
             if scheme.lower() != "bearer" or not token.strip():
-                raise NotAuthorizedException("Cabeçalho Authorization inválido.")
+                raise NotAuthorizedException(gettext("Cabeçalho Authorization inválido."))
             actor = await db.read(service.token_actor, token.strip())
             if actor is None:
-                raise NotAuthorizedException("Token inválido ou expirado.")
+                raise NotAuthorizedException(gettext("Token inválido ou expirado."))
             if actor.token_id is not None:
                 runtime.note_token_use(actor.token_id)
             return AuthenticationResult(user=actor, auth="bearer")
 
         token = connection.cookies.get(SESSION_COOKIE)
         if not token:
-            raise NotAuthorizedException("Faça login para continuar.")
+            raise NotAuthorizedException(gettext("Faça login para continuar."))
         actor = await db.read(
             service.session_actor,
             token,
@@ -83,7 +84,7 @@ class AuthMiddleware(AbstractAuthenticationMiddleware):
             runtime.session_uses().get(token),
         )
         if actor is None:
-            raise NotAuthorizedException("Sua sessão expirou. Faça login novamente.")
+            raise NotAuthorizedException(gettext("Sua sessão expirou. Faça login novamente."))
         if connection.scope["type"] == "http" and connection.scope["method"] not in SAFE_METHODS:
             await _check_csrf(connection, actor)
         runtime.note_session_use(token)
@@ -102,4 +103,6 @@ async def _check_csrf(connection: ASGIConnection, actor: Actor) -> None:
         value = form.get(CSRF_FIELD)
         given = value if isinstance(value, str) else None
     if not csrf_matches(actor.csrf_token, given):
-        raise CSRFError("Token CSRF ausente ou inválido. Recarregue a página e tente novamente.")
+        raise CSRFError(
+            gettext("Token CSRF ausente ou inválido. Recarregue a página e tente novamente.")
+        )

@@ -39,11 +39,11 @@ def require(permission: Permission) -> Any:
 
     def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         if not actor_of(connection).has(permission):
-            raise Forbidden("Você não tem permissão para esta ação.", code="permission.denied")
+            raise Forbidden(_("Você não tem permissão para esta ação."), code="permission.denied")
 
     return guard
 
 
 def require_admin(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
     if not actor_of(connection).is_admin:
-        raise Forbidden("Apenas administradores podem fazer isto.", code="permission.admin_only")
+        raise Forbidden(_("Apenas administradores podem fazer isto."), code="permission.admin_only")
