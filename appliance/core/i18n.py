@@ -17,7 +17,7 @@ import functools
 import re
 from collections.abc import Iterator
 from contextvars import ContextVar
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -187,8 +187,13 @@ def format_datetime(value: datetime, format: str = "short", time_zone: str | Non
     return babel_dates.format_datetime(value, format, tzinfo=zone, locale=babel_locale())
 
 
+def format_date(value: date, format: str = "short") -> str:
+    return babel_dates.format_date(value, format, locale=babel_locale())
+
+
 def format_decimal(value: float | Decimal | int) -> str:
-    return babel_numbers.format_decimal(value, locale=babel_locale())
+    """Every digit of ``value`` kept (Babel's default pattern rounds to three decimals)."""
+    return babel_numbers.format_decimal(value, locale=babel_locale(), decimal_quantization=False)
 
 
 def format_money(value: float | Decimal | int) -> str:

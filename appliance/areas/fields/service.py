@@ -22,7 +22,7 @@ from appliance.core import limits
 from appliance.core.clock import now_ms
 from appliance.core.db import Conn
 from appliance.core.errors import Conflict, Forbidden, InvalidInput, NotFound
-from appliance.core.i18n import _, gettext
+from appliance.core.i18n import _, format_date, format_decimal, gettext
 from appliance.core.labels import clean_name, name_taken
 from appliance.core.phones import display_phone, normalize_phone
 from appliance.core.text import fold
@@ -161,17 +161,14 @@ def clean_value(kind: str, options: list[str], raw: str | None) -> str | None:
 
 
 def display_value(kind: str, value: str | None) -> str | None:
-    """A stored value as people in Brazil write it."""
+    """A stored value as the reader's language writes it (Babel); documents and phones the
+    Brazilian way."""
     if value is None:
         return None
     if kind == "number":
-        number = Decimal(value)
-        whole, _, frac = format(abs(number), "f").partition(".")
-        grouped = f"{int(whole):,}".replace(",", ".")
-        return ("-" if number < 0 else "") + grouped + (f",{frac}" if frac else "")
+        return format_decimal(Decimal(value))
     if kind == "date":
-        year, month, day = value.split("-")
-        return f"{day}/{month}/{year}"
+        return format_date(dt.date.fromisoformat(value))
     if kind == "phone":
         return display_phone(value)
     if kind == "cpf" and len(value) == 11:
