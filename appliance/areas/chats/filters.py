@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from appliance.core.errors import InvalidInput
-from appliance.core.i18n import _
+from appliance.core.i18n import _, gettext
 from appliance.core.limits import CURSOR, MAX_ID
 
 MAX_LIMIT = 200
@@ -55,9 +55,9 @@ class Assignee:
         kind, _, ident = raw.partition(":")
         if kind not in ("user", "department") or not ident.isdigit():
             raise InvalidInput(
-                _("Responsável inválido: {raw!r}. Use user:ID, department:ID ou none.").format(
-                    raw=raw
-                ),
+                gettext(
+                    "Responsável inválido: {raw!r}. Use user:ID, department:ID ou none."
+                ).format(raw=raw),
                 code="chats.invalid_assignee",
             )
         return cls(kind, int(ident))
