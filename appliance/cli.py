@@ -11,6 +11,7 @@ import sys
 from collections.abc import Sequence
 
 import appliance  # noqa: F401  (binds sqlite3 to sqlean before anything else imports it)
+from appliance.core.i18n import DEFAULT_LANGUAGE, _, set_language, supported
 from appliance.core.settings import Settings, SettingsError, load_settings
 
 log = logging.getLogger("balcao")
@@ -69,16 +70,20 @@ def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
         db.write_sync(ensure_account, time_zone=settings.time_zone)
     finally:
         db.close()
-    print(f"{len(applied)} migração(ões) aplicada(s) em {settings.db_path}")
+    print(
+        _("{count} migração(ões) aplicada(s) em {path}").format(
+            count=len(applied), path=settings.db_path
+        )
+    )
     return 0
 
 
 def _read_password(args: argparse.Namespace) -> str:
     if args.password_stdin:
         return sys.stdin.readline().rstrip("\n")
-    first = getpass.getpass("Senha: ")
-    if getpass.getpass("Repita a senha: ") != first:
-        raise SystemExit("As senhas não conferem.")
+    first = getpass.getpass(_("Senha: "))
+    if getpass.getpass(_("Repita a senha: ")) != first:
+        raise SystemExit(_("As senhas não conferem."))
     return first
 
 
@@ -110,11 +115,11 @@ def cmd_createuser(settings: Settings, args: argparse.Namespace) -> int:
 
         user_id = db.write_sync(create)
     except AppError as exc:
-        print(f"erro: {exc.message}", file=sys.stderr)
+        print(_("erro: {message}").format(message=exc.message), file=sys.stderr)
         return 2
     finally:
         db.close()
-    print(f"usuário {args.login} criado (id {user_id})")
+    print(_("usuário {login} criado (id {id})").format(login=args.login, id=user_id))
     return 0
 
 
@@ -135,7 +140,7 @@ def cmd_createdevice(settings: Settings, args: argparse.Namespace) -> int:
     try:
         device_id, token = db.write_sync(create_device, args.name, args.driver)
     except AppError as exc:
-        print(f"erro: {exc.message}", file=sys.stderr)
+        print(_("erro: {message}").format(message=exc.message), file=sys.stderr)
         return 2
     finally:
         db.close()
@@ -143,57 +148,68 @@ def cmd_createdevice(settings: Settings, args: argparse.Namespace) -> int:
     token_file.parent.mkdir(parents=True, exist_ok=True)
     token_file.touch(mode=0o600)
     token_file.write_text(token + "\n")
-    print(f"aparelho {device_id} criado; token do bridge (mostrado só agora): {token}")
-    print(f"o token também foi gravado em {token_file} para o bridge")
+    print(
+        _("aparelho {id} criado; token do bridge (mostrado só agora): {token}").format(
+            id=device_id, token=token
+        )
+    )
+    print(_("o token também foi gravado em {path} para o bridge").format(path=token_file))
     return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="balcao", description="Balcão: WhatsApp da loja.")
+    parser = argparse.ArgumentParser(prog="balcao", description=_("Balcão: WhatsApp da loja."))
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("serve", help="o servidor web")
+    p = sub.add_parser("serve", help=_("o servidor web"))
     p.add_argument("--host")
     p.add_argument("--port", type=int)
     p.set_defaults(func=cmd_serve)
 
-    p = sub.add_parser("worker", help="o executor de tarefas (Huey)")
+    p = sub.add_parser("worker", help=_("o executor de tarefas (Huey)"))
     p.add_argument("--workers", type=int, default=2)
     p.set_defaults(func=cmd_worker)
 
-    p = sub.add_parser("migrate", help="cria ou atualiza o banco de dados")
+    p = sub.add_parser("migrate", help=_("cria ou atualiza o banco de dados"))
     p.set_defaults(func=cmd_migrate)
 
-    p = sub.add_parser("createuser", help="cria um usuário")
+    p = sub.add_parser("createuser", help=_("cria um usuário"))
     p.add_argument("login")
     p.add_argument("--name", default="")
     p.add_argument("--email", default="")
     p.add_argument("--admin", action="store_true")
     p.add_argument(
-        "--permission", action="append", default=[], help="permissão de usuário normal (repetível)"
+        "--permission",
+        action="append",
+        default=[],
+        help=_("permissão de usuário normal (repetível)"),
     )
     p.add_argument(
         "--department",
         action="append",
         default=[],
-        help="nome do departamento (criado se não existir; repetível)",
+        help=_("nome do departamento (criado se não existir; repetível)"),
     )
-    p.add_argument("--password-stdin", action="store_true", help="lê a senha da entrada padrão")
+    p.add_argument("--password-stdin", action="store_true", help=_("lê a senha da entrada padrão"))
     p.set_defaults(func=cmd_createuser)
 
-    p = sub.add_parser("createdevice", help="cadastra um aparelho e mostra o token do bridge")
+    p = sub.add_parser("createdevice", help=_("cadastra um aparelho e mostra o token do bridge"))
     p.add_argument("name")
     p.add_argument("--driver", default="sim")
     p.set_defaults(func=cmd_createdevice)
 
-    p = sub.add_parser("seed-demo", help="preenche uma loja de demonstração (só num banco vazio)")
+    p = sub.add_parser(
+        "seed-demo", help=_("preenche uma loja de demonstração (só num banco vazio)")
+    )
     p.add_argument("--chats", type=int, default=320)
     p.set_defaults(func=lambda s, a: _lazy("appliance.demo", "cmd_seed_demo")(s, a))
 
     # Parsed by bridge.sim_cli: main() hands it everything after "sim".
-    sub.add_parser("sim", add_help=False, help="controla o celular simulado (balcao sim --help)")
+    sub.add_parser("sim", add_help=False, help=_("controla o celular simulado (balcao sim --help)"))
     # Parsed by bridge.cli, the same way.
-    sub.add_parser("bridge", add_help=False, help="o bridge de um celular (balcao bridge --help)")
+    sub.add_parser(
+        "bridge", add_help=False, help=_("o bridge de um celular (balcao bridge --help)")
+    )
     return parser
 
 
@@ -208,7 +224,7 @@ def _settings() -> Settings | None:
     try:
         return load_settings()
     except SettingsError as exc:
-        print(f"configuração inválida: {exc}", file=sys.stderr)
+        print(_("configuração inválida: {error}").format(error=exc), file=sys.stderr)
         return None
 
 
@@ -240,6 +256,8 @@ def cmd_bridge(argv: Sequence[str]) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    # The help and the messages before the settings are read follow BALCAO_LANGUAGE.
+    set_language(supported(os.environ.get("BALCAO_LANGUAGE", "")) or DEFAULT_LANGUAGE)
     if argv[:1] == ["sim"]:
         return cmd_sim(argv[1:])
     if argv[:1] == ["bridge"]:
@@ -249,6 +267,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = _settings()
     if settings is None:
         return 2
+    set_language(settings.language or DEFAULT_LANGUAGE)
     setup_logging(settings)
     return int(args.func(settings, args) or 0)
 

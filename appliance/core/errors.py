@@ -14,6 +14,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.routes import HTTPRoute
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
+from appliance.core.i18n import N_, _
 from appliance.core.limits import BODY_BYTES, PATTERN_REASONS
 
 log = logging.getLogger(__name__)
@@ -83,19 +84,19 @@ _LENGTH = re.compile(r"Expected `(str|array|object)` of length (<=|>=) (\d+)")
 _BOUND = re.compile(r"Expected `(?:int|float)` (<=|>=|<|>) (-?\d+)")
 _PATTERN = re.compile(r"Expected `str` matching regex (.+)$")
 _KINDS = {
-    "int": "um número inteiro",
-    "float": "um número",
-    "str": "um texto",
-    "bool": "true ou false",
-    "array": "uma lista",
-    "object": "um objeto",
+    "int": N_("um número inteiro"),
+    "float": N_("um número"),
+    "str": N_("um texto"),
+    "bool": N_("true ou false"),
+    "array": N_("uma lista"),
+    "object": N_("um objeto"),
 }
-_UNITS = {"str": "caracteres", "array": "itens", "object": "itens"}
+_UNITS = {"str": N_("caracteres"), "array": N_("itens"), "object": N_("itens")}
 _BOUNDS = {
-    "<=": "no máximo {}",
-    ">=": "no mínimo {}",
-    "<": "menor que {}",
-    ">": "maior que {}",
+    "<=": N_("no máximo {count}"),
+    ">=": N_("no mínimo {count}"),
+    "<": N_("menor que {count}"),
+    ">": N_("maior que {count}"),
 }
 
 
@@ -103,15 +104,17 @@ def _limit_reason(message: str) -> str | None:
     """A size, range or pattern refused by msgspec, in Portuguese; None for other messages."""
     if length := _LENGTH.search(message):
         kind, op, count = length.groups()
-        return f"{_BOUNDS[op].format(count)} {_UNITS[kind]}"
+        return f"{_(_BOUNDS[op]).format(count=count)} {_(_UNITS[kind])}"
     if bound := _BOUND.search(message):
-        return "deve ser " + _BOUNDS[bound.group(1)].format(bound.group(2))
+        return _("deve ser {bound}").format(
+            bound=_(_BOUNDS[bound.group(1)]).format(count=bound.group(2))
+        )
     if pattern := _PATTERN.search(message):
         quoted = pattern.group(1)
         for regex, reason in PATTERN_REASONS.items():
             if quoted == repr(regex):
-                return reason
-        return "formato inválido"
+                return _(reason)
+        return _("formato inválido")
     return None
 
 
@@ -127,11 +130,13 @@ def _reason(entry: dict[str, object]) -> str:
         text = limit
     elif expected := _EXPECTED.search(message):
         kinds = [k.strip() for k in expected.group(1).split("|") if k.strip() != "null"]
-        text = "esperado " + " ou ".join(_KINDS.get(k, k) for k in kinds)
+        text = _("esperado {kinds}").format(
+            kinds=_(" ou ").join(_(_KINDS[k]) if k in _KINDS else k for k in kinds)
+        )
     elif choice := _BAD_CHOICE.search(message):
-        text = f"valor não aceito: '{choice.group(1)}'"
+        text = _("valor não aceito: '{value}'").format(value=choice.group(1))
     elif message.startswith(("Object missing required field", "Object contains unknown field")):
-        text = "campo obrigatório ausente" if "missing" in message else "campo desconhecido"
+        text = _("campo obrigatório ausente") if "missing" in message else _("campo desconhecido")
         field_name = message.rpartition(" ")[2].strip("`")
         name = f"{at.group(1)}.{field_name}" if at and at.group(1) else field_name
     else:
@@ -143,17 +148,21 @@ def handle_http_error(request: Request, exc: HTTPException) -> Response[dict[str
     if isinstance(exc, ValidationException):
         extra = exc.extra if isinstance(exc.extra, list) else []
         reasons = "; ".join(_reason(e) for e in extra if isinstance(e, dict))
-        return _json(400, "invalid_input", f"Dados inválidos: {reasons or exc.detail}")
+        return _json(
+            400,
+            "invalid_input",
+            _("Dados inválidos: {reasons}").format(reasons=reasons or exc.detail),
+        )
     if isinstance(exc, LitestarNotFound):
-        return _json(404, "not_found", "Não encontrado.")
+        return _json(404, "not_found", _("Não encontrado."))
     if isinstance(exc, NotAuthorizedException):
-        return _json(401, "auth.required", "Faça login para continuar.")
+        return _json(401, "auth.required", _("Faça login para continuar."))
     if isinstance(exc, RequestEntityTooLarge):
         limit = request.route_handler.resolve_request_max_body_size() or BODY_BYTES
         return _json(
             413,
             "request.too_large",
-            f"O pedido passa do limite de {limit // 1024} KB.",
+            _("O pedido passa do limite de {kb} KB.").format(kb=limit // 1024),
             max_bytes=limit,
         )
     return _json(exc.status_code, "http_error", str(exc.detail))
@@ -163,7 +172,7 @@ def handle_overflow(request: Request, exc: OverflowError) -> Response[dict[str, 
     """A number too large for the database (or for C) that a parameter's bound did not stop:
     the caller's input, not a fault of the box."""
     log.info("number out of range on %s %s: %s", request.method, request.url.path, exc)
-    return _json(400, "invalid_input", "Dados inválidos: número grande demais.")
+    return _json(400, "invalid_input", _("Dados inválidos: número grande demais."))
 
 
 def handle_unexpected(request: Request, exc: Exception) -> Response[dict[str, object]]:
@@ -171,7 +180,7 @@ def handle_unexpected(request: Request, exc: Exception) -> Response[dict[str, ob
     return _json(
         HTTP_500_INTERNAL_SERVER_ERROR,
         "internal_error",
-        "Erro interno. A equipe técnica foi avisada pelo registro do sistema.",
+        _("Erro interno. A equipe técnica foi avisada pelo registro do sistema."),
     )
 
 

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from appliance.core.errors import InvalidInput
+from appliance.core.i18n import _
 from appliance.core.text import fold
 
 COLOR_RE = re.compile(r"#[0-9a-fA-F]{6}")
@@ -19,10 +20,13 @@ def clean_name(raw: str, *, what: str, limit: int, code: str) -> str:
     thing in the message ("da tag", "do campo")."""
     name = " ".join(raw.split())
     if not name:
-        raise InvalidInput(f"Informe o nome {what}.", code=f"{code}.name_empty")
+        raise InvalidInput(_("Informe o nome {what}.").format(what=what), code=f"{code}.name_empty")
     if len(name) > limit:
         raise InvalidInput(
-            f"O nome {what} pode ter no máximo {limit} caracteres.", code=f"{code}.name_too_long"
+            _("O nome {what} pode ter no máximo {limit} caracteres.").format(
+                what=what, limit=limit
+            ),
+            code=f"{code}.name_too_long",
         )
     return name
 
@@ -42,6 +46,6 @@ def clean_color(raw: str, *, code: str) -> str:
     color = raw.strip()
     if not COLOR_RE.fullmatch(color):
         raise InvalidInput(
-            "Cor inválida: use o formato #rrggbb.", code=f"{code}.invalid_color", color=raw
+            _("Cor inválida: use o formato #rrggbb."), code=f"{code}.invalid_color", color=raw
         )
     return color.lower()

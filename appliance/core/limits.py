@@ -13,6 +13,8 @@ from typing import Annotated
 from litestar.params import PathParameter, QueryParameter
 from msgspec import Meta
 
+from appliance.core.i18n import N_
+
 # Ids are SQLite INTEGERs: a larger number cannot even be looked up (it overflows the
 # driver), so it is refused with the other bad input.
 MAX_ID = 2**63 - 1
@@ -62,11 +64,11 @@ CURSOR_CHARS = r"^[A-Za-z0-9_=-]*$(?!\n)"
 
 # What a refused pattern means, for the error message.
 PATTERN_REASONS = {
-    PLAIN: "caracteres de controle não são aceitos",
-    MULTILINE: "caracteres de controle não são aceitos (só quebra de linha e tabulação)",
-    COLOR: "use o formato #rrggbb",
-    UUID: "esperado um UUID",
-    CURSOR_CHARS: "cursor inválido",
+    PLAIN: N_("caracteres de controle não são aceitos"),
+    MULTILINE: N_("caracteres de controle não são aceitos (só quebra de linha e tabulação)"),
+    COLOR: N_("use o formato #rrggbb"),
+    UUID: N_("esperado um UUID"),
+    CURSOR_CHARS: N_("cursor inválido"),
 }
 
 

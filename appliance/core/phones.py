@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from appliance.core.errors import InvalidInput
+from appliance.core.i18n import _
 from wire.numbers import InvalidNumberError, normalize_number, number_in, pretty_number
 
 
@@ -13,8 +14,10 @@ def normalize_phone(raw: str, region: str = "BR") -> str:
         return normalize_number(raw, region)
     except InvalidNumberError as exc:
         if exc.code == "phone.empty":
-            raise InvalidInput("Informe um número de telefone.", code=exc.code) from exc
-        raise InvalidInput(f"Número de telefone inválido: {raw!r}.", code=exc.code) from exc
+            raise InvalidInput(_("Informe um número de telefone."), code=exc.code) from exc
+        raise InvalidInput(
+            _("Número de telefone inválido: {raw!r}.").format(raw=raw), code=exc.code
+        ) from exc
 
 
 def display_phone(e164: str) -> str:

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from appliance.core.i18n import supported
+
 DEFAULT_CONFIG_FILE = Path("/etc/balcao/balcao.toml")
 
 
@@ -21,7 +23,9 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8080
     time_zone: str = "America/Sao_Paulo"
-    language: str = "pt-BR"
+    # pt-BR or en for every page and answer. Unset, each browser's Accept-Language chooses
+    # between the two, and pt-BR is the default.
+    language: str = ""
     log_level: str = "INFO"
     # Seconds a browser session lives without use.
     session_idle_seconds: int = 12 * 3600
@@ -146,6 +150,11 @@ def load_settings(
     # BALCAO_DATA is the documented short name for the data folder.
     if env.get("BALCAO_DATA"):
         values["data_dir"] = Path(env["BALCAO_DATA"])
+    if values.get("language"):
+        language = supported(values["language"])
+        if language is None:
+            raise SettingsError(f"invalid value for language: {values['language']!r} (pt-BR or en)")
+        values["language"] = language
     settings = Settings(**values, extra=extra)
     return replace(settings, data_dir=settings.data_dir.resolve())
 

@@ -38,11 +38,13 @@ from appliance.areas.search.routes import SearchController
 from appliance.areas.tags.routes import TagsController
 from appliance.core.db import Database, prepare_database
 from appliance.core.errors import EXCEPTION_HANDLERS, document_error_responses, handle_http_error
+from appliance.core.i18n import browser_catalog, current_language, gettext, ngettext
 from appliance.core.limits import BODY_BYTES
 from appliance.core.settings import Settings
 from appliance.http.auth import PUBLIC_PATHS, AuthMiddleware
 from appliance.http.deps import provide_runtime
 from appliance.http.guard import BrowserGuard
+from appliance.http.language import LanguageMiddleware
 from appliance.http.live import LiveHub, live_socket
 from appliance.http.pages import PagesController
 from appliance.http.runtime import Runtime
@@ -64,6 +66,18 @@ def _unauthorized(request: Request[Any, Any, Any], exc: NotAuthorizedException) 
     if wants_html and not path.startswith("/api/"):
         return Redirect("/login", status_code=303)
     return handle_http_error(request, exc)
+
+
+def install_translations(engine: JinjaTemplateEngine) -> None:
+    """Templates read ``_("…")`` from the same catalogs, in the request's language; the
+    pages with scripts also embed the browser's catalog (empty for pt-BR, the source)."""
+    engine.engine.globals.update(
+        _=gettext,
+        gettext=gettext,
+        ngettext=ngettext,
+        current_language=current_language,
+        browser_catalog=lambda: browser_catalog(current_language()),
+    )
 
 
 def create_app(settings: Settings) -> Litestar:
@@ -117,6 +131,7 @@ def create_app(settings: Settings) -> Litestar:
         ],
         dependencies={"runtime": Provide(provide_runtime, sync_to_thread=False)},
         middleware=[
+            DefineMiddleware(LanguageMiddleware, settings=settings),
             DefineMiddleware(BrowserGuard, settings=settings),
             DefineMiddleware(AuthMiddleware, exclude=PUBLIC_PATHS),
         ],
@@ -124,7 +139,11 @@ def create_app(settings: Settings) -> Litestar:
             **EXCEPTION_HANDLERS,  # type: ignore[dict-item]
             NotAuthorizedException: _unauthorized,
         },
-        template_config=TemplateConfig(directory=WEB_DIR / "templates", engine=JinjaTemplateEngine),
+        template_config=TemplateConfig(
+            directory=WEB_DIR / "templates",
+            engine=JinjaTemplateEngine,
+            engine_callback=install_translations,
+        ),
         openapi_config=openapi,
         # Level 1 takes a page of 50 chats (34 kB) to 5.6 kB in 0.2 ms; level 5 gains
         # 0.7 kB for twice the time, which a LAN does not repay.

@@ -14,6 +14,7 @@ from litestar.types import Receive, Scope, Send
 
 from appliance.areas.accounts import service
 from appliance.areas.accounts.permissions import Actor
+from appliance.core.i18n import gettext
 
 if TYPE_CHECKING:
     from appliance.http.runtime import Runtime
@@ -66,17 +67,17 @@ class AuthMiddleware(AbstractAuthenticationMiddleware):
         if authorization:
             scheme, _, token = authorization.partition(" ")
             if scheme.lower() != "bearer" or not token.strip():
-                raise NotAuthorizedException("Cabeçalho Authorization inválido.")
+                raise NotAuthorizedException(gettext("Cabeçalho Authorization inválido."))
             actor = await db.read(service.token_actor, token.strip())
             if actor is None:
-                raise NotAuthorizedException("Token inválido ou expirado.")
+                raise NotAuthorizedException(gettext("Token inválido ou expirado."))
             if actor.token_id is not None:
                 runtime.note_token_use(actor.token_id)
             return AuthenticationResult(user=actor, auth="bearer")
 
         session = connection.cookies.get(SESSION_COOKIE)
         if not session:
-            raise NotAuthorizedException("Faça login para continuar.")
+            raise NotAuthorizedException(gettext("Faça login para continuar."))
         actor = await db.read(
             service.session_actor,
             session,
@@ -84,7 +85,7 @@ class AuthMiddleware(AbstractAuthenticationMiddleware):
             runtime.session_uses().get(session),
         )
         if actor is None:
-            raise NotAuthorizedException("Sua sessão expirou. Faça login novamente.")
+            raise NotAuthorizedException(gettext("Sua sessão expirou. Faça login novamente."))
         scope = connection.scope
         if scope["type"] == ScopeType.HTTP and scope["method"] not in SAFE_METHODS:
             await _check_csrf(connection, actor)
@@ -104,4 +105,6 @@ async def _check_csrf(connection: ASGIConnection, actor: Actor) -> None:
         value = form.get(CSRF_FIELD)
         given = value if isinstance(value, str) else None
     if not csrf_matches(actor.csrf_token, given):
-        raise CSRFError("Token CSRF ausente ou inválido. Recarregue a página e tente novamente.")
+        raise CSRFError(
+            gettext("Token CSRF ausente ou inválido. Recarregue a página e tente novamente.")
+        )

@@ -10,6 +10,7 @@ from litestar.handlers.base import BaseRouteHandler
 
 from appliance.areas.accounts.permissions import Actor, Permission
 from appliance.core.errors import Forbidden
+from appliance.core.i18n import gettext
 from appliance.core.jobs import Jobs
 from appliance.http.runtime import Runtime
 
@@ -39,11 +40,15 @@ def require(permission: Permission) -> Any:
 
     def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         if not actor_of(connection).has(permission):
-            raise Forbidden("Você não tem permissão para esta ação.", code="permission.denied")
+            raise Forbidden(
+                gettext("Você não tem permissão para esta ação."), code="permission.denied"
+            )
 
     return guard
 
 
 def require_admin(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
     if not actor_of(connection).is_admin:
-        raise Forbidden("Apenas administradores podem fazer isto.", code="permission.admin_only")
+        raise Forbidden(
+            gettext("Apenas administradores podem fazer isto."), code="permission.admin_only"
+        )

@@ -12,6 +12,7 @@ from typing import Any
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from appliance.core.i18n import N_, _
 from appliance.core.settings import Settings
 
 # Scripts come only from /static: data reaches them in <script type="application/json">
@@ -22,7 +23,7 @@ PAGE_POLICY = (
     "media-src 'self'; connect-src 'self'; font-src 'self'; object-src 'none'; "
     "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
-BAD_HOST_MESSAGE = (
+BAD_HOST_MESSAGE = N_(
     "Endereço não reconhecido pelo Balcão: {host}. Abra o Balcão pelo endereço IP da caixa "
     "ou por um nome configurado em allowed_hosts."
 )
@@ -137,7 +138,7 @@ class BrowserGuard:
             await send({"type": "websocket.close", "code": 1008, "reason": "host"})
             return
         body = json.dumps(
-            {"code": "http.bad_host", "message": BAD_HOST_MESSAGE.format(host=host[:100])},
+            {"code": "http.bad_host", "message": _(BAD_HOST_MESSAGE).format(host=host[:100])},
             ensure_ascii=False,
         ).encode()
         headers: list[Any] = [

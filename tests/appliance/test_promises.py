@@ -28,7 +28,8 @@ def test_the_web_registers_exactly_the_drivers_the_bridge_runs() -> None:
     admin_js = (REPO / "web/static/js/admin/devices.js").read_text(encoding="utf-8")
     choosable = re.search(r"const DRIVERS = (\[.*?\]);\n", admin_js, re.S)
     assert choosable is not None
-    assert set(re.findall(r'\["(\w+)", "', choosable.group(1))) == set(BRIDGE_DRIVERS)
+    # Each choice is ["name", t("label")]: the label comes from the message catalog.
+    assert set(re.findall(r'\["(\w+)", t\("', choosable.group(1))) == set(BRIDGE_DRIVERS)
 
 
 async def test_a_device_of_a_planned_driver_is_refused(client: Client, db: Database) -> None:

@@ -77,6 +77,8 @@ class Staff:
     browser: Browser
     dialogs: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    # The browser's language, sent as Accept-Language.
+    locale: str = "pt-BR"
     _contexts: list[BrowserContext] = field(default_factory=list)
 
     def page(
@@ -93,7 +95,7 @@ class Staff:
             token, _ = db.write_sync(create_session, user_id)
         finally:
             db.close()
-        context = self.browser.new_context(viewport=viewport or KIOSK, locale="pt-BR")
+        context = self.browser.new_context(viewport=viewport or KIOSK, locale=self.locale)
         context.add_cookies([{"name": "balcao_session", "value": token, "url": self.url}])
         self._contexts.append(context)
         page = context.new_page()
@@ -104,7 +106,7 @@ class Staff:
         return page
 
     def anonymous(self, viewport: dict[str, int] | None = None) -> Page:
-        context = self.browser.new_context(viewport=viewport or KIOSK, locale="pt-BR")
+        context = self.browser.new_context(viewport=viewport or KIOSK, locale=self.locale)
         self._contexts.append(context)
         page = context.new_page()
         self.watch(page)
@@ -275,7 +277,7 @@ class RunningShop:
 
 @contextlib.contextmanager
 def running_shop(
-    root: Path, template_db: Path, archived: int | None = None
+    root: Path, template_db: Path, archived: int | None = None, **env: str
 ) -> Iterator[RunningShop]:
     data = fresh_data_dir(root, template_db)
     db = Database(data / "balcao.db", readers=1)
@@ -283,7 +285,7 @@ def running_shop(
         shop = seed_shop(db, archived)
     finally:
         db.close()
-    with running_server(data) as server:
+    with running_server(data, **env) as server:
         yield RunningShop(server, shop, data)
 
 

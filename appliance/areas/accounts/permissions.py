@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from appliance.core.errors import Forbidden
+from appliance.core.i18n import N_, _
 
 
 class Permission(StrEnum):
@@ -20,14 +21,14 @@ class Permission(StrEnum):
 
 
 PERMISSION_LABELS: dict[Permission, str] = {
-    Permission.SEE_ALL_CHATS: "Ver todos os chats",
-    Permission.SEE_NUMBERS: "Ver números de telefone",
-    Permission.MANAGE_TAGS: "Gerenciar tags",
-    Permission.MANAGE_FIELDS: "Gerenciar campos personalizados",
-    Permission.MANAGE_USERS: "Gerenciar usuários e departamentos",
-    Permission.MANAGE_FUNNELS: "Gerenciar funis",
-    Permission.DELETE_MESSAGES: "Apagar mensagens dos chats",
-    Permission.SEE_REPORTS: "Ver relatórios",
+    Permission.SEE_ALL_CHATS: N_("Ver todos os chats"),
+    Permission.SEE_NUMBERS: N_("Ver números de telefone"),
+    Permission.MANAGE_TAGS: N_("Gerenciar tags"),
+    Permission.MANAGE_FIELDS: N_("Gerenciar campos personalizados"),
+    Permission.MANAGE_USERS: N_("Gerenciar usuários e departamentos"),
+    Permission.MANAGE_FUNNELS: N_("Gerenciar funis"),
+    Permission.DELETE_MESSAGES: N_("Apagar mensagens dos chats"),
+    Permission.SEE_REPORTS: N_("Ver relatórios"),
 }
 
 
@@ -107,11 +108,14 @@ def check_can_manage_user(actor: Actor, member: Member) -> None:
         return
     if member.is_admin:
         raise Forbidden(
-            "Apenas administradores podem alterar um administrador.", code="permission.admin_only"
+            _("Apenas administradores podem alterar um administrador."),
+            code="permission.admin_only",
         )
     raise Forbidden(
-        "Você só pode alterar usuários que têm apenas permissões e departamentos que você também "
-        "tem.",
+        _(
+            "Você só pode alterar usuários que têm apenas permissões e departamentos que você "
+            "também tem."
+        ),
         code="permission.user_out_of_reach",
     )
 
@@ -127,11 +131,13 @@ def check_can_grant(actor: Actor, changed: set[str] | frozenset[str]) -> None:
         return
     missing = sorted(set(changed) - _held(actor))
     labels = ", ".join(
-        PERMISSION_LABELS[Permission(n)] if n in Permission._value2member_map_ else n
+        _(PERMISSION_LABELS[Permission(n)]) if n in Permission._value2member_map_ else n
         for n in missing
     )
     raise Forbidden(
-        f"Você só pode dar ou tirar permissões que você tem. Falta: {labels}.",
+        _("Você só pode dar ou tirar permissões que você tem. Falta: {labels}.").format(
+            labels=labels
+        ),
         code="permission.not_held",
     )
 
@@ -148,7 +154,7 @@ def check_can_place_in(actor: Actor, departments: set[int] | frozenset[int]) -> 
     """Raise Forbidden unless ``can_place_in``."""
     if not can_place_in(actor, departments):
         raise Forbidden(
-            "Você só pode colocar pessoas em departamentos dos quais você faz parte.",
+            _("Você só pode colocar pessoas em departamentos dos quais você faz parte."),
             code="permission.department_not_held",
         )
 
@@ -166,6 +172,6 @@ def check_can_manage_department(actor: Actor, department_id: int) -> None:
     """Raise Forbidden unless ``can_manage_department``."""
     if not can_manage_department(actor, department_id):
         raise Forbidden(
-            "Você só pode alterar departamentos dos quais você faz parte.",
+            _("Você só pode alterar departamentos dos quais você faz parte."),
             code="permission.department_not_held",
         )

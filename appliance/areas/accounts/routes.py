@@ -38,6 +38,7 @@ from appliance.areas.accounts.schemas import (
 from appliance.areas.assignments import service as assignments
 from appliance.core.answers import Ref, answer, answers
 from appliance.core.errors import InvalidInput, NotAuthenticated, TooManyRequests
+from appliance.core.i18n import N_, _, gettext
 from appliance.core.limits import PathId
 from appliance.http.auth import LOGIN_CSRF_COOKIE, SESSION_COOKIE, csrf_matches
 from appliance.http.deps import actor_of, require
@@ -47,7 +48,7 @@ from appliance.http.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
-BAD_CREDENTIALS = "Login ou senha incorretos."
+BAD_CREDENTIALS = N_("Login ou senha incorretos.")
 
 
 def _address(request: Request[Any, Any, Any]) -> str:
@@ -68,7 +69,7 @@ async def check_credentials(runtime: Runtime, login: str, password: str, address
     ok = await asyncio.to_thread(service.password_matches, creds.password_hash, password)
     if not ok or creds.user_id is None:
         log.info("login failed for %r from %s", login, address)
-        raise NotAuthenticated(BAD_CREDENTIALS, code="auth.bad_credentials")
+        raise NotAuthenticated(_(BAD_CREDENTIALS), code="auth.bad_credentials")
     await runtime.db.write(service.settle_login_attempt, attempt, login, address)
     log.info("login of %r from %s", login, address)
     return creds.user_id
@@ -99,7 +100,9 @@ class LoginController(Controller):
         data: Annotated[LoginForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
     ) -> Response[Any]:
         if not csrf_matches(request.cookies.get(LOGIN_CSRF_COOKIE), data.csrf):
-            return _login_page("A página de login expirou. Tente novamente.", 403, data.login)
+            return _login_page(
+                gettext("A página de login expirou. Tente novamente."), 403, data.login
+            )
         try:
             user_id = await check_credentials(runtime, data.login, data.password, _address(request))
         except TooManyRequests as exc:
@@ -189,7 +192,7 @@ class AuthController(Controller):
             )
             password_hash = await asyncio.to_thread(service.hash_password, data.new_password)
         if data.name is not None and not data.name.strip():
-            raise InvalidInput("Informe o seu nome.", code="user.invalid_name")
+            raise InvalidInput(_("Informe o seu nome."), code="user.invalid_name")
 
         def update(conn: Any) -> dict[str, Any]:
             service.update_preferences(
@@ -215,7 +218,7 @@ class UsersController(Controller):
 
     @get("/permissions", summary="Permissões que um administrador pode dar")
     async def permissions(self) -> list[PermissionChoice]:
-        return [PermissionChoice(name=p.value, label=PERMISSION_LABELS[p]) for p in Permission]
+        return [PermissionChoice(name=p.value, label=_(PERMISSION_LABELS[p])) for p in Permission]
 
     @get("/users")
     async def list_users(
@@ -320,7 +323,7 @@ class UsersController(Controller):
             password_hash = await asyncio.to_thread(service.hash_password, data.password)
 
         if data.name is not None and not data.name.strip():
-            raise InvalidInput("Informe o nome do usuário.", code="user.invalid_name")
+            raise InvalidInput(_("Informe o nome do usuário."), code="user.invalid_name")
 
         def update(conn: Any) -> dict[str, Any]:
             service.check_user_change(

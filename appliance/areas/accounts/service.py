@@ -31,6 +31,7 @@ from appliance.areas.accounts.permissions import (
 from appliance.core.clock import iso, now_ms
 from appliance.core.db import Conn
 from appliance.core.errors import Conflict, Forbidden, InvalidInput, NotFound, TooManyRequests
+from appliance.core.i18n import _
 
 _hasher = PasswordHasher()
 
@@ -102,7 +103,10 @@ def check_login_name(login: str) -> str:
     login = login.strip().lower()
     if not LOGIN_RE.match(login):
         raise InvalidInput(
-            "Login inválido: use de 2 a 64 letras minúsculas, números, ponto, hífen ou sublinhado.",
+            _(
+                "Login inválido: use de 2 a 64 letras minúsculas, números, ponto, hífen ou "
+                "sublinhado."
+            ),
             code="user.invalid_login",
         )
     return login
@@ -112,7 +116,9 @@ def check_password(password: str, field: str = "password") -> None:
     """A new password: at least MIN_PASSWORD characters. Raises InvalidInput naming ``field``."""
     if len(password) < MIN_PASSWORD:
         raise InvalidInput(
-            f"{field}: a senha precisa ter pelo menos {MIN_PASSWORD} caracteres.",
+            _("{field}: a senha precisa ter pelo menos {min_password} caracteres.").format(
+                field=field, min_password=MIN_PASSWORD
+            ),
             code="user.weak_password",
             field=field,
         )
@@ -123,7 +129,8 @@ def check_permission_names(names: list[str]) -> list[str]:
     unknown = [n for n in names if n not in known]
     if unknown:
         raise InvalidInput(
-            f"Permissão desconhecida: {', '.join(unknown)}.", code="user.unknown_permission"
+            _("Permissão desconhecida: {names}.").format(names=", ".join(unknown)),
+            code="user.unknown_permission",
         )
     return sorted(set(names))
 
@@ -144,7 +151,10 @@ def create_user(
     name = name.strip() or login
     perms = check_permission_names(permissions or [])
     if conn.execute("SELECT 1 FROM app_user WHERE login = ?", (login,)).fetchone():
-        raise Conflict(f"Já existe um usuário com o login “{login}”.", code="user.login_taken")
+        raise Conflict(
+            _("Já existe um usuário com o login “{login}”.").format(login=login),
+            code="user.login_taken",
+        )
     cur = conn.execute(
         "INSERT INTO app_user(login, name, email, is_admin, permissions, password_hash, "
         "notify_browser, notify_email, sound_on, active, created_at) "
@@ -193,7 +203,7 @@ def update_user(
     departments: list[int] | None = None,
 ) -> None:
     if conn.execute("SELECT 1 FROM app_user WHERE id = ?", (user_id,)).fetchone() is None:
-        raise NotFound("Usuário não encontrado.", code="user.not_found")
+        raise NotFound(_("Usuário não encontrado."), code="user.not_found")
     changes: dict[str, object] = {}
     if name is not None:
         changes["name"] = name.strip()
@@ -225,7 +235,7 @@ def get_member(conn: Conn, user_id: int) -> Member:
         "SELECT id, is_admin, permissions FROM app_user WHERE id = ?", (user_id,)
     ).fetchone()
     if row is None:
-        raise NotFound("Usuário não encontrado.", code="user.not_found")
+        raise NotFound(_("Usuário não encontrado."), code="user.not_found")
     return Member(
         id=row["id"],
         is_admin=bool(row["is_admin"]),
@@ -251,7 +261,7 @@ def check_user_create(
     new user only in departments they belong to. Raises Forbidden or InvalidInput."""
     if is_admin and not actor.is_admin:
         raise Forbidden(
-            "Apenas administradores podem criar administradores.", code="permission.admin_only"
+            _("Apenas administradores podem criar administradores."), code="permission.admin_only"
         )
     check_can_grant(actor, set(check_permission_names(permissions)))
     check_can_place_in(actor, set(departments))
@@ -275,12 +285,12 @@ def check_user_change(
     check_can_manage_user(actor, member)
     if is_admin is not None and not actor.is_admin:
         raise Forbidden(
-            "Apenas administradores podem mudar quem é administrador.",
+            _("Apenas administradores podem mudar quem é administrador."),
             code="permission.admin_only",
         )
     if active is False and user_id == actor.id:
         raise InvalidInput(
-            "Você não pode desativar o seu próprio usuário.", code="user.deactivate_self"
+            _("Você não pode desativar o seu próprio usuário."), code="user.deactivate_self"
         )
     if permissions is not None:
         check_can_grant(actor, set(member.permissions) ^ set(check_permission_names(permissions)))
@@ -312,7 +322,8 @@ def check_members_change(conn: Conn, actor: Actor, department_id: int, user_ids:
             member = get_member(conn, user_id)
         except NotFound:
             raise InvalidInput(
-                f"Usuário inexistente: [{user_id}].", code="user.not_found"
+                _("Usuário inexistente: [{user_id}].").format(user_id=user_id),
+                code="user.not_found",
             ) from None
         check_can_manage_user(actor, member)
 
@@ -321,7 +332,7 @@ def check_admin_left(conn: Conn) -> None:
     """The shop keeps at least one active admin (run after a change, inside its txn)."""
     if conn.execute("SELECT 1 FROM app_user WHERE is_admin AND active LIMIT 1").fetchone() is None:
         raise Conflict(
-            "A loja precisa de pelo menos um administrador ativo.", code="user.last_admin"
+            _("A loja precisa de pelo menos um administrador ativo."), code="user.last_admin"
         )
 
 
@@ -334,7 +345,10 @@ def set_user_departments(conn: Conn, user_id: int, departments: list[int]) -> No
         }
         missing = [d for d in wanted if d not in found]
         if missing:
-            raise InvalidInput(f"Departamento inexistente: {missing}.", code="department.not_found")
+            raise InvalidInput(
+                _("Departamento inexistente: {missing}.").format(missing=missing),
+                code="department.not_found",
+            )
     conn.execute("DELETE FROM department_member WHERE member = ?", (user_id,))
     insert_department_members(conn, [(d, user_id) for d in wanted])
 
@@ -382,7 +396,7 @@ def list_users(conn: Conn, actor: Actor | None = None) -> list[dict[str, object]
 def get_user(conn: Conn, user_id: int, actor: Actor | None = None) -> dict[str, object]:
     row = conn.execute(f"SELECT {_USER_COLUMNS} FROM app_user WHERE id = ?", (user_id,)).fetchone()
     if row is None:
-        raise NotFound("Usuário não encontrado.", code="user.not_found")
+        raise NotFound(_("Usuário não encontrado."), code="user.not_found")
     return user_row_to_dict(conn, row, actor)
 
 
@@ -427,12 +441,15 @@ def _check_department_name(conn: Conn, name: str, department_id: int | None = No
     name = name.strip()
     if not name or len(name) > 120:
         raise InvalidInput(
-            "Informe um nome de departamento (até 120 caracteres).", code="department.invalid_name"
+            _("Informe um nome de departamento (até 120 caracteres)."),
+            code="department.invalid_name",
         )
     if conn.execute(
         "SELECT 1 FROM department WHERE name = ? AND id IS NOT ?", (name, department_id)
     ).fetchone():
-        raise Conflict(f"Já existe o departamento “{name}”.", code="department.name_taken")
+        raise Conflict(
+            _("Já existe o departamento “{name}”.").format(name=name), code="department.name_taken"
+        )
     return name
 
 
@@ -475,7 +492,7 @@ def department_members(conn: Conn, department_id: int) -> set[int]:
 def department_name(conn: Conn, department_id: int) -> str:
     row = conn.execute("SELECT name FROM department WHERE id = ?", (department_id,)).fetchone()
     if row is None:
-        raise NotFound("Departamento não encontrado.", code="department.not_found")
+        raise NotFound(_("Departamento não encontrado."), code="department.not_found")
     return str(row[0])
 
 
@@ -497,7 +514,9 @@ def set_department_members(conn: Conn, department_id: int, user_ids: list[int]) 
             r[0] for r in conn.execute(f"SELECT id FROM app_user WHERE id IN ({marks})", wanted)
         }
         if missing := [u for u in wanted if u not in found]:
-            raise InvalidInput(f"Usuário inexistente: {missing}.", code="user.not_found")
+            raise InvalidInput(
+                _("Usuário inexistente: {missing}.").format(missing=missing), code="user.not_found"
+            )
     conn.execute("DELETE FROM department_member WHERE department = ?", (department_id,))
     insert_department_members(conn, [(department_id, u) for u in wanted])
     return before ^ set(wanted)
@@ -581,8 +600,10 @@ def begin_login_attempt(conn: Conn, login: str, address: str, limits: LoginLimit
             retry = max(1, (first + limits.window_ms - now) // 1000 + 1)
             minutes = max(1, (retry + 59) // 60)
             raise TooManyRequests(
-                f"Muitas tentativas de login sem sucesso. Aguarde {minutes} minuto(s) e "
-                "tente novamente.",
+                _(
+                    "Muitas tentativas de login sem sucesso. Aguarde {minutes} minuto(s) e "
+                    "tente novamente."
+                ).format(minutes=minutes),
                 code="auth.throttled",
                 retry_after=retry,
             )
@@ -668,7 +689,9 @@ def create_api_token(conn: Conn, user_id: int, name: str = "") -> str:
     name = name.strip()
     if len(name) > TOKEN_NAME_MAX:
         raise InvalidInput(
-            f"name: use até {TOKEN_NAME_MAX} caracteres.", code="token.invalid_name", field="name"
+            _("name: use até {token_name_max} caracteres.").format(token_name_max=TOKEN_NAME_MAX),
+            code="token.invalid_name",
+            field="name",
         )
     token = secrets.token_urlsafe(32)
     now = now_ms()
@@ -718,7 +741,7 @@ def revoke_api_token(conn: Conn, user_id: int, token_id: int) -> None:
     """Delete one of the user's tokens; raises NotFound for a token that is not theirs."""
     cur = conn.execute("DELETE FROM api_token WHERE id = ? AND member = ?", (token_id, user_id))
     if cur.rowcount == 0:
-        raise NotFound("Token não encontrado.", code="token.not_found")
+        raise NotFound(_("Token não encontrado."), code="token.not_found")
 
 
 def touch_api_tokens(conn: Conn, uses: dict[int, int]) -> None:

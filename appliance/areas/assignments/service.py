@@ -13,6 +13,7 @@ from appliance.areas.chats.access import access_chat
 from appliance.core.clock import iso, now_ms
 from appliance.core.db import Conn
 from appliance.core.errors import Conflict, InvalidInput
+from appliance.core.i18n import N_, _
 
 USER = "user"
 DEPARTMENT = "department"
@@ -22,9 +23,14 @@ MANUAL = "manual"
 QUEUE = "queue"
 CHATBOT = "chatbot"
 SYSTEM = "system"
-SOURCE_LABELS = {MANUAL: "Manual", QUEUE: "Fila", CHATBOT: "Chatbot", SYSTEM: "Sistema"}
+SOURCE_LABELS = {
+    MANUAL: N_("Manual"),
+    QUEUE: N_("Fila"),
+    CHATBOT: N_("Chatbot"),
+    SYSTEM: N_("Sistema"),
+}
 
-EMPTY_QUEUE = "Não há ninguém presente no rodízio para receber o chat."
+EMPTY_QUEUE = N_("Não há ninguém presente no rodízio para receber o chat.")
 
 
 # -- assignees ----------------------------------------------------------------------------------
@@ -53,18 +59,20 @@ def _assignee_name(conn: Conn, kind: str, target: int) -> str:
         ).fetchone()
         if row is None:
             raise InvalidInput(
-                "Usuário inexistente ou desativado.", code="assignee.unknown_user", user=target
+                _("Usuário inexistente ou desativado."), code="assignee.unknown_user", user=target
             )
         return str(row["name"])
     if kind == DEPARTMENT:
         row = conn.execute("SELECT name FROM department WHERE id = ?", (target,)).fetchone()
         if row is None:
             raise InvalidInput(
-                "Departamento inexistente.", code="assignee.unknown_department", department=target
+                _("Departamento inexistente."),
+                code="assignee.unknown_department",
+                department=target,
             )
         return str(row["name"])
     raise InvalidInput(
-        "O responsável é um usuário (user) ou um departamento (department).",
+        _("O responsável é um usuário (user) ou um departamento (department)."),
         code="assignee.unknown_kind",
     )
 
@@ -207,7 +215,7 @@ def delegate_chat(conn: Conn, chat_id: int, by_user: int | None) -> dict[str, An
     belongs to, not who answers it. Conflict when nobody is present in the rotation."""
     present = _present_members(conn)
     if not present:
-        raise Conflict(EMPTY_QUEUE, code="queue.empty")
+        raise Conflict(_(EMPTY_QUEUE), code="queue.empty")
     current = {
         r[0]
         for r in conn.execute(
@@ -281,12 +289,15 @@ def set_queue(
         return get_queue(conn)
     ids = [user for user, _ in members]
     if len(set(ids)) != len(ids):
-        raise InvalidInput("Um usuário aparece duas vezes no rodízio.", code="queue.duplicate")
+        raise InvalidInput(_("Um usuário aparece duas vezes no rodízio."), code="queue.duplicate")
     if ids:
         marks = ",".join("?" * len(ids))
         known = {r[0] for r in conn.execute(f"SELECT id FROM app_user WHERE id IN ({marks})", ids)}
         if missing := [u for u in ids if u not in known]:
-            raise InvalidInput(f"Usuário inexistente: {missing}.", code="queue.unknown_user")
+            raise InvalidInput(
+                _("Usuário inexistente: {missing}.").format(missing=missing),
+                code="queue.unknown_user",
+            )
     before = {
         r["member"]: r
         for r in conn.execute("SELECT member, away, last_turn FROM queue_member").fetchall()
@@ -331,9 +342,9 @@ def list_assignment_events(conn: Conn, actor: Actor, chat_id: int) -> list[dict[
         if r["by_user"] is not None:
             by_name = r["by_name"]
         elif source == MANUAL:
-            by_name = "Usuário removido"
+            by_name = _("Usuário removido")
         else:
-            by_name = SOURCE_LABELS.get(source, "Sistema")
+            by_name = _(SOURCE_LABELS.get(source, SOURCE_LABELS[SYSTEM]))
         out.append(
             {
                 "id": r["id"],
@@ -344,7 +355,7 @@ def list_assignment_events(conn: Conn, actor: Actor, chat_id: int) -> list[dict[
                 "assignee_id": r["member"] if r["member"] is not None else r["department"],
                 "assignee_name": r["assignee_name"],
                 "source": source,
-                "source_label": SOURCE_LABELS.get(source, source),
+                "source_label": _(SOURCE_LABELS[source]) if source in SOURCE_LABELS else source,
                 "automatic": source != MANUAL,
                 "by_user_id": r["by_user"],
                 "by_name": by_name,

@@ -16,10 +16,11 @@ from appliance.areas.chats.access import visibility_clause
 from appliance.areas.chats.service import display_name
 from appliance.core.clock import iso, now_ms
 from appliance.core.db import Conn
+from appliance.core.i18n import N_, _
 
 WAITING_TOP = 10
-NO_STATUS = "Sem status"
-NO_ASSIGNEE = "Sem responsável"
+NO_STATUS = N_("Sem status")
+NO_ASSIGNEE = N_("Sem responsável")
 
 
 def _by_status(conn: Conn, clause: str, params: list[object]) -> list[dict[str, Any]]:
@@ -39,7 +40,7 @@ def _by_status(conn: Conn, clause: str, params: list[object]) -> list[dict[str, 
     # Chats never given a status, or left pointing at a status that no longer exists.
     ids = {s["id"] for s in known}
     without = sum(n for status_id, n in counts.items() if status_id not in ids)
-    rows.append({"id": None, "name": NO_STATUS, "color": "#8696a0", "count": without})
+    rows.append({"id": None, "name": _(NO_STATUS), "color": "#8696a0", "count": without})
     return rows
 
 
@@ -65,7 +66,7 @@ def _by_assignee(conn: Conn, clause: str, params: list[object]) -> list[dict[str
         "AND NOT EXISTS (SELECT 1 FROM chat_assignee a WHERE a.chat = c.id)",
         params,
     ).fetchone()[0]
-    rows.append({"kind": "none", "id": None, "name": NO_ASSIGNEE, "count": unassigned})
+    rows.append({"kind": "none", "id": None, "name": _(NO_ASSIGNEE), "count": unassigned})
     return rows
 
 

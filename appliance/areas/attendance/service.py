@@ -19,6 +19,7 @@ from appliance.core import limits
 from appliance.core.clock import iso, now_ms
 from appliance.core.db import Conn
 from appliance.core.errors import Conflict, InvalidInput, NotFound
+from appliance.core.i18n import N_, _, ngettext
 from appliance.core.labels import clean_color, clean_name, name_taken
 
 MAX_NAME = limits.STATUS_NAME
@@ -46,8 +47,8 @@ DEFAULT_STATUSES: tuple[tuple[str, str, ArchiveRule], ...] = (
     ("Fechado", "#8696a0", ArchiveRule.ARCHIVE),
 )
 
-SOURCE_LABELS = {Source.CHATBOT: "Chatbot", Source.SYSTEM: "Sistema"}
-REMOVED_USER = "Usuário removido"
+SOURCE_LABELS = {Source.CHATBOT: N_("Chatbot"), Source.SYSTEM: N_("Sistema")}
+REMOVED_USER = N_("Usuário removido")
 
 
 def ensure_default_statuses(conn: Conn) -> bool:
@@ -104,15 +105,17 @@ def get_status(conn: Conn, status_id: int) -> dict[str, Any]:
         (status_id,),
     ).fetchone()
     if row is None:
-        raise NotFound("Status não encontrado.", code="status.not_found")
+        raise NotFound(_("Status não encontrado."), code="status.not_found")
     return _status_dict(row)
 
 
 def _check_name(conn: Conn, name: str, own_id: int | None = None) -> str:
-    clean = clean_name(name, what="do status", limit=MAX_NAME, code="status")
+    clean = clean_name(name, what=_("do status"), limit=MAX_NAME, code="status")
     rows = conn.execute("SELECT id, name FROM attendance_status")
     if (taken := name_taken(rows, clean, own_id)) is not None:
-        raise Conflict(f"Já existe um status chamado {taken}.", code="status.name_taken")
+        raise Conflict(
+            _("Já existe um status chamado {taken}.").format(taken=taken), code="status.name_taken"
+        )
     return clean
 
 
@@ -121,7 +124,7 @@ def _check_rule(rule: str) -> ArchiveRule:
         return ArchiveRule(rule)
     except ValueError:
         raise InvalidInput(
-            "Regra de arquivamento inválida: use archive, unarchive ou keep.",
+            _("Regra de arquivamento inválida: use archive, unarchive ou keep."),
             code="status.invalid_archive_rule",
         ) from None
 
@@ -205,18 +208,18 @@ def delete_status(
     get_status(conn, status_id)
     if move_to == status_id:
         raise InvalidInput(
-            "Escolha outro status para os chats.", code="status.move_to_same", move_to=move_to
+            _("Escolha outro status para os chats."), code="status.move_to_same", move_to=move_to
         )
     if conn.execute("SELECT count(*) FROM attendance_status").fetchone()[0] <= 1:
-        raise Conflict("A conta precisa de pelo menos um status.", code="status.last")
+        raise Conflict(_("A conta precisa de pelo menos um status."), code="status.last")
     chats = [r[0] for r in conn.execute("SELECT id FROM chat WHERE status_id = ?", (status_id,))]
     if chats and move_to is None:
         raise Conflict(
-            (
-                "1 chat está neste status: escolha para qual status movê-lo."
-                if len(chats) == 1
-                else f"{len(chats)} chats estão neste status: escolha para qual status movê-los."
-            ),
+            ngettext(
+                "{count} chat está neste status: escolha para qual status movê-lo.",
+                "{count} chats estão neste status: escolha para qual status movê-los.",
+                len(chats),
+            ).format(count=len(chats)),
             code="status.in_use",
             chats=len(chats),
         )
@@ -250,7 +253,7 @@ def change_status(
     status = get_status(conn, status_id)
     chat = conn.execute("SELECT status_id FROM chat WHERE id = ?", (chat_id,)).fetchone()
     if chat is None:
-        raise NotFound("Chat não encontrado.", code="chat.not_found")
+        raise NotFound(_("Chat não encontrado."), code="chat.not_found")
     rule = ArchiveRule(status["archive_rule"])
     archive = {ArchiveRule.ARCHIVE: 1, ArchiveRule.UNARCHIVE: 0}.get(rule)
     conn.execute(
@@ -315,7 +318,7 @@ def set_chat_status(
         get_status(conn, status_id)
     except NotFound:
         raise InvalidInput(
-            "Status inexistente.", code="status.unknown", status_id=status_id
+            _("Status inexistente."), code="status.unknown", status_id=status_id
         ) from None
     return change_status(conn, chat_id, status_id, source=Source.MANUAL, by_user=actor.id, at=at)
 
@@ -362,7 +365,7 @@ def status_history(
         if r["user_name"] is not None:
             by = r["user_name"]
         else:
-            by = SOURCE_LABELS.get(r["source"], REMOVED_USER)
+            by = _(SOURCE_LABELS.get(r["source"], REMOVED_USER))
         changes.append(
             {
                 "id": r["id"],

@@ -14,6 +14,7 @@ from typing import Any
 from appliance.areas.accounts.permissions import Actor, can_see_all_chats
 from appliance.core.db import Conn
 from appliance.core.errors import NotFound
+from appliance.core.i18n import _
 
 
 @dataclass(frozen=True)
@@ -64,5 +65,5 @@ def access_chat(conn: Conn, actor: Actor, chat_id: int) -> dict[str, Any]:
         f"SELECT * FROM chat c WHERE c.id = ? AND {clause}", [chat_id, *params]
     ).fetchone()
     if row is None:
-        raise NotFound("Chat não encontrado.", code="chat.not_found")
+        raise NotFound(_("Chat não encontrado."), code="chat.not_found")
     return dict(row)

@@ -9,6 +9,7 @@ from appliance.core import limits
 from appliance.core.clock import now_ms
 from appliance.core.db import Conn
 from appliance.core.errors import Forbidden, InvalidInput
+from appliance.core.i18n import _
 from appliance.core.text import sort_key
 
 MAX_NAME = limits.NAME
@@ -21,7 +22,8 @@ def rename_chat(conn: Conn, actor: Actor, chat_id: int, name: str | None) -> Non
     custom = " ".join((name or "").split()) or None
     if custom is not None and len(custom) > MAX_NAME:
         raise InvalidInput(
-            f"O nome pode ter no máximo {MAX_NAME} caracteres.", code="chat.name_too_long"
+            _("O nome pode ter no máximo {max_name} caracteres.").format(max_name=MAX_NAME),
+            code="chat.name_too_long",
         )
     conn.execute(
         "UPDATE chat SET custom_name = ?, sort_name = ? WHERE id = ?",
@@ -63,7 +65,7 @@ def clear_messages(conn: Conn, actor: Actor, chat_id: int) -> int:
     Returns how many were deleted."""
     if not actor.has(Permission.DELETE_MESSAGES):
         raise Forbidden(
-            "Você não tem permissão para apagar as mensagens dos chats.",
+            _("Você não tem permissão para apagar as mensagens dos chats."),
             code="permission.delete_messages",
         )
     access_chat(conn, actor, chat_id)

@@ -21,6 +21,7 @@ from appliance.core import limits
 from appliance.core.clock import now_ms
 from appliance.core.db import Conn
 from appliance.core.errors import InvalidInput, NotFound
+from appliance.core.i18n import N_, _
 from appliance.core.phones import normalize_phone
 from appliance.core.text import sort_key
 
@@ -29,7 +30,7 @@ WA_USER_SERVER = "@s.whatsapp.net"
 
 # The caller may not see the chat this number already has. The answer says no more than
 # that nothing can be opened here: no name, no id, no assignee.
-HIDDEN_CHAT = (
+HIDDEN_CHAT = N_(
     "Não é possível abrir uma conversa com este número por aqui. "
     "Se ele já é atendido por outra pessoa, peça a um administrador para incluir você."
 )
@@ -63,12 +64,12 @@ def pick_device(conn: Conn, device_id: int | None) -> int:
         row = conn.execute("SELECT id FROM device ORDER BY id LIMIT 1").fetchone()
         if row is None:
             raise InvalidInput(
-                "Nenhum aparelho cadastrado: cadastre o celular da loja primeiro.",
+                _("Nenhum aparelho cadastrado: cadastre o celular da loja primeiro."),
                 code="device.none",
             )
         return int(row[0])
     if conn.execute("SELECT 1 FROM device WHERE id = ?", (device_id,)).fetchone() is None:
-        raise InvalidInput("Aparelho não encontrado.", code="device.not_found")
+        raise InvalidInput(_("Aparelho não encontrado."), code="device.not_found")
     return device_id
 
 
@@ -113,7 +114,8 @@ def add_chat(
     custom = " ".join((name or "").split()) or None
     if custom is not None and len(custom) > MAX_NAME:
         raise InvalidInput(
-            f"O nome pode ter no máximo {MAX_NAME} caracteres.", code="chat.name_too_long"
+            _("O nome pode ter no máximo {max_name} caracteres.").format(max_name=MAX_NAME),
+            code="chat.name_too_long",
         )
     ids = _wa_ids(e164)
     marks = ",".join("?" * len(ids))
@@ -126,7 +128,7 @@ def add_chat(
         try:
             access_chat(conn, actor, row[0])
         except NotFound:
-            raise NotFound(HIDDEN_CHAT, code="chat.not_found") from None
+            raise NotFound(_(HIDDEN_CHAT), code="chat.not_found") from None
         return AddedChat(get_chat(conn, actor, row[0]), created=False)
     now = now_ms()
     chat_id = _insert_chat(conn, device, e164, custom, now)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from appliance.core.errors import InvalidInput
+from appliance.core.i18n import _, gettext
 from appliance.core.limits import CURSOR, MAX_ID
 
 MAX_LIMIT = 200
@@ -54,7 +55,9 @@ class Assignee:
         kind, _, ident = raw.partition(":")
         if kind not in ("user", "department") or not ident.isdigit():
             raise InvalidInput(
-                f"Responsável inválido: {raw!r}. Use user:ID, department:ID ou none.",
+                gettext(
+                    "Responsável inválido: {raw!r}. Use user:ID, department:ID ou none."
+                ).format(raw=raw),
                 code="chats.invalid_assignee",
             )
         return cls(kind, int(ident))
@@ -91,13 +94,13 @@ class Cursor:
             loaded = json.loads(base64.urlsafe_b64decode(padded.encode()))
             cursor_order, key = Order(loaded[0]), tuple(loaded[1])
         except (ValueError, TypeError, IndexError, KeyError) as exc:
-            raise InvalidInput("Cursor inválido.", code="chats.invalid_cursor") from exc
+            raise InvalidInput(_("Cursor inválido."), code="chats.invalid_cursor") from exc
         if cursor_order != order or len(key) != len(ORDER_KEYS[order][0]) + 1:
             raise InvalidInput(
-                "O cursor não corresponde a esta ordenação.", code="chats.invalid_cursor"
+                _("O cursor não corresponde a esta ordenação."), code="chats.invalid_cursor"
             )
         if not all(is_key_value(v) for v in key):
-            raise InvalidInput("Cursor inválido.", code="chats.invalid_cursor")
+            raise InvalidInput(_("Cursor inválido."), code="chats.invalid_cursor")
         return cls(order, key)
 
 
@@ -112,7 +115,10 @@ def check_limit(limit: int | None) -> int:
     if limit is None:
         return DEFAULT_LIMIT
     if not 1 <= limit <= MAX_LIMIT:
-        raise InvalidInput(f"limit deve estar entre 1 e {MAX_LIMIT}.", code="chats.invalid_limit")
+        raise InvalidInput(
+            _("limit deve estar entre 1 e {max_limit}.").format(max_limit=MAX_LIMIT),
+            code="chats.invalid_limit",
+        )
     return limit
 
 

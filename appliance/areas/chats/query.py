@@ -18,6 +18,7 @@ from appliance.areas.accounts.permissions import Actor
 from appliance.areas.chats.access import visible_set
 from appliance.areas.chats.filters import ORDER_KEYS, ChatFilter, Cursor, Order, TagMode
 from appliance.core.errors import InvalidInput
+from appliance.core.i18n import _
 from appliance.core.text import digits, fold, fts_phrase
 
 # Below this many characters a substring is matched with LIKE while walking;
@@ -259,7 +260,7 @@ def _text_parts(f: ChatFilter, stats: SetStats) -> list[_Part]:
         needle = digits(f.number)
         if not needle:
             raise InvalidInput(
-                "O filtro de número aceita apenas dígitos.", code="chats.invalid_number"
+                _("O filtro de número aceita apenas dígitos."), code="chats.invalid_number"
             )
         parts.append(_substring_part("phone", needle, stats.phone_sample, f, stats))
     return parts
@@ -520,7 +521,7 @@ def _unread_first_page(
     if cursor is not None:
         flag, *rest = cursor.key
         if not isinstance(flag, int):
-            raise InvalidInput("Cursor inválido.", code="chats.invalid_cursor")
+            raise InvalidInput(_("Cursor inválido."), code="chats.invalid_cursor")
         flags = [x for x in flags if x <= flag]
     arms: list[str] = []
     params: list[object] = []

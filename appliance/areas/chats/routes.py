@@ -28,6 +28,7 @@ from appliance.areas.messages.schemas import MessagePage
 from appliance.areas.modules.service import Module, require_module
 from appliance.core.answers import answer, answers
 from appliance.core.errors import Forbidden, InvalidInput
+from appliance.core.i18n import _
 from appliance.core.limits import (
     PathId,
     QueryCursor,
@@ -82,7 +83,7 @@ class ChatsController(Controller):
         # A name filter holding a number would find chats by a number their names hide.
         if (number or (name and mask_numbers(name) != name)) and not can_see_numbers(actor):
             raise Forbidden(
-                "Você não tem permissão para filtrar por número.", code="permission.see_numbers"
+                _("Você não tem permissão para filtrar por número."), code="permission.see_numbers"
             )
         if status or stage:
             await check_filter_modules(runtime, bool(status), bool(stage))
@@ -173,7 +174,7 @@ class ChatsController(Controller):
         if around is not None or after is not None:
             if sum(v is not None for v in (cursor, around, after)) > 1:
                 raise InvalidInput(
-                    "Use apenas um de cursor, after ou around.", code="messages.invalid_cursor"
+                    _("Use apenas um de cursor, after ou around."), code="messages.invalid_cursor"
                 )
             return await runtime.db.read(
                 messages.list_messages_near,
@@ -194,11 +195,11 @@ async def check_filter_modules(runtime: Runtime, by_status: bool, by_stage: bool
     state = await runtime.modules.current(runtime.db)
     if by_status and not state.get(Module.ATTENDANCE.value, True):
         raise InvalidInput(
-            "O filtro por status não está disponível: o módulo de atendimento está desligado.",
+            _("O filtro por status não está disponível: o módulo de atendimento está desligado."),
             code="chats.module_off",
         )
     if by_stage and not state.get(Module.FUNNEL.value, True):
         raise InvalidInput(
-            "O filtro por etapa não está disponível: o módulo de funil está desligado.",
+            _("O filtro por etapa não está disponível: o módulo de funil está desligado."),
             code="chats.module_off",
         )

@@ -19,10 +19,11 @@ from appliance.areas.chats.query import PlannedQuery, SetStats, plan_chat_list
 from appliance.core.clock import iso
 from appliance.core.db import Conn
 from appliance.core.errors import NotFound
+from appliance.core.i18n import N_, _
 from appliance.core.phones import display_phone
 from appliance.core.redaction import redact_line
 
-UNNAMED = "Contato sem nome"
+UNNAMED = N_("Contato sem nome")
 # Formatting a number parses it (phonenumbers): a tenth of a millisecond each, on every
 # nameless chat of every page.
 _display_phone = functools.lru_cache(maxsize=4096)(display_phone)
@@ -120,10 +121,10 @@ def display_name(row: dict[str, Any], show_number: bool) -> str:
     chose as their WhatsApp name)."""
     name = (row.get("custom_name") or row.get("wa_name") or "").strip()
     if name:
-        return name if show_number else redact_line(name) or UNNAMED
+        return name if show_number else redact_line(name) or _(UNNAMED)
     if show_number and row.get("phone"):
         return _display_phone(row["phone"])
-    return UNNAMED
+    return _(UNNAMED)
 
 
 @dataclass
@@ -288,14 +289,14 @@ def get_chat(conn: Conn, actor: Actor, chat_id: int) -> dict[str, Any]:
     return _with_device(payload, _device_row(conn, row["device"]), actor)
 
 
-NAME_COLUMNS = {"custom_name": "Nome no Balcão", "wa_name": "Nome no WhatsApp"}
+NAME_COLUMNS = {"custom_name": N_("Nome no Balcão"), "wa_name": N_("Nome no WhatsApp")}
 
 
 def _merged_label(kind: str, name: str) -> str:
     """What the lost value was, as staff read it: "Nome no WhatsApp", the custom field's
     name, "Funil Vendas", "Status"."""
     if kind == "name":
-        return NAME_COLUMNS.get(name, name)
+        return _(NAME_COLUMNS[name]) if name in NAME_COLUMNS else name
     if kind == "stage":
         return f"Funil {name}"
     if kind == "status":

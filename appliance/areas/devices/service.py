@@ -10,12 +10,13 @@ from appliance.areas.accounts.service import hash_token
 from appliance.core.clock import iso, now_ms
 from appliance.core.db import Conn
 from appliance.core.errors import InvalidInput, NotFound
+from appliance.core.i18n import N_, _
 
 # The drivers `balcao bridge --driver` runs (bridge/cli.py); a device of another kind
 # could never connect.
 DRIVERS = ("sim",)
 # Planned: named so the refusal can say they are coming, never stored until they exist.
-PLANNED_DRIVERS = {"waweb": "WhatsApp Web", "adb": "Android no USB"}
+PLANNED_DRIVERS = {"waweb": N_("WhatsApp Web"), "adb": N_("Android no USB")}
 
 
 def create_device(
@@ -24,20 +25,23 @@ def create_device(
     """A new device; returns (id, link token). The token is shown once and stored hashed."""
     if driver in PLANNED_DRIVERS:
         raise InvalidInput(
-            f"O driver {driver} ({PLANNED_DRIVERS[driver]}) ainda não existe (em breve). "
-            f"Use {', '.join(DRIVERS)}.",
+            _("O driver {driver} ({label}) ainda não existe (em breve). Use {drivers}.").format(
+                driver=driver, label=_(PLANNED_DRIVERS[driver]), drivers=", ".join(DRIVERS)
+            ),
             code="device.driver_planned",
             field="driver",
         )
     if driver not in DRIVERS:
         raise InvalidInput(
-            f"Driver desconhecido: {driver!r}. Use {', '.join(DRIVERS)}.",
+            _("Driver desconhecido: {driver!r}. Use {drivers}.").format(
+                driver=driver, drivers=", ".join(DRIVERS)
+            ),
             code="device.invalid_driver",
             field="driver",
         )
     name = name.strip()
     if not name:
-        raise InvalidInput("Informe um nome para o aparelho.", code="device.invalid_name")
+        raise InvalidInput(_("Informe um nome para o aparelho."), code="device.invalid_name")
     token = secrets.token_urlsafe(32)
     return insert_device(conn, name, phone, driver, hash_token(token), now_ms()), token
 
@@ -71,18 +75,18 @@ def rename_device(conn: Conn, device_id: int, name: str) -> None:
     name = name.strip()
     if not name or len(name) > 120:
         raise InvalidInput(
-            "Informe um nome para o aparelho (até 120 caracteres).", code="device.invalid_name"
+            _("Informe um nome para o aparelho (até 120 caracteres)."), code="device.invalid_name"
         )
     cur = conn.execute("UPDATE device SET name = ? WHERE id = ?", (name, device_id))
     if cur.rowcount == 0:
-        raise NotFound("Aparelho não encontrado.", code="device.not_found")
+        raise NotFound(_("Aparelho não encontrado."), code="device.not_found")
 
 
 def get_device(conn: Conn, device_id: int, show_numbers: bool) -> dict[str, Any]:
     for device in list_devices(conn, show_numbers):
         if device["id"] == device_id:
             return device
-    raise NotFound("Aparelho não encontrado.", code="device.not_found")
+    raise NotFound(_("Aparelho não encontrado."), code="device.not_found")
 
 
 def rotate_device_token(conn: Conn, device_id: int) -> str:
@@ -91,7 +95,7 @@ def rotate_device_token(conn: Conn, device_id: int) -> str:
         "UPDATE device SET token_hash = ? WHERE id = ?", (hash_token(token), device_id)
     )
     if cur.rowcount == 0:
-        raise NotFound("Aparelho não encontrado.", code="device.not_found")
+        raise NotFound(_("Aparelho não encontrado."), code="device.not_found")
     return token
 
 

@@ -22,6 +22,7 @@ from appliance.core import limits
 from appliance.core.clock import now_ms
 from appliance.core.db import Conn
 from appliance.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from appliance.core.i18n import _, format_date, format_decimal, gettext
 from appliance.core.labels import clean_name, name_taken
 from appliance.core.phones import display_phone, normalize_phone
 from appliance.core.text import fold
@@ -67,11 +68,11 @@ def _number(text: str) -> str:
     elif _EN_NUMBER.fullmatch(compact):
         plain = compact.replace(",", "")
     else:
-        raise _bad("number", "Número inválido: use por exemplo 1.234,56.")
+        raise _bad("number", _("Número inválido: use por exemplo 1.234,56."))
     try:
         value = Decimal(plain)
     except InvalidOperation as exc:
-        raise _bad("number", "Número inválido: use por exemplo 1.234,56.") from exc
+        raise _bad("number", _("Número inválido: use por exemplo 1.234,56.")) from exc
     canonical = format(value.normalize(), "f")
     return "0" if canonical in ("-0", "0") else canonical
 
@@ -83,16 +84,18 @@ def _date(text: str) -> str:
     elif m := _ISO_DATE.fullmatch(text):
         year, month, day = (int(g) for g in m.groups())
     else:
-        raise _bad("date", "Data inválida: use DD/MM/AAAA.")
+        raise _bad("date", _("Data inválida: use DD/MM/AAAA."))
     try:
         return dt.date(year, month, day).isoformat()
     except ValueError as exc:
-        raise _bad("date", "Data inválida: use DD/MM/AAAA.") from exc
+        raise _bad("date", _("Data inválida: use DD/MM/AAAA.")) from exc
 
 
 def _email(text: str) -> str:
     if len(text) > 254 or not _EMAIL.fullmatch(text):
-        raise _bad("email", "E-mail inválido: confira o endereço (ex.: nome@exemplo.com.br).")
+        raise _bad(
+            "email", gettext("E-mail inválido: confira o endereço (ex.: nome@exemplo.com.br).")
+        )
     local, _, domain = text.rpartition("@")
     return f"{local}@{domain.lower()}"
 
@@ -102,21 +105,21 @@ def _phone(text: str) -> str:
         return normalize_phone(text)
     except InvalidInput as exc:
         raise _bad(
-            "phone", "Telefone inválido: informe DDD e número, ex.: (11) 98765-4321."
+            "phone", _("Telefone inválido: informe DDD e número, ex.: (11) 98765-4321.")
         ) from exc
 
 
 def _cpf_value(text: str) -> str:
     digits = re.sub(r"[.\-\s]", "", text)
     if not (digits.isdigit() and len(digits) == 11 and _cpf.validate(digits)):
-        raise _bad("cpf", "CPF inválido: confira os dígitos.")
+        raise _bad("cpf", _("CPF inválido: confira os dígitos."))
     return digits
 
 
 def _cnpj_value(text: str) -> str:
     chars = re.sub(r"[./\-\s]", "", text).upper()
     if not (chars.isalnum() and len(chars) == 14 and _cnpj.validate(chars)):
-        raise _bad("cnpj", "CNPJ inválido: confira os dígitos.")
+        raise _bad("cnpj", _("CNPJ inválido: confira os dígitos."))
     return chars
 
 
@@ -124,7 +127,7 @@ def _option(text: str, options: list[str]) -> str:
     for option in options:
         if fold(option) == fold(text):
             return option
-    raise _bad("options", "Opção inválida: escolha uma das opções do campo.")
+    raise _bad("options", _("Opção inválida: escolha uma das opções do campo."))
 
 
 def clean_value(kind: str, options: list[str], raw: str | None) -> str | None:
@@ -135,7 +138,10 @@ def clean_value(kind: str, options: list[str], raw: str | None) -> str | None:
         return None
     if kind == "text":
         if len(text) > MAX_TEXT:
-            raise _bad("text", f"Texto longo demais: no máximo {MAX_TEXT} caracteres.")
+            raise _bad(
+                "text",
+                _("Texto longo demais: no máximo {max_text} caracteres.").format(max_text=MAX_TEXT),
+            )
         return text
     if kind == "number":
         return _number(text)
@@ -151,21 +157,18 @@ def clean_value(kind: str, options: list[str], raw: str | None) -> str | None:
         return _cnpj_value(text)
     if kind == "options":
         return _option(text, options)
-    raise _bad("kind", "Tipo de campo desconhecido.")
+    raise _bad("kind", _("Tipo de campo desconhecido."))
 
 
 def display_value(kind: str, value: str | None) -> str | None:
-    """A stored value as people in Brazil write it."""
+    """A stored value as the reader's language writes it (Babel); documents and phones the
+    Brazilian way."""
     if value is None:
         return None
     if kind == "number":
-        number = Decimal(value)
-        whole, _, frac = format(abs(number), "f").partition(".")
-        grouped = f"{int(whole):,}".replace(",", ".")
-        return ("-" if number < 0 else "") + grouped + (f",{frac}" if frac else "")
+        return format_decimal(Decimal(value))
     if kind == "date":
-        year, month, day = value.split("-")
-        return f"{day}/{month}/{year}"
+        return format_date(dt.date.fromisoformat(value))
     if kind == "phone":
         return display_phone(value)
     if kind == "cpf" and len(value) == 11:
@@ -201,14 +204,14 @@ def get_field(conn: Conn, field_id: int) -> dict[str, Any]:
         "SELECT id, name, kind, options, position FROM custom_field WHERE id = ?", (field_id,)
     ).fetchone()
     if row is None:
-        raise NotFound("Campo não encontrado.", code="field.not_found")
+        raise NotFound(_("Campo não encontrado."), code="field.not_found")
     return _field_dict(row)
 
 
 def _clean_name(conn: Conn, name: str, field_id: int | None = None) -> str:
-    clean = clean_name(name, what="do campo", limit=MAX_NAME, code="field")
+    clean = clean_name(name, what=_("do campo"), limit=MAX_NAME, code="field")
     if name_taken(conn.execute("SELECT id, name FROM custom_field"), clean, field_id):
-        raise Conflict("Já existe um campo com esse nome.", code="field.duplicate")
+        raise Conflict(_("Já existe um campo com esse nome."), code="field.duplicate")
     return clean
 
 
@@ -221,16 +224,19 @@ def _clean_options(options: list[str] | None) -> list[str]:
             continue
         if len(text) > MAX_OPTION:
             raise InvalidInput(
-                f"Cada opção pode ter no máximo {MAX_OPTION} caracteres.",
+                _("Cada opção pode ter no máximo {max_option} caracteres.").format(
+                    max_option=MAX_OPTION
+                ),
                 code="field.option_too_long",
             )
         seen.add(fold(text))
         clean.append(text)
     if not clean:
-        raise InvalidInput("Informe ao menos uma opção.", code="field.options_empty")
+        raise InvalidInput(_("Informe ao menos uma opção."), code="field.options_empty")
     if len(clean) > MAX_OPTIONS:
         raise InvalidInput(
-            f"No máximo {MAX_OPTIONS} opções por campo.", code="field.too_many_options"
+            _("No máximo {max_options} opções por campo.").format(max_options=MAX_OPTIONS),
+            code="field.too_many_options",
         )
     return clean
 
@@ -242,8 +248,10 @@ def create_field(
     kind or options; Conflict for a name that exists (ignoring case and accents)."""
     if kind not in KINDS:
         raise InvalidInput(
-            "Tipo de campo inválido: use texto, número, data, e-mail, telefone, CPF, CNPJ "
-            "ou opções.",
+            _(
+                "Tipo de campo inválido: use texto, número, data, e-mail, telefone, CPF, CNPJ "
+                "ou opções."
+            ),
             code="field.invalid_kind",
         )
     clean = _clean_name(conn, name)
@@ -271,7 +279,7 @@ def update_field(
     if options is not None:
         if field["kind"] != "options":
             raise InvalidInput(
-                "Só campos do tipo opções têm opções.", code="field.options_not_allowed"
+                _("Só campos do tipo opções têm opções."), code="field.options_not_allowed"
             )
         conn.execute(
             "UPDATE custom_field SET options = ? WHERE id = ?",
@@ -297,8 +305,10 @@ def delete_field(conn: Conn, field_id: int, confirm: bool) -> int:
     if not confirm:
         where = "nenhum chat" if had == 0 else ("1 chat" if had == 1 else f"{had} chats")
         raise Conflict(
-            f"Excluir o campo “{field['name']}” o remove de todos os chats "
-            f"(tem valor em {where}). Confirme a exclusão.",
+            _(
+                "Excluir o campo “{name}” o remove de todos os chats "
+                "(tem valor em {where}). Confirme a exclusão."
+            ).format(name=field["name"], where=where),
             code="field.confirm_delete",
             chats=had,
         )
@@ -353,8 +363,9 @@ def set_value(
     field = get_field(conn, field_id)
     if field["kind"] == "phone" and not can_see_numbers(actor):
         raise Forbidden(
-            f"Você não tem permissão para ver números, então não pode alterar o campo "
-            f"“{field['name']}”.",
+            _(
+                "Você não tem permissão para ver números, então não pode alterar o campo “{name}”."
+            ).format(name=field["name"]),
             code="permission.see_numbers",
         )
     value = clean_value(field["kind"], field["options"], raw)

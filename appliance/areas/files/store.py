@@ -18,6 +18,7 @@ from typing import Any, BinaryIO
 from appliance.core.clock import now_ms
 from appliance.core.db import Conn
 from appliance.core.errors import AppError, InvalidInput, NotFound
+from appliance.core.i18n import _
 
 # WhatsApp's own limit for a document; photos, audio and video are smaller.
 MAX_FILE_BYTES = 100 * 1024 * 1024
@@ -41,13 +42,17 @@ class FileMismatchError(InvalidInput):
     code = "file.hash_mismatch"
 
     def __init__(self, expected: str, got: str) -> None:
-        super().__init__(f"O conteúdo recebido não confere com o arquivo {expected} ({got}).")
+        super().__init__(
+            _("O conteúdo recebido não confere com o arquivo {expected} ({got}).").format(
+                expected=expected, got=got
+            )
+        )
 
 
 def check_sha(sha: str) -> str:
     """``sha`` if it is 64 lowercase hex digits; InvalidInput otherwise."""
     if not isinstance(sha, str) or not _SHA256.fullmatch(sha):
-        raise InvalidInput("Identificador de arquivo inválido.", code="file.bad_sha")
+        raise InvalidInput(_("Identificador de arquivo inválido."), code="file.bad_sha")
     return sha
 
 
@@ -181,4 +186,4 @@ def open_file(files_dir: Path, sha: str) -> BinaryIO:
     try:
         return file_path(files_dir, sha).open("rb")
     except (FileNotFoundError, InvalidInput) as exc:
-        raise NotFound("Arquivo não encontrado.", code="file.not_found") from exc
+        raise NotFound(_("Arquivo não encontrado."), code="file.not_found") from exc

@@ -15,6 +15,7 @@ from appliance.core import limits
 from appliance.core.clock import iso, now_ms
 from appliance.core.db import Conn
 from appliance.core.errors import Conflict, InvalidInput, NotFound
+from appliance.core.i18n import _, ngettext
 from appliance.core.labels import clean_color, clean_name, name_taken
 
 NAME_MAX = limits.FUNNEL_NAME
@@ -59,12 +60,12 @@ def get_funnel(conn: Conn, funnel_id: int) -> dict[str, Any]:
     for funnel in list_funnels(conn):
         if funnel["id"] == funnel_id:
             return funnel
-    raise NotFound("Funil não encontrado.", code="funnel.not_found")
+    raise NotFound(_("Funil não encontrado."), code="funnel.not_found")
 
 
 def _check_funnel(conn: Conn, funnel_id: int) -> None:
     if conn.execute("SELECT 1 FROM funnel WHERE id = ?", (funnel_id,)).fetchone() is None:
-        raise NotFound("Funil não encontrado.", code="funnel.not_found")
+        raise NotFound(_("Funil não encontrado."), code="funnel.not_found")
 
 
 def _check_stage(conn: Conn, funnel_id: int, stage_id: int) -> Any:
@@ -74,7 +75,7 @@ def _check_stage(conn: Conn, funnel_id: int, stage_id: int) -> Any:
         (stage_id, funnel_id),
     ).fetchone()
     if row is None:
-        raise NotFound("Etapa não encontrada neste funil.", code="funnel.stage_not_found")
+        raise NotFound(_("Etapa não encontrada neste funil."), code="funnel.stage_not_found")
     return row
 
 
@@ -82,7 +83,9 @@ def _check_funnel_name_free(conn: Conn, name: str, funnel_id: int | None = None)
     """Funnel names are unique ignoring case and accents ("Vendas" and "vendas" clash)."""
     taken = name_taken(conn.execute("SELECT id, name FROM funnel"), name, funnel_id)
     if taken is not None:
-        raise Conflict(f"Já existe um funil chamado “{taken}”.", code="funnel.duplicate")
+        raise Conflict(
+            _("Já existe um funil chamado “{taken}”.").format(taken=taken), code="funnel.duplicate"
+        )
 
 
 def _check_stage_name_free(
@@ -91,13 +94,14 @@ def _check_stage_name_free(
     rows = conn.execute("SELECT id, name FROM funnel_stage WHERE funnel = ?", (funnel_id,))
     if (taken := name_taken(rows, name, stage_id)) is not None:
         raise Conflict(
-            f"Este funil já tem uma etapa chamada “{taken}”.", code="funnel.stage_duplicate"
+            _("Este funil já tem uma etapa chamada “{taken}”.").format(taken=taken),
+            code="funnel.stage_duplicate",
         )
 
 
 def create_funnel(conn: Conn, name: str, stages: list[str] | None = None) -> dict[str, Any]:
     """A new funnel at the end of the list, with optional first stages in order."""
-    name = _clean_name(name, "do funil")
+    name = _clean_name(name, _("do funil"))
     _check_funnel_name_free(conn, name)
     position = conn.execute("SELECT coalesce(max(position) + 1, 0) FROM funnel").fetchone()[0]
     funnel_id = conn.execute(
@@ -116,7 +120,7 @@ def update_funnel(
     """Rename a funnel and/or move it to ``position`` (0 is first) among the funnels."""
     _check_funnel(conn, funnel_id)
     if name is not None:
-        name = _clean_name(name, "do funil")
+        name = _clean_name(name, _("do funil"))
         _check_funnel_name_free(conn, name, funnel_id)
         conn.execute("UPDATE funnel SET name = ? WHERE id = ?", (name, funnel_id))
     if position is not None:
@@ -145,8 +149,8 @@ def delete_funnel(conn: Conn, funnel_id: int, confirm: bool) -> list[int]:
     ]
     if not confirm:
         raise Conflict(
-            _chats_phrase(len(chats), "neste funil")
-            + " Confirme para apagar o funil com todas as etapas.",
+            _chats_phrase(len(chats), _("neste funil"))
+            + _(" Confirme para apagar o funil com todas as etapas."),
             code="funnel.confirm_delete",
             chats=len(chats),
         )
@@ -158,16 +162,16 @@ def delete_funnel(conn: Conn, funnel_id: int, confirm: bool) -> list[int]:
 
 def _chats_phrase(n: int, where: str) -> str:
     if n == 0:
-        return f"Nenhum chat está {where}."
-    if n == 1:
-        return f"1 chat está {where}."
-    return f"{n} chats estão {where}."
+        return _("Nenhum chat está {where}.").format(where=where)
+    return ngettext("{count} chat está {where}.", "{count} chats estão {where}.", n).format(
+        count=n, where=where
+    )
 
 
 def create_stage(conn: Conn, funnel_id: int, name: str, color: str | None = None) -> dict[str, Any]:
     """A new stage at the end of the funnel."""
     _check_funnel(conn, funnel_id)
-    name = _clean_name(name, "da etapa")
+    name = _clean_name(name, _("da etapa"))
     _check_stage_name_free(conn, funnel_id, name)
     position = conn.execute(
         "SELECT coalesce(max(position) + 1, 0) FROM funnel_stage WHERE funnel = ?", (funnel_id,)
@@ -193,7 +197,7 @@ def update_stage(
     """Rename, recolour and/or move a stage to ``position`` (0 is first) in its funnel."""
     _check_stage(conn, funnel_id, stage_id)
     if name is not None:
-        name = _clean_name(name, "da etapa")
+        name = _clean_name(name, _("da etapa"))
         _check_stage_name_free(conn, funnel_id, name, stage_id)
         conn.execute("UPDATE funnel_stage SET name = ? WHERE id = ?", (name, stage_id))
     if color is not None:
@@ -229,7 +233,7 @@ def reorder_stages(conn: Conn, funnel_id: int, order: list[int]) -> dict[str, An
     current = _stage_ids(conn, funnel_id)
     if sorted(order) != sorted(current):
         raise InvalidInput(
-            "A nova ordem deve listar cada etapa do funil uma única vez.",
+            _("A nova ordem deve listar cada etapa do funil uma única vez."),
             code="funnel.invalid_order",
         )
     _renumber(conn, "funnel_stage", order)
@@ -250,13 +254,13 @@ def delete_stage(
     if move_to is not None:
         if move_to == stage_id:
             raise InvalidInput(
-                "Escolha outra etapa para receber os chats.", code="funnel.move_to_same"
+                _("Escolha outra etapa para receber os chats."), code="funnel.move_to_same"
             )
         try:
             _check_stage(conn, funnel_id, move_to)
         except NotFound:
             raise InvalidInput(
-                "A etapa de destino deve ser deste mesmo funil.", code="funnel.stage_mismatch"
+                _("A etapa de destino deve ser deste mesmo funil."), code="funnel.stage_mismatch"
             ) from None
         conn.execute(
             "UPDATE chat_funnel_stage SET stage = ?, entered_at = ? WHERE stage = ?",
@@ -264,8 +268,8 @@ def delete_stage(
         )
     elif chats and not confirm:
         raise Conflict(
-            _chats_phrase(len(chats), "nesta etapa")
-            + " Escolha para qual etapa movê-los ou confirme que saiam do funil.",
+            _chats_phrase(len(chats), _("nesta etapa"))
+            + _(" Escolha para qual etapa movê-los ou confirme que saiam do funil."),
             code="funnel.stage_in_use",
             chats=len(chats),
         )
@@ -326,7 +330,7 @@ def set_chat_stage(
         is None
     ):
         raise InvalidInput(
-            "Esta etapa não pertence a este funil.", code="funnel.stage_mismatch", stage=stage_id
+            _("Esta etapa não pertence a este funil."), code="funnel.stage_mismatch", stage=stage_id
         )
     if current is not None and current["stage"] == stage_id:
         return False

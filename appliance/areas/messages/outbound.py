@@ -14,6 +14,7 @@ from appliance.core import limits
 from appliance.core.clock import now_ms
 from appliance.core.db import Conn
 from appliance.core.errors import Conflict, InvalidInput
+from appliance.core.i18n import _
 from appliance.core.text import preview
 from wire.contract import wa_id_for_client
 
@@ -42,10 +43,13 @@ def message_rows(conn: Conn, message_ids: list[int]) -> dict[int, dict[str, Any]
 def check_body(body: str) -> str:
     text = body.strip()
     if not text:
-        raise InvalidInput("A mensagem está vazia.", code="message.empty")
+        raise InvalidInput(_("A mensagem está vazia."), code="message.empty")
     if len(body) > MAX_BODY_CHARS:
         raise InvalidInput(
-            f"A mensagem passa de {MAX_BODY_CHARS} caracteres.", code="message.too_long"
+            _("A mensagem passa de {max_body_chars} caracteres.").format(
+                max_body_chars=MAX_BODY_CHARS
+            ),
+            code="message.too_long",
         )
     return body
 
@@ -55,7 +59,7 @@ def check_client_id(client_id: str | None) -> str:
         return str(uuid.uuid4())
     if not _CLIENT_ID.match(client_id):
         raise InvalidInput(
-            "client_id deve ser um UUID (ex.: 0b6f…-…).", code="message.invalid_client_id"
+            _("client_id deve ser um UUID (ex.: 0b6f…-…)."), code="message.invalid_client_id"
         )
     return client_id.lower()
 
@@ -77,7 +81,7 @@ def queue_message(
     if existing is not None:
         if existing["chat"] != chat_id:
             raise Conflict(
-                "Este client_id já foi usado em outro chat.", code="message.client_id_conflict"
+                _("Este client_id já foi usado em outro chat."), code="message.client_id_conflict"
             )
         row = message_rows(conn, [existing["id"]])[existing["id"]]
         return message_payload(row, show), False, chat["device"]

@@ -13,6 +13,7 @@ from appliance.areas.files.store import get_stored
 from appliance.core.clock import iso
 from appliance.core.db import Conn
 from appliance.core.errors import InvalidInput, NotFound
+from appliance.core.i18n import _
 from appliance.core.limits import MAX_ID
 from appliance.core.redaction import is_vcard, redact_body, redact_media
 
@@ -78,7 +79,7 @@ def get_message_file(conn: Conn, actor: Actor, chat_id: int, message_id: int) ->
     NotFound, always the same, for a chat the actor may not see, a message not in the chat,
     a message without a file and a file not stored yet.
     """
-    missing = NotFound("Arquivo não encontrado.", code="file.not_found")
+    missing = NotFound(_("Arquivo não encontrado."), code="file.not_found")
     try:
         access_chat(conn, actor, chat_id)
     except NotFound:
@@ -107,9 +108,9 @@ def _decode_cursor(text: str) -> tuple[int, int]:
         sent_at, message_id = json.loads(base64.urlsafe_b64decode(padded.encode()))
         key = int(sent_at), int(message_id)
     except (ValueError, TypeError, OverflowError) as exc:
-        raise InvalidInput("Cursor inválido.", code="messages.invalid_cursor") from exc
+        raise InvalidInput(_("Cursor inválido."), code="messages.invalid_cursor") from exc
     if not all(-MAX_ID - 1 <= v <= MAX_ID for v in key):  # beyond SQLite's integers
-        raise InvalidInput("Cursor inválido.", code="messages.invalid_cursor")
+        raise InvalidInput(_("Cursor inválido."), code="messages.invalid_cursor")
     return key
 
 
@@ -173,7 +174,7 @@ def list_messages_near(
             "SELECT sent_at, id FROM message WHERE id = ? AND chat = ?", (around, chat_id)
         ).fetchone()
         if target is None:
-            raise NotFound("Mensagem não encontrada.", code="message.not_found")
+            raise NotFound(_("Mensagem não encontrada."), code="message.not_found")
         key = [target["sent_at"], target["id"]]
         newer_wanted, older_wanted = limit // 2, limit - limit // 2
         older = _rows(

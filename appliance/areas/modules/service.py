@@ -18,6 +18,7 @@ from litestar.handlers.base import BaseRouteHandler
 from appliance.areas.accounts import service as accounts
 from appliance.core.db import Conn, Database
 from appliance.core.errors import InvalidInput, NotFound
+from appliance.core.i18n import N_, _
 
 
 class Module(StrEnum):
@@ -30,12 +31,12 @@ class Module(StrEnum):
 
 
 MODULE_LABELS: dict[Module, str] = {
-    Module.ATTENDANCE: "Atendimento (status e painel de controle)",
-    Module.FUNNEL: "Funil de vendas",
-    Module.CHATBOT: "Chatbot",
-    Module.NPS: "Pesquisa NPS",
-    Module.ADD_CHATS: "Adicionar chats por número",
-    Module.FILES: "Biblioteca de arquivos",
+    Module.ATTENDANCE: N_("Atendimento (status e painel de controle)"),
+    Module.FUNNEL: N_("Funil de vendas"),
+    Module.CHATBOT: N_("Chatbot"),
+    Module.NPS: N_("Pesquisa NPS"),
+    Module.ADD_CHATS: N_("Adicionar chats por número"),
+    Module.FILES: N_("Biblioteca de arquivos"),
 }
 
 # Modules planned but with nothing behind them yet: always off, shown as "em breve" and
@@ -64,13 +65,15 @@ def set_modules(conn: Conn, changes: Mapping[str, bool] | Mapping[Module, bool])
     unknown = sorted(set(changes) - {m.value for m in Module})
     if unknown:
         raise InvalidInput(
-            f"Módulo desconhecido: {', '.join(unknown)}.", code="module.unknown", modules=unknown
+            _("Módulo desconhecido: {names}.").format(names=", ".join(unknown)),
+            code="module.unknown",
+            modules=unknown,
         )
     planned = [m for m in Module if m in PLANNED and changes.get(m)]
     if planned:
-        names = ", ".join(MODULE_LABELS[m] for m in planned)
+        names = ", ".join(_(MODULE_LABELS[m]) for m in planned)
         raise InvalidInput(
-            f"Ainda não existe e não pode ser ligado (em breve): {names}.",
+            _("Ainda não existe e não pode ser ligado (em breve): {names}.").format(names=names),
             code="module.planned",
             modules=[m.value for m in planned],
         )
@@ -85,7 +88,7 @@ def list_modules(conn: Conn) -> list[dict[str, Any]]:
     return [
         {
             "name": m.value,
-            "label": MODULE_LABELS[m],
+            "label": _(MODULE_LABELS[m]),
             "enabled": state[m.value],
             "available": m not in PLANNED,
         }
@@ -123,7 +126,7 @@ class ModuleCache:
 
 
 def module_off() -> NotFound:
-    return NotFound("Não encontrado.", code="not_found")
+    return NotFound(_("Não encontrado."), code="not_found")
 
 
 def require_module(module: Module) -> Any:

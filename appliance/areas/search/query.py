@@ -17,6 +17,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from appliance.core.errors import InvalidInput
+from appliance.core.i18n import _
 from appliance.core.text import fts_phrase
 
 MAX_QUERY_CHARS = 200
@@ -74,10 +75,12 @@ def parse_message_query(text: str | None) -> MessageQuery:
     text = "".join(" " if unicodedata.category(ch) in ("Cc", "Cs") else ch for ch in text or "")
     text = text.strip()
     if not text:
-        raise InvalidInput("Digite o que procurar.", code="search.empty_query")
+        raise InvalidInput(_("Digite o que procurar."), code="search.empty_query")
     if len(text) > MAX_QUERY_CHARS:
         raise InvalidInput(
-            f"A busca pode ter no máximo {MAX_QUERY_CHARS} caracteres.",
+            _("A busca pode ter no máximo {max_query_chars} caracteres.").format(
+                max_query_chars=MAX_QUERY_CHARS
+            ),
             code="search.query_too_long",
         )
     chunks = _split(text)
@@ -97,10 +100,11 @@ def parse_message_query(text: str | None) -> MessageQuery:
             terms.append(Term(stem, prefix=prefix))
     if not terms:
         raise InvalidInput(
-            "A busca precisa de pelo menos uma letra ou um número.", code="search.no_words"
+            _("A busca precisa de pelo menos uma letra ou um número."), code="search.no_words"
         )
     if len(terms) > MAX_TERMS:
         raise InvalidInput(
-            f"Use no máximo {MAX_TERMS} palavras na busca.", code="search.too_many_words"
+            _("Use no máximo {max_terms} palavras na busca.").format(max_terms=MAX_TERMS),
+            code="search.too_many_words",
         )
     return MessageQuery(tuple(dict.fromkeys(terms)))

@@ -37,6 +37,7 @@ from appliance.areas.search.query import MessageQuery
 from appliance.core.clock import iso
 from appliance.core.db import Conn
 from appliance.core.errors import InvalidInput
+from appliance.core.i18n import _
 from appliance.core.limits import MAX_ID
 from appliance.core.redaction import redact_body
 
@@ -70,9 +71,9 @@ class SearchCursor:
             padded = text + "=" * (-len(text) % 4)
             before = json.loads(base64.urlsafe_b64decode(padded.encode()))["before"]
         except (ValueError, TypeError, KeyError) as exc:
-            raise InvalidInput("Cursor inválido.", code="search.invalid_cursor") from exc
+            raise InvalidInput(_("Cursor inválido."), code="search.invalid_cursor") from exc
         if not isinstance(before, int) or isinstance(before, bool) or not 1 <= before <= MAX_ID:
-            raise InvalidInput("Cursor inválido.", code="search.invalid_cursor")
+            raise InvalidInput(_("Cursor inválido."), code="search.invalid_cursor")
         return cls(before)
 
 
@@ -80,7 +81,10 @@ def check_limit(limit: int | None) -> int:
     if limit is None:
         return DEFAULT_LIMIT
     if not 1 <= limit <= MAX_LIMIT:
-        raise InvalidInput(f"limit deve estar entre 1 e {MAX_LIMIT}.", code="search.invalid_limit")
+        raise InvalidInput(
+            _("limit deve estar entre 1 e {max_limit}.").format(max_limit=MAX_LIMIT),
+            code="search.invalid_limit",
+        )
     return limit
 
 
@@ -220,7 +224,7 @@ def search_messages(
             raise
         log.warning("FTS5 refused %r (from %r): %s", match, query, exc)
         raise InvalidInput(
-            "Não foi possível entender a busca.", code="search.invalid_query"
+            _("Não foi possível entender a busca."), code="search.invalid_query"
         ) from exc
     more = len(rows) > limit
     rows = rows[:limit]

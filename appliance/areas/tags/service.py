@@ -15,6 +15,7 @@ from appliance.core import limits
 from appliance.core.clock import now_ms
 from appliance.core.db import Conn
 from appliance.core.errors import Conflict, NotFound
+from appliance.core.i18n import _
 from appliance.core.labels import clean_color, clean_name, name_taken
 from appliance.core.text import fold
 
@@ -31,14 +32,14 @@ def list_tags(conn: Conn) -> list[dict[str, Any]]:
 def _tag(conn: Conn, tag_id: int) -> dict[str, Any]:
     row = conn.execute("SELECT id, name, color FROM tag WHERE id = ?", (tag_id,)).fetchone()
     if row is None:
-        raise NotFound("Tag não encontrada.", code="tag.not_found")
+        raise NotFound(_("Tag não encontrada."), code="tag.not_found")
     return dict(row)
 
 
 def _clean_name(conn: Conn, name: str, tag_id: int | None = None) -> str:
-    clean = clean_name(name, what="da tag", limit=MAX_NAME, code="tag")
+    clean = clean_name(name, what=_("da tag"), limit=MAX_NAME, code="tag")
     if name_taken(conn.execute("SELECT id, name FROM tag"), clean, tag_id):
-        raise Conflict("Já existe uma tag com esse nome.", code="tag.duplicate")
+        raise Conflict(_("Já existe uma tag com esse nome."), code="tag.duplicate")
     return clean
 
 

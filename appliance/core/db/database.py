@@ -18,6 +18,7 @@ import sqlite3
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextvars import copy_context
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
@@ -82,14 +83,20 @@ class Database:
         self, fn: Callable[Concatenate[Conn, P], T], *args: P.args, **kwargs: P.kwargs
     ) -> T:
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._readers, self._run_read, fn, args, kwargs)
+        # In a copy of the caller's context, as asyncio.to_thread runs: the request's
+        # language (appliance/core/i18n.py) follows the call into the thread.
+        return await loop.run_in_executor(
+            self._readers, copy_context().run, self._run_read, fn, args, kwargs
+        )
 
     async def write(
         self, fn: Callable[Concatenate[Conn, P], T], *args: P.args, **kwargs: P.kwargs
     ) -> T:
         """Run ``fn(conn, ...)`` in one IMMEDIATE transaction: it commits or rolls back whole."""
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._writer, self._run_write, fn, args, kwargs)
+        return await loop.run_in_executor(
+            self._writer, copy_context().run, self._run_write, fn, args, kwargs
+        )
 
     async def write_durable(
         self, fn: Callable[Concatenate[Conn, P], T], *args: P.args, **kwargs: P.kwargs
@@ -97,7 +104,9 @@ class Database:
         """Like ``write``, and the transaction is on the disk when this returns (it survives
         a power cut): for what is acknowledged to someone who then forgets their copy."""
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._writer, self._run_durable, fn, args, kwargs)
+        return await loop.run_in_executor(
+            self._writer, copy_context().run, self._run_durable, fn, args, kwargs
+        )
 
     def write_sync(
         self, fn: Callable[Concatenate[Conn, P], T], *args: P.args, **kwargs: P.kwargs

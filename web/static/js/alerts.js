@@ -1,6 +1,7 @@
 // Message alerts (T4, T5): a sound and a browser notification for chats assigned to me or my
 // departments; the unread count in the page title. Sound on/off is the user's preference on
 // the server (any browser), cached in localStorage so the other tabs of this browser follow.
+import { t } from "./i18n.js";
 import { api, showError } from "./api.js";
 import { icon } from "./icons.js";
 
@@ -14,7 +15,7 @@ export function createAlerts({ me }) {
 
   function show() {
     button.replaceChildren(icon(soundOn ? "bell" : "bellOff"));
-    button.title = soundOn ? "Sons ligados (clique para desligar)" : "Sons desligados (clique para ligar)";
+    button.title = soundOn ? t("Sons ligados (clique para desligar)") : t("Sons desligados (clique para ligar)");
     button.setAttribute("aria-pressed", String(soundOn));
   }
 
@@ -73,7 +74,7 @@ export function createAlerts({ me }) {
   }, { once: true });
 
   function title() {
-    document.title = unread ? `(${unread}) Conversas · Balcão` : "Conversas · Balcão";
+    document.title = unread ? t("({unread}) Conversas · Balcão", { unread }) : t("Conversas · Balcão");
   }
 
   function mine(chat) {
@@ -89,11 +90,11 @@ export function createAlerts({ me }) {
       if (!mine(chat) || focused) return;
       if (soundOn) beep();
       if (document.hidden && canNotify() && Notification.permission === "granted") {
-        const text = message.body || "Nova mensagem";
+        const text = message.body || t("Nova mensagem");
         const n = new Notification(chat.name, { body: text.slice(0, 140), tag: `chat-${chat.id}` });
         n.addEventListener("click", () => { window.focus(); window.dispatchEvent(new CustomEvent("balcao:open", { detail: chat.id })); });
       }
-      if (document.hidden) document.title = `Nova mensagem de ${chat.name}`;
+      if (document.hidden) document.title = t("Nova mensagem de {name}", { name: chat.name });
     },
     restoreTitle: title,
   };

@@ -1,4 +1,5 @@
 // The JSON API: fetch with the session's CSRF token, errors as pt-BR messages.
+import { t } from "./i18n.js";
 import { h } from "./dom.js";
 
 const csrf = () => document.querySelector('meta[name="csrf-token"]')?.content || "";
@@ -12,11 +13,11 @@ export class ApiError extends Error {
 }
 
 const FALLBACK = {
-  0: "Sem conexão com o Balcão. Verifique a rede da loja.",
-  403: "Você não tem permissão para isto.",
-  404: "Não encontrado.",
-  429: "Muitas tentativas. Aguarde um pouco.",
-  500: "Erro no Balcão. Tente de novo em instantes.",
+  0: t("Sem conexão com o Balcão. Verifique a rede da loja."),
+  403: t("Você não tem permissão para isto."),
+  404: t("Não encontrado."),
+  429: t("Muitas tentativas. Aguarde um pouco."),
+  500: t("Erro no Balcão. Tente de novo em instantes."),
 };
 
 /** "a=1&tag=2&tag=3": arrays repeat the key; empty, null and false values are left out. */
@@ -47,7 +48,7 @@ export async function api(path, { method = "GET", body, params } = {}) {
   }
   if (response.status === 401) {
     window.location.assign("/login");
-    throw new ApiError(401, "auth", "Sua sessão expirou. Faça login novamente.");
+    throw new ApiError(401, "auth", t("Sua sessão expirou. Faça login novamente."));
   }
   let data = null;
   try { data = await response.json(); } catch { data = null; }

@@ -1,4 +1,5 @@
 // The inbox page: wires list, search, conversation, composer, info panel and live events.
+import { t } from "./i18n.js";
 import { api, showError, toast, toQuery } from "./api.js";
 import { createAlerts } from "./alerts.js";
 import { createComposer } from "./composer.js";
@@ -70,13 +71,13 @@ const chatActions = {
   },
   clear: can("delete_messages") ? async (chat) => {
     const ok = await confirmDialog({
-      title: `Apagar todas as mensagens de ${chat.name}?`,
+      title: t("Apagar todas as mensagens de {name}?", { name: chat.name }),
       lines: [
-        "As mensagens são apagadas só no Balcão, para todos os usuários.",
-        "O WhatsApp do celular servidor não muda: a conversa continua inteira no aparelho.",
-        "Mensagens ainda na fila de envio são mantidas.",
+        t("As mensagens são apagadas só no Balcão, para todos os usuários."),
+        t("O WhatsApp do celular servidor não muda: a conversa continua inteira no aparelho."),
+        t("Mensagens ainda na fila de envio são mantidas."),
       ],
-      confirm: "Apagar mensagens",
+      confirm: t("Apagar mensagens"),
       danger: true,
     });
     if (!ok) return;
@@ -84,8 +85,8 @@ const chatActions = {
       const result = await api(`/api/v1/chats/${chat.id}/clear`, { method: "POST" });
       showChat(result.chat);
       if (result.chat.id === openId) await conversation.refresh();
-      toast(result.deleted === 1 ? "1 mensagem apagada no Balcão."
-        : `${result.deleted} mensagens apagadas no Balcão.`);
+      toast(result.deleted === 1 ? t("1 mensagem apagada no Balcão.")
+        : t("{deleted} mensagens apagadas no Balcão.", { deleted: result.deleted }));
     } catch (error) { showError(error); }
   } : null,
 };
@@ -263,7 +264,7 @@ const live = connectLive({
         break;
       case "chat.hidden":
         // An assignee change took the chat away from this user.
-        if (event.chat_id === openId) toast("Este chat não está mais com você.");
+        if (event.chat_id === openId) toast(t("Este chat não está mais com você."));
         dropChat(event.chat_id);
         break;
       case "account.changed":

@@ -1,4 +1,5 @@
 // The open conversation: bubbles by author, day separators, ticks, media, paging both ways.
+import { t } from "./i18n.js";
 import { api, showError, toast } from "./api.js";
 import { h, clear, avatar } from "./dom.js";
 import { icon } from "./icons.js";
@@ -9,11 +10,11 @@ const PAGE = 50;
 const NEAR_BOTTOM = 150;
 
 const AUTHOR_DETAIL = {
-  customer: () => "Cliente",
-  user: (m) => `Usuário: ${m.author?.name || "—"}`,
-  phone: () => "O próprio celular servidor",
-  chatbot: () => "Chatbot (não há detalhes)",
-  system: () => "Sistema",
+  customer: () => t("Cliente"),
+  user: (m) => t("Usuário: {name}", { name: m.author?.name || "—" }),
+  phone: () => t("O próprio celular servidor"),
+  chatbot: () => t("Chatbot (não há detalhes)"),
+  system: () => t("Sistema"),
 };
 
 /** Whether ``a`` comes after ``b`` in the conversation (pending ones, without id, last). */
@@ -25,23 +26,23 @@ function later(a, b) {
 
 function authorLine(m) {
   if (m.author_kind === "user" && m.author?.name) return m.author.name;
-  if (m.author_kind === "phone") return [icon("phone", 13), " Enviada pelo celular"];
-  if (m.author_kind === "chatbot") return [icon("bot", 13), " Chatbot"];
+  if (m.author_kind === "phone") return [icon("phone", 13), t(" Enviada pelo celular")];
+  if (m.author_kind === "chatbot") return [icon("bot", 13), t(" Chatbot")];
   return null;
 }
 
 function details(m) {
   const lines = [
-    h("div", {}, m.direction === "in" ? "Enviada pelo cliente: " : "Enviada: ", h("b", { text: dateTimeOf(m.sent_at) })),
-    h("div", {}, "Registrada no Balcão: ", h("b", { text: dateTimeOf(m.registered_at) })),
+    h("div", {}, m.direction === "in" ? t("Enviada pelo cliente: ") : t("Enviada: "), h("b", { text: dateTimeOf(m.sent_at) })),
+    h("div", {}, t("Registrada no Balcão: "), h("b", { text: dateTimeOf(m.registered_at) })),
   ];
   if (m.late) {
     const ms = new Date(m.registered_at) - new Date(m.sent_at);
-    lines.push(h("div", { class: "late" }, icon("warning", 13), ` ${gap(ms)} de atraso: o celular servidor pode estar com problemas.`));
+    lines.push(h("div", { class: "late" }, icon("warning", 13), t(" {delay} de atraso: o celular servidor pode estar com problemas.", { delay: gap(ms) })));
   }
-  lines.push(h("div", { text: `Autor: ${(AUTHOR_DETAIL[m.author_kind] || AUTHOR_DETAIL.system)(m)}` }));
+  lines.push(h("div", { text: t("Autor: {author}", { author: (AUTHOR_DETAIL[m.author_kind] || AUTHOR_DETAIL.system)(m) }) }));
   if (m.direction === "out" && m.status_at) {
-    lines.push(h("div", { text: `Situação: ${tick(m.status).title} (${dateTimeOf(m.status_at)})` }));
+    lines.push(h("div", { text: t("Situação: {status} ({when})", { status: tick(m.status).title, when: dateTimeOf(m.status_at) }) }));
   }
   return h("div", { class: "details" }, lines);
 }
@@ -85,9 +86,9 @@ export function createConversation({ me, onRetry, onInfo, onBack, actions }) {
     const out = m.direction === "out";
     const cls = ["msg", m.author_kind === "system" ? "system" : out ? "out" : "in", m.author_kind];
     const author = authorLine(m);
-    const toggle = h("button", { type: "button", class: "details-btn", title: "Detalhes da mensagem", "aria-expanded": "false" }, icon("expand", 16));
+    const toggle = h("button", { type: "button", class: "details-btn", title: t("Detalhes da mensagem"), "aria-expanded": "false" }, icon("expand", 16));
     const meta = h("span", { class: m.body ? "meta" : "meta block" },
-      m.late ? h("span", { class: "late-flag", title: "Registrada com atraso" }, icon("warning", 13)) : null,
+      m.late ? h("span", { class: "late-flag", title: t("Registrada com atraso") }, icon("warning", 13)) : null,
       h("span", { class: "time", text: timeOf(m.sent_at) }),
       out ? tick(m.status) : null,
       m.id != null ? toggle : null);
@@ -102,7 +103,7 @@ export function createConversation({ me, onRetry, onInfo, onBack, actions }) {
         m.body ? h("span", { class: "meta-space", "aria-hidden": "true" }) : null,
         meta),
       m.status === "failed" && m.id == null
-        ? h("button", { type: "button", class: "retry", text: "Não enviada. Tentar de novo", onclick: () => onRetry(m) })
+        ? h("button", { type: "button", class: "retry", text: t("Não enviada. Tentar de novo"), onclick: () => onRetry(m) })
         : null);
     toggle.addEventListener("click", () => {
       const open = el.querySelector(".details");
@@ -116,11 +117,11 @@ export function createConversation({ me, onRetry, onInfo, onBack, actions }) {
     clear(olderBar);
     if (!chat) return;
     if (olderCursor) {
-      olderBar.append(h("button", { type: "button", text: "Carregar mensagens anteriores", onclick: () => loadOlder() }));
+      olderBar.append(h("button", { type: "button", text: t("Carregar mensagens anteriores"), onclick: () => loadOlder() }));
     } else {
       olderBar.append(
-        h("span", { class: "muted", text: msgs.length ? "Início da conversa no Balcão." : "Nenhuma mensagem ainda." }),
-        h("button", { type: "button", text: "Buscar mensagens antigas no celular", onclick: () => job("sync", { older: true }) }));
+        h("span", { class: "muted", text: msgs.length ? t("Início da conversa no Balcão.") : t("Nenhuma mensagem ainda.") }),
+        h("button", { type: "button", text: t("Buscar mensagens antigas no celular"), onclick: () => job("sync", { older: true }) }));
     }
   }
 
@@ -226,24 +227,24 @@ export function createConversation({ me, onRetry, onInfo, onBack, actions }) {
     const path = { sync: "sync", recheck: "recheck-receipts", photo: "reload-photo" }[kind];
     try {
       const result = await api(`/api/v1/chats/${chat.id}/${path}`, { method: "POST", body: body || {} });
-      if (result.state === "failed") toast(result.error || "O celular não pôde atender o pedido.", "error");
-      else toast("Pedido enviado ao celular. O resultado aparece aqui sozinho.");
+      if (result.state === "failed") toast(result.error || t("O celular não pôde atender o pedido."), "error");
+      else toast(t("Pedido enviado ao celular. O resultado aparece aqui sozinho."));
     } catch (error) { showError(error); }
   }
 
   // Built each time it opens: read / unread follows the chat.
   function menuItems() {
     return [
-      ["Dados do chat", () => onInfo()],
-      ["Recarregar mensagens recentes", () => job("sync", { older: false })],
-      ["Recarregar mensagens antigas", () => job("sync", { older: true })],
-      ["Alterar nome do chat", () => actions.rename(chat)],
-      ["Recarregar foto do perfil", () => job("photo")],
-      ["Reverificar leitura das mensagens", () => job("recheck")],
+      [t("Dados do chat"), () => onInfo()],
+      [t("Recarregar mensagens recentes"), () => job("sync", { older: false })],
+      [t("Recarregar mensagens antigas"), () => job("sync", { older: true })],
+      [t("Alterar nome do chat"), () => actions.rename(chat)],
+      [t("Recarregar foto do perfil"), () => job("photo")],
+      [t("Reverificar leitura das mensagens"), () => job("recheck")],
       chat.unread_count > 0
-        ? ["Marcar como lido", () => actions.markRead(chat)]
-        : ["Marcar como não lido", () => actions.markUnread(chat)],
-      actions.clear ? ["Apagar todas as mensagens", () => actions.clear(chat), "danger"] : null,
+        ? [t("Marcar como lido"), () => actions.markRead(chat)]
+        : [t("Marcar como não lido"), () => actions.markUnread(chat)],
+      actions.clear ? [t("Apagar todas as mensagens"), () => actions.clear(chat), "danger"] : null,
     ].filter(Boolean);
   }
   function fillMenu() {
@@ -274,7 +275,7 @@ export function createConversation({ me, onRetry, onInfo, onBack, actions }) {
     old.replaceWith(fresh);
     document.getElementById("conv-name").textContent = chat.name;
     const sub = chat.phone ? phoneOf(chat.phone) : chat.tags.map((t) => t.name).join(", ");
-    document.getElementById("conv-sub").textContent = sub || "clique para ver os dados do chat";
+    document.getElementById("conv-sub").textContent = sub || t("clique para ver os dados do chat");
   }
 
   /** Drop the bubbles the server no longer has (their chat was cleared, here or in another

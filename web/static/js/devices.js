@@ -1,13 +1,14 @@
 // The top bar's device status (T2): connection state and queued messages, live.
+import { t } from "./i18n.js";
 import { h, clear } from "./dom.js";
 
 const STATES = {
-  ready: ["Conectado", "ready"],
-  connecting: ["Conectando…", "busy"],
-  retrying: ["Reconectando…", "busy"],
-  pairing: ["Aguardando pareamento", "busy"],
-  disconnected: ["Desconectado", "down"],
-  needs_attention: ["Precisa de atenção", "down"],
+  ready: [t("Conectado"), "ready"],
+  connecting: [t("Conectando…"), "busy"],
+  retrying: [t("Reconectando…"), "busy"],
+  pairing: [t("Aguardando pareamento"), "busy"],
+  disconnected: [t("Desconectado"), "down"],
+  needs_attention: [t("Precisa de atenção"), "down"],
 };
 
 export function createDeviceStatus() {
@@ -20,8 +21,8 @@ export function createDeviceStatus() {
     clear(pill);
     if (!devices.length) {
       pill.className = "device-status down";
-      pill.append(h("span", { class: "dot" }), h("span", { class: "label", text: "Nenhum celular" }));
-      pill.title = "Nenhum celular cadastrado.";
+      pill.append(h("span", { class: "dot" }), h("span", { class: "label", text: t("Nenhum celular") }));
+      pill.title = t("Nenhum celular cadastrado.");
     } else {
       const worst = devices.find((d) => d.state !== "ready") || devices[0];
       const [label, tone] = STATES[worst.state] || [worst.state, "busy"];
@@ -30,16 +31,16 @@ export function createDeviceStatus() {
       pill.dataset.state = worst.state;
       pill.dataset.queued = String(queued);
       pill.append(h("span", { class: "dot" }), h("span", { class: "label", text: label }));
-      if (queued) pill.append(h("span", { class: "queued", title: "Mensagens na fila", text: `${queued} na fila` }));
+      if (queued) pill.append(h("span", { class: "queued", title: t("Mensagens na fila"), text: t("{queued} na fila", { queued }) }));
       pill.title = devices.map((d) => `${d.name}: ${(STATES[d.state] || [d.state])[0]}, ${d.queued} na fila`
         + (d.state_detail ? ` (${d.state_detail})` : "")).join("\n");
     }
     const down = devices.filter((d) => d.state !== "ready");
     if (liveDown) {
-      banner.textContent = "Sem conexão com o Balcão em tempo real. Reconectando…";
+      banner.textContent = t("Sem conexão com o Balcão em tempo real. Reconectando…");
     } else if (down.length) {
       banner.textContent = `${down.map((d) => d.name).join(", ")}: ${(STATES[down[0].state] || [down[0].state])[0].toLowerCase()}. `
-        + "As mensagens ficam na fila e saem quando o celular voltar.";
+        + t("As mensagens ficam na fila e saem quando o celular voltar.");
     }
     banner.hidden = !liveDown && !down.length;
   }

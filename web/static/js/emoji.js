@@ -1,16 +1,17 @@
 // Emoji picker (C13): a small hand-picked set, no network; the last used come first.
 // Colour glyphs come from the system's emoji font (Debian: fonts-noto-color-emoji).
+import { t } from "./i18n.js";
 import { icon } from "./icons.js";
 
 const SETS = [
-  ["clock", "Recentes", []],
-  ["smile", "Carinhas", "😀 😃 😄 😁 😆 😅 😂 🤣 😊 😇 🙂 🙃 😉 😌 😍 🥰 😘 😗 😙 😚 😋 😛 😝 😜 🤪 🤨 🧐 🤓 😎 🥸 🤩 🥳 😏 😒 😞 😔 😟 😕 🙁 😣 😖 😫 😩 🥺 😢 😭 😤 😠 😡 🤬 🤯 😳 🥵 🥶 😱 😨 😰 😥 😓 🤗 🤔 🫡 🤭 🤫 🤥 😶 😐 😑 😬 🙄 😯 😦 😧 😮 😲 🥱 😴 🤤 😪 😵 🤐 🥴 🤢 🤮 🤧 😷 🤒 🤕 🤑 🤠"],
-  ["thumb", "Gestos", "👍 👎 👌 🤌 🤏 ✌️ 🤞 🫶 🤟 🤘 🤙 👈 👉 👆 👇 ☝️ ✋ 🤚 🖐️ 🖖 👋 🤝 🙏 👏 🙌 👐 🤲 💪 ✍️ 💅 🫵 🙋 🙋‍♀️ 🙋‍♂️ 🤷 🤷‍♀️ 🤷‍♂️ 🤦 🙆 🙅 💁 🙇"],
-  ["heart", "Símbolos", "❤️ 🧡 💛 💚 💙 💜 🖤 🤍 🤎 💔 ❣️ 💕 💞 💓 💗 💖 💘 💝 ✅ ☑️ ✔️ ❌ ❎ ⚠️ ❗ ❓ ‼️ ⁉️ 💯 🔥 ⭐ 🌟 ✨ ⚡ 💥 🎉 🎊 🎁 🏷️ 🆗 🆕 🆓 🔔 🔕 📣 💬 💭 🕐 ⏰ ⏳ ⌛"],
-  ["food", "Comida", "🍎 🍊 🍋 🍌 🍉 🍇 🍓 🍒 🍑 🥭 🍍 🥥 🥑 🍅 🥕 🌽 🥦 🍞 🥐 🧀 🥚 🍳 🥓 🍔 🍟 🍕 🌭 🥪 🌮 🌯 🥗 🍝 🍜 🍲 🍣 🍰 🎂 🧁 🍫 🍬 🍩 🍪 ☕ 🍵 🧃 🥤 🍺 🍻 🥂 🍷"],
-  ["bag", "Objetos", "📦 📫 📮 🛒 🛍️ 💳 💰 💵 🪙 🧾 📱 💻 🖨️ ⌨️ 📷 📸 🎧 🔌 🔋 💡 🔦 🧰 🔧 🔨 🪛 ✂️ 📎 📌 📍 🗓️ 📅 📝 ✏️ 🖊️ 📄 📃 📋 📊 📈 🔑 🔒 🔓 🏠 🏪 🏬 🚚 🛵 🚗 ✈️ 🎈"],
-  ["sun", "Natureza", "🌞 🌝 🌙 ⭐ ☁️ ⛅ 🌧️ ⛈️ 🌈 ❄️ ☃️ 💧 🌊 🌸 🌹 🌻 🌷 🌼 🌱 🌿 🍀 🌳 🌴 🌵 🍁 🍂 🐶 🐱 🐭 🐰 🦊 🐻 🐼 🐨 🐯 🦁 🐮 🐷 🐸 🐵 🐔 🐧 🐦 🦋 🐝 🐞 🐢 🐍 🐠 🐬"],
-  ["star", "Atividades", "⚽ 🏀 🏈 ⚾ 🎾 🏐 🏓 🥊 🏆 🥇 🥈 🥉 🎮 🎲 🧩 🎯 🎳 🎤 🎸 🎹 🥁 🎬 🎨 🧵 🧶 🏖️ 🏕️ 🎄 🎃 🇧🇷"],
+  ["clock", t("Recentes"), []],
+  ["smile", t("Carinhas"), "😀 😃 😄 😁 😆 😅 😂 🤣 😊 😇 🙂 🙃 😉 😌 😍 🥰 😘 😗 😙 😚 😋 😛 😝 😜 🤪 🤨 🧐 🤓 😎 🥸 🤩 🥳 😏 😒 😞 😔 😟 😕 🙁 😣 😖 😫 😩 🥺 😢 😭 😤 😠 😡 🤬 🤯 😳 🥵 🥶 😱 😨 😰 😥 😓 🤗 🤔 🫡 🤭 🤫 🤥 😶 😐 😑 😬 🙄 😯 😦 😧 😮 😲 🥱 😴 🤤 😪 😵 🤐 🥴 🤢 🤮 🤧 😷 🤒 🤕 🤑 🤠"],
+  ["thumb", t("Gestos"), "👍 👎 👌 🤌 🤏 ✌️ 🤞 🫶 🤟 🤘 🤙 👈 👉 👆 👇 ☝️ ✋ 🤚 🖐️ 🖖 👋 🤝 🙏 👏 🙌 👐 🤲 💪 ✍️ 💅 🫵 🙋 🙋‍♀️ 🙋‍♂️ 🤷 🤷‍♀️ 🤷‍♂️ 🤦 🙆 🙅 💁 🙇"],
+  ["heart", t("Símbolos"), "❤️ 🧡 💛 💚 💙 💜 🖤 🤍 🤎 💔 ❣️ 💕 💞 💓 💗 💖 💘 💝 ✅ ☑️ ✔️ ❌ ❎ ⚠️ ❗ ❓ ‼️ ⁉️ 💯 🔥 ⭐ 🌟 ✨ ⚡ 💥 🎉 🎊 🎁 🏷️ 🆗 🆕 🆓 🔔 🔕 📣 💬 💭 🕐 ⏰ ⏳ ⌛"],
+  ["food", t("Comida"), "🍎 🍊 🍋 🍌 🍉 🍇 🍓 🍒 🍑 🥭 🍍 🥥 🥑 🍅 🥕 🌽 🥦 🍞 🥐 🧀 🥚 🍳 🥓 🍔 🍟 🍕 🌭 🥪 🌮 🌯 🥗 🍝 🍜 🍲 🍣 🍰 🎂 🧁 🍫 🍬 🍩 🍪 ☕ 🍵 🧃 🥤 🍺 🍻 🥂 🍷"],
+  ["bag", t("Objetos"), "📦 📫 📮 🛒 🛍️ 💳 💰 💵 🪙 🧾 📱 💻 🖨️ ⌨️ 📷 📸 🎧 🔌 🔋 💡 🔦 🧰 🔧 🔨 🪛 ✂️ 📎 📌 📍 🗓️ 📅 📝 ✏️ 🖊️ 📄 📃 📋 📊 📈 🔑 🔒 🔓 🏠 🏪 🏬 🚚 🛵 🚗 ✈️ 🎈"],
+  ["sun", t("Natureza"), "🌞 🌝 🌙 ⭐ ☁️ ⛅ 🌧️ ⛈️ 🌈 ❄️ ☃️ 💧 🌊 🌸 🌹 🌻 🌷 🌼 🌱 🌿 🍀 🌳 🌴 🌵 🍁 🍂 🐶 🐱 🐭 🐰 🦊 🐻 🐼 🐨 🐯 🦁 🐮 🐷 🐸 🐵 🐔 🐧 🐦 🦋 🐝 🐞 🐢 🐍 🐠 🐬"],
+  ["star", t("Atividades"), "⚽ 🏀 🏈 ⚾ 🎾 🏐 🏓 🥊 🏆 🥇 🥈 🥉 🎮 🎲 🧩 🎯 🎳 🎤 🎸 🎹 🥁 🎬 🎨 🧵 🧶 🏖️ 🏕️ 🎄 🎃 🇧🇷"],
 ];
 const KEY = "balcao.emoji.recent";
 const MAX_RECENT = 24;
@@ -30,7 +31,7 @@ export function createEmojiPicker({ button, panel, onPick }) {
     if (!list.length) {
       const p = document.createElement("p");
       p.className = "emoji-label";
-      p.textContent = "Os emojis que você usar aparecem aqui.";
+      p.textContent = t("Os emojis que você usar aparecem aqui.");
       g.append(p);
     }
     for (const emoji of list) {

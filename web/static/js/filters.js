@@ -1,4 +1,5 @@
 // Chat list filters: the form, and the URL that makes a filtered view bookmarkable.
+import { t } from "./i18n.js";
 import { h, clear } from "./dom.js";
 import { icon } from "./icons.js";
 import { api } from "./api.js";
@@ -75,12 +76,12 @@ export function initFilters({ boot, onChange }) {
 
   function renderChips() {
     clear(tagBox);
-    if (!boot.tags.length) tagBox.append(h("span", { class: "muted", text: "Nenhuma tag criada." }));
+    if (!boot.tags.length) tagBox.append(h("span", { class: "muted", text: t("Nenhuma tag criada.") }));
     for (const t of boot.tags) {
       tagBox.append(chip(t.name, state.tag.includes(t.id), { tagId: t.id }, t.color));
     }
     clear(assigneeBox);
-    assigneeBox.append(chip("Sem responsável", state.assignee.includes("none"), { assignee: "none" }));
+    assigneeBox.append(chip(t("Sem responsável"), state.assignee.includes("none"), { assignee: "none" }));
     for (const d of boot.departments) {
       const key = `department:${d.id}`;
       assigneeBox.append(chip(d.name, state.assignee.includes(key), { assignee: key }, null, "group"));

@@ -1,4 +1,6 @@
-// Times in the account's zone, sizes and numbers the pt-BR way, message ticks.
+// Times in the account's zone, sizes and numbers the way the page's language writes them
+// (Intl), message ticks.
+import { lang, t } from "./i18n.js";
 import { h } from "./dom.js";
 import { icon } from "./icons.js";
 
@@ -7,7 +9,7 @@ export function setTimeZone(tz) { if (tz) zone = tz; }
 
 // Building an Intl.DateTimeFormat is slow; a list of chats asks for hundreds of dates.
 const formatters = new Map();
-function fmt(opts, locale = "pt-BR") {
+function fmt(opts, locale = lang) {
   const key = `${locale}|${zone}|${JSON.stringify(opts)}`;
   if (!formatters.has(key)) formatters.set(key, new Intl.DateTimeFormat(locale, { timeZone: zone, ...opts }));
   return formatters.get(key);
@@ -39,8 +41,8 @@ export function dateTimeOf(iso) {
 /** The day separator: Hoje, Ontem, the weekday within a week, else the date. */
 export function dayLabel(iso) {
   const ago = daysAgo(iso);
-  if (ago === 0) return "Hoje";
-  if (ago === 1) return "Ontem";
+  if (ago === 0) return t("Hoje");
+  if (ago === 1) return t("Ontem");
   if (ago > 1 && ago < 7) return fmt({ weekday: "long" }).format(toDate(iso));
   return fmt({ day: "numeric", month: "long", year: "numeric" }).format(toDate(iso));
 }
@@ -50,7 +52,7 @@ export function listTime(iso) {
   if (!iso) return "";
   const ago = daysAgo(iso);
   if (ago === 0) return timeOf(iso);
-  if (ago === 1) return "Ontem";
+  if (ago === 1) return t("Ontem");
   if (ago > 1 && ago < 7) return fmt({ weekday: "long" }).format(toDate(iso));
   return dateOf(iso);
 }
@@ -60,7 +62,7 @@ export function fileSize(bytes) {
   const units = ["B", "KB", "MB", "GB"];
   let n = bytes, i = 0;
   while (n >= 1024 && i < units.length - 1) { n /= 1024; i += 1; }
-  return `${n.toLocaleString("pt-BR", { maximumFractionDigits: i ? 1 : 0 })} ${units[i]}`;
+  return `${n.toLocaleString(lang, { maximumFractionDigits: i ? 1 : 0 })} ${units[i]}`;
 }
 
 export function duration(seconds) {
@@ -83,11 +85,11 @@ export function phoneOf(e164) {
 }
 
 const TICKS = {
-  queued: [null, "Na fila"],
-  sent: ["✓", "Enviada"],
-  delivered: ["✓✓", "Entregue"],
-  read: ["✓✓", "Lida"],
-  failed: ["!", "Não enviada"],
+  queued: [null, t("Na fila")],
+  sent: ["✓", t("Enviada")],
+  delivered: ["✓✓", t("Entregue")],
+  read: ["✓✓", t("Lida")],
+  failed: ["!", t("Não enviada")],
 };
 
 export function tick(status) {

@@ -1,6 +1,7 @@
 // The chat info panel: name (I1, C5), number when allowed (I2), then the sections and the
 // history tabs of panel/index.js. Clicking the name edits it: Enter saves for the whole
 // account, Esc cancels.
+import { t } from "./i18n.js";
 import { h, clear, avatar } from "./dom.js";
 import { icon } from "./icons.js";
 import { phoneOf } from "./format.js";
@@ -36,7 +37,7 @@ export function createInfo({ canSeeNumbers, ctx, onClose, onRename }) {
     } catch (problem) {
       if (editor?.chatId !== chatId) return;
       error.textContent = problem.status !== undefined ? problem.message
-        : "Não foi possível salvar o nome. Tente de novo.";
+        : t("Não foi possível salvar o nome. Tente de novo.");
       if (problem.status === undefined) console.error(problem);
       error.hidden = false;
       editor.saving = false;
@@ -48,19 +49,20 @@ export function createInfo({ canSeeNumbers, ctx, onClose, onRename }) {
   function makeEditor(chat) {
     const input = h("input", {
       id: "info-name-input", class: "name-input", type: "text", autocomplete: "off",
-      "aria-label": "Nome do chat", "aria-describedby": "info-name-hint info-name-error",
+      "aria-label": t("Nome do chat"), "aria-describedby": "info-name-hint info-name-error",
       value: chat.custom_name ?? chat.name,
     });
     const error = h("p", { id: "info-name-error", class: "name-error", role: "alert", hidden: true });
     const form = h("form", { class: "name-form", novalidate: true },
       h("div", { class: "name-row" },
         input,
-        h("button", { type: "submit", class: "icon-btn", title: "Salvar (Enter)", "aria-label": "Salvar nome" }, icon("check", 22)),
-        h("button", { type: "button", class: "icon-btn", title: "Cancelar (Esc)", "aria-label": "Cancelar", onclick: () => stopEditing() }, icon("close", 22))),
+        h("button", { type: "submit", class: "icon-btn", title: t("Salvar (Enter)"), "aria-label": t("Salvar nome") }, icon("check", 22)),
+        h("button", { type: "button", class: "icon-btn", title: t("Cancelar (Esc)"), "aria-label": t("Cancelar"), onclick: () => stopEditing() }, icon("close", 22))),
       error,
       h("p", { id: "info-name-hint", class: "name-hint",
-        text: "O nome muda para todos os usuários do Balcão; a agenda do celular não muda. "
-          + `Em branco, volta ao nome do WhatsApp${chat.wa_name ? ` (${chat.wa_name})` : ""}.` }));
+        text: t("O nome muda para todos os usuários do Balcão; a agenda do celular não muda. ")
+          + (chat.wa_name ? t("Em branco, volta ao nome do WhatsApp ({wa_name}).", { wa_name: chat.wa_name })
+            : t("Em branco, volta ao nome do WhatsApp.")) }));
     form.addEventListener("submit", (event) => { event.preventDefault(); save(); });
     input.addEventListener("input", () => { error.hidden = true; });
     input.addEventListener("keydown", (event) => {
@@ -72,7 +74,7 @@ export function createInfo({ canSeeNumbers, ctx, onClose, onRename }) {
   function nameBlock(chat) {
     if (editor && editor.chatId === chat.id) return editor.form;
     return h("h2", { class: "info-name" },
-      h("button", { type: "button", class: "name-btn", title: "Alterar nome do chat",
+      h("button", { type: "button", class: "name-btn", title: t("Alterar nome do chat"),
         onclick: () => edit() },
       h("span", { class: "name-text", text: chat.name }), icon("edit", 18)));
   }
@@ -90,7 +92,7 @@ export function createInfo({ canSeeNumbers, ctx, onClose, onRename }) {
         nameBlock(chat),
         canSeeNumbers && chat.phone ? h("div", { class: "number", text: phoneOf(chat.phone) }) : null,
         chat.wa_name && chat.custom_name && chat.wa_name !== chat.custom_name
-          ? h("div", { class: "muted wa-name", text: `No WhatsApp: ${chat.wa_name}` }) : null),
+          ? h("div", { class: "muted wa-name", text: t("No WhatsApp: {wa_name}", { wa_name: chat.wa_name }) }) : null),
     );
     const tabs = TABS.filter(present);
     if (!tabs.some((t) => t.id === tab)) tab = "";
@@ -101,7 +103,7 @@ export function createInfo({ canSeeNumbers, ctx, onClose, onRename }) {
       }
     } else {
       const holder = h("div", { class: "info-tab", dataset: { tab }, "aria-busy": "true" },
-        h("p", { class: "muted loading", text: "Carregando…" }));
+        h("p", { class: "muted loading", text: t("Carregando…") }));
       body.append(holder);
       const shown = tabs.find((t) => t.id === tab);
       shown.load(chat, ctx).then((node) => {
@@ -110,7 +112,7 @@ export function createInfo({ canSeeNumbers, ctx, onClose, onRename }) {
         holder.removeAttribute("aria-busy");
       }, (error) => {
         clear(holder).append(h("p", { class: "name-error", role: "alert",
-          text: error?.status !== undefined ? error.message : "Não foi possível carregar." }));
+          text: error?.status !== undefined ? error.message : t("Não foi possível carregar.") }));
         holder.removeAttribute("aria-busy");
       });
     }
@@ -123,8 +125,8 @@ export function createInfo({ canSeeNumbers, ctx, onClose, onRename }) {
       dataset: { tab: id }, text: title,
       onclick: () => { tab = id; render(current); },
     });
-    return h("nav", { class: "info-tabs", role: "tablist", "aria-label": "Dados e históricos" },
-      choice("", "Dados"), tabs.map((t) => choice(t.id, t.title)));
+    return h("nav", { class: "info-tabs", role: "tablist", "aria-label": t("Dados e históricos") },
+      choice("", t("Dados")), tabs.map((t) => choice(t.id, t.title)));
   }
 
   /** The name as a text box, focused with its text selected. */

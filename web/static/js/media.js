@@ -1,13 +1,14 @@
 // Media messages inline (C17): the player or picture when there is a file URL, otherwise a
 // placeholder that says what it is (kind, name, size, duration, place, contact).
+import { t } from "./i18n.js";
 import { h } from "./dom.js";
 import { duration, fileSize, phoneOf } from "./format.js";
 import { icon } from "./icons.js";
 
 const KIND_LABEL = {
-  image: ["image", "Foto"], audio: ["audio", "Áudio"], voice: ["mic", "Mensagem de voz"],
-  video: ["video", "Vídeo"], document: ["document", "Documento"], location: ["place", "Localização"],
-  contact: ["person", "Contato"], sticker: ["sticker", "Figurinha"],
+  image: ["image", t("Foto")], audio: ["audio", t("Áudio")], voice: ["mic", t("Mensagem de voz")],
+  video: ["video", t("Vídeo")], document: ["document", t("Documento")], location: ["place", t("Localização")],
+  contact: ["person", t("Contato")], sticker: ["sticker", t("Figurinha")],
 };
 
 /** A link only to an http(s) URL, never a javascript: one. */
@@ -20,12 +21,12 @@ function safeURL(url) {
 
 export function mediaBlock(m) {
   const media = m.media || {};
-  const [iconName, label] = KIND_LABEL[m.kind] || ["document", "Arquivo"];
+  const [iconName, label] = KIND_LABEL[m.kind] || ["document", t("Arquivo")];
   const url = media.url ? safeURL(media.url) : null;
   const extra = media.extra || {};
   if ((m.kind === "image" || m.kind === "sticker") && url) {
     const img = h("img", { src: url, alt: media.caption || label, loading: "lazy" });
-    const shown = m.kind === "image" ? h("a", { href: url, target: "_blank", rel: "noopener noreferrer", title: "Abrir a foto" }, img) : img;
+    const shown = m.kind === "image" ? h("a", { href: url, target: "_blank", rel: "noopener noreferrer", title: t("Abrir a foto") }, img) : img;
     return h("div", { class: `media ${m.kind} has-file`, dataset: { kind: m.kind } }, shown);
   }
   if ((m.kind === "audio" || m.kind === "voice") && url) {
@@ -55,12 +56,12 @@ export function mediaBlock(m) {
   } else if (m.kind === "contact") {
     name = extra.name || label;
     // Users who may not see numbers get the card's name only (media.redacted).
-    sub = media.redacted ? ["número oculto"]
+    sub = media.redacted ? [t("número oculto")]
       : (Array.isArray(extra.phones) ? extra.phones : []).filter((p) => typeof p === "string").map(phoneOf);
   }
   sub = sub.filter(Boolean);
   const pending = !url && ["image", "audio", "voice", "video", "document", "sticker"].includes(m.kind);
-  if (pending) sub.push("arquivo ainda não disponível");
+  if (pending) sub.push(t("arquivo ainda não disponível"));
   const parts = [];
   sub.forEach((s, i) => { if (i) parts.push(" · "); parts.push(s); });
   const text = h("span", { class: "media-text" },

@@ -1,6 +1,7 @@
 // "Nova conversa" (L12, add-chats module): a number, the device when the shop has several,
 // an optional name; the chat (new or the one the number already has) opens at once.
 // The button is absent while the module is off.
+import { t } from "./i18n.js";
 import { h, clear } from "./dom.js";
 
 export function initNewChat({ ctx, onOpen }) {
@@ -18,19 +19,19 @@ export function initNewChat({ ctx, onOpen }) {
   const phone = h("input", { id: "new-chat-phone", name: "phone", type: "tel", inputmode: "tel",
     autocomplete: "off", required: true, placeholder: "(11) 98765-4321" });
   const name = h("input", { id: "new-chat-name", name: "name", maxlength: 200, autocomplete: "off",
-    placeholder: "Como o cliente aparece na lista" });
+    placeholder: t("Como o cliente aparece na lista") });
   const device = h("select", { id: "new-chat-device", name: "device_id" });
-  const deviceRow = h("label", { for: "new-chat-device", hidden: true }, h("span", { text: "Aparelho (número da loja)" }), device);
+  const deviceRow = h("label", { for: "new-chat-device", hidden: true }, h("span", { text: t("Aparelho (número da loja)") }), device);
   const error = h("p", { class: "error", role: "alert", hidden: true });
-  const submit = h("button", { type: "submit", class: "btn primary", text: "Abrir conversa" });
+  const submit = h("button", { type: "submit", class: "btn primary", text: t("Abrir conversa") });
   const form = h("form", { method: "dialog" },
-    h("h2", { id: "new-chat-title", text: "Nova conversa" }),
-    h("label", { for: "new-chat-phone" }, h("span", { text: "Número do WhatsApp (com DDD)" }), phone),
+    h("h2", { id: "new-chat-title", text: t("Nova conversa") }),
+    h("label", { for: "new-chat-phone" }, h("span", { text: t("Número do WhatsApp (com DDD)") }), phone),
     deviceRow,
-    h("label", { for: "new-chat-name" }, h("span", { text: "Nome (opcional)" }), name),
+    h("label", { for: "new-chat-name" }, h("span", { text: t("Nome (opcional)") }), name),
     error,
     h("div", { class: "confirm-actions" },
-      h("button", { type: "button", class: "btn", text: "Cancelar", onclick: () => dialog.close() }),
+      h("button", { type: "button", class: "btn", text: t("Cancelar"), onclick: () => dialog.close() }),
       submit));
   const dialog = h("dialog", { class: "new-chat", id: "new-chat-dialog", "aria-labelledby": "new-chat-title" }, form);
   dialog.addEventListener("click", (event) => { if (event.target === dialog) dialog.close(); });
@@ -66,7 +67,7 @@ export function initNewChat({ ctx, onOpen }) {
       dialog.close();
       onOpen(chat);
     } catch (err) {
-      error.textContent = err.message || "Não foi possível abrir a conversa.";
+      error.textContent = err.message || t("Não foi possível abrir a conversa.");
       error.hidden = false;
       phone.focus();
     } finally { submit.disabled = false; }

@@ -1,4 +1,5 @@
 // Message search (L11): newest first across visible chats, matches marked; a hit opens the chat there.
+import { t } from "./i18n.js";
 import { api, showError } from "./api.js";
 import { h, clear } from "./dom.js";
 import { listTime } from "./format.js";
@@ -32,7 +33,7 @@ export function createSearch({ onOpen, onQuery }) {
         h("span", { class: "name", text: item.chat_name }),
         h("span", { class: "time", text: listTime(item.sent_at) })),
       h("div", { class: "row2" },
-        item.direction === "out" ? h("span", { class: "you", text: "Você: " }) : null,
+        item.direction === "out" ? h("span", { class: "you", text: t("Você: ") }) : null,
         highlighted(item.highlight, item.body)));
   }
 
@@ -49,8 +50,8 @@ export function createSearch({ onOpen, onQuery }) {
       count += page.items.length;
       cursor = page.next_cursor;
       title.textContent = count
-        ? `Mensagens com “${query}”${cursor ? "" : ` (${count})`}`
-        : `Nenhuma mensagem com “${query}”.`;
+        ? (cursor ? t("Mensagens com “{query}”", { query }) : t("Mensagens com “{query}” ({count})", { query, count }))
+        : t("Nenhuma mensagem com “{query}”.", { query });
     } catch (error) {
       if (mine === generation) { showError(error); title.textContent = error.message; }
     } finally {

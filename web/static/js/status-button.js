@@ -1,6 +1,7 @@
 // The attendance-status button of the conversation header (C1): the chat's status (colour dot
 // and name, "Sem status" when it has none) opens a menu of the account's statuses; choosing
 // one changes it for everyone. Absent while the attendance module is off.
+import { t } from "./i18n.js";
 import { h, clear } from "./dom.js";
 
 let cached = null;
@@ -25,10 +26,10 @@ export function createStatusButton({ ctx, slot = document.getElementById("conv-s
   const label = h("span", { class: "status-name" });
   const button = h("button", {
     type: "button", class: "status-btn", id: "status-btn", "aria-haspopup": "menu",
-    "aria-expanded": "false", title: "Status de atendimento",
+    "aria-expanded": "false", title: t("Status de atendimento"),
   }, dot, label, h("span", { class: "status-caret", "aria-hidden": "true", text: "▾" }));
   const menu = h("ul", { class: "menu status-menu", id: "status-menu", role: "menu", hidden: true,
-    "aria-label": "Status de atendimento" });
+    "aria-label": t("Status de atendimento") });
   slot.append(button, menu);
 
   function current() {
@@ -41,8 +42,8 @@ export function createStatusButton({ ctx, slot = document.getElementById("conv-s
     const status = current();
     dot.style.background = status ? status.color : "transparent";
     dot.classList.toggle("no-status", !status);
-    label.textContent = status ? status.name : "Sem status";
-    button.setAttribute("aria-label", `Status de atendimento: ${label.textContent}. Mudar`);
+    label.textContent = status ? status.name : t("Sem status");
+    button.setAttribute("aria-label", t("Status de atendimento: {status}. Mudar", { status: label.textContent }));
     button.disabled = saving;
   }
 
@@ -53,7 +54,7 @@ export function createStatusButton({ ctx, slot = document.getElementById("conv-s
 
   function fill() {
     clear(menu);
-    if (!statuses.length) menu.append(h("li", { class: "muted status-none", text: "Nenhum status criado." }));
+    if (!statuses.length) menu.append(h("li", { class: "muted status-none", text: t("Nenhum status criado.") }));
     for (const s of statuses) {
       const chosen = s.id === chat?.status_id;
       menu.append(h("li", { role: "none" }, h("button", {

@@ -1,5 +1,6 @@
 // The administration page: a menu of the sections this user may use; the URL's hash names
 // the section on show (#tags, #users…), so a section can be bookmarked.
+import { t } from "../i18n.js";
 import { api, showError, toast } from "../api.js";
 import { confirmDialog } from "../dialog.js";
 import { h, clear } from "../dom.js";
@@ -40,10 +41,10 @@ async function show() {
   drawNav();
   clear(section);
   if (!next) {
-    section.append(h("p", { class: "muted", text: "Você não tem acesso a nenhuma seção da administração." }));
+    section.append(h("p", { class: "muted", text: t("Você não tem acesso a nenhuma seção da administração.") }));
     return;
   }
-  document.title = `${next.title} · Administração · Balcão`;
+  document.title = t("{title} · Administração · Balcão", { title: next.title });
   const holder = h("div", { class: "admin-body", dataset: { section: next.id } });
   section.append(h("h2", { text: next.title }), holder);
   try {
@@ -53,7 +54,7 @@ async function show() {
   } catch (error) {
     if (error?.status === undefined) console.error(error);
     holder.append(h("p", { class: "error", role: "alert",
-      text: error?.status !== undefined ? error.message : "Não foi possível abrir esta seção." }));
+      text: error?.status !== undefined ? error.message : t("Não foi possível abrir esta seção.") }));
   }
 }
 

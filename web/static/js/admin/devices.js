@@ -1,38 +1,39 @@
 // Admin: the shop's devices, its WhatsApp numbers (P4). State and queue, rename, add a
 // device and how to start its bridge (the token is shown once), a new token for a lost one.
 // Devices are not deleted here: their chats and messages would go with them.
+import { t } from "../i18n.js";
 import { h, clear } from "../dom.js";
 import { dateTimeOf } from "../format.js";
 
 export default {
   id: "devices",
-  title: "Aparelhos",
+  title: t("Aparelhos"),
   allowed: (ctx) => ctx.me.is_admin,
   load: () => import("./devices.js"),
 };
 
 const STATES = {
-  ready: "Conectado",
-  connecting: "Conectando…",
-  retrying: "Reconectando…",
-  pairing: "Aguardando pareamento",
-  disconnected: "Desconectado",
-  needs_attention: "Precisa de atenção",
+  ready: t("Conectado"),
+  connecting: t("Conectando…"),
+  retrying: t("Reconectando…"),
+  pairing: t("Aguardando pareamento"),
+  disconnected: t("Desconectado"),
+  needs_attention: t("Precisa de atenção"),
 };
 
 // What `balcao bridge --driver` runs today; the planned ones are listed, not choosable.
-const DRIVERS = [["sim", "Simulado (demonstração e testes)"]];
+const DRIVERS = [["sim", t("Simulado (demonstração e testes)")]];
 const PLANNED_DRIVERS = [
-  ["waweb", "WhatsApp Web (pareado por QR code) — em breve"],
-  ["adb", "Android no USB — em breve"],
+  ["waweb", t("WhatsApp Web (pareado por QR code) — em breve")],
+  ["adb", t("Android no USB — em breve")],
 ];
 
 function copyButton(text) {
-  const button = h("button", { type: "button", class: "btn", text: "Copiar" });
+  const button = h("button", { type: "button", class: "btn", text: t("Copiar") });
   button.addEventListener("click", async () => {
     try {
       await navigator.clipboard.writeText(text);
-      button.textContent = "Copiado";
+      button.textContent = t("Copiado");
     } catch {
       // Plain http on the LAN has no clipboard API: select the text for Ctrl+C instead.
       const code = button.previousElementSibling;
@@ -47,13 +48,13 @@ function bridgeSetup(setup) {
   const line = (label, text) => h("div", { class: "acct-code-row" },
     h("span", { class: "acct-code-label", text: label }), h("code", { text }), copyButton(text));
   return h("section", { class: "acct-setup", id: "device-setup", dataset: { device: String(setup.device.id) }, "aria-live": "polite" },
-    h("h3", { text: `Como ligar o bridge de “${setup.device.name}”` }),
-    h("p", { text: "No Balcão (a caixa da loja), rode o comando abaixo, ou ligue o serviço do systemd para ele subir sozinho:" }),
-    line("Comando", setup.command),
-    line("Serviço", `sudo systemctl enable --now ${setup.service}`),
-    h("p", { text: `O token já foi gravado em ${setup.token_file}, onde o bridge o procura. Para um bridge em outra máquina, use o token abaixo (--token-file ou a variável BALCAO_BRIDGE_TOKEN).` }),
-    line("Token", setup.token),
-    h("p", { class: "acct-warn", text: "Guarde o token agora: ele não é mostrado de novo. Se perder, gere um novo token." }));
+    h("h3", { text: t("Como ligar o bridge de “{name}”", { name: setup.device.name }) }),
+    h("p", { text: t("No Balcão (a caixa da loja), rode o comando abaixo, ou ligue o serviço do systemd para ele subir sozinho:") }),
+    line(t("Comando"), setup.command),
+    line(t("Serviço"), `sudo systemctl enable --now ${setup.service}`),
+    h("p", { text: t("O token já foi gravado em {token_file}, onde o bridge o procura. Para um bridge em outra máquina, use o token abaixo (--token-file ou a variável BALCAO_BRIDGE_TOKEN).", { token_file: setup.token_file }) }),
+    line(t("Token"), setup.token),
+    h("p", { class: "acct-warn", text: t("Guarde o token agora: ele não é mostrado de novo. Se perder, gere um novo token.") }));
 }
 
 export async function render(container, ctx) {
@@ -62,18 +63,18 @@ export async function render(container, ctx) {
   let renaming = null;
   const showNumbers = Boolean(ctx.boot.can_see_numbers);
 
-  const name = h("input", { name: "name", id: "device-name", required: true, maxlength: 120, placeholder: "ex.: WhatsApp das entregas", autocomplete: "off" });
+  const name = h("input", { name: "name", id: "device-name", required: true, maxlength: 120, placeholder: t("ex.: WhatsApp das entregas"), autocomplete: "off" });
   const driver = h("select", { name: "driver", id: "device-driver" },
     ...DRIVERS.map(([value, label]) => h("option", { value, text: label })),
     ...PLANNED_DRIVERS.map(([value, label]) => h("option", { value, text: label, disabled: true })));
   const create = h("form", { class: "admin-form", id: "device-create" },
-    h("label", { for: "device-name" }, h("span", { text: "Novo aparelho" }), name),
-    h("label", { for: "device-driver" }, h("span", { text: "Tipo de ligação" }), driver),
-    h("button", { type: "submit", class: "btn primary", text: "Cadastrar aparelho" }));
+    h("label", { for: "device-name" }, h("span", { text: t("Novo aparelho") }), name),
+    h("label", { for: "device-driver" }, h("span", { text: t("Tipo de ligação") }), driver),
+    h("button", { type: "submit", class: "btn primary", text: t("Cadastrar aparelho") }));
   const setupSlot = h("div");
   const table = h("table", { class: "admin-table acct-table", id: "devices-table" });
   container.append(
-    h("p", { class: "muted", text: "Cada aparelho é um número de WhatsApp da loja, ligado ao Balcão pelo seu bridge. Aparelhos não são excluídos por aqui: as conversas deles seriam apagadas junto." }),
+    h("p", { class: "muted", text: t("Cada aparelho é um número de WhatsApp da loja, ligado ao Balcão pelo seu bridge. Aparelhos não são excluídos por aqui: as conversas deles seriam apagadas junto.") }),
     table, create, setupSlot);
 
   function showSetup(setup) {
@@ -87,7 +88,7 @@ export async function render(container, ctx) {
     try {
       const setup = await ctx.api("/api/v1/devices", { method: "POST", body: { name: name.value, driver: driver.value } });
       name.value = "";
-      ctx.toast(`Aparelho ${setup.device.name} cadastrado.`);
+      ctx.toast(t("Aparelho {name} cadastrado.", { name: setup.device.name }));
       await refresh();
       showSetup(setup);
     } catch (err) { ctx.showError(err); }
@@ -95,11 +96,11 @@ export async function render(container, ctx) {
 
   async function newToken(device) {
     const ok = await ctx.confirmDialog({
-      title: `Gerar um novo token para ${device.name}?`,
+      title: t("Gerar um novo token para {name}?", { name: device.name }),
       lines: [
-        "O token atual deixa de valer em até meio minuto: o bridge que o usa para de receber e enviar mensagens até ser reiniciado com o novo.",
+        t("O token atual deixa de valer em até meio minuto: o bridge que o usa para de receber e enviar mensagens até ser reiniciado com o novo."),
       ],
-      confirm: "Gerar novo token", danger: true,
+      confirm: t("Gerar novo token"), danger: true,
     });
     if (!ok) return;
     try {
@@ -108,15 +109,15 @@ export async function render(container, ctx) {
   }
 
   function renameForm(device) {
-    const input = h("input", { name: "name", required: true, maxlength: 120, value: device.name, "aria-label": "Novo nome" });
+    const input = h("input", { name: "name", required: true, maxlength: 120, value: device.name, "aria-label": t("Novo nome") });
     const form = h("form", { class: "admin-form acct-inline" }, input,
-      h("button", { type: "submit", class: "btn primary", text: "Salvar" }),
-      h("button", { type: "button", class: "btn", text: "Cancelar", onclick: () => { renaming = null; draw(); } }));
+      h("button", { type: "submit", class: "btn primary", text: t("Salvar") }),
+      h("button", { type: "button", class: "btn", text: t("Cancelar"), onclick: () => { renaming = null; draw(); } }));
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
       try {
         await ctx.api(`/api/v1/devices/${device.id}`, { method: "PATCH", body: { name: input.value } });
-        ctx.toast("Aparelho renomeado.");
+        ctx.toast(t("Aparelho renomeado."));
         renaming = null;
         await refresh();
       } catch (err) { ctx.showError(err); }
@@ -128,10 +129,10 @@ export async function render(container, ctx) {
   function draw() {
     clear(table);
     if (!devices.length) {
-      table.append(h("caption", { class: "muted", text: "Nenhum aparelho cadastrado ainda." }));
+      table.append(h("caption", { class: "muted", text: t("Nenhum aparelho cadastrado ainda.") }));
       return;
     }
-    const heads = ["Aparelho", showNumbers ? "Número" : null, "Estado", "Na fila", "Último sinal", ""].filter((t) => t !== null);
+    const heads = [t("Aparelho"), showNumbers ? t("Número") : null, t("Estado"), t("Na fila"), t("Último sinal"), ""].filter((t) => t !== null);
     table.append(h("thead", {}, h("tr", {}, ...heads.map((t) => h("th", { text: t })))));
     const body = h("tbody");
     for (const device of devices) {
@@ -140,20 +141,21 @@ export async function render(container, ctx) {
         showNumbers ? h("td", { text: device.phone || "—" }) : null,
         h("td", { class: `acct-state ${device.state}`, title: device.state_detail || null,
           text: STATES[device.state] || device.state }),
-        h("td", { text: String(device.queued), title: `${device.outbox} no Balcão, ${device.phone_queue} no celular` }),
+        h("td", { text: String(device.queued), title: t("{outbox} no Balcão, {phone_queue} no celular", { outbox: device.outbox, phone_queue: device.phone_queue }) }),
         h("td", { class: "acct-small", text: device.last_event_at ? dateTimeOf(device.last_event_at) : "—" }),
         h("td", { class: "acct-row-actions" },
-          h("button", { type: "button", class: "link-btn", text: "Renomear",
+          h("button", { type: "button", class: "link-btn", text: t("Renomear"),
             onclick: () => { renaming = renaming === device.id ? null : device.id; draw(); } }),
-          h("button", { type: "button", class: "link-btn", text: "Novo token", onclick: () => newToken(device) }))));
+          h("button", { type: "button", class: "link-btn", text: t("Novo token"), onclick: () => newToken(device) }))));
       const aside = setAside[device.id];
       if (aside && aside.count) {
         body.append(h("tr", { class: "acct-editor device-set-aside", dataset: { device: String(device.id) } },
           h("td", { colspan: String(heads.length) },
             h("details", {},
-              h("summary", { class: "acct-warn", text: `${aside.count} evento(s) posto(s) de lado pelo bridge: recusados pelo Balcão ou com falha repetida. A conexão seguiu sem eles; o bridge os guarda no diário.` }),
+              h("summary", { class: "acct-warn", text: t("{count} evento(s) posto(s) de lado pelo bridge: recusados pelo Balcão ou com falha repetida. A conexão seguiu sem eles; o bridge os guarda no diário.", { count: aside.count }) }),
               h("ul", {}, ...aside.events.map((e) => h("li", { class: "acct-small", title: e.event,
-                text: `${e.at ? dateTimeOf(e.at) : "—"} · ${e.kind} nº ${e.seq}${e.failures ? ` · ${e.failures} falhas` : ""} · ${e.reason}` })))))));
+                text: [e.at ? dateTimeOf(e.at) : "—", t("{kind} nº {seq}", { kind: e.kind, seq: e.seq }),
+                  e.failures ? t("{failures} falhas", { failures: e.failures }) : null, e.reason].filter(Boolean).join(" · ") })))))));
       }
       if (renaming === device.id) {
         body.append(h("tr", { class: "acct-editor" }, h("td", { colspan: String(heads.length) }, renameForm(device))));

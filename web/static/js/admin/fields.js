@@ -1,39 +1,40 @@
 // Admin: the account's custom fields (I8). A field exists in every chat; deleting it deletes
 // its values everywhere. For admins and users who may manage custom fields.
+import { t } from "../i18n.js";
 import { h, clear } from "../dom.js";
 
 const KINDS = [
-  ["text", "Texto"], ["number", "Número"], ["date", "Data"], ["email", "E-mail"],
-  ["phone", "Telefone"], ["cpf", "CPF"], ["cnpj", "CNPJ"], ["options", "Opções"],
+  ["text", t("Texto")], ["number", t("Número")], ["date", t("Data")], ["email", t("E-mail")],
+  ["phone", t("Telefone")], ["cpf", t("CPF")], ["cnpj", t("CNPJ")], ["options", t("Opções")],
 ];
 const kindLabel = (kind) => (KINDS.find(([k]) => k === kind) || [kind, kind])[1];
 const splitOptions = (text) => text.split(/[,;\n]/).map((o) => o.trim()).filter(Boolean);
 
 export default {
   id: "fields",
-  title: "Campos personalizados",
+  title: t("Campos personalizados"),
   allowed: (ctx) => ctx.can("manage_fields"),
   load: () => import("./fields.js"),
 };
 
 export async function render(container, ctx) {
   const name = h("input", { type: "text", name: "name", required: true, maxlength: 80, autocomplete: "off",
-    placeholder: "Ex.: CPF, E-mail, Aniversário" });
+    placeholder: t("Ex.: CPF, E-mail, Aniversário") });
   const kind = h("select", { name: "kind" }, KINDS.map(([value, label]) => h("option", { value, text: label })));
-  const options = h("input", { type: "text", name: "options", autocomplete: "off", placeholder: "Atacado, Varejo" });
-  const optionsLabel = h("label", { hidden: true }, "Opções (separadas por vírgula)", options);
+  const options = h("input", { type: "text", name: "options", autocomplete: "off", placeholder: t("Atacado, Varejo") });
+  const optionsLabel = h("label", { hidden: true }, t("Opções (separadas por vírgula)"), options);
   const error = h("p", { class: "error", role: "alert", hidden: true });
   const form = h("form", { class: "admin-form", novalidate: true },
-    h("label", {}, "Nome do campo", name),
-    h("label", {}, "Tipo", kind),
+    h("label", {}, t("Nome do campo"), name),
+    h("label", {}, t("Tipo"), kind),
     optionsLabel,
-    h("button", { type: "submit", class: "btn primary", text: "Criar campo" }));
+    h("button", { type: "submit", class: "btn primary", text: t("Criar campo") }));
   const table = h("table", { class: "admin-table" },
-    h("thead", {}, h("tr", {}, h("th", { text: "Nome" }), h("th", { text: "Tipo" }), h("th", { text: "Opções" }), h("th", {}))));
+    h("thead", {}, h("tr", {}, h("th", { text: t("Nome") }), h("th", { text: t("Tipo") }), h("th", { text: t("Opções") }), h("th", {}))));
   const body = h("tbody");
   table.append(body);
   container.append(
-    h("p", { class: "muted", text: "Os campos aparecem no painel de todos os chats, com os valores conferidos pelo tipo (CPF, data, telefone…)." }),
+    h("p", { class: "muted", text: t("Os campos aparecem no painel de todos os chats, com os valores conferidos pelo tipo (CPF, data, telefone…).") }),
     form, error, table);
 
   kind.addEventListener("change", () => { optionsLabel.hidden = kind.value !== "options"; });
@@ -44,25 +45,25 @@ export async function render(container, ctx) {
     if (kind.value === "options") data.options = splitOptions(options.value);
     try {
       const field = await ctx.api("/api/v1/fields", { method: "POST", body: data });
-      ctx.toast(`Campo “${field.name}” criado em todos os chats.`);
+      ctx.toast(t("Campo “{name}” criado em todos os chats.", { name: field.name }));
       name.value = "";
       options.value = "";
       await draw();
     } catch (problem) {
-      error.textContent = problem?.status !== undefined ? problem.message : "Não foi possível criar o campo.";
+      error.textContent = problem?.status !== undefined ? problem.message : t("Não foi possível criar o campo.");
       error.hidden = false;
       if (problem?.status === undefined) console.error(problem);
     }
   });
 
   function row(field) {
-    const rename = h("input", { type: "text", value: field.name, maxlength: 80, "aria-label": `Nome do campo ${field.name}` });
+    const rename = h("input", { type: "text", value: field.name, maxlength: 80, "aria-label": t("Nome do campo {name}", { name: field.name }) });
     const choices = field.kind === "options"
-      ? h("input", { type: "text", value: field.options.join(", "), "aria-label": `Opções do campo ${field.name}` })
+      ? h("input", { type: "text", value: field.options.join(", "), "aria-label": t("Opções do campo {name}", { name: field.name }) })
       : null;
     const problem = h("div", { class: "error", role: "alert", hidden: true });
-    const save = h("button", { type: "button", class: "btn", text: "Salvar" });
-    const remove = h("button", { type: "button", class: "btn danger-text", text: "Excluir" });
+    const save = h("button", { type: "button", class: "btn", text: t("Salvar") });
+    const remove = h("button", { type: "button", class: "btn danger-text", text: t("Excluir") });
     async function commit() {
       const data = {};
       if (rename.value.trim() !== field.name) data.name = rename.value;
@@ -71,10 +72,10 @@ export async function render(container, ctx) {
       problem.hidden = true;
       try {
         await ctx.api(`/api/v1/fields/${field.id}`, { method: "PATCH", body: data });
-        ctx.toast("Campo salvo.");
+        ctx.toast(t("Campo salvo."));
         await draw();
       } catch (err) {
-        problem.textContent = err?.status !== undefined ? err.message : "Não foi possível salvar.";
+        problem.textContent = err?.status !== undefined ? err.message : t("Não foi possível salvar.");
         problem.hidden = false;
       }
     }
@@ -86,19 +87,19 @@ export async function render(container, ctx) {
     }
     remove.addEventListener("click", async () => {
       const ok = await ctx.confirmDialog({
-        title: `Excluir o campo “${field.name}”?`,
+        title: t("Excluir o campo “{name}”?", { name: field.name }),
         lines: [
-          "O campo some de todos os chats da conta.",
-          "Os valores já preenchidos nele são apagados em todos os chats.",
+          t("O campo some de todos os chats da conta."),
+          t("Os valores já preenchidos nele são apagados em todos os chats."),
         ],
-        confirm: "Excluir campo",
+        confirm: t("Excluir campo"),
         danger: true,
       });
       if (!ok) return;
       try {
         const result = await ctx.api(`/api/v1/fields/${field.id}`, { method: "DELETE", params: { confirm: true } });
-        ctx.toast(result.chats === 1 ? `Campo “${field.name}” excluído (tinha valor em 1 chat).`
-          : `Campo “${field.name}” excluído (tinha valor em ${result.chats} chats).`);
+        ctx.toast(result.chats === 1 ? t("Campo “{name}” excluído (tinha valor em 1 chat).", { name: field.name })
+          : t("Campo “{name}” excluído (tinha valor em {chats} chats).", { name: field.name, chats: result.chats }));
         await draw();
       } catch (err) { ctx.showError(err); }
     });
@@ -112,7 +113,7 @@ export async function render(container, ctx) {
   async function draw() {
     const fields = await ctx.api("/api/v1/fields");
     clear(body);
-    if (!fields.length) body.append(h("tr", {}, h("td", { colspan: 4, class: "muted", text: "Nenhum campo criado." })));
+    if (!fields.length) body.append(h("tr", {}, h("td", { colspan: 4, class: "muted", text: t("Nenhum campo criado.") })));
     for (const field of fields) body.append(row(field));
   }
 

@@ -1,10 +1,11 @@
 // Admin: switch the account's modules on and off (P3). A module that is off disappears from
 // every page and its API answers 404.
+import { t } from "../i18n.js";
 import { h, clear } from "../dom.js";
 
 export default {
   id: "modules",
-  title: "Módulos",
+  title: t("Módulos"),
   allowed: (ctx) => ctx.me.is_admin,
   load: () => import("./modules.js"),
 };
@@ -12,7 +13,7 @@ export default {
 export async function render(container, ctx) {
   const list = h("ul", { class: "admin-list modules-list" });
   container.append(
-    h("p", { class: "muted", text: "Um módulo desligado some das telas de todos os usuários e da API. Os marcados “em breve” ainda não existem." }),
+    h("p", { class: "muted", text: t("Um módulo desligado some das telas de todos os usuários e da API. Os marcados “em breve” ainda não existem.") }),
     list);
   async function draw() {
     const modules = await ctx.api("/api/v1/modules");

@@ -1,12 +1,13 @@
 // Admin: the attendance control panel (L13): chats by status, chats in the inbox by assignee,
 // and the customers waiting longest for a reply (a click opens the chat). Counts cover only
 // the chats the user may see.
+import { t } from "../i18n.js";
 import { h, clear } from "../dom.js";
 import { timeOf } from "../format.js";
 
 export default {
   id: "panel",
-  title: "Painel de controle",
+  title: t("Painel de controle"),
   module: "attendance",
   allowed: (ctx) => ctx.me.is_admin || ctx.can("see_reports"),
   load: () => import("./panel.js"),
@@ -28,25 +29,25 @@ export async function render(container, ctx) {
   const body = h("div", { class: "control-panel" });
   const stamp = h("span", { class: "muted" });
   container.append(h("div", { class: "panel-tools" },
-    h("button", { type: "button", class: "btn", text: "Atualizar", onclick: () => draw().catch(ctx.showError) }),
+    h("button", { type: "button", class: "btn", text: t("Atualizar"), onclick: () => draw().catch(ctx.showError) }),
     stamp), body);
 
   async function draw() {
     const data = await ctx.api("/api/v1/attendance/panel");
     clear(body);
     body.append(
-      counts("Chats por status", data.by_status, "Inclui os arquivados (Resolvido e Fechado arquivam)."),
-      counts("Chats na caixa de entrada por responsável",
-        data.by_assignee.map((a) => ({ ...a, name: a.kind === "department" ? `${a.name} (departamento)` : a.name }))),
-      h("section", { class: "panel-card", "aria-label": "Esperando há mais tempo" },
-        h("h3", { text: "Esperando resposta há mais tempo" }),
+      counts(t("Chats por status"), data.by_status, t("Inclui os arquivados (Resolvido e Fechado arquivam).")),
+      counts(t("Chats na caixa de entrada por responsável"),
+        data.by_assignee.map((a) => ({ ...a, name: a.kind === "department" ? t("{name} (departamento)", { name: a.name }) : a.name }))),
+      h("section", { class: "panel-card", "aria-label": t("Esperando há mais tempo") },
+        h("h3", { text: t("Esperando resposta há mais tempo") }),
         data.waiting.length
           ? h("ol", { class: "panel-waiting" }, data.waiting.map((w) => h("li", {},
             h("a", { href: `/?chat=${w.id}`, dataset: { chatId: w.id } },
               h("span", { class: "panel-label", text: w.name }),
               h("span", { class: "panel-wait", text: w.waiting_text })))))
-          : h("p", { class: "muted", text: "Nenhum cliente esperando resposta." })));
-    stamp.textContent = `Atualizado às ${timeOf(data.at)}`;
+          : h("p", { class: "muted", text: t("Nenhum cliente esperando resposta.") })));
+    stamp.textContent = t("Atualizado às {time}", { time: timeOf(data.at) });
   }
 
   const timer = setInterval(() => {

@@ -1,26 +1,27 @@
 // Admin: the account's tags (I7). Rename and recolour in place; deleting a tag takes it off
 // every chat. For admins and users who may manage tags.
+import { t } from "../i18n.js";
 import { h, clear } from "../dom.js";
 
 export default {
   id: "tags",
-  title: "Tags",
+  title: t("Tags"),
   allowed: (ctx) => ctx.can("manage_tags"),
   load: () => import("./tags.js"),
 };
 
 export async function render(container, ctx) {
   const name = h("input", { type: "text", name: "name", required: true, maxlength: 60, autocomplete: "off",
-    placeholder: "Ex.: Clientes VIP" });
+    placeholder: t("Ex.: Clientes VIP") });
   const color = h("input", { type: "color", name: "color", value: "#5b8def" });
   const error = h("p", { class: "error", role: "alert", hidden: true });
   const form = h("form", { class: "admin-form", novalidate: true },
-    h("label", {}, "Nome da tag", name),
-    h("label", {}, "Cor", color),
-    h("button", { type: "submit", class: "btn primary", text: "Criar tag" }));
+    h("label", {}, t("Nome da tag"), name),
+    h("label", {}, t("Cor"), color),
+    h("button", { type: "submit", class: "btn primary", text: t("Criar tag") }));
   const list = h("ul", { class: "admin-list tag-admin-list" });
   container.append(
-    h("p", { class: "muted", text: "As tags marcam os chats e servem de filtro na lista. Excluir uma tag a tira de todos os chats." }),
+    h("p", { class: "muted", text: t("As tags marcam os chats e servem de filtro na lista. Excluir uma tag a tira de todos os chats.") }),
     form, error, list);
 
   form.addEventListener("input", () => { error.hidden = true; });
@@ -28,22 +29,22 @@ export async function render(container, ctx) {
     event.preventDefault();
     try {
       const tag = await ctx.api("/api/v1/tags", { method: "POST", body: { name: name.value, color: color.value } });
-      ctx.toast(`Tag “${tag.name}” criada.`);
+      ctx.toast(t("Tag “{name}” criada.", { name: tag.name }));
       name.value = "";
       await draw();
     } catch (problem) {
-      error.textContent = problem?.status !== undefined ? problem.message : "Não foi possível criar a tag.";
+      error.textContent = problem?.status !== undefined ? problem.message : t("Não foi possível criar a tag.");
       error.hidden = false;
       if (problem?.status === undefined) console.error(problem);
     }
   });
 
   function row(tag) {
-    const rename = h("input", { type: "text", value: tag.name, maxlength: 60, "aria-label": `Nome da tag ${tag.name}` });
-    const paint = h("input", { type: "color", value: tag.color, "aria-label": `Cor da tag ${tag.name}` });
+    const rename = h("input", { type: "text", value: tag.name, maxlength: 60, "aria-label": t("Nome da tag {name}", { name: tag.name }) });
+    const paint = h("input", { type: "color", value: tag.color, "aria-label": t("Cor da tag {name}", { name: tag.name }) });
     const problem = h("span", { class: "error", role: "alert", hidden: true });
-    const save = h("button", { type: "button", class: "btn", text: "Salvar" });
-    const remove = h("button", { type: "button", class: "btn danger-text", text: "Excluir" });
+    const save = h("button", { type: "button", class: "btn", text: t("Salvar") });
+    const remove = h("button", { type: "button", class: "btn danger-text", text: t("Excluir") });
     const li = h("li", { dataset: { tagId: tag.id } },
       h("span", { class: "tag-dot", style: { background: tag.color } }), rename, paint, save, remove, problem);
     async function commit() {
@@ -54,10 +55,10 @@ export async function render(container, ctx) {
       problem.hidden = true;
       try {
         await ctx.api(`/api/v1/tags/${tag.id}`, { method: "PATCH", body });
-        ctx.toast("Tag salva.");
+        ctx.toast(t("Tag salva."));
         await draw();
       } catch (err) {
-        problem.textContent = err?.status !== undefined ? err.message : "Não foi possível salvar.";
+        problem.textContent = err?.status !== undefined ? err.message : t("Não foi possível salvar.");
         problem.hidden = false;
       }
     }
@@ -68,15 +69,15 @@ export async function render(container, ctx) {
     });
     remove.addEventListener("click", async () => {
       const ok = await ctx.confirmDialog({
-        title: `Excluir a tag “${tag.name}”?`,
-        lines: ["A tag sai de todos os chats que a têm, para todos os usuários."],
-        confirm: "Excluir tag",
+        title: t("Excluir a tag “{name}”?", { name: tag.name }),
+        lines: [t("A tag sai de todos os chats que a têm, para todos os usuários.")],
+        confirm: t("Excluir tag"),
         danger: true,
       });
       if (!ok) return;
       try {
         await ctx.api(`/api/v1/tags/${tag.id}`, { method: "DELETE" });
-        ctx.toast(`Tag “${tag.name}” excluída.`);
+        ctx.toast(t("Tag “{name}” excluída.", { name: tag.name }));
         await draw();
       } catch (err) { ctx.showError(err); }
     });
@@ -86,7 +87,7 @@ export async function render(container, ctx) {
   async function draw() {
     const tags = await ctx.api("/api/v1/tags");
     clear(list);
-    if (!tags.length) list.append(h("li", { class: "muted", text: "Nenhuma tag criada." }));
+    if (!tags.length) list.append(h("li", { class: "muted", text: t("Nenhuma tag criada.") }));
     for (const tag of tags) list.append(row(tag));
   }
 

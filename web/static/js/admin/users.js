@@ -3,12 +3,13 @@
 // change only users the server marks can_manage (every permission and department of the user
 // is one the manager holds), give only the permissions they hold and place people only in
 // their own departments (the server refuses the rest too).
+import { lang, t } from "../i18n.js";
 import { h, clear } from "../dom.js";
 import { dateTimeOf } from "../format.js";
 
 export default {
   id: "users",
-  title: "Usuários",
+  title: t("Usuários"),
   allowed: (ctx) => ctx.me.is_admin || ctx.can("manage_users"),
   load: () => import("./users.js"),
 };
@@ -22,7 +23,7 @@ function field(label, input) {
 
 function checkList(legend, items, chosen, { disabled = () => false, name }) {
   const box = h("fieldset", { class: "acct-checks", dataset: { name } }, h("legend", { text: legend }));
-  if (!items.length) box.append(h("p", { class: "muted", text: "Nenhum cadastrado ainda." }));
+  if (!items.length) box.append(h("p", { class: "muted", text: t("Nenhum cadastrado ainda.") }));
   for (const item of items) {
     box.append(h("label", { class: "acct-check" },
       h("input", {
@@ -43,10 +44,10 @@ export async function render(container, ctx) {
   let editing = null; // the user id whose editor is open, "new" for the creation form
 
   const table = h("table", { class: "admin-table acct-table" });
-  const newButton = h("button", { type: "button", class: "btn primary", id: "user-new", text: "Novo usuário" });
+  const newButton = h("button", { type: "button", class: "btn primary", id: "user-new", text: t("Novo usuário") });
   const formSlot = h("div", { class: "acct-form-slot" });
   container.append(
-    h("p", { class: "muted", text: "Administradores podem tudo. Usuários normais veem só os chats atribuídos a eles ou aos seus departamentos, a não ser que tenham a permissão de ver todos os chats." }),
+    h("p", { class: "muted", text: t("Administradores podem tudo. Usuários normais veem só os chats atribuídos a eles ou aos seus departamentos, a não ser que tenham a permissão de ver todos os chats.") }),
     h("div", { class: "acct-toolbar" }, newButton),
     formSlot,
     table);
@@ -73,25 +74,25 @@ export async function render(container, ctx) {
     const password = h("input", { name: "password", type: "password", autocomplete: "new-password", required: isNew, minlength: 8 });
     const admin = h("input", { name: "is_admin", type: "checkbox", checked: !isNew && user.is_admin });
     const row = h("div", { class: "acct-fields" },
-      field("Login", login), field("Nome", name), field("E-mail", email));
-    if (isNew) row.append(field("Senha", password));
+      field(t("Login"), login), field(t("Nome"), name), field(t("E-mail"), email));
+    if (isNew) row.append(field(t("Senha"), password));
     form.append(row);
     if (ctx.me.is_admin) {
       form.append(h("label", { class: "switch-row acct-admin" }, admin,
-        h("span", { text: "Administrador (pode tudo, inclusive dar permissões)" })));
+        h("span", { text: t("Administrador (pode tudo, inclusive dar permissões)") })));
     }
-    const perms = checkList("Permissões", permissions.map((p) => ({ value: p.name, label: p.label })),
+    const perms = checkList(t("Permissões"), permissions.map((p) => ({ value: p.name, label: p.label })),
       new Set(isNew ? [] : user.permissions),
       { name: "permission", disabled: (p) => !ctx.me.is_admin && !ctx.can(p) });
     const had = new Set(isNew ? [] : user.departments);
     const mine = myDepartments();
     // Leaving a department is always offered; joining one only if the manager is in it.
-    const depts = checkList("Departamentos", departments.map((d) => ({ value: d.id, label: d.name })),
+    const depts = checkList(t("Departamentos"), departments.map((d) => ({ value: d.id, label: d.name })),
       had, { name: "department", disabled: (d) => !ctx.me.is_admin && !had.has(d) && !mine.has(d) });
     form.append(h("div", { class: "acct-groups" }, perms, depts));
     const error = h("p", { class: "error", role: "alert", hidden: true });
-    const save = h("button", { type: "submit", class: "btn primary", text: isNew ? "Criar usuário" : "Salvar" });
-    const cancel = h("button", { type: "button", class: "btn", text: "Cancelar" });
+    const save = h("button", { type: "submit", class: "btn primary", text: isNew ? t("Criar usuário") : t("Salvar") });
+    const cancel = h("button", { type: "button", class: "btn", text: t("Cancelar") });
     form.append(error, h("div", { class: "acct-actions" }, save, cancel));
     cancel.addEventListener("click", () => { editing = null; draw(); });
     form.addEventListener("submit", async (event) => {
@@ -110,11 +111,11 @@ export async function render(container, ctx) {
       try {
         const saved = await ctx.api(isNew ? "/api/v1/users" : `/api/v1/users/${user.id}`,
           { method: isNew ? "POST" : "PATCH", body });
-        ctx.toast(isNew ? `Usuário ${saved.login} criado.` : `${saved.name}: alterações salvas.`);
+        ctx.toast(isNew ? t("Usuário {login} criado.", { login: saved.login }) : t("{name}: alterações salvas.", { name: saved.name }));
         editing = null;
         await refresh();
       } catch (err) {
-        error.textContent = err.message || "Não foi possível salvar.";
+        error.textContent = err.message || t("Não foi possível salvar.");
         error.hidden = false;
       } finally { save.disabled = false; }
     });
@@ -126,32 +127,32 @@ export async function render(container, ctx) {
   // The secret itself is shown only to whoever creates the token.
   function apiTokens(user) {
     const box = h("div", { class: "acct-tokens", dataset: { tokensOf: String(user.id) } },
-      h("h4", { text: "Tokens de API" }));
+      h("h4", { text: t("Tokens de API") }));
     const list = h("ul", { class: "acct-token-list" });
     box.append(list);
     async function fill() {
       let tokens;
       try { tokens = await ctx.api(`/api/v1/users/${user.id}/tokens`); } catch (err) { ctx.showError(err); return; }
       clear(list);
-      if (!tokens.length) list.append(h("li", { class: "muted", text: "Nenhum token ativo." }));
+      if (!tokens.length) list.append(h("li", { class: "muted", text: t("Nenhum token ativo.") }));
       for (const token of tokens) {
-        const used = token.last_used_at ? `último uso ${dateTimeOf(token.last_used_at)}` : "nunca usado";
-        const revoke = h("button", { type: "button", class: "link-btn danger", text: "Revogar" });
+        const used = token.last_used_at ? t("último uso {when}", { when: dateTimeOf(token.last_used_at) }) : t("nunca usado");
+        const revoke = h("button", { type: "button", class: "link-btn danger", text: t("Revogar") });
         revoke.addEventListener("click", async () => {
           const ok = await ctx.confirmDialog({
-            title: `Revogar o token “${token.name || "sem nome"}” de ${user.name}?`,
-            lines: ["A integração que usa este token deixa de funcionar na hora."],
-            confirm: "Revogar", danger: true,
+            title: t("Revogar o token “{token}” de {name}?", { token: token.name || t("sem nome"), name: user.name }),
+            lines: [t("A integração que usa este token deixa de funcionar na hora.")],
+            confirm: t("Revogar"), danger: true,
           });
           if (!ok) return;
           try {
             await ctx.api(`/api/v1/users/${user.id}/tokens/${token.id}`, { method: "DELETE" });
-            ctx.toast("Token revogado.");
+            ctx.toast(t("Token revogado."));
             await fill();
           } catch (err) { ctx.showError(err); }
         });
         list.append(h("li", { dataset: { token: String(token.id) } },
-          h("span", { text: `${token.name || "Sem nome"} — criado ${dateTimeOf(token.created_at)}, ${used}` }), " ", revoke));
+          h("span", { text: t("{token} — criado {when}, {used}", { token: token.name || t("Sem nome"), when: dateTimeOf(token.created_at), used }) }), " ", revoke));
       }
     }
     fill();
@@ -161,20 +162,20 @@ export async function render(container, ctx) {
   function passwordReset(user) {
     const box = h("div", { class: "acct-reset" });
     const input = h("input", { type: "password", name: "new_password", autocomplete: "new-password", minlength: 8 });
-    const button = h("button", { type: "button", class: "btn", text: "Redefinir senha" });
-    box.append(field("Nova senha", input), button);
+    const button = h("button", { type: "button", class: "btn", text: t("Redefinir senha") });
+    box.append(field(t("Nova senha"), input), button);
     button.addEventListener("click", async () => {
       if (!input.value) { input.focus(); return; }
       const ok = await ctx.confirmDialog({
-        title: `Redefinir a senha de ${user.name}?`,
-        lines: ["A pessoa sai de todos os aparelhos e navegadores e entra de novo com a nova senha."],
-        confirm: "Redefinir senha",
+        title: t("Redefinir a senha de {name}?", { name: user.name }),
+        lines: [t("A pessoa sai de todos os aparelhos e navegadores e entra de novo com a nova senha.")],
+        confirm: t("Redefinir senha"),
       });
       if (!ok) return;
       try {
         await ctx.api(`/api/v1/users/${user.id}`, { method: "PATCH", body: { password: input.value } });
         input.value = "";
-        ctx.toast(`Senha de ${user.name} redefinida.`);
+        ctx.toast(t("Senha de {name} redefinida.", { name: user.name }));
       } catch (err) { ctx.showError(err); }
     });
     return box;
@@ -183,18 +184,18 @@ export async function render(container, ctx) {
   async function setActive(user, active) {
     if (!active) {
       const ok = await ctx.confirmDialog({
-        title: `Desativar ${user.name}?`,
+        title: t("Desativar {name}?", { name: user.name }),
         lines: [
-          "A pessoa não consegue mais entrar e sai na hora de todos os navegadores e integrações.",
-          "As conversas e o histórico continuam. Você pode reativar depois.",
+          t("A pessoa não consegue mais entrar e sai na hora de todos os navegadores e integrações."),
+          t("As conversas e o histórico continuam. Você pode reativar depois."),
         ],
-        confirm: "Desativar", danger: true,
+        confirm: t("Desativar"), danger: true,
       });
       if (!ok) return;
     }
     try {
       await ctx.api(`/api/v1/users/${user.id}`, { method: "PATCH", body: { active } });
-      ctx.toast(active ? `${user.name} reativado.` : `${user.name} desativado.`);
+      ctx.toast(active ? t("{name} reativado.", { name: user.name }) : t("{name} desativado.", { name: user.name }));
       await refresh();
     } catch (err) { ctx.showError(err); }
   }
@@ -205,17 +206,17 @@ export async function render(container, ctx) {
     newButton.hidden = editing === "new";
     clear(table);
     table.append(h("thead", {}, h("tr", {},
-      ...["Nome", "Login", "Tipo", "Permissões", "Departamentos", "Situação", ""].map((t) => h("th", { text: t })))));
+      ...[t("Nome"), t("Login"), t("Tipo"), t("Permissões"), t("Departamentos"), t("Situação"), ""].map((t) => h("th", { text: t })))));
     const body = h("tbody");
     for (const user of users) {
       const actions = h("td", { class: "acct-row-actions" });
       if (mayEdit(user)) {
-        actions.append(h("button", { type: "button", class: "link-btn", text: "Editar",
+        actions.append(h("button", { type: "button", class: "link-btn", text: t("Editar"),
           onclick: () => { editing = editing === user.id ? null : user.id; draw(); } }));
         // Nobody deactivates themselves (the server refuses it too).
         if (user.id !== ctx.me.id) {
           actions.append(h("button", {
-            type: "button", class: "link-btn", text: user.active ? "Desativar" : "Reativar",
+            type: "button", class: "link-btn", text: user.active ? t("Desativar") : t("Reativar"),
             onclick: () => setActive(user, !user.active),
           }));
         }
@@ -223,10 +224,10 @@ export async function render(container, ctx) {
       body.append(h("tr", { class: user.active ? "" : "acct-inactive", dataset: { user: String(user.id), login: user.login } },
         h("td", { text: user.name }),
         h("td", { text: user.login }),
-        h("td", { text: user.is_admin ? "Administrador" : "Normal" }),
-        h("td", { class: "acct-small", text: user.is_admin ? "Todas" : (user.permissions.map(label).join(", ") || "—") }),
-        h("td", { class: "acct-small", text: user.departments.map(deptName).sort((a, b) => a.localeCompare(b, "pt-BR")).join(", ") || "—" }),
-        h("td", { text: user.active ? "Ativo" : "Desativado" }),
+        h("td", { text: user.is_admin ? t("Administrador") : t("Normal") }),
+        h("td", { class: "acct-small", text: user.is_admin ? t("Todas") : (user.permissions.map(label).join(", ") || "—") }),
+        h("td", { class: "acct-small", text: user.departments.map(deptName).sort((a, b) => a.localeCompare(b, lang)).join(", ") || "—" }),
+        h("td", { text: user.active ? t("Ativo") : t("Desativado") }),
         actions));
       if (editing === user.id) {
         body.append(h("tr", { class: "acct-editor" }, h("td", { colspan: "7" }, editor(user))));

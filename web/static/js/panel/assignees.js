@@ -3,6 +3,7 @@
 // Fila" hands the chat to the next user of the rotation (I6). Anyone who sees the chat may
 // change them. The section keeps one node per chat, so an open picker and its search text
 // survive the re-renders that live events cause.
+import { t } from "../i18n.js";
 import { h, clear, fold } from "../dom.js";
 import { icon } from "../icons.js";
 
@@ -33,18 +34,18 @@ function makeState(chat, ctx) {
   const chips = h("div", { class: "assignee-chips" });
   const addBtn = h("button", {
     type: "button", class: "btn assignee-add", "aria-expanded": "false", "aria-controls": "assignee-picker",
-  }, icon("person", 16), "Adicionar");
+  }, icon("person", 16), t("Adicionar"));
   const queueBtn = h("button", {
-    type: "button", class: "btn assignee-delegate", title: "O chat vai para o próximo usuário do rodízio",
-  }, "Delegar p/ Fila");
+    type: "button", class: "btn assignee-delegate", title: t("O chat vai para o próximo usuário do rodízio"),
+  }, t("Delegar p/ Fila"));
   const filter = h("input", {
     type: "search", class: "assignee-filter", autocomplete: "off",
-    placeholder: "Buscar usuário ou departamento", "aria-label": "Buscar usuário ou departamento",
+    placeholder: t("Buscar usuário ou departamento"), "aria-label": t("Buscar usuário ou departamento"),
   });
-  const options = h("ul", { class: "assignee-options", role: "listbox", "aria-label": "Usuários e departamentos" });
+  const options = h("ul", { class: "assignee-options", role: "listbox", "aria-label": t("Usuários e departamentos") });
   const picker = h("div", { id: "assignee-picker", class: "assignee-picker", hidden: true }, filter, options);
   const node = h("section", { class: "info-card", dataset: { section: "assignees" } },
-    h("h3", { text: "Responsáveis" }), chips,
+    h("h3", { text: t("Responsáveis") }), chips,
     h("div", { class: "assignee-actions" }, addBtn, queueBtn), picker);
   const s = { chatId: chat.id, chat, ctx, node, chips, addBtn, queueBtn, filter, options, picker,
     open: false, busy: false, filterFocused: false };
@@ -87,7 +88,7 @@ function drawOptions() {
   ].filter((a) => !taken.has(key(a)) && (!wanted || fold(a.name).includes(wanted)));
   clear(s.options);
   if (!all.length) {
-    s.options.append(h("li", { class: "muted assignee-none", text: "Ninguém para adicionar." }));
+    s.options.append(h("li", { class: "muted assignee-none", text: t("Ninguém para adicionar.") }));
     return;
   }
   for (const a of all) {
@@ -98,7 +99,7 @@ function drawOptions() {
       },
       icon(a.kind === "department" ? "group" : "person", 16),
       h("span", { class: "assignee-option-name", text: a.name }),
-      h("span", { class: "muted assignee-option-kind", text: a.kind === "department" ? "Departamento" : "Usuário" }))));
+      h("span", { class: "muted assignee-option-kind", text: a.kind === "department" ? t("Departamento") : t("Usuário") }))));
   }
 }
 
@@ -106,7 +107,7 @@ function drawChips() {
   const s = state;
   clear(s.chips);
   if (!s.chat.assignees.length) {
-    s.chips.append(h("span", { class: "muted", text: "Sem responsável" }));
+    s.chips.append(h("span", { class: "muted", text: t("Sem responsável") }));
     return;
   }
   for (const a of s.chat.assignees) {
@@ -114,7 +115,7 @@ function drawChips() {
       icon(a.kind === "department" ? "group" : "person", 15),
       h("span", { text: a.name }),
       h("button", {
-        type: "button", class: "assignee-remove", title: `Remover ${a.name}`, "aria-label": `Remover ${a.name}`,
+        type: "button", class: "assignee-remove", title: t("Remover {name}", { name: a.name }), "aria-label": t("Remover {name}", { name: a.name }),
         disabled: s.busy, onclick: () => remove(a),
       }, icon("close", 14))));
   }
@@ -131,7 +132,7 @@ async function change(run) {
   try {
     const result = await run();
     if (result.chat) s.ctx.showChat(result.chat);
-    else s.ctx.toast("Este chat não está mais com você.");
+    else s.ctx.toast(t("Este chat não está mais com você."));
     return result;
   } catch (error) {
     s.ctx.showError(error);
@@ -164,9 +165,9 @@ async function remove(a) {
   const s = state;
   if (losesChat(s, a)) {
     const ok = await s.ctx.confirmDialog({
-      title: "Deixar de ser responsável por este chat?",
-      lines: ["Você deixará de ver este chat e as mensagens dele."],
-      confirm: "Remover",
+      title: t("Deixar de ser responsável por este chat?"),
+      lines: [t("Você deixará de ver este chat e as mensagens dele.")],
+      confirm: t("Remover"),
       danger: true,
     });
     if (!ok || state !== s) return;
@@ -177,7 +178,7 @@ async function remove(a) {
 async function delegate() {
   const s = state;
   const result = await change(() => s.ctx.api(`/api/v1/chats/${s.chatId}/delegate`, { method: "POST" }));
-  if (result?.delegated_to) s.ctx.toast(`Chat delegado para ${result.delegated_to.name}.`);
+  if (result?.delegated_to) s.ctx.toast(t("Chat delegado para {name}.", { name: result.delegated_to.name }));
 }
 
 export default {

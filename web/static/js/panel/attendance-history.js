@@ -1,5 +1,6 @@
 // History tab "Atendimento" (H1): each status change of the chat, newest first, with who made
 // it, when, and how long the chat stayed in it; then the total time in each status.
+import { t } from "../i18n.js";
 import { h } from "../dom.js";
 import { dateTimeOf } from "../format.js";
 
@@ -9,16 +10,16 @@ function dot(color) {
 
 export default {
   id: "attendance",
-  title: "Atendimento",
+  title: t("Atendimento"),
   module: "attendance",
   async load(chat, ctx) {
     const history = await ctx.api(`/api/v1/chats/${chat.id}/status-history`);
     const box = h("div", { class: "attendance-history" });
     if (!history.changes.length) {
-      box.append(h("p", { class: "muted", text: "O status deste chat ainda não foi alterado." }));
+      box.append(h("p", { class: "muted", text: t("O status deste chat ainda não foi alterado.") }));
       return box;
     }
-    box.append(h("ol", { class: "status-changes", "aria-label": "Mudanças de status" },
+    box.append(h("ol", { class: "status-changes", "aria-label": t("Mudanças de status") },
       [...history.changes].reverse().map((c) => h("li", {
         class: `status-change${c.current ? " current" : ""}`, dataset: { changeId: c.id },
       },
@@ -29,8 +30,8 @@ export default {
         h("span", { class: "status-change-by", text: `por ${c.by}` }), " · ",
         h("time", { datetime: c.at, text: dateTimeOf(c.at) })),
       h("div", { class: "status-change-time muted",
-        text: c.current ? `Neste status há ${c.duration_text}` : `Ficou ${c.duration_text}` })))));
-    box.append(h("h4", { class: "status-totals-title", text: "Tempo em cada status" }),
+        text: c.current ? t("Neste status há {duration_text}", { duration_text: c.duration_text }) : t("Ficou {duration_text}", { duration_text: c.duration_text }) })))));
+    box.append(h("h4", { class: "status-totals-title", text: t("Tempo em cada status") }),
       h("ul", { class: "status-totals" }, history.totals.map((t) => h("li", {},
         dot(t.color), h("span", { class: "status-total-name", text: t.status_name }),
         h("span", { class: "status-total-time", text: t.duration_text })))));

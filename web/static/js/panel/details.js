@@ -1,5 +1,6 @@
 // Where the chat came from (I9), and its chatbot (I3) and archive (I4) switches. Anyone who
 // sees the chat may flip them; the chatbot switch is absent while the chatbot module is off.
+import { t } from "../i18n.js";
 import { h } from "../dom.js";
 import { dateOf, phoneOf } from "../format.js";
 
@@ -36,16 +37,16 @@ export default {
   render(chat, ctx) {
     return h("section", { class: "info-card", dataset: { section: "details" } },
       h("dl", {},
-        field("Aparelho de origem", chat.device
+        field(t("Aparelho de origem"), chat.device
           ? `${chat.device.name}${chat.device.phone ? ` (${phoneOf(chat.device.phone)})` : ""}` : "—"),
-        field("Data de cadastro", chat.registered_at ? dateOf(chat.registered_at) : "—"),
+        field(t("Data de cadastro"), chat.registered_at ? dateOf(chat.registered_at) : "—"),
         toggle(chat, ctx, {
-          name: "archived", label: "Arquivado", path: "archived", checked: chat.archived,
-          on: "Sim", off: "Não",
+          name: "archived", label: t("Arquivado"), path: "archived", checked: chat.archived,
+          on: t("Sim"), off: t("Não"),
         }),
         ctx.modules.chatbot === false ? null : toggle(chat, ctx, {
-          name: "enabled", label: "Chatbot", path: "chatbot", checked: chat.chatbot_enabled,
-          on: "Sim", off: "Não",
+          name: "enabled", label: t("Chatbot"), path: "chatbot", checked: chat.chatbot_enabled,
+          on: t("Sim"), off: t("Não"),
         })));
   },
 };

@@ -3,15 +3,16 @@
 // under the input and the stored value stays until a good one is saved. "Novo campo"
 // (manage_fields) creates a field for every chat; deleting one removes it from every chat.
 // One node per open chat: an edit in progress survives the re-renders of live events.
+import { t } from "../i18n.js";
 import { h, clear } from "../dom.js";
 import { icon } from "../icons.js";
 
 export const KINDS = [
-  ["text", "Texto"], ["number", "Número"], ["date", "Data"], ["email", "E-mail"],
-  ["phone", "Telefone"], ["cpf", "CPF"], ["cnpj", "CNPJ"], ["options", "Opções"],
+  ["text", t("Texto")], ["number", t("Número")], ["date", t("Data")], ["email", t("E-mail")],
+  ["phone", t("Telefone")], ["cpf", t("CPF")], ["cnpj", t("CNPJ")], ["options", t("Opções")],
 ];
 const PLACEHOLDERS = {
-  number: "Ex.: 1.234,56", email: "nome@exemplo.com.br", phone: "(11) 98765-4321",
+  number: t("Ex.: 1.234,56"), email: "nome@exemplo.com.br", phone: "(11) 98765-4321",
   cpf: "000.000.000-00", cnpj: "00.000.000/0000-00",
 };
 
@@ -21,7 +22,7 @@ function makeState(chat, ctx) {
   const list = h("dl", { class: "field-list" });
   const footer = h("div", { class: "field-footer" });
   const node = h("section", { class: "info-card", dataset: { section: "fields" } },
-    h("h3", { text: "Campos personalizados" }), list, footer);
+    h("h3", { text: t("Campos personalizados") }), list, footer);
   const s = {
     chatId: chat.id, ctx, node, list, footer, fields: null, editing: null, creating: null,
     loading: null, again: false, failed: false, lastFocus: null,
@@ -74,7 +75,7 @@ function inputFor(field) {
     const choices = [...field.options];
     if (field.value && !choices.includes(field.value)) choices.unshift(field.value);
     return h("select", common,
-      h("option", { value: "", text: "— vazio —" }),
+      h("option", { value: "", text: t("— vazio —") }),
       choices.map((o) => h("option", { value: o, text: o, selected: o === field.value })));
   }
   if (field.kind === "date") return h("input", { ...common, type: "date", value: field.value || "" });
@@ -94,8 +95,8 @@ function startEdit(s, field) {
   const error = h("p", { class: "name-error field-error", role: "alert", hidden: true });
   const form = h("form", { class: "field-form", novalidate: true },
     h("div", { class: "name-row" }, input,
-      h("button", { type: "submit", class: "icon-btn", title: "Salvar (Enter)", "aria-label": "Salvar" }, icon("check", 20)),
-      h("button", { type: "button", class: "icon-btn", title: "Cancelar (Esc)", "aria-label": "Cancelar",
+      h("button", { type: "submit", class: "icon-btn", title: t("Salvar (Enter)"), "aria-label": t("Salvar") }, icon("check", 20)),
+      h("button", { type: "button", class: "icon-btn", title: t("Cancelar (Esc)"), "aria-label": t("Cancelar"),
         onclick: () => stopEdit(s) }, icon("close", 20))),
     error);
   s.editing = { fieldId: field.id, form, input, error, saving: false };
@@ -134,7 +135,7 @@ async function save(s) {
     if (s.editing !== e) return;
     if (problem?.status === undefined) console.error(problem);
     e.error.textContent = problem?.status !== undefined ? problem.message
-      : "Não foi possível salvar. Tente de novo.";
+      : t("Não foi possível salvar. Tente de novo.");
     e.error.hidden = false;
     e.saving = false;
     e.input.disabled = false;
@@ -144,18 +145,18 @@ async function save(s) {
 
 async function removeField(s, field) {
   const ok = await s.ctx.confirmDialog({
-    title: `Excluir o campo “${field.name}”?`,
+    title: t("Excluir o campo “{name}”?", { name: field.name }),
     lines: [
-      "O campo some de todos os chats da conta, não só deste.",
-      "Os valores já preenchidos nele são apagados em todos os chats.",
+      t("O campo some de todos os chats da conta, não só deste."),
+      t("Os valores já preenchidos nele são apagados em todos os chats."),
     ],
-    confirm: "Excluir campo",
+    confirm: t("Excluir campo"),
     danger: true,
   });
   if (!ok) return;
   try {
     await s.ctx.api(`/api/v1/fields/${field.id}`, { method: "DELETE", params: { confirm: true } });
-    s.ctx.toast(`Campo “${field.name}” excluído de todos os chats.`);
+    s.ctx.toast(t("Campo “{name}” excluído de todos os chats.", { name: field.name }));
     if (s.editing?.fieldId === field.id) s.editing = null;
     await load(s);
   } catch (error) { s.ctx.showError(error); }
@@ -163,18 +164,18 @@ async function removeField(s, field) {
 
 function startCreate(s) {
   const name = h("input", { type: "text", class: "field-input", name: "name", autocomplete: "off",
-    placeholder: "Ex.: E-mail, CPF, Aniversário", "aria-label": "Nome do novo campo", maxlength: 80 });
-  const kind = h("select", { class: "field-input", name: "kind", "aria-label": "Tipo do campo" },
+    placeholder: t("Ex.: E-mail, CPF, Aniversário"), "aria-label": t("Nome do novo campo"), maxlength: 80 });
+  const kind = h("select", { class: "field-input", name: "kind", "aria-label": t("Tipo do campo") },
     KINDS.map(([value, label]) => h("option", { value, text: label })));
   const options = h("input", { type: "text", class: "field-input", name: "options", autocomplete: "off",
-    placeholder: "Opções separadas por vírgula", "aria-label": "Opções", hidden: true });
+    placeholder: t("Opções separadas por vírgula"), "aria-label": t("Opções"), hidden: true });
   const error = h("p", { class: "name-error field-error", role: "alert", hidden: true });
   const form = h("form", { class: "field-new", novalidate: true },
-    h("p", { class: "name-hint", text: "O campo novo aparece em todos os chats da conta." }),
+    h("p", { class: "name-hint", text: t("O campo novo aparece em todos os chats da conta.") }),
     name, kind, options, error,
     h("div", { class: "field-new-actions" },
-      h("button", { type: "button", class: "btn", text: "Cancelar", onclick: () => { s.creating = null; draw(s); } }),
-      h("button", { type: "submit", class: "btn primary", text: "Criar campo" })));
+      h("button", { type: "button", class: "btn", text: t("Cancelar"), onclick: () => { s.creating = null; draw(s); } }),
+      h("button", { type: "submit", class: "btn primary", text: t("Criar campo") })));
   kind.addEventListener("change", () => { options.hidden = kind.value !== "options"; });
   form.addEventListener("input", () => { error.hidden = true; });
   form.addEventListener("keydown", (event) => {
@@ -186,14 +187,14 @@ function startCreate(s) {
     if (kind.value === "options") body.options = options.value.split(/[,;\n]/).map((o) => o.trim()).filter(Boolean);
     try {
       const field = await s.ctx.api("/api/v1/fields", { method: "POST", body });
-      s.ctx.toast(`Campo “${field.name}” criado em todos os chats.`);
+      s.ctx.toast(t("Campo “{name}” criado em todos os chats.", { name: field.name }));
       s.creating = null;
       await load(s);
       const created = (s.fields || []).find((f) => f.id === field.id);
       if (created) startEdit(s, created);
     } catch (problem) {
       if (problem?.status === undefined) console.error(problem);
-      error.textContent = problem?.status !== undefined ? problem.message : "Não foi possível criar o campo.";
+      error.textContent = problem?.status !== undefined ? problem.message : t("Não foi possível criar o campo.");
       error.hidden = false;
       name.focus();
     }
@@ -208,9 +209,9 @@ function draw(s) {
   clear(s.footer);
   const manage = s.ctx.can("manage_fields");
   if (s.fields === null) {
-    s.list.append(h("p", { class: "muted", text: s.failed ? "Não foi possível carregar os campos." : "Carregando…" }));
+    s.list.append(h("p", { class: "muted", text: s.failed ? t("Não foi possível carregar os campos.") : t("Carregando…") }));
   } else if (!s.fields.length) {
-    s.list.append(h("p", { class: "muted", text: "Nenhum campo personalizado." }));
+    s.list.append(h("p", { class: "muted", text: t("Nenhum campo personalizado.") }));
   }
   for (const field of s.fields || []) {
     const editing = s.editing?.fieldId === field.id;
@@ -218,25 +219,25 @@ function draw(s) {
     const locked = field.hidden || (field.kind === "phone" && !s.ctx.can("see_numbers"));
     const value = locked
       ? h("span", { class: `field-value locked${field.value == null && !field.hidden ? " empty" : ""}`,
-        dataset: { fieldValue: field.id }, title: "Só quem pode ver números vê e altera telefones",
+        dataset: { fieldValue: field.id }, title: t("Só quem pode ver números vê e altera telefones"),
         text: field.display ?? "—" })
       : h("button", {
         type: "button", class: `field-value${field.value == null ? " empty" : ""}`,
-        dataset: { fieldValue: field.id }, title: `Alterar ${field.name}`,
-        text: field.display ?? "Preencher", onclick: () => startEdit(s, field),
+        dataset: { fieldValue: field.id }, title: t("Alterar {name}", { name: field.name }),
+        text: field.display ?? t("Preencher"), onclick: () => startEdit(s, field),
       });
     s.list.append(
       h("dt", { class: "field-name", dataset: { fieldId: field.id } },
         h("span", { text: field.name }),
-        manage ? h("button", { type: "button", class: "icon-btn field-delete", title: `Excluir o campo ${field.name}`,
-          "aria-label": `Excluir o campo ${field.name}`, onclick: () => removeField(s, field) }, icon("close", 14)) : null),
+        manage ? h("button", { type: "button", class: "icon-btn field-delete", title: t("Excluir o campo {name}", { name: field.name }),
+          "aria-label": t("Excluir o campo {name}", { name: field.name }), onclick: () => removeField(s, field) }, icon("close", 14)) : null),
       h("dd", { dataset: { field: field.id } }, editing && !locked ? s.editing.form : value));
   }
   if (s.editing && !(s.fields || []).some((f) => f.id === s.editing.fieldId)) s.editing = null;
   if (s.creating) s.footer.append(s.creating.form);
   else if (manage) {
     s.footer.append(h("button", { type: "button", class: "link-btn field-add", onclick: () => startCreate(s) },
-      h("span", { class: "plus", "aria-hidden": "true", text: "+" }), "Novo campo"));
+      h("span", { class: "plus", "aria-hidden": "true", text: "+" }), t("Novo campo")));
   }
   restoreFocus(s);
 }

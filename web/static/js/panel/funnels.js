@@ -1,6 +1,7 @@
 // The chat's stage in each funnel (H3): one choice per funnel; changing it saves at once.
 // The section is kept per chat and re-read on every change of the chat (live) or of the
 // account's funnels, so a stage set in another tab shows here too.
+import { t } from "../i18n.js";
 import { h, clear } from "../dom.js";
 import { dateTimeOf } from "../format.js";
 
@@ -11,9 +12,9 @@ function draw(state, rows, ctx) {
   const { body, chatId } = state;
   clear(body);
   if (!rows.length) {
-    body.append(h("p", { class: "muted", text: "Nenhum funil criado." }));
+    body.append(h("p", { class: "muted", text: t("Nenhum funil criado.") }));
     if (ctx.can("manage_funnels")) {
-      body.append(h("a", { class: "link-btn", href: "/admin#funnels", text: "Criar um funil" }));
+      body.append(h("a", { class: "link-btn", href: "/admin#funnels", text: t("Criar um funil") }));
     }
     return;
   }
@@ -21,7 +22,7 @@ function draw(state, rows, ctx) {
     const current = row.stages.find((s) => s.id === row.stage_id);
     const id = `funnel-${chatId}-${row.funnel.id}`;
     const select = h("select", { id, class: "funnel-stage-select", dataset: { funnelId: row.funnel.id } },
-      h("option", { value: OUT, text: "— Fora do funil —" }),
+      h("option", { value: OUT, text: t("— Fora do funil —") }),
       row.stages.map((s) => h("option", { value: String(s.id), text: s.name })));
     select.value = row.stage_id == null ? OUT : String(row.stage_id);
     select.addEventListener("change", () => save(state, row, select, ctx));
@@ -32,7 +33,7 @@ function draw(state, rows, ctx) {
           style: { background: current ? current.color : "transparent" } }),
         select),
       row.entered_at
-        ? h("span", { class: "muted funnel-since", text: `Nesta etapa desde ${dateTimeOf(row.entered_at)}` })
+        ? h("span", { class: "muted funnel-since", text: t("Nesta etapa desde {when}", { when: dateTimeOf(row.entered_at) }) })
         : null));
   }
 }
@@ -49,7 +50,7 @@ async function save(state, row, select, ctx) {
       draw(state, result.funnels, ctx);
     }
     const stage = row.stages.find((s) => s.id === stageId);
-    ctx.toast(stage ? `${row.funnel.name}: ${stage.name}.` : `Chat fora do funil ${row.funnel.name}.`);
+    ctx.toast(stage ? `${row.funnel.name}: ${stage.name}.` : t("Chat fora do funil {name}.", { name: row.funnel.name }));
     ctx.showChat(result.chat);
   } catch (error) {
     select.value = row.stage_id == null ? OUT : String(row.stage_id);
@@ -92,9 +93,9 @@ export default {
   render(chat, ctx) {
     if (shown?.chatId !== chat.id) {
       const body = h("div", { class: "funnel-rows", "aria-live": "polite" },
-        h("p", { class: "muted", text: "Carregando…" }));
+        h("p", { class: "muted", text: t("Carregando…") }));
       const node = h("section", { class: "info-card funnels-card", dataset: { section: "funnels" } },
-        h("h3", { text: "Funil" }), body);
+        h("h3", { text: t("Funil") }), body);
       shown = { chatId: chat.id, node, body, loading: false, again: false, seen: null, ctx };
     }
     shown.ctx = ctx;

@@ -2,6 +2,7 @@
 // (type to filter) and, for who may manage tags, "Criar tag" with the typed name.
 // The section keeps one node per open chat, so the picker (open, typed text) survives the
 // re-renders that live events cause.
+import { t } from "../i18n.js";
 import { h, clear, fold } from "../dom.js";
 import { icon } from "../icons.js";
 
@@ -14,17 +15,17 @@ const accountTags = (ctx) => ctx.boot.tags || [];
 
 function makeState(chat, ctx) {
   const input = h("input", {
-    type: "search", class: "tag-search", autocomplete: "off", placeholder: "Buscar tag…",
-    "aria-label": "Buscar tag",
+    type: "search", class: "tag-search", autocomplete: "off", placeholder: t("Buscar tag…"),
+    "aria-label": t("Buscar tag"),
   });
-  const options = h("ul", { class: "tag-options", role: "listbox", "aria-label": "Tags" });
+  const options = h("ul", { class: "tag-options", role: "listbox", "aria-label": t("Tags") });
   const error = h("p", { class: "name-error", role: "alert", hidden: true });
   const picker = h("div", { class: "tag-picker", hidden: true }, input, options, error);
   const chips = h("div", { class: "tag-chips" });
   const toggle = h("button", { type: "button", class: "link-btn tag-add", "aria-expanded": "false" },
-    h("span", { class: "plus", "aria-hidden": "true", text: "+" }), "Adicionar tag");
+    h("span", { class: "plus", "aria-hidden": "true", text: "+" }), t("Adicionar tag"));
   const node = h("section", { class: "info-card", dataset: { section: "tags" } },
-    h("h3", { text: "Tags" }), chips, toggle, picker);
+    h("h3", { text: t("Tags") }), chips, toggle, picker);
   const s = { chatId: chat.id, chat, ctx, node, chips, toggle, picker, input, options, error, busy: false,
     lastFocus: null };
   // The focused control, given back after re-renders (which take the node out and back in).
@@ -69,7 +70,7 @@ function close(s) {
 
 function fail(s, problem) {
   if (problem?.status === undefined) console.error(problem);
-  s.error.textContent = problem?.status !== undefined ? problem.message : "Não foi possível salvar. Tente de novo.";
+  s.error.textContent = problem?.status !== undefined ? problem.message : t("Não foi possível salvar. Tente de novo.");
   s.error.hidden = false;
 }
 
@@ -109,7 +110,7 @@ function createTag(s, name) {
     if (!known.some((t) => t.id === tag.id)) s.ctx.boot.tags = [...known, tag];
     const chat = await s.ctx.api(`/api/v1/chats/${s.chatId}/tags/${tag.id}`, { method: "PUT" });
     close(s);
-    s.ctx.toast(`Tag “${tag.name}” criada.`);
+    s.ctx.toast(t("Tag “{name}” criada.", { name: tag.name }));
     s.ctx.showChat(chat);
     s.toggle.focus();
   });
@@ -124,14 +125,14 @@ function shownTags(s) {
 function drawChips(s) {
   clear(s.chips);
   const tags = shownTags(s);
-  if (!tags.length) s.chips.append(h("span", { class: "muted", text: "Nenhuma tag" }));
-  for (const t of tags) {
-    s.chips.append(h("span", { class: "tag", dataset: { tagId: t.id } },
-      h("span", { class: "tag-dot", style: { background: t.color || "#8696a0" } }),
-      h("span", { class: "tag-name", text: t.name }),
+  if (!tags.length) s.chips.append(h("span", { class: "muted", text: t("Nenhuma tag") }));
+  for (const tag of tags) {
+    s.chips.append(h("span", { class: "tag", dataset: { tagId: tag.id } },
+      h("span", { class: "tag-dot", style: { background: tag.color || "#8696a0" } }),
+      h("span", { class: "tag-name", text: tag.name }),
       h("button", {
-        type: "button", class: "tag-remove", title: `Tirar a tag ${t.name}`,
-        "aria-label": `Tirar a tag ${t.name}`, onclick: () => removeTag(s, t),
+        type: "button", class: "tag-remove", title: t("Tirar a tag {name}", { name: tag.name }),
+        "aria-label": t("Tirar a tag {name}", { name: tag.name }), onclick: () => removeTag(s, tag),
       }, icon("close", 14))));
   }
 }
@@ -155,12 +156,12 @@ function drawOptions(s) {
     s.options.append(h("li", { role: "presentation" },
       h("button", { type: "button", role: "option", class: "tag-option tag-create",
         onclick: () => createTag(s, query) },
-      h("span", { class: "plus", "aria-hidden": "true", text: "+" }), `Criar tag “${query}”`)));
+      h("span", { class: "plus", "aria-hidden": "true", text: "+" }), t("Criar tag “{query}”", { query }))));
   }
   if (!s.options.firstChild) {
     s.options.append(h("li", { class: "muted tag-empty", text: all.length && !query
-      ? "O chat já tem todas as tags."
-      : query ? "Nenhuma tag com esse nome." : "Nenhuma tag criada ainda." }));
+      ? t("O chat já tem todas as tags.")
+      : query ? t("Nenhuma tag com esse nome.") : t("Nenhuma tag criada ainda.") }));
   }
 }
 
