@@ -51,7 +51,7 @@ def sticker(seed: int) -> bytes:
 
 
 def document(title: str, lines: list[str]) -> bytes:
-    """A one-page PDF (an A5 page drawn with Pillow)."""
+    """A one-page PDF (a page of 420 × 595 points, the ISO size A-five, drawn with Pillow)."""
     page = Image.new("RGB", (420, 595), "white")
     draw = ImageDraw.Draw(page)
     draw.text((30, 30), title, fill=(20, 20, 20), font_size=20)
