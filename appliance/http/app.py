@@ -42,6 +42,7 @@ from appliance.core.i18n import browser_catalog, current_language, gettext, nget
 from appliance.core.limits import BODY_BYTES
 from appliance.core.settings import Settings
 from appliance.http.auth import PUBLIC_PATHS, AuthMiddleware
+from appliance.http.context import provide_context
 from appliance.http.deps import provide_runtime
 from appliance.http.guard import BrowserGuard
 from appliance.http.language import LanguageMiddleware
@@ -129,7 +130,10 @@ def create_app(settings: Settings) -> Litestar:
                 path="/static", directories=[WEB_DIR / "static"], include_in_schema=False
             ),
         ],
-        dependencies={"runtime": Provide(provide_runtime, sync_to_thread=False)},
+        dependencies={
+            "runtime": Provide(provide_runtime, sync_to_thread=False),
+            "ctx": Provide(provide_context, sync_to_thread=False),
+        },
         middleware=[
             DefineMiddleware(LanguageMiddleware, settings=settings),
             DefineMiddleware(BrowserGuard, settings=settings),

@@ -16,6 +16,7 @@ from litestar.response import Redirect, Template
 from appliance.areas.accounts import service
 from appliance.areas.accounts.permissions import (
     PERMISSION_LABELS,
+    Actor,
     Permission,
     check_can_manage_user,
 )
@@ -41,7 +42,8 @@ from appliance.core.errors import InvalidInput, NotAuthenticated, TooManyRequest
 from appliance.core.i18n import N_, _, gettext
 from appliance.core.limits import PathId
 from appliance.http.auth import LOGIN_CSRF_COOKIE, SESSION_COOKIE, csrf_matches
-from appliance.http.deps import actor_of, require
+from appliance.http.context import Context, Ctx
+from appliance.http.deps import require
 from appliance.http.guard import served_over_https
 from appliance.http.live import ChatChanges, hub_of
 from appliance.http.runtime import Runtime
@@ -140,55 +142,37 @@ class AuthController(Controller):
     tags = ["auth"]
 
     @post("/auth/token", status_code=200, summary="Trocar login e senha por um token de API")
-    async def create_token(
-        self,
-        request: Request[Any, Any, Any],
-        runtime: NamedDependency[Runtime],
-        data: JSONBody[TokenRequest],
-    ) -> TokenOut:
+    async def create_token(self, ctx: Ctx, data: JSONBody[TokenRequest]) -> TokenOut:
         """The token's secret is in this answer only; ``name`` labels it in the token list."""
-        user_id = await check_credentials(runtime, data.login, data.password, _address(request))
-        token = await runtime.db.write(service.create_api_token, user_id, data.name)
+        address = _address(ctx.request)
+        user_id = await check_credentials(ctx.runtime, data.login, data.password, address)
+        token = await ctx.write(service.create_api_token, user_id, data.name)
         return TokenOut(access_token=token)
 
     @get("/auth/tokens", summary="Meus tokens de API (sem o segredo)")
-    async def list_tokens(
-        self, request: Request[Any, Any, Any], runtime: NamedDependency[Runtime]
-    ) -> list[ApiToken]:
-        tokens = await runtime.db.read(
-            service.list_api_tokens, actor_of(request).id, dict(runtime.token_uses())
-        )
-        return answers(tokens, ApiToken)
+    async def list_tokens(self, ctx: Ctx) -> list[ApiToken]:
+        uses = dict(ctx.runtime.token_uses())
+        return answers(await ctx.read(service.list_api_tokens, ctx.actor.id, uses), ApiToken)
 
     @delete("/auth/tokens/{token_id:int}", summary="Revogar um dos meus tokens de API")
-    async def revoke_token(
-        self,
-        request: Request[Any, Any, Any],
-        runtime: NamedDependency[Runtime],
-        token_id: PathId,
-    ) -> None:
+    async def revoke_token(self, ctx: Ctx, token_id: PathId) -> None:
         """Live sockets opened with the token close too."""
-        await runtime.db.write(service.revoke_api_token, actor_of(request).id, token_id)
-        await hub_of(request.app).check_sessions()
+        await ctx.write(service.revoke_api_token, ctx.actor.id, token_id)
+        await ctx.hub.check_sessions()
 
     @get("/me", summary="O usuário autenticado")
-    async def me(self, request: Request[Any, Any, Any], runtime: NamedDependency[Runtime]) -> User:
-        return answer(await runtime.db.read(service.get_user, actor_of(request).id), User)
+    async def me(self, ctx: Ctx) -> User:
+        return answer(await ctx.read(service.get_user, ctx.actor.id), User)
 
     @patch("/me", summary="Meu nome, senha, sons e notificações")
-    async def update_me(
-        self,
-        request: Request[Any, Any, Any],
-        runtime: NamedDependency[Runtime],
-        data: JSONBody[MeUpdate],
-    ) -> User:
+    async def update_me(self, ctx: Ctx, data: JSONBody[MeUpdate]) -> User:
         """A new password needs the current one (a session left open is not enough)."""
-        actor = actor_of(request)
+        actor = ctx.actor
         password_hash = None
         if data.new_password is not None:
             service.check_password(data.new_password, "new_password")
             await check_credentials(
-                runtime, actor.login, data.current_password or "", _address(request)
+                ctx.runtime, actor.login, data.current_password or "", _address(ctx.request)
             )
             password_hash = await asyncio.to_thread(service.hash_password, data.new_password)
         if data.name is not None and not data.name.strip():
@@ -205,9 +189,9 @@ class AuthController(Controller):
             service.update_user(conn, actor.id, name=data.name, password_hash=password_hash)
             return service.get_user(conn, actor.id)
 
-        user = await runtime.db.write(update)
+        user = await ctx.write(update)
         if password_hash is not None:
-            await hub_of(request.app).check_sessions()
+            await ctx.hub.check_sessions()
         return answer(user, User)
 
 
@@ -221,65 +205,39 @@ class UsersController(Controller):
         return [PermissionChoice(name=p.value, label=_(PERMISSION_LABELS[p])) for p in Permission]
 
     @get("/users")
-    async def list_users(
-        self, request: Request[Any, Any, Any], runtime: NamedDependency[Runtime]
-    ) -> list[User]:
+    async def list_users(self, ctx: Ctx) -> list[User]:
         """Each user has ``can_manage``: whether the caller may change them."""
-        return answers(await runtime.db.read(service.list_users, actor_of(request)), User)
+        return answers(await ctx.read_as(service.list_users), User)
 
     @get("/users/{user_id:int}")
-    async def get_user(
-        self,
-        request: Request[Any, Any, Any],
-        runtime: NamedDependency[Runtime],
-        user_id: PathId,
-    ) -> User:
-        return answer(await runtime.db.read(service.get_user, user_id, actor_of(request)), User)
+    async def get_user(self, ctx: Ctx, user_id: PathId) -> User:
+        return answer(await ctx.read(service.get_user, user_id, ctx.actor), User)
 
     @get("/users/{user_id:int}/tokens", summary="Tokens de API de um usuário (sem o segredo)")
-    async def list_user_tokens(
-        self,
-        request: Request[Any, Any, Any],
-        runtime: NamedDependency[Runtime],
-        user_id: PathId,
-    ) -> list[ApiToken]:
-        actor = actor_of(request)
-        uses = dict(runtime.token_uses())
+    async def list_user_tokens(self, ctx: Ctx, user_id: PathId) -> list[ApiToken]:
+        uses = dict(ctx.runtime.token_uses())
 
-        def read(conn: Any) -> list[dict[str, Any]]:
+        def read(conn: Any, actor: Actor) -> list[dict[str, Any]]:
             check_can_manage_user(actor, service.get_member(conn, user_id))
             return service.list_api_tokens(conn, user_id, uses)
 
-        return answers(await runtime.db.read(read), ApiToken)
+        return answers(await ctx.read_as(read), ApiToken)
 
     @delete("/users/{user_id:int}/tokens/{token_id:int}", summary="Revogar um token de um usuário")
-    async def revoke_user_token(
-        self,
-        request: Request[Any, Any, Any],
-        runtime: NamedDependency[Runtime],
-        user_id: PathId,
-        token_id: PathId,
-    ) -> None:
+    async def revoke_user_token(self, ctx: Ctx, user_id: PathId, token_id: PathId) -> None:
         """Live sockets opened with the token close too."""
-        actor = actor_of(request)
 
-        def revoke(conn: Any) -> None:
+        def revoke(conn: Any, actor: Actor) -> None:
             check_can_manage_user(actor, service.get_member(conn, user_id))
             service.revoke_api_token(conn, user_id, token_id)
 
-        await runtime.db.write(revoke)
-        await hub_of(request.app).check_sessions()
+        await ctx.write_as(revoke)
+        await ctx.hub.check_sessions()
 
     @post("/users", status_code=201)
-    async def create_user(
-        self,
-        request: Request[Any, Any, Any],
-        runtime: NamedDependency[Runtime],
-        data: JSONBody[UserCreate],
-    ) -> User:
-        actor = actor_of(request)
+    async def create_user(self, ctx: Ctx, data: JSONBody[UserCreate]) -> User:
         service.check_user_create(
-            actor,
+            ctx.actor,
             is_admin=data.is_admin,
             permissions=data.permissions,
             departments=data.departments,
@@ -288,7 +246,7 @@ class UsersController(Controller):
         service.check_password(data.password)
         password_hash = await asyncio.to_thread(service.hash_password, data.password)
 
-        def create(conn: Any) -> dict[str, Any]:
+        def create(conn: Any, actor: Actor) -> dict[str, Any]:
             user_id = service.create_user(
                 conn,
                 login=data.login,
@@ -301,22 +259,15 @@ class UsersController(Controller):
             )
             return service.get_user(conn, user_id, actor)
 
-        user = await runtime.db.write(create)
-        hub_of(request.app).account_changed("users")
+        user = await ctx.write_as(create)
+        ctx.hub.account_changed("users")
         return answer(user, User)
 
     @patch("/users/{user_id:int}")
-    async def update_user(
-        self,
-        request: Request[Any, Any, Any],
-        runtime: NamedDependency[Runtime],
-        user_id: PathId,
-        data: JSONBody[UserUpdate],
-    ) -> User:
+    async def update_user(self, ctx: Ctx, user_id: PathId, data: JSONBody[UserUpdate]) -> User:
         """Name, e-mail, permissions, departments, active, a new password (admin reset), as
         ``service.check_user_change`` allows. Deactivating or resetting the password ends the
         user's sessions and API tokens, and closes their live sockets."""
-        actor = actor_of(request)
         password_hash = None
         if data.password is not None:
             service.check_password(data.password)
@@ -325,7 +276,7 @@ class UsersController(Controller):
         if data.name is not None and not data.name.strip():
             raise InvalidInput(_("Informe o nome do usuário."), code="user.invalid_name")
 
-        def update(conn: Any) -> dict[str, Any]:
+        def update(conn: Any, actor: Actor) -> dict[str, Any]:
             service.check_user_change(
                 conn,
                 actor,
@@ -349,32 +300,23 @@ class UsersController(Controller):
             service.check_admin_left(conn)
             return service.get_user(conn, user_id, actor)
 
-        user = await runtime.db.write(update)
-        await _users_changed(request, {user_id})
+        user = await ctx.write_as(update)
+        await _users_changed(ctx, {user_id})
         if password_hash is not None or data.active is False:
-            await hub_of(request.app).check_sessions()
+            await ctx.hub.check_sessions()
         return answer(user, User)
 
     @get("/departments")
-    async def list_departments(
-        self, request: Request[Any, Any, Any], runtime: NamedDependency[Runtime]
-    ) -> list[Department]:
+    async def list_departments(self, ctx: Ctx) -> list[Department]:
         """Each department has ``can_manage``: whether the caller may rename it, delete it
         or choose its members."""
-        return answers(
-            await runtime.db.read(service.list_departments, actor_of(request)), Department
-        )
+        return answers(await ctx.read_as(service.list_departments), Department)
 
     @post("/departments", status_code=201)
-    async def create_department(
-        self,
-        request: Request[Any, Any, Any],
-        runtime: NamedDependency[Runtime],
-        data: JSONBody[DepartmentCreate],
-    ) -> Ref:
+    async def create_department(self, ctx: Ctx, data: JSONBody[DepartmentCreate]) -> Ref:
         """A manager who is not an admin joins the department they create (so that they
         may place people in it)."""
-        actor = actor_of(request)
+        actor = ctx.actor
 
         def create(conn: Any) -> int:
             department_id = service.create_department(conn, data.name)
@@ -382,78 +324,58 @@ class UsersController(Controller):
                 service.join_department(conn, department_id, actor.id)
             return department_id
 
-        department_id = await runtime.db.write(create)
+        department_id = await ctx.write(create)
         if not actor.is_admin:
-            await hub_of(request.app).refresh_actor(actor.id)
-        hub_of(request.app).account_changed("users")
+            await ctx.hub.refresh_actor(actor.id)
+        ctx.hub.account_changed("users")
         return Ref(id=department_id, name=data.name.strip())
 
     @patch("/departments/{department_id:int}", summary="Renomear um departamento")
     async def rename_department(
-        self,
-        request: Request[Any, Any, Any],
-        runtime: NamedDependency[Runtime],
-        department_id: PathId,
-        data: JSONBody[DepartmentRename],
+        self, ctx: Ctx, department_id: PathId, data: JSONBody[DepartmentRename]
     ) -> Ref:
-        actor = actor_of(request)
-
-        def rename(conn: Any) -> dict[str, Any]:
+        def rename(conn: Any, actor: Actor) -> dict[str, Any]:
             service.check_department_change(conn, actor, department_id)
             return service.rename_department(conn, department_id, data.name)
 
-        department = await runtime.db.write(rename)
-        hub_of(request.app).account_changed("users")
+        department = await ctx.write_as(rename)
+        ctx.hub.account_changed("users")
         return answer(department, Ref)
 
     @delete("/departments/{department_id:int}", summary="Excluir um departamento")
-    async def delete_department(
-        self,
-        request: Request[Any, Any, Any],
-        runtime: NamedDependency[Runtime],
-        department_id: PathId,
-    ) -> None:
+    async def delete_department(self, ctx: Ctx, department_id: PathId) -> None:
         """Members leave it and it leaves the chats it was assigned to (recorded in each
         chat's assignment history); chats with no other assignee stay with admins and users
         who see all chats."""
-        actor = actor_of(request)
 
-        def remove(conn: Any) -> assignments.DepartmentRemoved:
+        def remove(conn: Any, actor: Actor) -> assignments.DepartmentRemoved:
             service.check_department_delete(conn, actor, department_id)
             return assignments.delete_department(conn, department_id, actor.id)
 
-        removed = await runtime.db.write(remove)
-        await _users_changed(request, removed.members)
+        removed = await ctx.write_as(remove)
+        await _users_changed(ctx, removed.members)
         if removed.chats:
-            await hub_of(request.app).publish_chats(
-                ChatChanges(chats=removed.chats, access_changed=removed.chats)
-            )
+            await ctx.publish_chats(ChatChanges(chats=removed.chats, access_changed=removed.chats))
 
     @put("/departments/{department_id:int}/members")
     async def set_members(
-        self,
-        request: Request[Any, Any, Any],
-        runtime: NamedDependency[Runtime],
-        department_id: PathId,
-        data: JSONBody[DepartmentMembers],
+        self, ctx: Ctx, department_id: PathId, data: JSONBody[DepartmentMembers]
     ) -> DepartmentMembersOut:
         """Replace the members; a manager reaches only users they may change
         (``service.check_members_change``)."""
-        actor = actor_of(request)
 
-        def replace_members(conn: Any) -> set[int]:
+        def replace_members(conn: Any, actor: Actor) -> set[int]:
             service.check_members_change(conn, actor, department_id, data.user_ids)
             return service.set_department_members(conn, department_id, data.user_ids)
 
-        changed = await runtime.db.write(replace_members)
-        await _users_changed(request, changed)
+        changed = await ctx.write_as(replace_members)
+        await _users_changed(ctx, changed)
         return DepartmentMembersOut(id=department_id, user_ids=sorted(set(data.user_ids)))
 
 
-async def _users_changed(request: Request[Any, Any, Any], user_ids: set[int]) -> None:
+async def _users_changed(ctx: Context, user_ids: set[int]) -> None:
     """After a change to users or departments: open pages see the users' new permissions and
     departments at once, and pickers of users and departments reload."""
-    hub = hub_of(request.app)
     for user_id in sorted(user_ids):
-        await hub.refresh_actor(user_id)
-    hub.account_changed("users")
+        await ctx.hub.refresh_actor(user_id)
+    ctx.hub.account_changed("users")

@@ -6,8 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 import msgspec
-from litestar import Controller, Request, delete, get, post, put
-from litestar.di import NamedDependency
+from litestar import Controller, delete, get, post, put
 from litestar.params import FromPath, JSONBody
 from msgspec import Meta
 
@@ -26,9 +25,9 @@ from appliance.areas.modules.service import Module, require_module
 from appliance.core.answers import Ref, answer, answers
 from appliance.core.errors import NotFound
 from appliance.core.limits import ITEMS, Id, PathId
-from appliance.http.deps import actor_of, require_admin
-from appliance.http.live import ChatChanges, chat_after_change, hub_of
-from appliance.http.runtime import Runtime
+from appliance.http.context import Context, Ctx
+from appliance.http.deps import require_admin
+from appliance.http.live import ChatChanges
 
 
 class AssigneeIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -54,21 +53,19 @@ class QueueUpdate(msgspec.Struct, forbid_unknown_fields=True):
     queue_new_chats: bool | None = None
 
 
-async def _after_change(
-    request: Request[Any, Any, Any], runtime: Runtime, chat_id: int
-) -> ChatAssignees:
+async def _after_change(ctx: Context, chat_id: int) -> ChatAssignees:
     """Announce the change (those who lost the chat are told to drop it) and answer with
     the chat as the caller sees it now: ``chat`` is null once the caller may not see it."""
-    await hub_of(request.app).publish_chats(ChatChanges(chats=[chat_id], access_changed=[chat_id]))
+    await ctx.publish_chats(ChatChanges(chats=[chat_id], access_changed=[chat_id]))
 
-    def read(conn: Any) -> dict[str, Any]:
+    def read(conn: Any, actor: Any) -> dict[str, Any]:
         try:
-            chat: dict[str, Any] | None = get_chat(conn, actor_of(request), chat_id)
+            chat: dict[str, Any] | None = get_chat(conn, actor, chat_id)
         except NotFound:
             chat = None
         return {"chat": chat, "assignees": service.list_assignees(conn, chat_id)}
 
-    return answer(await runtime.db.read(read), ChatAssignees)
+    return answer(await ctx.read_as(read), ChatAssignees)
 
 
 def _visible_assignees(conn: Any, actor: Any, chat_id: int) -> list[dict[str, Any]]:
@@ -80,15 +77,8 @@ class AssignmentsController(Controller):
     tags = ["responsáveis"]
 
     @get("/{chat_id:int}/assignees", summary="Responsáveis do chat (usuários e departamentos)")
-    async def list_assignees(
-        self,
-        request: Request[Any, Any, Any],
-        runtime: NamedDependency[Runtime],
-        chat_id: PathId,
-    ) -> list[Assignee]:
-        return answers(
-            await runtime.db.read(_visible_assignees, actor_of(request), chat_id), Assignee
-        )
+    async def list_assignees(self, ctx: Ctx, chat_id: PathId) -> list[Assignee]:
+        return answers(await ctx.read_as(_visible_assignees, chat_id), Assignee)
 
     @post(
         "/{chat_id:int}/assignees",
@@ -96,14 +86,10 @@ class AssignmentsController(Controller):
         summary="Adicionar um responsável (usuário ou departamento)",
     )
     async def add_assignee(
-        self,
-        request: Request[Any, Any, Any],
-        runtime: NamedDependency[Runtime],
-        chat_id: PathId,
-        data: JSONBody[AssigneeIn],
+        self, ctx: Ctx, chat_id: PathId, data: JSONBody[AssigneeIn]
     ) -> ChatAssignees:
-        await runtime.db.write(service.add_assignee, actor_of(request), chat_id, data.kind, data.id)
-        return await _after_change(request, runtime, chat_id)
+        await ctx.write_as(service.add_assignee, chat_id, data.kind, data.id)
+        return await _after_change(ctx, chat_id)
 
     @delete(
         "/{chat_id:int}/assignees/{kind:str}/{target:int}",
@@ -112,65 +98,39 @@ class AssignmentsController(Controller):
     )
     async def remove_assignee(
         self,
-        request: Request[Any, Any, Any],
-        runtime: NamedDependency[Runtime],
+        ctx: Ctx,
         chat_id: PathId,
         kind: FromPath[Literal["user", "department"]],
         target: PathId,
     ) -> ChatAssignees:
-        await runtime.db.write(service.remove_assignee, actor_of(request), chat_id, kind, target)
-        return await _after_change(request, runtime, chat_id)
+        await ctx.write_as(service.remove_assignee, chat_id, kind, target)
+        return await _after_change(ctx, chat_id)
 
     @post(
         "/{chat_id:int}/delegate",
         status_code=200,
         summary="Delegar p/ Fila: o chat vai para o próximo usuário do rodízio",
     )
-    async def delegate(
-        self,
-        request: Request[Any, Any, Any],
-        runtime: NamedDependency[Runtime],
-        chat_id: PathId,
-    ) -> Delegated:
-        user = await runtime.db.write(service.delegate_to_queue, actor_of(request), chat_id)
-        after = await _after_change(request, runtime, chat_id)
+    async def delegate(self, ctx: Ctx, chat_id: PathId) -> Delegated:
+        user = await ctx.write_as(service.delegate_to_queue, chat_id)
+        after = await _after_change(ctx, chat_id)
         return Delegated(delegated_to=answer(user, Ref), chat=after.chat, assignees=after.assignees)
 
     @get("/{chat_id:int}/assignments", summary="Histórico de responsáveis, mais recentes primeiro")
-    async def history(
-        self,
-        request: Request[Any, Any, Any],
-        runtime: NamedDependency[Runtime],
-        chat_id: PathId,
-    ) -> list[AssignmentEvent]:
-        events = await runtime.db.read(service.list_assignment_events, actor_of(request), chat_id)
-        return answers(events, AssignmentEvent)
+    async def history(self, ctx: Ctx, chat_id: PathId) -> list[AssignmentEvent]:
+        return answers(await ctx.read_as(service.list_assignment_events, chat_id), AssignmentEvent)
 
     @put(
         "/{chat_id:int}/chatbot",
         guards=[require_module(Module.CHATBOT)],
         summary="Ligar ou desligar o chatbot neste chat",
     )
-    async def set_chatbot(
-        self,
-        request: Request[Any, Any, Any],
-        runtime: NamedDependency[Runtime],
-        chat_id: PathId,
-        data: JSONBody[ChatbotSwitch],
-    ) -> Chat:
-        await runtime.db.write(actions.set_chatbot, actor_of(request), chat_id, data.enabled)
-        return await chat_after_change(request.app, runtime.db, actor_of(request), chat_id)
+    async def set_chatbot(self, ctx: Ctx, chat_id: PathId, data: JSONBody[ChatbotSwitch]) -> Chat:
+        return await ctx.change_chat(actions.set_chatbot, chat_id, data.enabled)
 
     @put("/{chat_id:int}/archived", summary="Arquivar ou desarquivar o chat")
-    async def set_archived(
-        self,
-        request: Request[Any, Any, Any],
-        runtime: NamedDependency[Runtime],
-        chat_id: PathId,
-        data: JSONBody[ArchiveSwitch],
-    ) -> Chat:
-        await runtime.db.write(actions.set_archived, actor_of(request), chat_id, data.archived)
-        return await chat_after_change(request.app, runtime.db, actor_of(request), chat_id)
+    async def set_archived(self, ctx: Ctx, chat_id: PathId, data: JSONBody[ArchiveSwitch]) -> Chat:
+        return await ctx.change_chat(actions.set_archived, chat_id, data.archived)
 
 
 class QueueController(Controller):
@@ -178,27 +138,21 @@ class QueueController(Controller):
     tags = ["responsáveis"]
 
     @get("/assignees/choices", summary="Usuários ativos e departamentos que podem ser responsáveis")
-    async def choices(self, runtime: NamedDependency[Runtime]) -> AssigneeChoices:
-        return answer(await runtime.db.read(service.assignee_choices), AssigneeChoices)
+    async def choices(self, ctx: Ctx) -> AssigneeChoices:
+        return answer(await ctx.read(service.assignee_choices), AssigneeChoices)
 
     @get("/queue", guards=[require_admin], summary="O rodízio: membros em ordem e ausências")
-    async def get_queue(self, runtime: NamedDependency[Runtime]) -> Queue:
-        return answer(await runtime.db.read(service.get_queue), Queue)
+    async def get_queue(self, ctx: Ctx) -> Queue:
+        return answer(await ctx.read(service.get_queue), Queue)
 
     @put(
         "/queue",
         guards=[require_admin],
         summary="Definir o rodízio (ordem, ausências) e se chats novos vão para a fila",
     )
-    async def set_queue(
-        self,
-        request: Request[Any, Any, Any],
-        runtime: NamedDependency[Runtime],
-        data: JSONBody[QueueUpdate],
-    ) -> Queue:
+    async def set_queue(self, ctx: Ctx, data: JSONBody[QueueUpdate]) -> Queue:
         members = None if data.members is None else [(m.user_id, m.away) for m in data.members]
-        queue = await runtime.db.write(service.set_queue, members, data.queue_new_chats)
-        hub_of(request.app).account_changed("queue")
+        queue = await ctx.change_account("queue", service.set_queue, members, data.queue_new_chats)
         return answer(queue, Queue)
 
 

@@ -3,11 +3,8 @@ the control panel. Every route is absent (404) while the module is off."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import msgspec
-from litestar import Controller, Request, delete, get, patch, post, put
-from litestar.di import NamedDependency
+from litestar import Controller, delete, get, patch, post, put
 from litestar.params import JSONBody
 
 from appliance.areas.accounts.permissions import Permission
@@ -18,9 +15,9 @@ from appliance.areas.chats.schemas import Chat
 from appliance.areas.modules.service import Module, require_module
 from appliance.core.answers import answer, answers
 from appliance.core.limits import Color, Id, PathId, Position, QueryId, StatusName
-from appliance.http.deps import actor_of, require, require_admin
-from appliance.http.live import ChatChanges, chat_after_change, hub_of
-from appliance.http.runtime import Runtime
+from appliance.http.context import Ctx
+from appliance.http.deps import require, require_admin
+from appliance.http.live import ChatChanges
 
 
 class StatusCreate(msgspec.Struct, forbid_unknown_fields=True):
@@ -47,20 +44,19 @@ class StatusesController(Controller):
     guards = [require_module(Module.ATTENDANCE)]
 
     @get("", summary="Status de atendimento da conta, na ordem")
-    async def list_statuses(self, runtime: NamedDependency[Runtime]) -> list[Status]:
-        return answers(await runtime.db.read(service.list_statuses), Status)
+    async def list_statuses(self, ctx: Ctx) -> list[Status]:
+        return answers(await ctx.read(service.list_statuses), Status)
 
     @post("", guards=[require_admin], summary="Criar um status de atendimento")
-    async def create_status(
-        self,
-        request: Request[Any, Any, Any],
-        runtime: NamedDependency[Runtime],
-        data: JSONBody[StatusCreate],
-    ) -> Status:
-        created = await runtime.db.write(
-            service.create_status, data.name, data.color, data.archive_rule, data.position
+    async def create_status(self, ctx: Ctx, data: JSONBody[StatusCreate]) -> Status:
+        created = await ctx.change_account(
+            "statuses",
+            service.create_status,
+            data.name,
+            data.color,
+            data.archive_rule,
+            data.position,
         )
-        hub_of(request.app).account_changed("statuses")
         return answer(created, Status)
 
     @patch(
@@ -69,24 +65,17 @@ class StatusesController(Controller):
         summary="Renomear, mudar a cor, a ordem ou a regra de arquivamento",
     )
     async def update_status(
-        self,
-        request: Request[Any, Any, Any],
-        runtime: NamedDependency[Runtime],
-        status_id: PathId,
-        data: JSONBody[StatusUpdate],
+        self, ctx: Ctx, status_id: PathId, data: JSONBody[StatusUpdate]
     ) -> Status:
-        def update(conn: Any) -> dict[str, Any]:
-            return service.update_status(
-                conn,
-                status_id,
-                name=data.name,
-                color=data.color,
-                archive_rule=data.archive_rule,
-                position=data.position,
-            )
-
-        updated = await runtime.db.write(update)
-        hub_of(request.app).account_changed("statuses")
+        updated = await ctx.change_account(
+            "statuses",
+            service.update_status,
+            status_id,
+            name=data.name,
+            color=data.color,
+            archive_rule=data.archive_rule,
+            position=data.position,
+        )
         return answer(updated, Status)
 
     @delete(
@@ -96,17 +85,13 @@ class StatusesController(Controller):
         summary="Apagar um status (move_to: para onde vão os chats nele)",
     )
     async def delete_status(
-        self,
-        request: Request[Any, Any, Any],
-        runtime: NamedDependency[Runtime],
-        status_id: PathId,
-        move_to: QueryId = None,
+        self, ctx: Ctx, status_id: PathId, move_to: QueryId = None
     ) -> StatusDeleted:
-        moved = await runtime.db.write(service.delete_status, actor_of(request), status_id, move_to)
-        hub = hub_of(request.app)
-        hub.account_changed("statuses")
+        moved = await ctx.change_account(
+            "statuses", service.delete_status, ctx.actor, status_id, move_to
+        )
         if moved:
-            await hub.publish_chats(ChatChanges(chats=moved))
+            await ctx.publish_chats(ChatChanges(chats=moved))
         return StatusDeleted(deleted=status_id, moved=len(moved))
 
 
@@ -116,29 +101,16 @@ class ChatStatusController(Controller):
     guards = [require_module(Module.ATTENDANCE)]
 
     @put("/{chat_id:int}/status", summary="Mudar o status de atendimento do chat")
-    async def set_status(
-        self,
-        request: Request[Any, Any, Any],
-        runtime: NamedDependency[Runtime],
-        chat_id: PathId,
-        data: JSONBody[ChatStatus],
-    ) -> Chat:
-        actor = actor_of(request)
-        await runtime.db.write(service.set_chat_status, actor, chat_id, data.status_id)
-        return await chat_after_change(request.app, runtime.db, actor, chat_id)
+    async def set_status(self, ctx: Ctx, chat_id: PathId, data: JSONBody[ChatStatus]) -> Chat:
+        await ctx.write_as(service.set_chat_status, chat_id, data.status_id)
+        return await ctx.chat_now(chat_id)
 
     @get(
         "/{chat_id:int}/status-history",
         summary="Histórico de atendimento: cada mudança de status e o tempo em cada um",
     )
-    async def status_history(
-        self,
-        request: Request[Any, Any, Any],
-        runtime: NamedDependency[Runtime],
-        chat_id: PathId,
-    ) -> StatusHistory:
-        history = await runtime.db.read(service.status_history, actor_of(request), chat_id)
-        return answer(history, StatusHistory)
+    async def status_history(self, ctx: Ctx, chat_id: PathId) -> StatusHistory:
+        return answer(await ctx.read_as(service.status_history, chat_id), StatusHistory)
 
 
 class AttendancePanelController(Controller):
@@ -147,10 +119,8 @@ class AttendancePanelController(Controller):
     guards = [require_module(Module.ATTENDANCE), require(Permission.SEE_REPORTS)]
 
     @get("/panel", summary="Painel de controle: chats por status, por responsável e esperando")
-    async def control_panel(
-        self, request: Request[Any, Any, Any], runtime: NamedDependency[Runtime]
-    ) -> ControlPanel:
-        return answer(await runtime.db.read(panel.control_panel, actor_of(request)), ControlPanel)
+    async def control_panel(self, ctx: Ctx) -> ControlPanel:
+        return answer(await ctx.read_as(panel.control_panel), ControlPanel)
 
 
 ATTENDANCE_CONTROLLERS = [StatusesController, ChatStatusController, AttendancePanelController]

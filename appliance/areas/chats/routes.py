@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from litestar import Controller, Request, Response, get, post
-from litestar.di import NamedDependency
+from litestar import Controller, Response, get, post
 from litestar.openapi import ResponseSpec
 from litestar.params import FromQuery, JSONBody, QueryParameter
 
@@ -39,8 +38,8 @@ from appliance.core.limits import (
     QueryPhone,
 )
 from appliance.core.redaction import mask_numbers
-from appliance.http.deps import actor_of
-from appliance.http.live import ChatChanges, hub_of
+from appliance.http.context import Ctx
+from appliance.http.live import ChatChanges
 from appliance.http.runtime import Runtime
 
 ChatsLimit = Annotated[int | None, QueryParameter(ge=1, le=MAX_LIMIT)]
@@ -61,8 +60,7 @@ class ChatsController(Controller):
     )
     async def list_chats(
         self,
-        request: Request[Any, Any, Any],
-        runtime: NamedDependency[Runtime],
+        ctx: Ctx,
         name: QueryName = None,
         number: QueryPhone = None,
         tag: QueryIds = None,
@@ -79,14 +77,14 @@ class ChatsController(Controller):
     ) -> dict[str, Any]:
         """At most 20 values of each repeated filter (``tag``, ``assignee``, ``status``,
         ``stage``): each adds a term to the query."""
-        actor = actor_of(request)
+        actor = ctx.actor
         # A name filter holding a number would find chats by a number their names hide.
         if (number or (name and mask_numbers(name) != name)) and not can_see_numbers(actor):
             raise Forbidden(
                 _("Você não tem permissão para filtrar por número."), code="permission.see_numbers"
             )
         if status or stage:
-            await check_filter_modules(runtime, bool(status), bool(stage))
+            await check_filter_modules(ctx.runtime, bool(status), bool(stage))
         chat_filter = ChatFilter(
             name=name,
             number=number,
@@ -104,10 +102,10 @@ class ChatsController(Controller):
         size = check_limit(limit)
 
         def run(conn: Any) -> dict[str, Any]:
-            stats = runtime.chat_stats.get(conn)
+            stats = ctx.runtime.chat_stats.get(conn)
             return service.list_chats(conn, actor, chat_filter, page_cursor, size, stats).to_dict()
 
-        return await runtime.db.read(run)
+        return await ctx.read(run)
 
     @post(
         "",
@@ -115,41 +113,24 @@ class ChatsController(Controller):
         summary="Adicionar um chat pelo número (201 novo, 200 se já existe)",
         responses={200: ResponseSpec(Chat, description="O chat já existia")},
     )
-    async def add_chat(
-        self,
-        request: Request[Any, Any, Any],
-        runtime: NamedDependency[Runtime],
-        data: JSONBody[ChatAdd],
-    ) -> Response[Chat]:
-        actor = actor_of(request)
-        added = await runtime.db.write(
-            add_chat, actor, data.phone, data.device_id, data.name, assignments.claim_new_chat
+    async def add_chat(self, ctx: Ctx, data: JSONBody[ChatAdd]) -> Response[Chat]:
+        added = await ctx.write_as(
+            add_chat, data.phone, data.device_id, data.name, assignments.claim_new_chat
         )
         if added.created:
-            await hub_of(request.app).publish_chats(ChatChanges(chats=[added.chat["id"]]))
+            await ctx.publish_chats(ChatChanges(chats=[added.chat["id"]]))
         return Response(answer(added.chat, Chat), status_code=201 if added.created else 200)
 
     @get("/{chat_id:int}", summary="Um chat")
-    async def get_chat(
-        self,
-        request: Request[Any, Any, Any],
-        runtime: NamedDependency[Runtime],
-        chat_id: PathId,
-    ) -> Chat:
-        return answer(await runtime.db.read(service.get_chat, actor_of(request), chat_id), Chat)
+    async def get_chat(self, ctx: Ctx, chat_id: PathId) -> Chat:
+        return answer(await ctx.read_as(service.get_chat, chat_id), Chat)
 
     @get(
         "/{chat_id:int}/merged-values",
         summary="Valores de uma conversa unida a este chat que não foram mantidos",
     )
-    async def merged_values(
-        self,
-        request: Request[Any, Any, Any],
-        runtime: NamedDependency[Runtime],
-        chat_id: PathId,
-    ) -> list[MergedValue]:
-        merged = await runtime.db.read(service.list_merged_values, actor_of(request), chat_id)
-        return answers(merged, MergedValue)
+    async def merged_values(self, ctx: Ctx, chat_id: PathId) -> list[MergedValue]:
+        return answers(await ctx.read_as(service.list_merged_values, chat_id), MergedValue)
 
     # Built as dicts for speed like the chat list (scripts/benchmarks/conversation.py reads
     # it); MessagePage documents it.
@@ -160,8 +141,7 @@ class ChatsController(Controller):
     )
     async def list_messages(
         self,
-        request: Request[Any, Any, Any],
-        runtime: NamedDependency[Runtime],
+        ctx: Ctx,
         chat_id: PathId,
         cursor: QueryCursor = None,
         limit: ChatsLimit = None,
@@ -176,17 +156,10 @@ class ChatsController(Controller):
                 raise InvalidInput(
                     _("Use apenas um de cursor, after ou around."), code="messages.invalid_cursor"
                 )
-            return await runtime.db.read(
-                messages.list_messages_near,
-                actor_of(request),
-                chat_id,
-                around=around,
-                after=after,
-                limit=size,
+            return await ctx.read_as(
+                messages.list_messages_near, chat_id, around=around, after=after, limit=size
             )
-        page = await runtime.db.read(
-            messages.list_messages, actor_of(request), chat_id, cursor, size
-        )
+        page = await ctx.read_as(messages.list_messages, chat_id, cursor, size)
         return page.to_dict()
 
 

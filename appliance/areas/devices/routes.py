@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
-from litestar import Controller, Request, Response, get, patch, post
+from litestar import Controller, Response, get, patch, post
 from litestar.di import NamedDependency
 from litestar.openapi import ResponseSpec
 from litestar.params import JSONBody
@@ -23,8 +23,8 @@ from appliance.areas.devices.schemas import (
 )
 from appliance.core.answers import answer, answers
 from appliance.core.limits import Keyword, Name, PathId
-from appliance.http.deps import actor_of, require_admin
-from appliance.http.live import hub_of
+from appliance.http.context import Ctx
+from appliance.http.deps import require_admin
 from appliance.http.runtime import Runtime
 
 
@@ -57,19 +57,12 @@ class DevicesController(Controller):
     tags = ["devices"]
 
     @get("", summary="Aparelhos, estado da conexão e fila")
-    async def list_devices(
-        self, request: Request[Any, Any, Any], runtime: NamedDependency[Runtime]
-    ) -> list[Device]:
-        devices = await runtime.db.read(service.list_devices, can_see_numbers(actor_of(request)))
+    async def list_devices(self, ctx: Ctx) -> list[Device]:
+        devices = await ctx.read(service.list_devices, can_see_numbers(ctx.actor))
         return answers(devices, Device)
 
     @post("", guards=[require_admin], summary="Cadastrar um aparelho (mostra o token do bridge)")
-    async def create_device(
-        self,
-        request: Request[Any, Any, Any],
-        runtime: NamedDependency[Runtime],
-        data: JSONBody[DeviceCreate],
-    ) -> Response[BridgeSetup]:
+    async def create_device(self, ctx: Ctx, data: JSONBody[DeviceCreate]) -> Response[BridgeSetup]:
         """201 with the device, its bridge token (shown only now; stored hashed) and the
         command that starts its bridge. Devices are never deleted here: their chats would go
         with them."""
@@ -78,24 +71,20 @@ class DevicesController(Controller):
             device_id, token = service.create_device(conn, data.name, data.driver)
             return service.get_device(conn, device_id, True), token
 
-        device, token = await runtime.db.write(create)
-        hub_of(request.app).device_changed()
-        return Response(_bridge_setup(runtime, device, token), status_code=201)
+        device, token = await ctx.write(create)
+        ctx.hub.device_changed()
+        return Response(_bridge_setup(ctx.runtime, device, token), status_code=201)
 
     @patch("/{device_id:int}", guards=[require_admin], summary="Renomear um aparelho")
     async def rename_device(
-        self,
-        request: Request[Any, Any, Any],
-        runtime: NamedDependency[Runtime],
-        device_id: PathId,
-        data: JSONBody[DeviceRename],
+        self, ctx: Ctx, device_id: PathId, data: JSONBody[DeviceRename]
     ) -> Device:
         def rename(conn: Any) -> dict[str, Any]:
             service.rename_device(conn, device_id, data.name)
             return service.get_device(conn, device_id, True)
 
-        device = await runtime.db.write(rename)
-        hub_of(request.app).device_changed()
+        device = await ctx.write(rename)
+        ctx.hub.device_changed()
         return answer(device, Device)
 
     @post(

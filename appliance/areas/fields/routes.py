@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import msgspec
-from litestar import Controller, Request, delete, get, patch, post, put
-from litestar.di import NamedDependency
+from litestar import Controller, delete, get, patch, post, put
 from litestar.params import FromQuery, JSONBody
 from msgspec import Meta
 
@@ -16,10 +15,11 @@ from appliance.areas.fields.schemas import ChatField, Field, FieldDeleted
 from appliance.core.answers import answer, answers
 from appliance.core.limits import FIELD_OPTIONS, FieldName, FieldOption, Keyword, PathId
 from appliance.core.limits import FieldValue as FieldValueText
-from appliance.http.deps import actor_of, require
-from appliance.http.live import ChatChanges, hub_of
-from appliance.http.runtime import Runtime
+from appliance.http.context import Ctx
+from appliance.http.deps import require
+from appliance.http.live import ChatChanges
 
+MANAGE = [require(Permission.MANAGE_FIELDS)]
 Options = Annotated[list[FieldOption], Meta(max_length=FIELD_OPTIONS)]
 
 
@@ -43,67 +43,40 @@ class FieldsController(Controller):
     tags = ["fields"]
 
     @get("/fields", summary="Campos personalizados da conta")
-    async def list_fields(self, runtime: NamedDependency[Runtime]) -> list[Field]:
-        return answers(await runtime.db.read(service.list_fields), Field)
+    async def list_fields(self, ctx: Ctx) -> list[Field]:
+        return answers(await ctx.read(service.list_fields), Field)
 
-    @post(
-        "/fields",
-        guards=[require(Permission.MANAGE_FIELDS)],
-        summary="Criar um campo (passa a existir em todos os chats)",
-    )
-    async def create_field(
-        self,
-        request: Request[Any, Any, Any],
-        runtime: NamedDependency[Runtime],
-        data: JSONBody[FieldCreate],
-    ) -> Field:
-        field = await runtime.db.write(service.create_field, data.name, data.kind, data.options)
-        hub_of(request.app).account_changed("fields")
+    @post("/fields", guards=MANAGE, summary="Criar um campo (passa a existir em todos os chats)")
+    async def create_field(self, ctx: Ctx, data: JSONBody[FieldCreate]) -> Field:
+        field = await ctx.change_account(
+            "fields", service.create_field, data.name, data.kind, data.options
+        )
         return answer(field, Field)
 
     @patch(
-        "/fields/{field_id:int}",
-        guards=[require(Permission.MANAGE_FIELDS)],
-        summary="Renomear um campo ou mudar suas opções",
+        "/fields/{field_id:int}", guards=MANAGE, summary="Renomear um campo ou mudar suas opções"
     )
-    async def update_field(
-        self,
-        request: Request[Any, Any, Any],
-        runtime: NamedDependency[Runtime],
-        field_id: PathId,
-        data: JSONBody[FieldUpdate],
-    ) -> Field:
-        field = await runtime.db.write(service.update_field, field_id, data.name, data.options)
-        hub_of(request.app).account_changed("fields")
+    async def update_field(self, ctx: Ctx, field_id: PathId, data: JSONBody[FieldUpdate]) -> Field:
+        field = await ctx.change_account(
+            "fields", service.update_field, field_id, data.name, data.options
+        )
         return answer(field, Field)
 
     @delete(
         "/fields/{field_id:int}",
         status_code=200,
-        guards=[require(Permission.MANAGE_FIELDS)],
+        guards=MANAGE,
         summary="Excluir um campo de todos os chats (exige ?confirm=true)",
     )
     async def delete_field(
-        self,
-        request: Request[Any, Any, Any],
-        runtime: NamedDependency[Runtime],
-        field_id: PathId,
-        confirm: FromQuery[bool] = False,
+        self, ctx: Ctx, field_id: PathId, confirm: FromQuery[bool] = False
     ) -> FieldDeleted:
-        had = await runtime.db.write(service.delete_field, field_id, confirm)
-        hub_of(request.app).account_changed("fields")
+        had = await ctx.change_account("fields", service.delete_field, field_id, confirm)
         return FieldDeleted(deleted=True, chats=had)
 
     @get("/chats/{chat_id:int}/fields", tags=["chats"], summary="Campos do chat, com os valores")
-    async def chat_fields(
-        self,
-        request: Request[Any, Any, Any],
-        runtime: NamedDependency[Runtime],
-        chat_id: PathId,
-    ) -> list[ChatField]:
-        return answers(
-            await runtime.db.read(service.chat_fields, actor_of(request), chat_id), ChatField
-        )
+    async def chat_fields(self, ctx: Ctx, chat_id: PathId) -> list[ChatField]:
+        return answers(await ctx.read_as(service.chat_fields, chat_id), ChatField)
 
     @put(
         "/chats/{chat_id:int}/fields/{field_id:int}",
@@ -111,16 +84,9 @@ class FieldsController(Controller):
         summary="Preencher o valor de um campo no chat (vazio apaga)",
     )
     async def set_value(
-        self,
-        request: Request[Any, Any, Any],
-        runtime: NamedDependency[Runtime],
-        chat_id: PathId,
-        field_id: PathId,
-        data: JSONBody[FieldValue],
+        self, ctx: Ctx, chat_id: PathId, field_id: PathId, data: JSONBody[FieldValue]
     ) -> ChatField:
-        field, changed = await runtime.db.write(
-            service.set_value, actor_of(request), chat_id, field_id, data.value
-        )
+        field, changed = await ctx.write_as(service.set_value, chat_id, field_id, data.value)
         if changed:
-            await hub_of(request.app).publish_chats(ChatChanges(chats=[chat_id]))
+            await ctx.publish_chats(ChatChanges(chats=[chat_id]))
         return answer(field, ChatField)

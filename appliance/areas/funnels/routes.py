@@ -3,11 +3,10 @@ chat's stage in each funnel (anyone who may see the chat). Absent while the modu
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import msgspec
-from litestar import Controller, Request, delete, get, patch, post, put
-from litestar.di import NamedDependency
+from litestar import Controller, delete, get, patch, post, put
 from litestar.params import FromQuery, JSONBody
 from msgspec import Meta
 
@@ -24,9 +23,9 @@ from appliance.areas.funnels.schemas import (
 from appliance.areas.modules.service import Module, require_module
 from appliance.core.answers import answer, answers
 from appliance.core.limits import ITEMS, Color, FunnelName, Id, PathId, Position, QueryId
-from appliance.http.deps import actor_of, require
-from appliance.http.live import ChatChanges, chat_after_change, hub_of
-from appliance.http.runtime import Runtime
+from appliance.http.context import Context, Ctx
+from appliance.http.deps import require
+from appliance.http.live import ChatChanges
 
 MANAGE = [require(Permission.MANAGE_FUNNELS)]
 
@@ -60,12 +59,11 @@ class ChatStage(msgspec.Struct, forbid_unknown_fields=True):
     stage_id: Id | None
 
 
-async def _funnels_changed(request: Request[Any, Any, Any], chats: list[int] | None = None) -> None:
+async def _funnels_changed(ctx: Context, chats: list[int] | None = None) -> None:
     """Pages reload their funnel choices; chats that moved or left are announced."""
-    hub = hub_of(request.app)
-    hub.account_changed("funnels")
+    ctx.hub.account_changed("funnels")
     if chats:
-        await hub.publish_chats(ChatChanges(chats=chats))
+        await ctx.publish_chats(ChatChanges(chats=chats))
 
 
 class FunnelsController(Controller):
@@ -74,30 +72,21 @@ class FunnelsController(Controller):
     guards = [require_module(Module.FUNNEL)]
 
     @get("", summary="Funis da conta, cada um com suas etapas em ordem")
-    async def list_funnels(self, runtime: NamedDependency[Runtime]) -> list[Funnel]:
-        return answers(await runtime.db.read(service.list_funnels), Funnel)
+    async def list_funnels(self, ctx: Ctx) -> list[Funnel]:
+        return answers(await ctx.read(service.list_funnels), Funnel)
 
     @post("", guards=MANAGE, summary="Criar um funil (opcionalmente com suas etapas)")
-    async def create_funnel(
-        self,
-        request: Request[Any, Any, Any],
-        runtime: NamedDependency[Runtime],
-        data: JSONBody[FunnelCreate],
-    ) -> Funnel:
-        funnel = await runtime.db.write(service.create_funnel, data.name, data.stages)
-        await _funnels_changed(request)
+    async def create_funnel(self, ctx: Ctx, data: JSONBody[FunnelCreate]) -> Funnel:
+        funnel = await ctx.change_account("funnels", service.create_funnel, data.name, data.stages)
         return answer(funnel, Funnel)
 
     @patch("/{funnel_id:int}", guards=MANAGE, summary="Renomear ou mover um funil")
     async def update_funnel(
-        self,
-        request: Request[Any, Any, Any],
-        runtime: NamedDependency[Runtime],
-        funnel_id: PathId,
-        data: JSONBody[FunnelUpdate],
+        self, ctx: Ctx, funnel_id: PathId, data: JSONBody[FunnelUpdate]
     ) -> Funnel:
-        funnel = await runtime.db.write(service.update_funnel, funnel_id, data.name, data.position)
-        await _funnels_changed(request)
+        funnel = await ctx.change_account(
+            "funnels", service.update_funnel, funnel_id, data.name, data.position
+        )
         return answer(funnel, Funnel)
 
     @delete(
@@ -107,26 +96,17 @@ class FunnelsController(Controller):
         summary="Apagar um funil e suas etapas (exige confirm=true; os chats saem do funil)",
     )
     async def delete_funnel(
-        self,
-        request: Request[Any, Any, Any],
-        runtime: NamedDependency[Runtime],
-        funnel_id: PathId,
-        confirm: FromQuery[bool] = False,
+        self, ctx: Ctx, funnel_id: PathId, confirm: FromQuery[bool] = False
     ) -> FunnelDeleted:
-        chats = await runtime.db.write(service.delete_funnel, funnel_id, confirm)
-        await _funnels_changed(request, chats)
+        chats = await ctx.write(service.delete_funnel, funnel_id, confirm)
+        await _funnels_changed(ctx, chats)
         return FunnelDeleted(deleted=funnel_id, chats=len(chats))
 
     @post("/{funnel_id:int}/stages", guards=MANAGE, summary="Criar uma etapa no fim do funil")
-    async def create_stage(
-        self,
-        request: Request[Any, Any, Any],
-        runtime: NamedDependency[Runtime],
-        funnel_id: PathId,
-        data: JSONBody[StageCreate],
-    ) -> Stage:
-        stage = await runtime.db.write(service.create_stage, funnel_id, data.name, data.color)
-        await _funnels_changed(request)
+    async def create_stage(self, ctx: Ctx, funnel_id: PathId, data: JSONBody[StageCreate]) -> Stage:
+        stage = await ctx.change_account(
+            "funnels", service.create_stage, funnel_id, data.name, data.color
+        )
         return answer(stage, Stage)
 
     @put(
@@ -135,14 +115,11 @@ class FunnelsController(Controller):
         summary="Reordenar as etapas (todas as etapas do funil, na nova ordem)",
     )
     async def reorder_stages(
-        self,
-        request: Request[Any, Any, Any],
-        runtime: NamedDependency[Runtime],
-        funnel_id: PathId,
-        data: JSONBody[StageOrder],
+        self, ctx: Ctx, funnel_id: PathId, data: JSONBody[StageOrder]
     ) -> Funnel:
-        funnel = await runtime.db.write(service.reorder_stages, funnel_id, data.stage_ids)
-        await _funnels_changed(request)
+        funnel = await ctx.change_account(
+            "funnels", service.reorder_stages, funnel_id, data.stage_ids
+        )
         return answer(funnel, Funnel)
 
     @patch(
@@ -151,17 +128,17 @@ class FunnelsController(Controller):
         summary="Renomear, mudar a cor ou a posição de uma etapa",
     )
     async def update_stage(
-        self,
-        request: Request[Any, Any, Any],
-        runtime: NamedDependency[Runtime],
-        funnel_id: PathId,
-        stage_id: PathId,
-        data: JSONBody[StageUpdate],
+        self, ctx: Ctx, funnel_id: PathId, stage_id: PathId, data: JSONBody[StageUpdate]
     ) -> Stage:
-        stage = await runtime.db.write(
-            service.update_stage, funnel_id, stage_id, data.name, data.color, data.position
+        stage = await ctx.change_account(
+            "funnels",
+            service.update_stage,
+            funnel_id,
+            stage_id,
+            data.name,
+            data.color,
+            data.position,
         )
-        await _funnels_changed(request)
         return answer(stage, Stage)
 
     @delete(
@@ -175,15 +152,14 @@ class FunnelsController(Controller):
     )
     async def delete_stage(
         self,
-        request: Request[Any, Any, Any],
-        runtime: NamedDependency[Runtime],
+        ctx: Ctx,
         funnel_id: PathId,
         stage_id: PathId,
         move_to: QueryId = None,
         confirm: FromQuery[bool] = False,
     ) -> StageDeleted:
-        chats = await runtime.db.write(service.delete_stage, funnel_id, stage_id, move_to, confirm)
-        await _funnels_changed(request, chats)
+        chats = await ctx.write(service.delete_stage, funnel_id, stage_id, move_to, confirm)
+        await _funnels_changed(ctx, chats)
         return StageDeleted(deleted=stage_id, chats=len(chats), moved_to=move_to)
 
 
@@ -193,32 +169,16 @@ class ChatFunnelsController(Controller):
     guards = [require_module(Module.FUNNEL)]
 
     @get("", summary="A etapa do chat em cada funil (H3)")
-    async def chat_funnels(
-        self,
-        request: Request[Any, Any, Any],
-        runtime: NamedDependency[Runtime],
-        chat_id: PathId,
-    ) -> list[ChatFunnel]:
-        return answers(
-            await runtime.db.read(service.chat_funnels, actor_of(request), chat_id), ChatFunnel
-        )
+    async def chat_funnels(self, ctx: Ctx, chat_id: PathId) -> list[ChatFunnel]:
+        return answers(await ctx.read_as(service.chat_funnels, chat_id), ChatFunnel)
 
     @put(
         "/{funnel_id:int}",
         summary="Mudar a etapa do chat num funil (stage_id null tira o chat do funil)",
     )
     async def set_chat_stage(
-        self,
-        request: Request[Any, Any, Any],
-        runtime: NamedDependency[Runtime],
-        chat_id: PathId,
-        funnel_id: PathId,
-        data: JSONBody[ChatStage],
+        self, ctx: Ctx, chat_id: PathId, funnel_id: PathId, data: JSONBody[ChatStage]
     ) -> ChatFunnelsChanged:
-        actor = actor_of(request)
-        changed = await runtime.db.write(
-            service.set_chat_stage, actor, chat_id, funnel_id, data.stage_id
-        )
-        chat = await chat_after_change(request.app, runtime.db, actor, chat_id, changed=changed)
-        funnels = await runtime.db.read(service.chat_funnels, actor, chat_id)
+        chat = await ctx.change_chat(service.set_chat_stage, chat_id, funnel_id, data.stage_id)
+        funnels = await ctx.read_as(service.chat_funnels, chat_id)
         return ChatFunnelsChanged(funnels=answers(funnels, ChatFunnel), chat=chat)

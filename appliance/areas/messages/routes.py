@@ -7,8 +7,7 @@ import asyncio
 from typing import Any
 
 import msgspec
-from litestar import Controller, Request, Response, get, post
-from litestar.di import NamedDependency
+from litestar import Controller, Response, get, post
 from litestar.openapi import ResponseSpec
 from litestar.params import JSONBody
 
@@ -23,9 +22,8 @@ from appliance.areas.messages.service import get_message_file
 from appliance.core.answers import answer
 from appliance.core.db import Conn
 from appliance.core.limits import ClientId, MessageText, PathId
-from appliance.http.deps import actor_of, jobs_of
-from appliance.http.live import ChatChanges, hub_of
-from appliance.http.runtime import Runtime
+from appliance.http.context import Context, Ctx
+from appliance.http.live import ChatChanges
 
 
 class SendMessage(msgspec.Struct, frozen=True):
@@ -53,23 +51,17 @@ def _request_chat_job(
     tags=["messages"],
     summary="Enviar uma mensagem de texto",
 )
-async def send_message(
-    request: Request[Any, Any, Any],
-    runtime: NamedDependency[Runtime],
-    chat_id: PathId,
-    data: JSONBody[SendMessage],
-) -> Message:
+async def send_message(ctx: Ctx, chat_id: PathId, data: JSONBody[SendMessage]) -> Message:
     """Answers at once with the queued message; it goes out when the phone can send it.
     The same ``client_id`` again answers the first message (nothing is sent twice)."""
-    message, created, device_id = await runtime.db.write(
-        queue_message, actor_of(request), chat_id, data.body, data.client_id
+    message, created, device_id = await ctx.write_as(
+        queue_message, chat_id, data.body, data.client_id
     )
     if created:
-        signals: LinkSignals = request.app.state.link
+        signals: LinkSignals = ctx.request.app.state.link
         signals.wake(device_id)
-        hub = hub_of(request.app)
-        await hub.publish_chats(ChatChanges(chats=[chat_id], sent=[message["id"]]))
-        hub.device_changed()
+        await ctx.publish_chats(ChatChanges(chats=[chat_id], sent=[message["id"]]))
+        ctx.hub.device_changed()
     return answer(message, Message)
 
 
@@ -77,46 +69,23 @@ class MessageActionsController(Controller):
     path = "/api/v1/chats"
     tags = ["messages"]
 
-    async def _job(
-        self,
-        request: Request[Any, Any, Any],
-        runtime: Runtime,
-        chat_id: int,
-        kind: str,
-        args: dict[str, Any],
-    ) -> Job:
-        job = await runtime.db.write(_request_chat_job, actor_of(request), chat_id, kind, args)
+    async def _job(self, ctx: Context, chat_id: int, kind: str, args: dict[str, Any]) -> Job:
+        job = await ctx.write_as(_request_chat_job, chat_id, kind, args)
         if job["state"] == "pending":
-            trigger_job(jobs_of(request.app), job["id"])
+            trigger_job(ctx.jobs, job["id"])
         return answer(jobs.job_payload(job), Job)
 
     @post("/{chat_id:int}/sync", status_code=202, summary="Recarregar mensagens do celular")
-    async def sync(
-        self,
-        request: Request[Any, Any, Any],
-        runtime: NamedDependency[Runtime],
-        chat_id: PathId,
-        data: JSONBody[SyncMessages],
-    ) -> Job:
-        return await self._job(request, runtime, chat_id, "sync", {"older": data.older})
+    async def sync(self, ctx: Ctx, chat_id: PathId, data: JSONBody[SyncMessages]) -> Job:
+        return await self._job(ctx, chat_id, "sync", {"older": data.older})
 
     @post("/{chat_id:int}/recheck-receipts", status_code=202, summary="Reconferir confirmações")
-    async def recheck_receipts(
-        self,
-        request: Request[Any, Any, Any],
-        runtime: NamedDependency[Runtime],
-        chat_id: PathId,
-    ) -> Job:
-        return await self._job(request, runtime, chat_id, "recheck", {})
+    async def recheck_receipts(self, ctx: Ctx, chat_id: PathId) -> Job:
+        return await self._job(ctx, chat_id, "recheck", {})
 
     @post("/{chat_id:int}/reload-photo", status_code=202, summary="Recarregar foto do perfil")
-    async def reload_photo(
-        self,
-        request: Request[Any, Any, Any],
-        runtime: NamedDependency[Runtime],
-        chat_id: PathId,
-    ) -> Job:
-        return await self._job(request, runtime, chat_id, "photo", {})
+    async def reload_photo(self, ctx: Ctx, chat_id: PathId) -> Job:
+        return await self._job(ctx, chat_id, "photo", {})
 
     @get(
         "/{chat_id:int}/media/{message_id:int}",
@@ -133,28 +102,23 @@ class MessageActionsController(Controller):
             ),
         },
     )
-    async def media(
-        self,
-        request: Request[Any, Any, Any],
-        runtime: NamedDependency[Runtime],
-        chat_id: PathId,
-        message_id: PathId,
-    ) -> Response[Any]:
+    async def media(self, ctx: Ctx, chat_id: PathId, message_id: PathId) -> Response[Any]:
         """Pictures, audio and video are shown inline; any other file is a download."""
-        found = await runtime.db.read(get_message_file, actor_of(request), chat_id, message_id)
+        found = await ctx.read_as(get_message_file, chat_id, message_id)
+        files_dir = ctx.runtime.settings.files_dir
         if found["names_only"]:
             return await asyncio.to_thread(
                 names_only_vcard_response,
-                runtime.settings.files_dir,
+                files_dir,
                 found["sha256"],
                 found["filename"],
             )
         return await asyncio.to_thread(
             file_response,
-            runtime.settings.files_dir,
+            files_dir,
             found["sha256"],
             found["size"],
             found["mime"],
             found["filename"],
-            request.headers.get("range"),
+            ctx.request.headers.get("range"),
         )

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import builtins
-from typing import Any
 
-from litestar import Controller, Request, get, patch
+from litestar import Controller, get, patch
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
 
 from appliance.areas.modules.schemas import ModuleState
 from appliance.areas.modules.service import Module, enabled_modules, list_modules, set_modules
 from appliance.core.answers import answers
+from appliance.http.context import Ctx
 from appliance.http.deps import require_admin
-from appliance.http.live import hub_of
 from appliance.http.runtime import Runtime
 
 
@@ -31,12 +30,9 @@ class ModulesController(Controller):
 
     @patch("", guards=[require_admin], summary="Ligar ou desligar módulos")
     async def switch(
-        self,
-        request: Request[Any, Any, Any],
-        runtime: NamedDependency[Runtime],
-        data: JSONBody[dict[Module, bool]],
+        self, ctx: Ctx, data: JSONBody[dict[Module, bool]]
     ) -> builtins.list[ModuleState]:
-        await runtime.db.write(set_modules, data)
-        runtime.modules.forget()
-        hub_of(request.app).account_changed("modules")
-        return answers(await runtime.db.read(list_modules), ModuleState)
+        await ctx.write(set_modules, data)
+        ctx.runtime.modules.forget()
+        ctx.hub.account_changed("modules")
+        return answers(await ctx.read(list_modules), ModuleState)

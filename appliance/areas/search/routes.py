@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from litestar import Controller, Request, get
-from litestar.di import NamedDependency
+from litestar import Controller, get
 from litestar.openapi import ResponseSpec
 from litestar.params import QueryParameter
 
@@ -13,8 +12,7 @@ from appliance.areas.search import service
 from appliance.areas.search.query import parse_message_query
 from appliance.areas.search.schemas import SearchPage
 from appliance.core.limits import QueryCursor, QueryId, QuerySearch
-from appliance.http.deps import actor_of
-from appliance.http.runtime import Runtime
+from appliance.http.context import Ctx
 
 
 class SearchController(Controller):
@@ -30,8 +28,7 @@ class SearchController(Controller):
     )
     async def search_messages(
         self,
-        request: Request[Any, Any, Any],
-        runtime: NamedDependency[Runtime],
+        ctx: Ctx,
         q: QuerySearch = None,
         chat: QueryId = None,
         cursor: QueryCursor = None,
@@ -39,16 +36,16 @@ class SearchController(Controller):
     ) -> dict[str, Any]:
         """Words are ANDed, "quoted text" is a phrase, a final ``palavra*`` is a prefix;
         accents and case are ignored. ``chat`` searches inside one chat."""
-        actor = actor_of(request)
+        actor = ctx.actor
         query = parse_message_query(q)
         size = service.check_limit(limit)
         page_cursor = service.SearchCursor.decode(cursor) if cursor else None
 
         def run(conn: Any) -> dict[str, Any]:
-            stats = runtime.chat_stats.get(conn)
+            stats = ctx.runtime.chat_stats.get(conn)
             page = service.search_messages(
                 conn, actor, query, chat_id=chat, cursor=page_cursor, limit=size, stats=stats
             )
             return page.to_dict()
 
-        return await runtime.db.read(run)
+        return await ctx.read(run)

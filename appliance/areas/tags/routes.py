@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import msgspec
-from litestar import Controller, Request, delete, get, patch, post, put
-from litestar.di import NamedDependency
+from litestar import Controller, delete, get, patch, post, put
 from litestar.params import JSONBody
 
 from appliance.areas.accounts.permissions import Permission
@@ -15,9 +12,10 @@ from appliance.areas.tags import service
 from appliance.areas.tags.schemas import Tag
 from appliance.core.answers import answer, answers
 from appliance.core.limits import Color, PathId, TagName
-from appliance.http.deps import actor_of, require
-from appliance.http.live import chat_after_change, hub_of
-from appliance.http.runtime import Runtime
+from appliance.http.context import Ctx
+from appliance.http.deps import require
+
+MANAGE = [require(Permission.MANAGE_TAGS)]
 
 
 class TagCreate(msgspec.Struct, forbid_unknown_fields=True):
@@ -35,69 +33,26 @@ class TagsController(Controller):
     tags = ["tags"]
 
     @get("/tags", summary="Tags da conta")
-    async def list_tags(self, runtime: NamedDependency[Runtime]) -> list[Tag]:
-        return answers(await runtime.db.read(service.list_tags), Tag)
+    async def list_tags(self, ctx: Ctx) -> list[Tag]:
+        return answers(await ctx.read(service.list_tags), Tag)
 
-    @post(
-        "/tags",
-        guards=[require(Permission.MANAGE_TAGS)],
-        summary="Criar uma tag (administrador ou quem gerencia tags)",
-    )
-    async def create_tag(
-        self,
-        request: Request[Any, Any, Any],
-        runtime: NamedDependency[Runtime],
-        data: JSONBody[TagCreate],
-    ) -> Tag:
-        tag = await runtime.db.write(service.create_tag, data.name, data.color)
-        hub_of(request.app).account_changed("tags")
+    @post("/tags", guards=MANAGE, summary="Criar uma tag (administrador ou quem gerencia tags)")
+    async def create_tag(self, ctx: Ctx, data: JSONBody[TagCreate]) -> Tag:
+        tag = await ctx.change_account("tags", service.create_tag, data.name, data.color)
         return answer(tag, Tag)
 
-    @patch(
-        "/tags/{tag_id:int}",
-        guards=[require(Permission.MANAGE_TAGS)],
-        summary="Renomear ou mudar a cor de uma tag",
-    )
-    async def update_tag(
-        self,
-        request: Request[Any, Any, Any],
-        runtime: NamedDependency[Runtime],
-        tag_id: PathId,
-        data: JSONBody[TagUpdate],
-    ) -> Tag:
-        tag = await runtime.db.write(service.update_tag, tag_id, data.name, data.color)
-        hub_of(request.app).account_changed("tags")
+    @patch("/tags/{tag_id:int}", guards=MANAGE, summary="Renomear ou mudar a cor de uma tag")
+    async def update_tag(self, ctx: Ctx, tag_id: PathId, data: JSONBody[TagUpdate]) -> Tag:
+        tag = await ctx.change_account("tags", service.update_tag, tag_id, data.name, data.color)
         return answer(tag, Tag)
 
-    @delete(
-        "/tags/{tag_id:int}",
-        guards=[require(Permission.MANAGE_TAGS)],
-        summary="Excluir uma tag (sai de todos os chats)",
-    )
-    async def delete_tag(
-        self,
-        request: Request[Any, Any, Any],
-        runtime: NamedDependency[Runtime],
-        tag_id: PathId,
-    ) -> None:
-        await runtime.db.write(service.delete_tag, tag_id)
-        hub_of(request.app).account_changed("tags")
+    @delete("/tags/{tag_id:int}", guards=MANAGE, summary="Excluir uma tag (sai de todos os chats)")
+    async def delete_tag(self, ctx: Ctx, tag_id: PathId) -> None:
+        await ctx.change_account("tags", service.delete_tag, tag_id)
 
-    @put(
-        "/chats/{chat_id:int}/tags/{tag_id:int}",
-        tags=["chats"],
-        summary="Pôr a tag no chat",
-    )
-    async def add_to_chat(
-        self,
-        request: Request[Any, Any, Any],
-        runtime: NamedDependency[Runtime],
-        chat_id: PathId,
-        tag_id: PathId,
-    ) -> Chat:
-        actor = actor_of(request)
-        changed = await runtime.db.write(service.add_to_chat, actor, chat_id, tag_id)
-        return await chat_after_change(request.app, runtime.db, actor, chat_id, changed=changed)
+    @put("/chats/{chat_id:int}/tags/{tag_id:int}", tags=["chats"], summary="Pôr a tag no chat")
+    async def add_to_chat(self, ctx: Ctx, chat_id: PathId, tag_id: PathId) -> Chat:
+        return await ctx.change_chat(service.add_to_chat, chat_id, tag_id)
 
     @delete(
         "/chats/{chat_id:int}/tags/{tag_id:int}",
@@ -105,13 +60,5 @@ class TagsController(Controller):
         tags=["chats"],
         summary="Tirar a tag do chat",
     )
-    async def remove_from_chat(
-        self,
-        request: Request[Any, Any, Any],
-        runtime: NamedDependency[Runtime],
-        chat_id: PathId,
-        tag_id: PathId,
-    ) -> Chat:
-        actor = actor_of(request)
-        changed = await runtime.db.write(service.remove_from_chat, actor, chat_id, tag_id)
-        return await chat_after_change(request.app, runtime.db, actor, chat_id, changed=changed)
+    async def remove_from_chat(self, ctx: Ctx, chat_id: PathId, tag_id: PathId) -> Chat:
+        return await ctx.change_chat(service.remove_from_chat, chat_id, tag_id)
