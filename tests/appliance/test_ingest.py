@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import typing
 from typing import Any
 
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
+from appliance.areas.messages import ingest
 from appliance.core.clock import now_ms
 from appliance.core.db import Database
 from tests.conftest import bearer
 from tests.factories import assign, make_chat, make_device, make_tag, make_user, tag_chat
+from wire import contract
 
 Client = AsyncTestClient[Litestar]
 JID = "5511987650001@s.whatsapp.net"
@@ -253,3 +256,13 @@ async def test_an_echo_stored_before_the_sent_report_folds_into_the_box_s_messag
         {"type": "receipt", "chat": JID, "wa_ids": ["PHONE-1"], "status": "read", "at": 3000}
     )
     assert db.read_sync(lambda c: c.execute("SELECT status FROM message").fetchone()[0]) == "read"
+
+
+def test_every_kind_of_event_has_the_method_that_stores_it() -> None:
+    """apply_events calls the _Frame method its event's tag names: each kind of the link's
+    Event union has one, and it takes that kind."""
+    kinds = typing.get_args(contract.Event)
+    assert len(kinds) >= 9
+    for kind in kinds:
+        method = getattr(ingest._Frame, kind.__struct_config__.tag)
+        assert typing.get_type_hints(method)["ev"] is kind, kind
