@@ -47,20 +47,18 @@ def _by_status(conn: Conn, clause: str, params: list[object]) -> list[dict[str, 
 def _by_assignee(conn: Conn, clause: str, params: list[object]) -> list[dict[str, Any]]:
     active = f"c.is_broadcast = 0 AND c.archived = 0 AND {clause}"
     rows: list[dict[str, Any]] = []
-    for r in conn.execute(
-        "SELECT a.member, u.name, count(DISTINCT c.id) FROM chat c "
-        "JOIN chat_assignee a ON a.chat = c.id JOIN app_user u ON u.id = a.member "
-        f"WHERE {active} GROUP BY a.member ORDER BY 3 DESC, u.name",
-        params,
+    # Users, then departments; each by its own column of chat_assignee.
+    for kind, column, table in (
+        ("user", "member", "app_user"),
+        ("department", "department", "department"),
     ):
-        rows.append({"kind": "user", "id": r[0], "name": r[1], "count": r[2]})
-    for r in conn.execute(
-        "SELECT a.department, d.name, count(DISTINCT c.id) FROM chat c "
-        "JOIN chat_assignee a ON a.chat = c.id JOIN department d ON d.id = a.department "
-        f"WHERE {active} GROUP BY a.department ORDER BY 3 DESC, d.name",
-        params,
-    ):
-        rows.append({"kind": "department", "id": r[0], "name": r[1], "count": r[2]})
+        for r in conn.execute(
+            f"SELECT a.{column}, t.name, count(DISTINCT c.id) FROM chat c "
+            f"JOIN chat_assignee a ON a.chat = c.id JOIN {table} t ON t.id = a.{column} "
+            f"WHERE {active} GROUP BY a.{column} ORDER BY 3 DESC, t.name",
+            params,
+        ):
+            rows.append({"kind": kind, "id": r[0], "name": r[1], "count": r[2]})
     unassigned = conn.execute(
         f"SELECT count(*) FROM chat c WHERE {active} "
         "AND NOT EXISTS (SELECT 1 FROM chat_assignee a WHERE a.chat = c.id)",

@@ -111,13 +111,19 @@ def is_key_value(value: object) -> bool:
     return isinstance(value, str) and len(value) <= CURSOR
 
 
-def check_limit(limit: int | None) -> int:
+def check_limit(
+    limit: int | None,
+    default: int = DEFAULT_LIMIT,
+    maximum: int = MAX_LIMIT,
+    code: str = "chats.invalid_limit",
+) -> int:
+    """A page's size: ``default`` when not asked, else 1 to ``maximum`` (the search's pages
+    pass their own)."""
     if limit is None:
-        return DEFAULT_LIMIT
-    if not 1 <= limit <= MAX_LIMIT:
+        return default
+    if not 1 <= limit <= maximum:
         raise InvalidInput(
-            _("limit deve estar entre 1 e {max_limit}.").format(max_limit=MAX_LIMIT),
-            code="chats.invalid_limit",
+            _("limit deve estar entre 1 e {max_limit}.").format(max_limit=maximum), code=code
         )
     return limit
 

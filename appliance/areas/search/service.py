@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from appliance.areas.accounts.permissions import Actor, can_see_numbers
+from appliance.areas.chats import filters
 from appliance.areas.chats.access import access_chat, visibility_clause
 from appliance.areas.chats.query import SetStats, visibility_part
 from appliance.areas.chats.service import Page, display_name
@@ -78,14 +79,7 @@ class SearchCursor:
 
 
 def check_limit(limit: int | None) -> int:
-    if limit is None:
-        return DEFAULT_LIMIT
-    if not 1 <= limit <= MAX_LIMIT:
-        raise InvalidInput(
-            _("limit deve estar entre 1 e {max_limit}.").format(max_limit=MAX_LIMIT),
-            code="search.invalid_limit",
-        )
-    return limit
+    return filters.check_limit(limit, DEFAULT_LIMIT, MAX_LIMIT, "search.invalid_limit")
 
 
 def highlight_segments(marked: str | None, body: str) -> list[dict[str, Any]]:
