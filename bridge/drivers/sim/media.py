@@ -9,7 +9,7 @@ import math
 import random
 import struct
 from collections.abc import Callable, Iterator
-from typing import Literal
+from typing import Any, Literal
 
 import av
 from PIL import Image, ImageDraw, ImageFont
@@ -86,17 +86,27 @@ def _encode_audio(
     container = av.open(out_buf, mode="w", format=fmt)
     stream = container.add_stream(codec, rate=rate, layout="mono")
     stream.bit_rate = 16000 if codec == "libopus" else 32000
-    for start, samples in chunks:
-        audio = av.AudioFrame(format="s16", layout="mono", samples=len(samples) // 2)
-        audio.planes[0].update(samples)
-        audio.sample_rate = rate
-        audio.pts = start
-        for packet in stream.encode(audio):
+
+    def frames() -> Iterator[av.AudioFrame]:
+        for start, samples in chunks:
+            audio = av.AudioFrame(format="s16", layout="mono", samples=len(samples) // 2)
+            audio.planes[0].update(samples)
+            audio.sample_rate = rate
+            audio.pts = start
+            yield audio
+
+    _mux(container, stream, frames())
+    return out_buf.getvalue()
+
+
+def _mux(container: av.container.OutputContainer, stream: Any, frames: Iterator[Any]) -> None:
+    """Encode ``frames`` into ``stream``, flush the encoder and close the container."""
+    for frame in frames:
+        for packet in stream.encode(frame):
             container.mux(packet)
     for packet in stream.encode(None):
         container.mux(packet)
     container.close()
-    return out_buf.getvalue()
 
 
 @functools.lru_cache(maxsize=64)
@@ -134,19 +144,19 @@ def _video(colour: int, seconds: int) -> bytes:
     stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
     stream.options = {"preset": "ultrafast", "crf": "30"}
     top, bottom = PALETTE[colour], PALETTE[(colour + 3) % len(PALETTE)]
-    for n in range(fps * seconds):
-        image = Image.new("RGB", (width, height), top)
-        draw = ImageDraw.Draw(image)
-        draw.rectangle([0, height // 2, width, height], fill=bottom)
-        x = round((width - 30) * n / max(1, fps * seconds - 1))
-        draw.ellipse([x, 45, x + 30, 75], fill="white")
-        frame = av.VideoFrame.from_image(image)
-        frame.pts = n
-        for packet in stream.encode(frame):
-            container.mux(packet)
-    for packet in stream.encode(None):
-        container.mux(packet)
-    container.close()
+
+    def frames() -> Iterator[av.VideoFrame]:
+        for n in range(fps * seconds):
+            image = Image.new("RGB", (width, height), top)
+            draw = ImageDraw.Draw(image)
+            draw.rectangle([0, height // 2, width, height], fill=bottom)
+            x = round((width - 30) * n / max(1, fps * seconds - 1))
+            draw.ellipse([x, 45, x + 30, 75], fill="white")
+            frame = av.VideoFrame.from_image(image)
+            frame.pts = n
+            yield frame
+
+    _mux(container, stream, frames())
     return out_buf.getvalue()
 
 
