@@ -13,9 +13,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -32,18 +31,20 @@ from scripts.benchmarks.common import (
     QUICK_BUDGET,
     Budget,
     Params,
+    Timing,
     add_shop_arguments,
     budget_from,
     built_note,
     emit,
     load_average,
-    machine,
     machine_line,
     percentile,
     print_results,
     shop_data,
     shop_size,
     time_request,
+    timed_report,
+    timing,
 )
 from scripts.benchmarks.shop import Shop, build_or_reuse
 from tests.harness import bearer_token, running_server
@@ -59,21 +60,15 @@ class Case:
     params: Params
 
 
-@dataclass
-class Result:
+@dataclass(kw_only=True)
+class Result(Timing):
     case: str
     label: str
     actor: str
     page: str  # "first" or "deep"
-    rows: int
     depth: int  # rows before this page
     matches: int  # rows the whole filter selects for this actor
     path: str
-    runs: int
-    p50_ms: float
-    p95_ms: float
-    max_ms: float
-    errors: list[str] = field(default_factory=list)
 
 
 # -- the cases ----------------------------------------------------------------------------------
@@ -283,21 +278,17 @@ def run_cases(
                         # The path the server takes for this page, fallback included.
                         path = list_chats(conn, actor, f, parsed, PAGE, stats).path
                         times, body, errors = time_request(client, headers, params, budget)
-                        times.sort()
                         result = Result(
                             case=case.key,
                             label=case.label,
                             actor=actor_name,
                             page=page,
-                            rows=len(body.get("items", [])),
                             depth=depth if page == "deep" else 0,
                             matches=matches,
                             path=path,
-                            runs=len(times),
-                            p50_ms=round(percentile(times, 0.50), 2),
-                            p95_ms=round(percentile(times, 0.95), 2),
-                            max_ms=round(times[-1], 2) if times else math.nan,
-                            errors=errors + (page_errors if page == "first" else []),
+                            **timing(
+                                times, body, errors + (page_errors if page == "first" else [])
+                            ),
                         )
                         results.append(result)
                         if progress:
@@ -326,22 +317,17 @@ def report(
     budget: Budget,
     started_load: list[float],
 ) -> dict[str, Any]:
-    worst = max((r.p95_ms for r in results), default=math.nan)
-    return {
-        "benchmark": "chatlist",
+    return timed_report(
+        "chatlist",
         # The size the shop was built with (the server's WAL may have grown the file since).
-        "data": shop_data(shop, shop.db_path, db_bytes=shop.db_bytes, **extra),
-        "machine": {**machine(), "load_average_before": started_load},
-        "budget": asdict(budget),
-        "page_size": PAGE,
-        "target_p95_ms": TARGET_P95_MS,
-        "worst_p95_ms": worst,
-        "cases_over_target": sorted(
-            {f"{r.actor}/{r.case}/{r.page}" for r in results if r.p95_ms > TARGET_P95_MS}
-        ),
-        "errors": [f"{r.actor}/{r.case}/{r.page}: {e}" for r in results for e in r.errors],
-        "results": [asdict(r) for r in results],
-    }
+        shop_data(shop, shop.db_path, db_bytes=shop.db_bytes, **extra),
+        started_load,
+        results,
+        budget,
+        TARGET_P95_MS,
+        lambda r: f"{r.actor}/{r.case}/{r.page}",
+        page_size=PAGE,
+    )
 
 
 def print_table(out: dict[str, Any]) -> None:

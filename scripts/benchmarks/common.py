@@ -11,8 +11,8 @@ import math
 import os
 import platform
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -91,6 +91,59 @@ def percentile(sorted_ms: list[float], q: float) -> float:
     if not sorted_ms:
         return math.nan
     return sorted_ms[max(0, math.ceil(q * len(sorted_ms)) - 1)]
+
+
+@dataclass(kw_only=True)
+class Timing:
+    """What every timed case reports: the rows of its answer, how many requests were timed,
+    their p50, p95 and slowest time, and what went wrong."""
+
+    rows: int
+    runs: int
+    p50_ms: float
+    p95_ms: float
+    max_ms: float
+    errors: list[str] = field(default_factory=list)
+
+
+def timing(times: list[float], body: dict[str, Any], errors: list[str]) -> dict[str, Any]:
+    """A Timing's fields from a case's request times (ms) and its last answer."""
+    times = sorted(times)
+    return {
+        "rows": len(body.get("items", [])),
+        "runs": len(times),
+        "p50_ms": round(percentile(times, 0.50), 2),
+        "p95_ms": round(percentile(times, 0.95), 2),
+        "max_ms": round(times[-1], 2) if times else math.nan,
+        "errors": errors,
+    }
+
+
+def timed_report(
+    benchmark: str,
+    data: dict[str, Any],
+    load_before: list[float],
+    results: Sequence[Timing],
+    budget: Budget,
+    target_ms: float,
+    name: Callable[[Any], str],
+    **extra: Any,
+) -> dict[str, Any]:
+    """A benchmark's JSON report: the data size, the machine, ``extra``, the budget, the
+    target, the worst p95, the cases over the target and every error (each case called by
+    ``name``), and the results."""
+    return {
+        "benchmark": benchmark,
+        "data": data,
+        "machine": {**machine(), "load_average_before": load_before},
+        **extra,
+        "budget": asdict(budget),
+        "target_p95_ms": target_ms,
+        "worst_p95_ms": max((r.p95_ms for r in results), default=math.nan),
+        "cases_over_target": sorted({name(r) for r in results if r.p95_ms > target_ms}),
+        "errors": [f"{name(r)}: {e}" for r in results for e in r.errors],
+        "results": [asdict(r) for r in results],
+    }
 
 
 def time_request(

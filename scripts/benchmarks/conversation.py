@@ -279,19 +279,13 @@ def data_size(conn: Conn) -> dict[str, int]:
 # -- the API ------------------------------------------------------------------------------------
 
 
-@dataclass
-class ApiResult:
+@dataclass(kw_only=True)
+class ApiResult(common.Timing):
     case: str
     label: str
     chat: int
     chat_messages: int
     depth: int  # messages newer than this page
-    rows: int
-    runs: int
-    p50_ms: float
-    p95_ms: float
-    max_ms: float
-    errors: list[str] = field(default_factory=list)
 
 
 def _url(chat: int) -> str:
@@ -337,19 +331,13 @@ def _result(
     body: dict[str, Any],
     errors: list[str],
 ) -> ApiResult:
-    times = sorted(times)
     return ApiResult(
         case=case,
         label=label,
         chat=chat,
         chat_messages=chat_messages,
         depth=depth,
-        rows=len(body.get("items", [])),
-        runs=len(times),
-        p50_ms=round(common.percentile(times, 0.50), 2),
-        p95_ms=round(common.percentile(times, 0.95), 2),
-        max_ms=round(times[-1], 2) if times else math.nan,
-        errors=errors,
+        **common.timing(times, body, errors),
     )
 
 

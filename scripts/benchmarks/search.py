@@ -16,7 +16,7 @@ import json
 import math
 import random
 import sys
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -65,20 +65,14 @@ class Case:
     deep: bool = False
 
 
-@dataclass
-class Result:
+@dataclass(kw_only=True)
+class Result(common.Timing):
     actor: str
     case: str
     label: str
     q: str
     chat: int | None
     matches: int  # messages matching in all chats (one chat for the chat cases)
-    rows: int
-    runs: int
-    p50_ms: float
-    p95_ms: float
-    max_ms: float
-    errors: list[str] = field(default_factory=list)
 
 
 # -- the data -----------------------------------------------------------------------------------
@@ -280,7 +274,6 @@ def run_cases(
                 times, body, timing_errors = time_case(
                     client, headers, _params(case, cursor), budget
                 )
-                times.sort()
                 result = Result(
                     actor=actor,
                     case=case.key,
@@ -288,12 +281,7 @@ def run_cases(
                     q=case.q,
                     chat=case.chat,
                     matches=matches[(case.q, case.chat)],
-                    rows=len(body.get("items", [])),
-                    runs=len(times),
-                    p50_ms=round(common.percentile(times, 0.50), 2),
-                    p95_ms=round(common.percentile(times, 0.95), 2),
-                    max_ms=round(times[-1], 2) if times else math.nan,
-                    errors=errors + timing_errors,
+                    **common.timing(times, body, errors + timing_errors),
                 )
                 results.append(result)
                 if progress:
@@ -323,20 +311,17 @@ def report(
     budget: common.Budget,
     load_before: list[float],
 ) -> dict[str, Any]:
-    return {
-        "benchmark": "search",
-        "data": common.shop_data(shop, data_dir / "balcao.db", **extra),
-        "machine": {**common.machine(), "load_average_before": load_before},
-        "budget": asdict(budget),
-        "page_size": PAGE,
-        "target_p95_ms": TARGET_P95_MS,
-        "worst_p95_ms": max((r.p95_ms for r in results), default=math.nan),
-        "cases_over_target": sorted(
-            f"{r.actor}/{r.case}" for r in results if r.p95_ms > TARGET_P95_MS
-        ),
-        "errors": [f"{r.actor}/{r.case}: {e}" for r in results for e in r.errors],
-        "results": [asdict(r) for r in results],
-    }
+    data = common.shop_data(shop, data_dir / "balcao.db", **extra)
+    return common.timed_report(
+        "search",
+        data,
+        load_before,
+        results,
+        budget,
+        TARGET_P95_MS,
+        lambda r: f"{r.actor}/{r.case}",
+        page_size=PAGE,
+    )
 
 
 def print_table(out: dict[str, Any]) -> None:
