@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from appliance.areas.accounts import service as accounts
@@ -150,3 +151,34 @@ def insert_message(
 
 def make_message(db: Database, chat: int, **kw: Any) -> int:
     return db.write_sync(insert_message, chat, **kw)
+
+
+@dataclass(frozen=True)
+class Scene:
+    """A device with one chat that has an assignee, a tag and one inbound message."""
+
+    device: int
+    device_token: str
+    chat: int
+    message: int
+    tag: int
+
+
+def make_scene(
+    db: Database,
+    *,
+    department: int | None = None,
+    user: int | None = None,
+    body: str = "Oi",
+    tag: str = "vip",
+    **chat: Any,
+) -> Scene:
+    """The chat (``chat`` are make_chat's fields: name, phone, preview…) goes to
+    ``department`` or ``user``."""
+    device, token = make_device(db)
+    chat_id = make_chat(db, device, **chat)
+    assign(db, chat_id, user=user, department=department)
+    message = make_message(db, chat_id, body=body)
+    tag_id = make_tag(db, tag)
+    tag_chat(db, chat_id, tag_id)
+    return Scene(device, token, chat_id, message, tag_id)

@@ -9,7 +9,7 @@ from litestar.testing import AsyncTestClient
 
 from appliance.areas.assignments.service import set_queue
 from appliance.core.db import Database
-from tests.conftest import bearer
+from tests.conftest import admin_and_chats, bearer
 from tests.factories import assign, make_chat, make_department, make_device, make_user
 
 Client = AsyncTestClient[Litestar]
@@ -185,10 +185,7 @@ async def test_archive_switch(client: Client, db: Database) -> None:
 async def test_the_chatbot_switch_is_absent_while_there_is_no_chatbot(
     client: Client, db: Database
 ) -> None:
-    make_user(db, "admin", is_admin=True)
-    device, _ = make_device(db)
-    chat = make_chat(db, device)
-    admin = await bearer(client, "admin")
+    admin, [chat] = await admin_and_chats(client, db, "Maria")
     r = await client.put(f"/api/v1/chats/{chat}/chatbot", json={"enabled": False}, headers=admin)
     assert r.status_code == 404
     r = await client.get(f"/api/v1/chats/{chat}", headers=admin)

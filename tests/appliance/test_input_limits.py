@@ -23,15 +23,7 @@ from appliance.areas.chats.filters import Assignee, ChatFilter, Order, TagMode
 from appliance.core import limits
 from appliance.core.db import Database
 from tests.conftest import bearer
-from tests.factories import (
-    assign,
-    make_chat,
-    make_department,
-    make_device,
-    make_message,
-    make_tag,
-    make_user,
-)
+from tests.factories import make_department, make_scene, make_user
 from tests.harness import make_people
 
 Client = AsyncTestClient[Litestar]
@@ -53,19 +45,15 @@ class Shop:
 async def shop(client: Client, db: Database) -> Shop:
     people = make_people(db)
     vendas, ana_id = people.vendas, people.ana
-    device, token = make_device(db)
-    chat = make_chat(db, device, name="Maria")
-    assign(db, chat, department=vendas)
-    message = make_message(db, chat, body="Oi")
-    tag = make_tag(db, "vip")
+    scene = make_scene(db, department=vendas, name="Maria")
     return Shop(
         admin=await bearer(client, "admin"),
         ana=await bearer(client, "ana"),
         ana_id=ana_id,
-        chat=chat,
-        message=message,
-        tag=tag,
-        device_token=token,
+        chat=scene.chat,
+        message=scene.message,
+        tag=scene.tag,
+        device_token=scene.device_token,
     )
 
 

@@ -22,16 +22,7 @@ from appliance.areas.search.schemas import SearchPage
 from appliance.core.answers import Answer
 from appliance.core.db import Database
 from tests.conftest import bearer
-from tests.factories import (
-    assign,
-    make_chat,
-    make_department,
-    make_device,
-    make_message,
-    make_tag,
-    make_user,
-    tag_chat,
-)
+from tests.factories import make_department, make_message, make_scene, make_user
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 # Answers that are not JSON: the file of a media message.
@@ -137,11 +128,9 @@ async def test_fast_pages_match_their_documented_structs(
     vendas = make_department(db, "Vendas")
     make_user(db, "admin", is_admin=True)
     make_user(db, "ana", departments=[vendas])
-    device, _ = make_device(db)
-    chat = make_chat(db, device, name="Maria", preview="pão de queijo")
-    assign(db, chat, department=vendas)
-    tag_chat(db, chat, make_tag(db, "vip"))
-    make_message(db, chat, body="Tem pão de queijo?")
+    chat = make_scene(
+        db, department=vendas, body="Tem pão de queijo?", name="Maria", preview="pão de queijo"
+    ).chat
     make_message(db, chat, body="Tem sim", direction="out")
     make_message(
         db,

@@ -66,24 +66,8 @@ PHONES = {
 
 # Which chats each login sees (the archived one only in the archived listing).
 VISIBLE = {
-    "admin": {
-        "ana_direct",
-        "vendas",
-        "suporte",
-        "nodept_direct",
-        "unassigned",
-        "bruno_and_vendas",
-        "archived_vendas",
-    },
-    "seeall": {
-        "ana_direct",
-        "vendas",
-        "suporte",
-        "nodept_direct",
-        "unassigned",
-        "bruno_and_vendas",
-        "archived_vendas",
-    },
+    "admin": set(PHONES),
+    "seeall": set(PHONES),
     "ana": {"ana_direct", "vendas", "bruno_and_vendas", "archived_vendas"},
     "bruno": {"suporte", "bruno_and_vendas"},
     "nodept": {"nodept_direct"},

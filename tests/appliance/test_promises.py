@@ -14,8 +14,8 @@ from appliance.areas.devices.service import DRIVERS
 from appliance.areas.modules.service import Module
 from appliance.core.db import Database
 from bridge.cli import DRIVERS as BRIDGE_DRIVERS
-from tests.conftest import bearer
-from tests.factories import make_chat, make_device, make_user
+from tests.conftest import admin_and_chats, bearer
+from tests.factories import make_user
 
 Client = AsyncTestClient[Litestar]
 REPO = Path(__file__).resolve().parent.parent.parent
@@ -56,10 +56,7 @@ async def test_a_device_of_a_planned_driver_is_refused(client: Client, db: Datab
 async def test_modules_with_nothing_behind_them_are_off_and_cannot_be_switched_on(
     client: Client, db: Database
 ) -> None:
-    make_user(db, "admin", is_admin=True)
-    device, _ = make_device(db)
-    chat = make_chat(db, device)
-    admin = await bearer(client, "admin")
+    admin, [chat] = await admin_and_chats(client, db, "Maria")
     listed = {m["name"]: m for m in (await client.get("/api/v1/modules", headers=admin)).json()}
     assert {name for name, m in listed.items() if not m.get("available", True)} == PLANNED
     assert all(not listed[name]["enabled"] for name in PLANNED)

@@ -25,16 +25,7 @@ from appliance.areas.funnels import service as funnels
 from appliance.core.clock import now_ms
 from appliance.core.db import Database
 from tests.conftest import bearer
-from tests.factories import (
-    assign,
-    make_chat,
-    make_department,
-    make_device,
-    make_message,
-    make_tag,
-    make_user,
-    tag_chat,
-)
+from tests.factories import make_department, make_scene, make_user
 
 SECRET_NAME = "Cliente Sigilosa Zuleica"
 SECRET_TEXT = "pedido-confidencial-7781"
@@ -115,12 +106,10 @@ async def world(db: Database, client: AsyncTestClient[Litestar]) -> World:
     make_user(db, "ninguem")
     other = make_user(db, "vendedora")
     dept = make_department(db, "Vendas")
-    device, _ = make_device(db)
-    chat = make_chat(db, device, name=SECRET_NAME, phone=SECRET_PHONE)
-    assign(db, chat, user=other)
-    message = make_message(db, chat, body=SECRET_TEXT)
-    tag = make_tag(db, "VIP")
-    tag_chat(db, chat, tag)
+    scene = make_scene(
+        db, user=other, body=SECRET_TEXT, tag="VIP", name=SECRET_NAME, phone=SECRET_PHONE
+    )
+    device, chat, message, tag = scene.device, scene.chat, scene.message, scene.tag
     now = now_ms()
     field = db.write_sync(lambda c: fields.create_field(c, "Apelido", "text")["id"])
     db.write_sync(fields.store_value, chat, field, SECRET_TEXT, now)

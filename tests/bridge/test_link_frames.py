@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from bridge.journal import Journal
+from tests.bridge.fake_web import answer_json, read_body
 from tests.bridge.sim_helpers import bridge_against
 from wire import contract as c
 
@@ -51,12 +52,7 @@ class MangledWeb:
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         assert scope["type"] == "http"
-        body = b""
-        while True:
-            message = await receive()
-            body += message.get("body", b"")
-            if not message.get("more_body"):
-                break
+        body = await read_body(receive)
         path = scope["path"]
         if path == "/bridge/v1/outbox":
             answer = self.polls.pop(0) if self.polls else c.encode_frame(c.Work(version=1))
@@ -70,14 +66,7 @@ class MangledWeb:
             answer = c.encode_frame(c.EventAck(version=1, upto=frame["events"][-1]["seq"]))
         else:
             answer = c.encode_frame(c.Ok(version=1))
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 200,
-                "headers": [(b"content-type", b"application/json")],
-            }
-        )
-        await send({"type": "http.response.body", "body": answer})
+        await answer_json(send, answer)
 
 
 async def test_bad_frames_from_the_web_are_refused_and_the_link_survives(
@@ -112,12 +101,7 @@ class RefusingWeb(MangledWeb):
         if scope["path"] != "/bridge/v1/events":
             await super().__call__(scope, receive, send)
             return
-        body = b""
-        while True:
-            message = await receive()
-            body += message.get("body", b"")
-            if not message.get("more_body"):
-                break
+        body = await read_body(receive)
         events = json.loads(body)["events"]
         if any(e.get("wa_id") == self.poison for e in events):
             status = 400
@@ -128,14 +112,7 @@ class RefusingWeb(MangledWeb):
             answer = c.encode_frame(c.EventAck(version=1, upto=events[-1]["seq"]))
             if any(e["type"] == "set_aside" for e in self.events):
                 self.sent.set()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": status,
-                "headers": [(b"content-type", b"application/json")],
-            }
-        )
-        await send({"type": "http.response.body", "body": answer})
+        await answer_json(send, answer, status)
 
 
 async def test_an_event_the_web_refuses_for_good_is_set_aside_not_blocking_the_rest(

@@ -21,6 +21,7 @@ import pytest
 from bridge.drivers.sim import SimulatedPhone
 from bridge.journal import Journal
 from bridge.runner import Runner
+from tests.bridge.fake_web import answer_json, read_body
 from tests.bridge.sim_helpers import bridge_against
 from wire import contract as c
 
@@ -42,12 +43,7 @@ class FlakyWeb:
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             return
-        body = b""
-        while True:
-            message = await receive()
-            body += message.get("body", b"")
-            if not message.get("more_body"):
-                break
+        body = await read_body(receive)
         path, status, answer = scope["path"], 200, c.encode_frame(c.Ok(version=1))
         if path.startswith("/bridge/v1/files/"):
             sha = path.rsplit("/", 1)[1]
@@ -69,14 +65,7 @@ class FlakyWeb:
             await asyncio.sleep(0.05)
             answer = c.encode_frame(c.Work(version=1))
         self.changed.set()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": status,
-                "headers": [(b"content-type", b"application/json")],
-            }
-        )
-        await send({"type": "http.response.body", "body": answer})
+        await answer_json(send, answer, status)
 
     async def until(self, check: Any, within: float = 30.0) -> None:
         async with asyncio.timeout(within):

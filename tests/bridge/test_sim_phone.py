@@ -15,20 +15,9 @@ import httpx
 import pytest
 from PIL import Image
 
+from bridge import protocol as p
 from bridge.drivers.sim import SimulatedPhone, simulated_phone
-from bridge.protocol import (
-    DeviceInfo,
-    DeviceUnavailableError,
-    IdentityEvent,
-    InboundEvent,
-    MessageEvent,
-    MessageKind,
-    OutboundMessage,
-    PhoneDriver,
-    PhoneQueueEvent,
-    ReceiptEvent,
-    ReceiptStatus,
-)
+from bridge.protocol import MessageEvent, MessageKind, ReceiptEvent, ReceiptStatus
 from tests.harness import wait_until_async
 from wire.numbers import InvalidNumberError, normalize_number
 
@@ -40,7 +29,7 @@ class Drain:
     """Consumes a phone's events() in the background, as the bridge does."""
 
     def __init__(self, phone: SimulatedPhone) -> None:
-        self.events: list[InboundEvent] = []
+        self.events: list[p.InboundEvent] = []
         self.task = asyncio.create_task(self._run(phone))
 
     async def _run(self, phone: SimulatedPhone) -> None:
@@ -72,7 +61,7 @@ async def drain(phone: SimulatedPhone) -> AsyncIterator[Drain]:
 
 
 def out(wa_id: str, chat: str = CUSTOMER, client_id: str | None = None, text: str = "Olá!"):
-    return OutboundMessage(client_id=client_id or f"c-{wa_id}", wa_id=wa_id, chat=chat, body=text)
+    return p.OutboundMessage(client_id=client_id or f"c-{wa_id}", wa_id=wa_id, chat=chat, body=text)
 
 
 def receipts_of(drain: Drain, wa_id: str) -> list[ReceiptStatus]:
@@ -80,10 +69,10 @@ def receipts_of(drain: Drain, wa_id: str) -> list[ReceiptStatus]:
 
 
 async def test_is_a_phone_driver(phone: SimulatedPhone) -> None:
-    assert isinstance(phone, PhoneDriver)
+    assert isinstance(phone, p.PhoneDriver)
     assert phone.name == "sim"
     info = await phone.connect()
-    assert info == DeviceInfo(phone="+5511940000000", name=info.name, platform="sim")
+    assert info == p.DeviceInfo(phone="+5511940000000", name=info.name, platform="sim")
     status = await phone.status()
     assert (status.online, status.pending, status.signal) == (True, 0, 4)
 
@@ -92,7 +81,7 @@ async def test_a_second_process_cannot_take_the_same_phone(
     phone: SimulatedPhone, tmp_path: Path
 ) -> None:
     other = simulated_phone(tmp_path / "sim", **QUIET)
-    with pytest.raises(DeviceUnavailableError):
+    with pytest.raises(p.DeviceUnavailableError):
         await other.connect()
 
 
@@ -123,7 +112,7 @@ async def test_offline_phone_queues_in_order_and_drains_when_back(
     status = await phone.status()
     assert (status.online, status.pending, status.signal) == (False, 3, 0)
     assert [r["copies"] for r in phone.received()] == [0, 0, 0]
-    await drain.until(lambda d: PhoneQueueEvent(pending=3) in d.events, "queue of 3")
+    await drain.until(lambda d: p.PhoneQueueEvent(pending=3) in d.events, "queue of 3")
     assert drain.of(ReceiptEvent) == []
 
     phone.set_online(True)
@@ -132,7 +121,7 @@ async def test_offline_phone_queues_in_order_and_drains_when_back(
     )
     sent = [e.wa_ids for e in drain.of(ReceiptEvent) if e.status == ReceiptStatus.SENT]
     assert sent == [("Q0",), ("Q1",), ("Q2",)]
-    assert drain.events.index(PhoneQueueEvent(pending=0)) > drain.events.index(
+    assert drain.events.index(p.PhoneQueueEvent(pending=0)) > drain.events.index(
         next(e for e in drain.of(ReceiptEvent) if e.wa_ids == ("Q2",))
     )
     assert (await phone.status()).pending == 0
@@ -177,7 +166,9 @@ async def test_customer_known_by_lid_reveals_the_number(
     assert {e.chat for e in drain.of(ReceiptEvent)} == {first.chat}
 
     identity = phone.reveal(first.chat)
-    assert identity == IdentityEvent(lid=first.chat, jid="5521998765432@s.whatsapp.net", name="Bia")
+    assert identity == p.IdentityEvent(
+        lid=first.chat, jid="5521998765432@s.whatsapp.net", name="Bia"
+    )
     phone.receive("21998765432", "Meu número é esse")
     await drain.until(lambda d: len(d.of(MessageEvent)) == 2, "second message")
     assert identity in drain.events
@@ -496,7 +487,7 @@ async def test_close_ends_the_event_stream_and_removes_control_file(tmp_path: Pa
     await phone.close()
     await asyncio.wait_for(drain.task, 5)
     assert not (tmp_path / "sim" / "control.json").exists()
-    with pytest.raises(DeviceUnavailableError):
+    with pytest.raises(p.DeviceUnavailableError):
         await phone.send(out("late"))
 
     await phone.connect()
@@ -530,7 +521,7 @@ async def test_without_signal_customers_messages_wait_for_the_phone(
     phone.set_online(False)
     waiting = phone.receive("11987654321", "Alô?", count=2)
     await phone.send(out("S1"))
-    await drain.until(lambda d: d.of(PhoneQueueEvent), "queue event")
+    await drain.until(lambda d: d.of(p.PhoneQueueEvent), "queue event")
     assert drain.of(MessageEvent) == []
     phone.set_online(True)
     arrived = await drain.until(lambda d: len(d.of(MessageEvent)) == 2 and d.of(MessageEvent))
@@ -547,7 +538,7 @@ async def test_lid_only_customers_reveal_their_number_on_their_own(tmp_path: Pat
     try:
         drain = Drain(phone)
         phone.update_settings(rate=60_000)
-        identity = (await drain.until(lambda d: d.of(IdentityEvent), "an identity"))[0]
+        identity = (await drain.until(lambda d: d.of(p.IdentityEvent), "an identity"))[0]
         later = await drain.until(
             lambda d: [
                 m
