@@ -82,31 +82,33 @@ class Database:
     async def read(
         self, fn: Callable[Concatenate[Conn, P], T], *args: P.args, **kwargs: P.kwargs
     ) -> T:
-        loop = asyncio.get_running_loop()
-        # In a copy of the caller's context, as asyncio.to_thread runs: the request's
-        # language (appliance/core/i18n.py) follows the call into the thread.
-        return await loop.run_in_executor(
-            self._readers, copy_context().run, self._run_read, fn, args, kwargs
-        )
+        return await self._in_pool(self._readers, self._run_read, fn, args, kwargs)
 
     async def write(
         self, fn: Callable[Concatenate[Conn, P], T], *args: P.args, **kwargs: P.kwargs
     ) -> T:
         """Run ``fn(conn, ...)`` in one IMMEDIATE transaction: it commits or rolls back whole."""
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(
-            self._writer, copy_context().run, self._run_write, fn, args, kwargs
-        )
+        return await self._in_pool(self._writer, self._run_write, fn, args, kwargs)
 
     async def write_durable(
         self, fn: Callable[Concatenate[Conn, P], T], *args: P.args, **kwargs: P.kwargs
     ) -> T:
         """Like ``write``, and the transaction is on the disk when this returns (it survives
         a power cut): for what is acknowledged to someone who then forgets their copy."""
+        return await self._in_pool(self._writer, self._run_durable, fn, args, kwargs)
+
+    async def _in_pool(
+        self,
+        pool: ThreadPoolExecutor,
+        run: Callable[[Callable[..., T], tuple[Any, ...], dict[str, Any]], T],
+        fn: Callable[..., T],
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+    ) -> T:
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(
-            self._writer, copy_context().run, self._run_durable, fn, args, kwargs
-        )
+        # In a copy of the caller's context, as asyncio.to_thread runs: the request's
+        # language (appliance/core/i18n.py) follows the call into the thread.
+        return await loop.run_in_executor(pool, copy_context().run, run, fn, args, kwargs)
 
     def write_sync(
         self, fn: Callable[Concatenate[Conn, P], T], *args: P.args, **kwargs: P.kwargs
