@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib
 import json
 import logging
 import os
@@ -15,13 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from bridge.client import AppClient
+from bridge.drivers import DRIVERS, load_driver
 from bridge.journal import Journal
-from bridge.protocol import PhoneDriver
 from bridge.runner import Runner
 
 log = logging.getLogger("bridge")
 
-DRIVERS = {"sim": "bridge.drivers.sim:simulated_phone"}
 TOKEN_ENV = "BALCAO_BRIDGE_TOKEN"
 TOKEN_FILE = "bridge.token"
 
@@ -32,7 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--device", type=int, required=True, help="id do aparelho")
     parser.add_argument(
-        "--driver", default="sim", help="sim (padrão), ou módulo:Classe de outro driver"
+        "--driver", default="sim", choices=sorted(DRIVERS), help="o driver do celular (padrão: sim)"
     )
     parser.add_argument("--web", help="endereço do servidor web (padrão: o da configuração)")
     parser.add_argument(
@@ -62,18 +60,6 @@ def parse_option(text: str) -> tuple[str, Any]:
     except json.JSONDecodeError:
         value = raw
     return key.strip().replace("-", "_"), value
-
-
-def load_driver(name: str, device_dir: Path, options: dict[str, Any]) -> PhoneDriver:
-    target = DRIVERS.get(name, name)
-    module_name, sep, class_name = target.partition(":")
-    if not sep:
-        raise ValueError(f"driver desconhecido: {name!r} (use {', '.join(DRIVERS)})")
-    factory = getattr(importlib.import_module(module_name), class_name)
-    # Each driver keeps its state in its own folder of the device's directory.
-    folder = getattr(factory, "name", None) or name
-    driver: PhoneDriver = factory(device_dir / folder, **options)
-    return driver
 
 
 def read_token(device_dir: Path, token_file: Path | None) -> str:
@@ -116,7 +102,7 @@ def main(argv: Sequence[str], *, data_dir: Path, web_url: str) -> int:
         options = dict(parse_option(o) for o in args.option)
         token = read_token(device_dir, args.token_file)
         driver = load_driver(args.driver, device_dir, options)
-    except (ValueError, ImportError, AttributeError, TypeError) as exc:
+    except (ValueError, ImportError) as exc:
         print(f"erro: {exc}", file=sys.stderr)
         return 2
     journal = Journal(device_dir / "bridge-journal.db")

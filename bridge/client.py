@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from typing import Any, TypeVar
 
@@ -40,6 +41,18 @@ class LinkFailedError(LinkError):
     @property
     def retry_later(self) -> bool:
         return self.status == 503
+
+
+def _refusal(status: int, body: bytes) -> LinkError:
+    """The error for a 4xx (refused) or 5xx (failed) answer, with the web's code."""
+    try:
+        err = msgspec.json.decode(body, type=c.LinkError)
+        code, message = err.code, err.message
+    except msgspec.DecodeError:
+        code, message = "http_error", body[:200].decode(errors="replace")
+    if status >= 500:
+        return LinkFailedError(status, code, message)
+    return LinkRefusedError(status, code, message)
 
 
 class AppClient:
@@ -90,14 +103,7 @@ class AppClient:
         except httpx.HTTPError as exc:
             raise LinkError(f"web unreachable: {exc.__class__.__name__}: {exc}") from exc
         if response.status_code >= 400:
-            try:
-                err = msgspec.json.decode(response.content, type=c.LinkError)
-                code, message = err.code, err.message
-            except msgspec.DecodeError:
-                code, message = "http_error", response.text[:200]
-            if response.status_code >= 500:
-                raise LinkFailedError(response.status_code, code, message)
-            raise LinkRefusedError(response.status_code, code, message)
+            raise _refusal(response.status_code, response.content)
         try:
             return c.decode_frame(response.content, answer)
         except c.FrameError as exc:
@@ -131,6 +137,25 @@ class AppClient:
             # a large file on a slow link: about 1 MB/s at worst
             read_timeout=10.0 + len(data) / 1_000_000,
         )
+
+    async def get_file(self, sha256: str) -> bytes:
+        """The file an outbound message names, checked against its hash. A file the web
+        does not have (or refuses) raises LinkRefusedError; a broken transfer LinkError."""
+        path = f"/bridge/v1/files/{sha256}"
+        data = bytearray()
+        try:
+            async with self._http.stream("GET", path, timeout=60.0) as response:
+                if response.status_code >= 400:
+                    raise _refusal(response.status_code, await response.aread())
+                async for chunk in response.aiter_bytes():
+                    data += chunk
+                    if len(data) > c.MAX_FILE_BYTES:
+                        raise LinkError(f"file {sha256} larger than {c.MAX_FILE_BYTES} bytes")
+        except httpx.HTTPError as exc:
+            raise LinkError(f"web unreachable: {exc.__class__.__name__}: {exc}") from exc
+        if hashlib.sha256(data).hexdigest() != sha256:
+            raise LinkError(f"file {sha256} arrived with another hash")
+        return bytes(data)
 
     async def put_state(self, state: c.DeviceState) -> None:
         await self._call("PUT", "/bridge/v1/state", c.Ok, state)

@@ -23,6 +23,8 @@ from typing import assert_never
 from bridge.client import AppClient, LinkError, LinkFailedError, LinkRefusedError
 from bridge.journal import SYNC_SECONDS, Journal
 from bridge.protocol import (
+    BannedError,
+    Capability,
     DeviceInfo,
     DeviceSetupError,
     DeviceUnavailableError,
@@ -30,9 +32,13 @@ from bridge.protocol import (
     DriverState,
     IdentityEvent,
     InboundEvent,
+    LoggedOutError,
+    Media,
     MessageEvent,
     MessageKind,
+    NotSupportedError,
     OutboundMessage,
+    Pairing,
     PhoneDriver,
     PhoneQueueEvent,
     ReceiptEvent,
@@ -46,6 +52,9 @@ HEARTBEAT_SECONDS = 10.0
 STATUS_POLL_SECONDS = 2.0
 MAX_PHOTO_BYTES = c.MAX_PHOTO_BYTES
 NEEDS_ATTENTION_RETRY_SECONDS = 60.0
+# Long enough for the web to show "logged out" before the new QR code replaces it.
+RELINK_SECONDS = 3.0
+UNLINKED = "o WhatsApp desconectou este aparelho: pareie de novo"
 _KINDS = {k.value for k in MessageKind}
 # Times the web may fail (5xx) on one event before it is set aside and the link goes on.
 # The web answers 503 for its own passing faults (database busy, disk full), which are not
@@ -54,6 +63,14 @@ _KINDS = {k.value for k in MessageKind}
 MAX_FAILURES = 5
 # Shown beside "ready" while the phone is connected but has no signal (its queue grows).
 NO_SIGNAL = "celular sem sinal"
+
+
+# The capability each command of the web needs of the driver.
+COMMAND_NEEDS: dict[type[c.Command], Capability] = {
+    c.SyncCommand: Capability.HISTORY,
+    c.RecheckCommand: Capability.RECHECK,
+    c.PhotoCommand: Capability.PHOTOS,
+}
 
 
 class Backoff:
@@ -171,6 +188,9 @@ class Runner:
         self.heartbeat = heartbeat
         self.state = DriverState.DISCONNECTED
         self.detail = ""
+        self.pairing: Pairing | None = None
+        self._unlinked = False  # logged out since the last time it was ready
+        self.until: int | None = None  # the end of a ban
         self.info: DeviceInfo | None = None
         self.phone_queue = 0
         self._ready = asyncio.Event()
@@ -228,6 +248,10 @@ class Runner:
         if state != self.state or detail != self.detail:
             log.info("phone: %s%s", state.value, f" ({detail})" if detail else "")
         self.state, self.detail = state, detail
+        if state is not DriverState.PAIRING:
+            self.pairing = None
+        if state is not DriverState.BANNED:
+            self.until = None
         if state is DriverState.READY:
             self._ready.set()
         else:
@@ -246,8 +270,9 @@ class Runner:
         while not self._stopping.is_set():
             self._set_state(DriverState.CONNECTING)
             try:
-                self.info = await self.driver.connect()
+                self.info = await self.driver.connect(self._pairing)
                 self._reconnect.clear()
+                self._unlinked = False
                 self._set_state(DriverState.READY)
                 backoff.reset()
                 await self._pump_events()
@@ -255,13 +280,26 @@ class Runner:
                     return
                 raise DeviceUnavailableError("the phone's event stream ended")
             except DeviceSetupError as exc:
-                self._set_state(DriverState.NEEDS_ATTENTION, str(exc))
+                self._set_state(DriverState(exc.state), str(exc))
+                if isinstance(exc, BannedError):
+                    self.until = exc.until
                 await self._close_driver()
-                await self._sleep(NEEDS_ATTENTION_RETRY_SECONDS)
+                # Unlinked, a driver that pairs shows a new QR code soon; anything else waits
+                # for a person.
+                self._unlinked = isinstance(exc, LoggedOutError)
+                relink = self._unlinked and Capability.PAIRING in self.driver.capabilities
+                await self._sleep(RELINK_SECONDS if relink else NEEDS_ATTENTION_RETRY_SECONDS)
             except (DriverError, OSError) as exc:
                 self._set_state(DriverState.RETRYING, str(exc))
                 await self._close_driver()
                 await self._sleep(backoff.next())
+
+    def _pairing(self, pairing: Pairing) -> None:
+        """The driver waits for the person at the phone: show them this QR or code."""
+        self._set_state(
+            DriverState.PAIRING, UNLINKED if self._unlinked else "aguardando pareamento"
+        )
+        self.pairing = pairing
 
     async def _close_driver(self) -> None:
         try:
@@ -303,6 +341,9 @@ class Runner:
         self._reconnect.set()
 
     async def _status_poller(self) -> None:
+        if Capability.PHONE_STATUS not in self.driver.capabilities:
+            await self._stopping.wait()
+            return
         while not self._stopping.is_set():
             await self._ready.wait()
             try:
@@ -331,6 +372,18 @@ class Runner:
                 phone=self.info.phone if self.info else None,
                 phone_queue=self.phone_queue,
                 at=int(time.time() * 1000),
+                driver=self.driver.name,
+                capabilities=sorted(c.capability(x) for x in self.driver.capabilities),
+                pairing=(
+                    c.Pairing(
+                        qr=_clean(self.pairing.qr, 1024),
+                        code=self.pairing.code,
+                        expires_at=self.pairing.expires_at,
+                    )
+                    if self.pairing is not None and state is DriverState.PAIRING
+                    else None
+                ),
+                until=self.until if state is DriverState.BANNED else None,
             )
         )
 
@@ -469,26 +522,32 @@ class Runner:
     async def _send(self, item: c.OutboundItem) -> bool:
         """True once the phone holds the message (or refused it for good)."""
         await self._ready.wait()
+        try:
+            media = await self._outbound_media(item)
+        except LinkRefusedError as exc:
+            return self._send_failed(item, f"arquivo indisponível: {exc}")
+        except LinkError as exc:
+            log.warning("link: the file of message %s did not arrive: %s", item.client_id, exc)
+            await self._sleep(1.0)
+            return False
         message = OutboundMessage(
             client_id=item.client_id,
             wa_id=item.wa_id,
             chat=item.chat,
             kind=MessageKind(item.kind) if item.kind in _KINDS else MessageKind.TEXT,
             body=item.body,
+            media=media,
         )
         try:
+            if media is not None and Capability.SEND_MEDIA not in self.driver.capabilities:
+                raise NotSupportedError("este celular não envia arquivos pelo Balcão")
             receipt = await self.driver.send(message)
         except (DeviceUnavailableError, DeviceSetupError) as exc:
             log.warning("phone could not take message %s: %s", item.client_id, exc)
             self._lost_phone(exc)
             return False
         except DriverError as exc:
-            log.error("phone refused message %s: %s", item.client_id, exc)
-            self.journal.append(
-                [c.SendFailed(seq=0, client_id=item.client_id, error=_clean(str(exc), 2000))]
-            )
-            self._journaled.set()
-            return True
+            return self._send_failed(item, str(exc))
         self.journal.append(
             [
                 c.Sent(
@@ -503,6 +562,31 @@ class Runner:
         self._journaled.set()
         return True
 
+    def _send_failed(self, item: c.OutboundItem, error: str) -> bool:
+        log.error("phone refused message %s: %s", item.client_id, error)
+        self.journal.append(
+            [c.SendFailed(seq=0, client_id=item.client_id, error=_clean(error, 2000))]
+        )
+        self._journaled.set()
+        return True
+
+    async def _outbound_media(self, item: c.OutboundItem) -> Media | None:
+        """The message's file, fetched from the web (None for a text)."""
+        if item.media is None:
+            return None
+        m = item.media
+        data = await self.client.get_file(m.sha256) if m.sha256 else None
+        return Media(
+            mimetype=m.mimetype,
+            filename=m.filename,
+            size=len(data) if data is not None else m.size,
+            sha256=m.sha256,
+            caption=m.caption,
+            seconds=m.seconds,
+            data=data,
+            extra=dict(m.extra),
+        )
+
     async def _run_command(self, command: c.Command) -> None:
         await self._ready.wait()
         kind = c.command_kind(command)
@@ -510,6 +594,9 @@ class Runner:
         files: dict[str, bytes] = {}
         result: dict[str, object] = {}
         try:
+            needs = COMMAND_NEEDS[type(command)]
+            if needs not in self.driver.capabilities:
+                raise NotSupportedError(f"este celular não atende a pedidos de {kind}")
             match command:
                 case c.SyncCommand(args=sync):
                     before = sync.before if isinstance(sync.before, int) else None

@@ -40,7 +40,7 @@ class PhoneFeed:
             numbered.append(msgspec.structs.replace(entry, seq=self.seq))
         r = await self.client.post(
             "/bridge/v1/events",
-            content=c.encode_frame(c.EventBatch(version=1, events=numbered)),
+            content=c.encode_frame(c.EventBatch(version=c.CONTRACT_VERSION, events=numbered)),
             headers={**auth, "Content-Type": "application/json"},
         )
         assert r.status_code == 200, r.text

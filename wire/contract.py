@@ -15,17 +15,22 @@ Endpoints (a device token in ``Authorization: Bearer``):
   mimetype) -> Ok. The web checks the hash and keeps the file; the same file again is a
   no-op. The bridge uploads a message's file before the event that names it, so a stored
   message already has its file; a file that comes later is attached to it then.
+- ``GET  /bridge/v1/files/{sha256}``  the bytes of a file an outbound message of this
+  device names (``OutboundItem.media``): the box sends files to the phone this way.
+
+Version 2 added the driver's capabilities, its pairing payload and the states logged out,
+replaced and banned to ``DeviceState``, and media to ``OutboundItem``.
 """
 
 from __future__ import annotations
 
 import hashlib
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar, cast, get_args
 
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
-CONTRACT_VERSION = 1
+CONTRACT_VERSION = 2
 MAX_FRAME_BYTES = 4 * 1024 * 1024
 # Events per frame; a journal larger than this goes in several frames.
 MAX_EVENTS_PER_FRAME = 500
@@ -61,7 +66,29 @@ Phone = Annotated[str, Meta(max_length=32, pattern=r"^\+?[0-9]*$")]
 Map = Annotated[dict[str, Any], Meta(max_length=64)]
 
 WaStatus = Literal["sent", "delivered", "read"]
-LinkState = Literal["disconnected", "connecting", "pairing", "ready", "retrying", "needs_attention"]
+LinkState = Literal[
+    "disconnected",
+    "connecting",
+    "pairing",
+    "ready",
+    "retrying",
+    "needs_attention",
+    "logged_out",  # WhatsApp unlinked this device: pair again
+    "replaced",  # another session of this number took over
+    "banned",  # temporarily banned; DeviceState.until says until when
+]
+# What a driver may do beyond receiving and sending text (bridge.protocol.Capability).
+Capability = Literal[
+    "history", "recheck", "photos", "phone_status", "pairing", "chosen_id", "send_media"
+]
+CAPABILITIES: tuple[str, ...] = get_args(Capability)
+
+
+def capability(name: str) -> Capability:
+    """``name`` as a Capability; ValueError for a name this contract does not list."""
+    if name not in CAPABILITIES:
+        raise ValueError(f"unknown capability {name!r}")
+    return cast(Capability, name)
 
 
 def _check_map(value: dict[str, Any], name: str) -> None:
@@ -229,6 +256,8 @@ class OutboundItem(msgspec.Struct, frozen=True):
     chat: Id
     kind: Kind = "text"
     body: Text = ""
+    # The file to send (fetched with GET /bridge/v1/files/{media.sha256}); None for text.
+    media: Media | None = None
 
 
 class SyncArgs(msgspec.Struct, frozen=True):
@@ -288,6 +317,15 @@ class Work(msgspec.Struct, frozen=True):
     commands: Annotated[list[Command], Meta(max_length=1000)] = msgspec.field(default_factory=list)
 
 
+class Pairing(msgspec.Struct, frozen=True):
+    """What the person pairing the phone needs now: the QR code's payload (rendered by the
+    web), or the code to type on the phone; until ``expires_at`` (epoch ms)."""
+
+    qr: Annotated[str, Meta(max_length=1024, pattern=_TEXT)] = ""
+    code: Annotated[str, Meta(max_length=16, pattern=r"^[0-9A-Z-]*$")] = ""
+    expires_at: Int64 = 0
+
+
 class DeviceState(msgspec.Struct, frozen=True):
     version: int
     state: LinkState
@@ -295,6 +333,14 @@ class DeviceState(msgspec.Struct, frozen=True):
     phone: Phone | None = None
     phone_queue: Count = 0
     at: Int64 = 0
+    driver: Kind = ""
+    capabilities: Annotated[list[Capability], Meta(max_length=16)] = msgspec.field(
+        default_factory=list
+    )
+    # While state is "pairing".
+    pairing: Pairing | None = None
+    # While state is "banned": the end of the ban (epoch ms), when WhatsApp said it.
+    until: Int64 | None = None
 
 
 class Ok(msgspec.Struct, frozen=True):

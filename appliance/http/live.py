@@ -29,7 +29,7 @@ from appliance.areas.accounts import service as accounts
 from appliance.areas.accounts.permissions import Actor, can_see_numbers
 from appliance.areas.chats.schemas import Chat
 from appliance.areas.chats.service import chat_for_each, get_chat
-from appliance.areas.devices.service import list_devices
+from appliance.areas.devices.service import device_view, list_devices
 from appliance.areas.messages.outbound import message_rows
 from appliance.areas.messages.service import message_payload
 from appliance.core.answers import answer
@@ -203,7 +203,7 @@ class LiveHub:
             log.exception("live: could not read device status")
             return
         with contextlib.suppress(asyncio.QueueFull):
-            sub.queue.put_nowait(both[can_see_numbers(sub.actor)])
+            sub.queue.put_nowait(both[device_view(sub.actor)])
 
     async def publish_devices(self) -> None:
         actors = self._actors()
@@ -215,7 +215,7 @@ class LiveHub:
             log.exception("live: could not read device status")
             return
         for actor in actors.values():
-            self._deliver(actor.id, both[can_see_numbers(actor)])
+            self._deliver(actor.id, both[device_view(actor)])
 
     async def close(self) -> None:
         for task in (self._device_task, self._sweep_task):
@@ -267,10 +267,10 @@ def _chat_frames(conn: Conn, actors: list[Actor], changes: ChatChanges) -> list[
     return out
 
 
-def _device_frames(conn: Conn) -> dict[bool, bytes]:
+def _device_frames(conn: Conn) -> dict[tuple[bool, bool], bytes]:
     return {
-        show: _encoder.encode({"type": "device.status", "devices": list_devices(conn, show)})
-        for show in (False, True)
+        view: _encoder.encode({"type": "device.status", "devices": list_devices(conn, *view)})
+        for view in ((False, False), (True, False), (True, True))
     }
 
 

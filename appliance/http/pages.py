@@ -13,6 +13,7 @@ from appliance.areas.accounts.permissions import Actor, Permission, can_see_numb
 from appliance.areas.chats import service as chats
 from appliance.areas.chats.filters import ChatFilter
 from appliance.areas.devices import service as devices
+from appliance.areas.devices.service import device_view
 from appliance.areas.modules.service import enabled_modules
 from appliance.areas.tags.service import list_tags
 from appliance.core.db import Conn
@@ -65,7 +66,7 @@ def inbox_context(conn: Conn, actor: Actor, default_list: bool, stats: Any) -> d
         "tags": list_tags(conn),
         "users": users,
         "departments": departments,
-        "devices": devices.list_devices(conn, can_see_numbers(actor)),
+        "devices": devices.list_devices(conn, *device_view(actor)),
         "modules": enabled_modules(conn),
         "first_page": page,
     }

@@ -141,7 +141,7 @@ async def test_the_bridge_uploads_a_file_once_and_the_message_then_shows_it(
     for _ in range(2):
         r = await _put(client, token, SHA, JPEG)
         assert r.status_code == 200, r.text
-        assert r.json() == {"version": 1}
+        assert r.json() == {"version": c.CONTRACT_VERSION}
     assert [row["sha256"] for row in rows(db)] == [SHA]
 
     media = {"mimetype": "image/jpeg", "sha256": SHA, "size": len(JPEG), "filename": "a.jpg"}

@@ -14,6 +14,7 @@ from appliance.core.db import Database
 from tests.conftest import bearer
 from tests.factories import assign, make_chat, make_device, make_tag, make_user, tag_chat
 from wire import contract
+from wire import contract as c
 
 Client = AsyncTestClient[Litestar]
 JID = "5511987650001@s.whatsapp.net"
@@ -31,7 +32,7 @@ class Link:
             out.append({"seq": self.seq, **e})
         r = await self.client.post(
             "/bridge/v1/events",
-            json={"version": 1, "events": out},
+            json={"version": c.CONTRACT_VERSION, "events": out},
             headers={"Authorization": f"Bearer {self.token}"},
         )
         assert r.status_code == status, r.text
@@ -68,7 +69,7 @@ async def test_live_inbound_opens_a_chat_and_counts_unread_until_a_reply(
         msg("A1", sent_at=1000, sender_name="José Antônio", body="Tem pão?"),
         msg("A2", sent_at=2000, sender_name="José Antônio"),
     )
-    assert ack == {"version": 1, "upto": 2}
+    assert ack == {"version": c.CONTRACT_VERSION, "upto": 2}
     [chat] = chats(db)
     assert chat["device"] == device
     assert (chat["wa_id"], chat["phone"], chat["wa_name"], chat["sort_name"]) == (

@@ -25,6 +25,7 @@ from appliance.core.db import Database
 from tests.conftest import bearer
 from tests.factories import make_department, make_scene, make_user
 from tests.harness import make_people
+from wire import contract as c
 
 Client = AsyncTestClient[Litestar]
 HUGE = 2**64  # past SQLite's integers
@@ -179,7 +180,7 @@ async def test_request_bodies_have_a_size_outside_the_file_routes(
 
 async def test_the_bridge_link_keeps_its_own_larger_frame_limit(client: Client, shop: Shop) -> None:
     """History arrives in frames of up to MAX_FRAME_BYTES; the API's 1 MB is not theirs."""
-    frame = {"version": 1, "events": [], "padding": "x" * (2 * limits.BODY_BYTES)}
+    frame = {"version": c.CONTRACT_VERSION, "events": [], "padding": "x" * (2 * limits.BODY_BYTES)}
     r = await client.post(
         "/bridge/v1/events",
         content=json.dumps(frame).encode(),

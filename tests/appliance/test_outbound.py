@@ -5,13 +5,20 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
+from appliance.areas.accounts.service import load_actor
+from appliance.areas.files import store
+from appliance.areas.messages.outbound import Attachment, queue_message
 from appliance.core.clock import now_ms
 from appliance.core.db import Database
+from appliance.core.errors import InvalidInput
+from appliance.core.settings import Settings
 from tests.conftest import bearer
 from tests.factories import assign, make_chat, make_device, make_user
+from wire import contract as c
 from wire.contract import wa_id_for_client
 
 Client = AsyncTestClient[Litestar]
@@ -26,7 +33,10 @@ def _link(token: str) -> dict[str, str]:
 
 
 async def _events(client: Client, token: str, *events: dict[str, Any]) -> Any:
-    frame = {"version": 1, "events": [{"seq": n + 1, **e} for n, e in enumerate(events)]}
+    frame = {
+        "version": c.CONTRACT_VERSION,
+        "events": [{"seq": n + 1, **e} for n, e in enumerate(events)],
+    }
     r = await client.post("/bridge/v1/events", json=frame, headers=_link(token))
     assert r.status_code == 200, r.text
     return r.json()
@@ -228,3 +238,108 @@ async def test_receipts_follow_the_last_message_whatever_the_phone_clock_says(
     shown = (await client.get(f"/api/v1/chats/{chat}", headers=headers)).json()
     assert (shown["last_message_preview"], shown["last_message_from_me"]) == ("Oi! Tudo bem?", True)
     assert (shown["last_message_status"], shown["unread_count"]) == ("read", 0)
+
+
+async def test_a_file_goes_out_through_the_link_to_its_own_device_only(
+    client: Client, db: Database, settings: Settings
+) -> None:
+    """The outbox names the file of a message with media; the device's bridge fetches it by
+    its hash while the message waits to go out, and no other device (nor any other file)
+    can be fetched with a device token."""
+    make_user(db, "admin", is_admin=True)
+    device, token = make_device(db)
+    _, other_token = make_device(db, "Celular do estoque")
+    chat = make_chat(db, device, wa_id="5511987650001@s.whatsapp.net")
+    photo = b"\xff\xd8\xff\xe0" + bytes(range(256)) * 20 + b"\xff\xd9"
+    sha = db.write_sync(store.store_bytes, settings.files_dir, photo, "image/jpeg")
+    stray = db.write_sync(
+        store.store_bytes, settings.files_dir, b"%PDF-1.4 outro", "application/pdf"
+    )
+    admin = db.read_sync(lambda conn: load_actor(conn, 1))
+    attachment = Attachment("image", sha, "image/jpeg", "vitrine.jpg", len(photo))
+    message, created, _ = db.write_sync(
+        queue_message,
+        admin,
+        chat,
+        "A vitrine nova",
+        "7c1e2d3f-0000-4000-8000-000000000001",
+        attachment,
+    )
+    assert created
+    assert (message["kind"], message["body"]) == ("image", "A vitrine nova")
+
+    [item] = (await client.get("/bridge/v1/outbox", headers=_link(token))).json()["outbound"]
+    assert (item["kind"], item["body"], item["client_id"]) == (
+        "image",
+        "A vitrine nova",
+        "7c1e2d3f-0000-4000-8000-000000000001",
+    )
+    assert item["media"] == {
+        "mimetype": "image/jpeg",
+        "filename": "vitrine.jpg",
+        "size": len(photo),
+        "sha256": sha,
+        "caption": "",
+        "seconds": 0,
+        "extra": {},
+    }
+    got = await client.get(f"/bridge/v1/files/{sha}", headers=_link(token))
+    assert (got.status_code, got.content) == (200, photo)
+    for headers, name, status in (
+        (_link(other_token), sha, 404),
+        (_link(token), stray, 404),
+        (_link(token), sha.upper(), 400),
+        ({}, sha, 401),
+    ):
+        r = await client.get(f"/bridge/v1/files/{name}", headers=headers)
+        assert r.status_code == status, (name, r.text)
+        assert r.json()["code"].startswith("bridge.")
+
+    await _events(
+        client,
+        token,
+        {
+            "type": "sent",
+            "client_id": "7c1e2d3f-0000-4000-8000-000000000001",
+            "wa_id": item["wa_id"],
+            "at": now_ms(),
+        },
+    )
+    gone = await client.get(f"/bridge/v1/files/{sha}", headers=_link(token))
+    assert gone.status_code == 404
+
+
+async def test_a_file_the_box_does_not_have_cannot_be_queued(
+    db: Database, settings: Settings
+) -> None:
+    make_user(db, "admin", is_admin=True)
+    device, _ = make_device(db)
+    chat = make_chat(db, device)
+    admin = db.read_sync(lambda conn: load_actor(conn, 1))
+    missing = Attachment("image", "ab" * 32, "image/jpeg")
+    with pytest.raises(InvalidInput, match="Arquivo não encontrado"):
+        db.write_sync(
+            queue_message, admin, chat, "", "7c1e2d3f-0000-4000-8000-000000000002", missing
+        )
+    sha = db.write_sync(store.store_bytes, settings.files_dir, b"\xff\xd8\xff\xd9", "image/jpeg")
+    with pytest.raises(InvalidInput):
+        db.write_sync(
+            queue_message,
+            admin,
+            chat,
+            "",
+            "7c1e2d3f-0000-4000-8000-000000000003",
+            Attachment("hologram", sha, "x/y"),
+        )
+    # A file needs no caption; a text does.
+    message, _, _ = db.write_sync(
+        queue_message,
+        admin,
+        chat,
+        "",
+        "7c1e2d3f-0000-4000-8000-000000000004",
+        Attachment("image", sha, "image/jpeg"),
+    )
+    assert message["body"] == ""
+    with pytest.raises(InvalidInput, match="vazia"):
+        db.write_sync(queue_message, admin, chat, "  ", "7c1e2d3f-0000-4000-8000-000000000005")

@@ -24,6 +24,7 @@ import uvicorn
 from bridge.client import AppClient
 from bridge.drivers.sim import SimulatedPhone
 from bridge.journal import Journal
+from bridge.protocol import PhoneDriver
 from bridge.runner import Runner
 from tests.harness import REPO, balcao, free_port, run_module
 
@@ -37,15 +38,16 @@ def run_cli(data_dir: Path, *args: str, via: str = "appliance") -> subprocess.Co
 
 @contextlib.asynccontextmanager
 async def bridge_against(
-    web: Any, root: Path, journal: Journal | None = None
+    web: Any, root: Path, journal: Journal | None = None, phone: PhoneDriver | None = None
 ) -> AsyncIterator[Runner]:
-    """The bridge's Runner with a simulated phone (state in ``root/sim``) linked to ``web``, an
-    ASGI app served by uvicorn on a free loopback port; both stopped on exit."""
+    """The bridge's Runner with ``phone`` (by default a quiet simulated phone, state in
+    ``root/sim``) linked to ``web``, an ASGI app served by uvicorn on a free loopback port;
+    both stopped on exit."""
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(web, port=port, log_level="warning", lifespan="off"))
     serving = asyncio.create_task(server.serve())
     runner = Runner(
-        SimulatedPhone(root / "sim", rate=0, initial_sync=False),
+        phone or SimulatedPhone(root / "sim", rate=0, initial_sync=False),
         AppClient(f"http://127.0.0.1:{port}", "token"),
         journal or Journal(root / "journal.db"),
         poll_wait=1,

@@ -6,6 +6,7 @@ import httpx
 import pytest
 
 from tests.harness import Box, wait_until, write_bridge_token
+from wire import contract as c
 
 pytestmark = pytest.mark.slow
 
@@ -34,24 +35,26 @@ def test_customer_known_first_by_lid_then_by_number_stays_one_chat(box: Box) -> 
     assert box.scalar("SELECT count(DISTINCT chat) FROM message") == 1
 
 
+V = c.CONTRACT_VERSION
 BAD_FRAMES = [
     ("garbage", b"\x00\xffnot json at all", 400, "bridge.bad_frame"),
     (
         "truncated",
-        b'{"version": 1, "events": [{"type": "message", "seq": 1, "wa_id": "X"',
+        b'{"version": %d, "events": [{"type": "message", "seq": 1, "wa_id": "X"' % V,
         400,
         "bridge.bad_frame",
     ),
-    ("wrong version", b'{"version": 2, "events": []}', 400, "bridge.wrong_version"),
+    ("wrong version", b'{"version": %d, "events": []}' % (V + 1), 400, "bridge.wrong_version"),
+    ("the version before", b'{"version": %d, "events": []}' % (V - 1), 400, "bridge.wrong_version"),
     (
         "missing fields",
-        b'{"version": 1, "events": [{"type": "message", "seq": 1}]}',
+        b'{"version": %d, "events": [{"type": "message", "seq": 1}]}' % V,
         400,
         "bridge.bad_frame",
     ),
     (
         "oversized",
-        b'{"version": 1, "events": [], "pad": "' + b"x" * (5 * 1024 * 1024) + b'"}',
+        b'{"version": %d, "events": [], "pad": "' % V + b"x" * (5 * 1024 * 1024) + b'"}',
         413,
         "bridge.frame_too_large",
     ),
@@ -67,7 +70,7 @@ def test_bad_frames_are_refused_and_the_link_survives(box: Box) -> None:
         assert (name, r.status_code, r.json()["code"]) == (name, status, code)
         assert r.json()["message"]
     log = box.log_text("web")
-    assert log.count("bridge link: refused frame from device") == 4
+    assert log.count("bridge link: refused frame from device") == 5
     assert "bridge link: device 1 sent a frame of" in log
     assert box.scalar("SELECT count(*) FROM message") == 0
     assert box.scalar("SELECT count(*) FROM chat") == 0
@@ -78,7 +81,7 @@ def test_bad_frames_are_refused_and_the_link_survives(box: Box) -> None:
 
 def test_a_wrong_device_token_is_refused(box: Box) -> None:
     box.start_web()
-    frame = b'{"version": 1, "events": []}'
+    frame = b'{"version": %d, "events": []}' % V
     for path, method in (
         ("/bridge/v1/events", "POST"),
         ("/bridge/v1/state", "PUT"),

@@ -18,6 +18,7 @@ from appliance.jobs import build_jobs
 from tests.conftest import bearer
 from tests.factories import make_chat, make_device, make_message, make_user
 from tests.harness import Box, wait_until
+from wire import contract as c
 
 Client = AsyncTestClient[Litestar]
 JID = "5511987650001@s.whatsapp.net"
@@ -34,7 +35,10 @@ async def _work(client: Client, token: str) -> dict[str, Any]:
 
 
 async def _events(client: Client, token: str, *events: dict[str, Any]) -> None:
-    frame = {"version": 1, "events": [{"seq": n + 1, **e} for n, e in enumerate(events)]}
+    frame = {
+        "version": c.CONTRACT_VERSION,
+        "events": [{"seq": n + 1, **e} for n, e in enumerate(events)],
+    }
     r = await client.post("/bridge/v1/events", json=frame, headers=_link(token))
     assert r.status_code == 200, r.text
 
@@ -154,13 +158,18 @@ async def test_a_reconnect_is_followed_by_a_reconciliation(client: Client, db: D
     device, token = make_device(db)
     active = make_chat(db, device, wa_id=JID, phone="+5511987650001")
     make_message(db, active, body="Oi", direction="out")
-    frame = {"version": 1, "state": "ready", "phone_queue": 0}
+    frame = {
+        "version": c.CONTRACT_VERSION,
+        "state": "ready",
+        "phone_queue": 0,
+        "capabilities": ["history", "recheck", "photos"],
+    }
     assert (
         await client.put("/bridge/v1/state", json=frame, headers=_link(token))
     ).status_code == 200
     commands = (await _work(client, token))["commands"]
-    assert sorted(c["kind"] for c in commands) == ["recheck", "sync"]
-    assert {c["args"]["chat"] for c in commands} == {JID}
+    assert sorted(cmd["kind"] for cmd in commands) == ["recheck", "sync"]
+    assert {cmd["args"]["chat"] for cmd in commands} == {JID}
     # still ready: no second reconciliation
     assert (
         await client.put("/bridge/v1/state", json=frame, headers=_link(token))
@@ -173,6 +182,34 @@ async def test_a_reconnect_is_followed_by_a_reconciliation(client: Client, db: D
         )
         == 1
     )
+
+
+async def test_what_the_phone_cannot_do_is_neither_asked_nor_offered(
+    client: Client, db: Database
+) -> None:
+    """A driver without history, recheck or photos (as its bridge reports): the reconcile
+    asks nothing of it, and staff asking get 409 with the reason in words."""
+    make_user(db, "admin", is_admin=True)
+    device, token = make_device(db)
+    chat = make_chat(db, device, wa_id=JID, phone="+5511987650001")
+    make_message(db, chat, body="Oi", direction="out")
+    frame = {"version": c.CONTRACT_VERSION, "state": "ready", "capabilities": ["chosen_id"]}
+    r = await client.put("/bridge/v1/state", json=frame, headers=_link(token))
+    assert r.status_code == 200, r.text
+    assert (await _work(client, token))["commands"] == []
+    headers = await bearer(client, "admin")
+    said = {}
+    for path in ("sync", "recheck-receipts", "reload-photo"):
+        r = await client.post(f"/api/v1/chats/{chat}/{path}", json={}, headers=headers)
+        assert (r.status_code, r.json()["code"]) == (409, "device.not_supported")
+        said[path] = r.json()["message"]
+    assert said == {
+        "sync": "O celular deste aparelho não busca mensagens antigas.",
+        "recheck-receipts": "O celular deste aparelho não reconfere confirmações.",
+        "reload-photo": "O celular deste aparelho não recarrega fotos de perfil.",
+    }
+    devices = (await client.get("/api/v1/devices", headers=headers)).json()
+    assert devices[0]["capabilities"] == ["chosen_id"]
 
 
 def test_a_lost_trigger_is_caught_by_the_periodic_reconcile(

@@ -38,7 +38,7 @@ GOOD_WORK = c.encode_frame(
 BAD_WORK = [
     b"\x00\x01garbage",
     GOOD_WORK[: len(GOOD_WORK) // 2],
-    GOOD_WORK.replace(b'"version":1', b'"version":9'),
+    GOOD_WORK.replace(b'"version":%d' % c.CONTRACT_VERSION, b'"version":9'),
 ]
 
 
@@ -55,7 +55,11 @@ class MangledWeb:
         body = await read_body(receive)
         path = scope["path"]
         if path == "/bridge/v1/outbox":
-            answer = self.polls.pop(0) if self.polls else c.encode_frame(c.Work(version=1))
+            answer = (
+                self.polls.pop(0)
+                if self.polls
+                else c.encode_frame(c.Work(version=c.CONTRACT_VERSION))
+            )
             if not self.polls:
                 await asyncio.sleep(0.05)
         elif path == "/bridge/v1/events":
@@ -63,9 +67,11 @@ class MangledWeb:
             self.events.extend(frame["events"])
             if any(e["type"] == "sent" for e in frame["events"]):
                 self.sent.set()
-            answer = c.encode_frame(c.EventAck(version=1, upto=frame["events"][-1]["seq"]))
+            answer = c.encode_frame(
+                c.EventAck(version=c.CONTRACT_VERSION, upto=frame["events"][-1]["seq"])
+            )
         else:
-            answer = c.encode_frame(c.Ok(version=1))
+            answer = c.encode_frame(c.Ok(version=c.CONTRACT_VERSION))
         await answer_json(send, answer)
 
 
@@ -83,7 +89,7 @@ async def test_bad_frames_from_the_web_are_refused_and_the_link_survives(
     ]
     assert len(refused) == 3
     assert any("malformed frame" in m for m in refused)
-    assert any("contract version 9 is not 1" in m for m in refused)
+    assert any(f"contract version 9 is not {c.CONTRACT_VERSION}" in m for m in refused)
     [sent] = [e for e in web.events if e["type"] == "sent"]
     assert sent["client_id"] == CLIENT_ID
     assert runner.journal.count() == 0
@@ -109,7 +115,7 @@ class RefusingWeb(MangledWeb):
         else:
             status = 200
             self.events.extend(events)
-            answer = c.encode_frame(c.EventAck(version=1, upto=events[-1]["seq"]))
+            answer = c.encode_frame(c.EventAck(version=c.CONTRACT_VERSION, upto=events[-1]["seq"]))
             if any(e["type"] == "set_aside" for e in self.events):
                 self.sent.set()
         await answer_json(send, answer, status)

@@ -58,8 +58,18 @@ VALID: dict[str, st.SearchStrategy[Any]] = {
     "json": st.just("{}"),
     "media": st.none() | st.just({"mimetype": "image/jpeg", "size": 10}),
     "phone": st.none() | st.from_regex(r"\A\+55[0-9]{10,11}\Z"),
+    "capabilities": st.lists(st.sampled_from(c.CAPABILITIES), max_size=7, unique=True),
+    "pairing": st.none()
+    | st.fixed_dictionaries(
+        {
+            "qr": st.text(ID_CHARS, max_size=200),
+            "code": st.from_regex(r"\A[0-9A-Z]{4}-[0-9A-Z]{4}\Z"),
+            "expires_at": st.integers(0, 2**63 - 1),
+        }
+    ),
+    "int?": st.none() | st.integers(0, 2**63 - 1),
 }
-OPTIONAL = {"media", "photo", "phone", "id?"}
+OPTIONAL = {"media", "photo", "phone", "id?", "pairing", "int?"}
 VALID["id?"] = st.none() | VALID["id"]
 
 SPECS: dict[str, dict[str, str]] = {
@@ -89,7 +99,8 @@ REQUIRED = {
     "set_aside": ["seq", "event_seq", "kind", "reason", "event"],
 }
 STATE = {"state": "state", "detail": "detail", "phone": "phone", "phone_queue": "count",
-         "at": "int"}  # fmt: skip
+         "at": "int", "driver": "kind", "capabilities": "capabilities", "pairing": "pairing",
+         "until": "int?"}  # fmt: skip
 
 # -- wrong values ------------------------------------------------------------------------
 
@@ -154,6 +165,14 @@ WRONG: dict[str, st.SearchStrategy[Any]] = {
     | st.fixed_dictionaries({"mimetype": st.just("a"), "caption": oversized("text")}),
     "phone": st.just("+55 11 9") | st.just("+" + "9" * 33) | with_control(st.just("+5511"))
     | st.integers(),
+    "capabilities": st.just(["teleport"]) | st.just(["history"] * 17) | st.text(max_size=5)
+    | st.lists(st.integers(), min_size=1, max_size=2),
+    "pairing": st.text(max_size=5) | st.integers()
+    | st.fixed_dictionaries({"qr": st.just("x" * 1025)})
+    | st.fixed_dictionaries({"qr": with_control(st.just("2@abc"))})
+    | st.fixed_dictionaries({"code": st.just("abcd efgh")})
+    | st.fixed_dictionaries({"expires_at": BEYOND_64 | NEGATIVE}),
+    "int?": BEYOND_64 | NEGATIVE | NOT_A_NUMBER.filter(lambda v: v is not None),
 }  # fmt: skip
 WRONG["id?"] = WRONG["id"].filter(lambda v: v is not None)
 
@@ -190,13 +209,17 @@ def bad_events_frame(draw: st.DrawFn) -> bytes:
         return draw(st.binary(max_size=64)).replace(b"{", b"")  # never a JSON object
     if how == "many":
         events = [{"type": "phone_queue", "seq": n, "pending": 0} for n in range(501)]
-        return json.dumps({"version": 1, "events": events}).encode()
+        return json.dumps({"version": c.CONTRACT_VERSION, "events": events}).encode()
     if how == "version":
-        version = draw(st.integers().filter(lambda v: v != 1) | BEYOND_64 | st.text(max_size=3))
+        version = draw(
+            st.integers().filter(lambda v: v != c.CONTRACT_VERSION)
+            | BEYOND_64
+            | st.text(max_size=3)
+        )
         return json.dumps({"version": version, "events": good}).encode()
     events = list(good)
     events.insert(draw(st.integers(0, len(good))), draw(bad_event()))
-    raw = json.dumps({"version": 1, "events": events}).encode()
+    raw = json.dumps({"version": c.CONTRACT_VERSION, "events": events}).encode()
     if how == "cut":
         return raw[: draw(st.integers(0, len(raw) - 1))]
     return raw
@@ -205,7 +228,7 @@ def bad_events_frame(draw: st.DrawFn) -> bytes:
 @st.composite
 def bad_state_frame(draw: st.DrawFn) -> bytes:
     frame = draw(st.fixed_dictionaries({f: VALID[t] for f, t in STATE.items()}))
-    frame["version"] = 1
+    frame["version"] = c.CONTRACT_VERSION
     how = draw(st.sampled_from(["field", "field", "field", "missing", "version", "garbage"]))
     if how == "field":
         name = draw(st.sampled_from(sorted(STATE)))
@@ -213,7 +236,9 @@ def bad_state_frame(draw: st.DrawFn) -> bytes:
     elif how == "missing":
         del frame["state"]
     elif how == "version":
-        frame["version"] = draw(BEYOND_64 | st.integers(2, 100) | st.none())
+        frame["version"] = draw(
+            BEYOND_64 | st.integers(0, 100).filter(lambda v: v != c.CONTRACT_VERSION) | st.none()
+        )
     else:
         return draw(st.binary(max_size=64)).replace(b"{", b"")
     return json.dumps(frame).encode()
@@ -336,7 +361,11 @@ def test_bad_frames_on_every_route_of_the_link_are_refused_with_a_code_and_store
         # the link still works: a good frame is stored
         good = {"type": "message", "seq": 1, "wa_id": "OK1", "chat": "5511987650001@s.whatsapp.net",
                 "from_me": False, "sent_at": 1}  # fmt: skip
-        r = client.post("/bridge/v1/events", json={"version": 1, "events": [good]}, headers=auth)
+        r = client.post(
+            "/bridge/v1/events",
+            json={"version": c.CONTRACT_VERSION, "events": [good]},
+            headers=auth,
+        )
         assert r.status_code == 200, r.text
     with capsys.disabled():
         print(f"\nbridge link fuzzing: {sum(tried.values())} frames tried {tried}")

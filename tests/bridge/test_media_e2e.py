@@ -7,11 +7,16 @@ import hashlib
 import io
 import json
 import sqlite3
+import uuid
 
 import av
 import pytest
 from PIL import Image
 
+from appliance.areas.accounts.service import load_actor
+from appliance.areas.files import store
+from appliance.areas.messages.outbound import Attachment, queue_message
+from appliance.core.db import Database
 from tests.harness import Box, wait_until
 
 pytestmark = pytest.mark.slow
@@ -77,3 +82,45 @@ def test_a_customers_photo_and_voice_note_download_with_the_phones_bytes(box: Bo
     assert box.journal_pending() == 0
     stored = json.loads(box.scalar("SELECT media FROM message WHERE wa_id = ?", (voice_id,)))
     assert stored["stored"] is True
+
+
+def test_a_photo_the_shop_sends_reaches_the_phone_with_the_box_s_bytes(box: Box) -> None:
+    """The box's outbound file over the real link: the web's outbox names it, the bridge
+    fetches it by hash and hands it to the phone, which keeps exactly those bytes."""
+    box.start_web()
+    box.start_bridge()
+    box.sim("POST", "/send", {"from": CUSTOMER, "text": "Me manda uma foto?"})
+    wait_until(lambda: box.scalar("SELECT count(*) FROM chat") == 1, what="the chat")
+    chat = box.scalar("SELECT id FROM chat")
+    picture = Image.new("RGB", (64, 48), (200, 30, 60))
+    buf = io.BytesIO()
+    picture.save(buf, "JPEG")
+    photo = buf.getvalue()
+    db = Database(box.db_path)
+    try:
+        sha = db.write_sync(store.store_bytes, box.data / "files", photo, "image/jpeg")
+        admin = db.read_sync(load_actor, 1)
+        assert admin is not None
+        attachment = Attachment("image", sha, "image/jpeg", "vermelha.jpg", len(photo))
+        db.write_sync(
+            queue_message, admin, chat, "Essa é a vermelha", str(uuid.uuid4()), attachment
+        )
+    finally:
+        db.close()
+    # A text through the API wakes the bridge; the photo, queued first, goes first.
+    r = box.api.post(f"/api/v1/chats/{chat}/messages", json={"body": "Chegou?"})
+    assert r.status_code == 202, r.text
+
+    def sent_photo() -> dict[str, object] | None:
+        received = box.sim("GET", "/received")
+        return next((m for m in received if m["text"] == "Essa é a vermelha"), None)
+
+    wait_until(sent_photo, what="the photo on the phone")
+    assert phone_file(box, sha) == photo
+    wait_until(
+        lambda: (
+            box.scalar("SELECT status FROM message WHERE body = 'Essa é a vermelha'")
+            in ("sent", "delivered", "read")
+        ),
+        what="the photo reported sent",
+    )

@@ -44,7 +44,7 @@ class FlakyWeb:
         if scope["type"] != "http":
             return
         body = await read_body(receive)
-        path, status, answer = scope["path"], 200, c.encode_frame(c.Ok(version=1))
+        path, status, answer = scope["path"], 200, c.encode_frame(c.Ok(version=c.CONTRACT_VERSION))
         if path.startswith("/bridge/v1/files/"):
             sha = path.rsplit("/", 1)[1]
             status = self.file_answers.pop(0) if self.file_answers else 200
@@ -60,10 +60,12 @@ class FlakyWeb:
             messages = [e for e in frame["events"] if e["type"] == "message"]
             self.log.append(("events", [m["wa_id"] for m in messages]))
             self.messages.extend(messages)
-            answer = c.encode_frame(c.EventAck(version=1, upto=frame["events"][-1]["seq"]))
+            answer = c.encode_frame(
+                c.EventAck(version=c.CONTRACT_VERSION, upto=frame["events"][-1]["seq"])
+            )
         elif path == "/bridge/v1/outbox":
             await asyncio.sleep(0.05)
-            answer = c.encode_frame(c.Work(version=1))
+            answer = c.encode_frame(c.Work(version=c.CONTRACT_VERSION))
         self.changed.set()
         await answer_json(send, answer, status)
 

@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 from appliance.areas.devices.service import rotate_device_token
 from appliance.core.db import Database
 from tests.browser.conftest import RunningShop, Staff, snap
+from wire import contract as c
 
 pytestmark = pytest.mark.browser
 
@@ -30,7 +31,7 @@ def test_admin_sees_the_events_a_device_s_bridge_set_aside(
               "event": '{"type":"message","wa_id":"X1"}', "at": 1_700_000_000_000}  # fmt: skip
     r = httpx.post(
         f"{lean_shop.server.url}/bridge/v1/events",
-        json={"version": 1, "events": [report]},
+        json={"version": c.CONTRACT_VERSION, "events": [report]},
         headers={"Authorization": f"Bearer {token}"},
     )
     assert r.status_code == 200, r.text

@@ -14,6 +14,7 @@ from litestar.params import FromPath, FromQuery
 
 from appliance.areas.bridge_api import service
 from appliance.areas.devices.tasks import trigger_job
+from appliance.areas.files.serve import file_response
 from appliance.areas.files.store import FileWriter, file_path, is_sha
 from appliance.areas.messages.ingest import apply_events
 from appliance.core.errors import AppError
@@ -196,6 +197,30 @@ class BridgeController(Controller):
             trigger_job(jobs_of(request.app), job_id)
         hub_of(request.app).device_changed()
         return _ok(c.Ok(version=c.CONTRACT_VERSION))
+
+    @get("/files/{sha256:str}")
+    async def outbound_file(
+        self,
+        request: Request[Any, Any, Any],
+        runtime: NamedDependency[Runtime],
+        sha256: FromPath[str],
+    ) -> Response[Any]:
+        """The file of one of this device's outbound messages, for the phone to send. Any
+        other file is 404: a device token reaches only what its own messages name."""
+        device_id = await _device(request, runtime)
+        if device_id is None:
+            return _refuse(401, *_BAD_TOKEN)
+        if not is_sha(sha256):
+            return _refuse(400, "bridge.bad_sha", "not a SHA-256 in lowercase hex")
+        found = await runtime.db.read(service.outbound_file, device_id, sha256)
+        if found is None:
+            return _refuse(404, "bridge.no_file", "no outbound message of this device names it")
+        try:
+            return await asyncio.to_thread(
+                file_response, runtime.settings.files_dir, sha256, found["size"], found["mime"]
+            )
+        except AppError as exc:
+            return _refuse(exc.status, f"bridge.{exc.code}", exc.message)
 
     @put("/files/{sha256:str}", request_max_body_size=c.MAX_FILE_BYTES + 1)
     async def file(

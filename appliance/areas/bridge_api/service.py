@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 from typing import Any
@@ -55,6 +56,18 @@ def device_of_token(conn: Conn, token: str) -> int | None:
     return device_for_token(conn, token)
 
 
+def _outbound_media(row: Any) -> c.Media | None:
+    """An outbound message's media as the contract carries it."""
+    if not row["media"]:
+        return None
+    try:
+        return msgspec.convert(json.loads(row["media"]), type=c.Media)
+    except (ValueError, msgspec.ValidationError) as exc:
+        # Written by this app; a row it cannot carry goes with its text alone.
+        log.error("outbound message %s: media not sendable: %s", row["client_id"], exc)
+        return None
+
+
 def next_work(conn: Conn, device_id: int, after: int) -> c.Work:
     """Outbound messages after outbox id ``after`` (in order) and ready jobs for the bridge."""
     outbound = [
@@ -65,6 +78,7 @@ def next_work(conn: Conn, device_id: int, after: int) -> c.Work:
             chat=r["chat"],
             kind=r["kind"],
             body=r["body"],
+            media=_outbound_media(r),
         )
         for r in pending_outbound(conn, device_id, after, OUTBOUND_PER_POLL)
     ]
@@ -96,15 +110,21 @@ def set_device_state(conn: Conn, device_id: int, state: c.DeviceState) -> int | 
     """Record the state the bridge reports; returns a reconcile job id after a reconnect."""
     row = conn.execute("SELECT state FROM device WHERE id = ?", (device_id,)).fetchone()
     previous = row[0] if row else None
+    pairing = msgspec.json.encode(state.pairing).decode() if state.pairing else None
     conn.execute(
         "UPDATE device SET state = ?, state_detail = ?, phone_queue = ?, "
-        "phone = coalesce(?, phone), last_event_at = ? WHERE id = ?",
+        "phone = coalesce(?, phone), last_event_at = ?, capabilities = ?, pairing = ?, "
+        "state_until = ?, driver = coalesce(nullif(?, ''), driver) WHERE id = ?",
         (
             state.state,
             state.detail[:500],
             max(0, state.phone_queue),
             state.phone,
             now_ms(),
+            json.dumps(sorted(set(state.capabilities))),
+            pairing,
+            state.until,
+            state.driver,
             device_id,
         ),
     )
@@ -114,6 +134,18 @@ def set_device_state(conn: Conn, device_id: int, state: c.DeviceState) -> int | 
     if state.state != previous:
         log.info("device %s: %s -> %s %s", device_id, previous, state.state, state.detail)
     return None
+
+
+def outbound_file(conn: Conn, device_id: int, sha: str) -> dict[str, Any] | None:
+    """The stored file (size, mime) a message in the device's outbox names, if any: the
+    outbox holds a message until the bridge reports it sent, so a resend finds it too."""
+    row = conn.execute(
+        "SELECT f.size, f.mime FROM outbox o JOIN message m ON m.id = o.message "
+        "JOIN stored_file f ON f.sha256 = ? "
+        "WHERE o.device = ? AND m.media ->> '$.sha256' = ? LIMIT 1",
+        (sha, device_id, sha),
+    ).fetchone()
+    return None if row is None else {"size": row[0], "mime": row[1]}
 
 
 def file_known(conn: Conn, sha: str) -> bool:

@@ -16,6 +16,8 @@ import msgspec
 
 from appliance.core.clock import now_ms
 from appliance.core.db import Conn
+from appliance.core.errors import Conflict
+from appliance.core.i18n import N_, _
 from wire import contract as c
 
 log = logging.getLogger(__name__)
@@ -30,6 +32,31 @@ REHAND_AFTER_MS = 120_000
 # Chats with activity this recent are looked at by the reconcile after a reconnect.
 RECONCILE_WINDOW_MS = 3 * 86_400_000
 RECONCILE_MAX_CHATS = 50
+
+
+# The driver capability (wire.contract.Capability) each kind of job needs of the phone.
+NEEDS = {"sync": "history", "recheck": "recheck", "photo": "photos"}
+NOT_SUPPORTED = {
+    "sync": N_("O celular deste aparelho não busca mensagens antigas."),
+    "recheck": N_("O celular deste aparelho não reconfere confirmações."),
+    "photo": N_("O celular deste aparelho não recarrega fotos de perfil."),
+}
+
+
+def device_can(conn: Conn, device_id: int, kind: str) -> bool:
+    """Whether the device's driver runs jobs of ``kind``, as its bridge last reported. A
+    device whose bridge never reported counts as able: the bridge answers for itself."""
+    need = NEEDS.get(kind)
+    if need is None:
+        return True
+    row = conn.execute("SELECT capabilities FROM device WHERE id = ?", (device_id,)).fetchone()
+    return row is None or row[0] is None or need in json.loads(row[0])
+
+
+def check_device_can(conn: Conn, device_id: int, kind: str) -> None:
+    """Conflict (409) when the device's driver cannot run ``kind``."""
+    if not device_can(conn, device_id, kind):
+        raise Conflict(_(NOT_SUPPORTED[kind]), code="device.not_supported")
 
 
 def request_job(
@@ -111,6 +138,8 @@ def prepare_job(conn: Conn, job_id: int) -> str | None:
         count = 0
         for (chat_id,) in chats:
             for kind, asked in (("recheck", {}), ("sync", {"older": False})):
+                if not device_can(conn, job["device"], kind):
+                    continue
                 child = request_job(conn, job["device"], kind, chat_id, asked)
                 if prepare_job(conn, child) == "ready":
                     count += 1

@@ -10,7 +10,6 @@ from litestar.di import NamedDependency
 from litestar.openapi import ResponseSpec
 from litestar.params import JSONBody
 
-from appliance.areas.accounts.permissions import can_see_numbers
 from appliance.areas.bridge_api import service as link
 from appliance.areas.devices import service
 from appliance.areas.devices.schemas import (
@@ -58,7 +57,7 @@ class DevicesController(Controller):
 
     @get("", summary="Aparelhos, estado da conexão e fila")
     async def list_devices(self, ctx: Ctx) -> list[Device]:
-        devices = await ctx.read(service.list_devices, can_see_numbers(ctx.actor))
+        devices = await ctx.read(service.list_devices, *service.device_view(ctx.actor))
         return answers(devices, Device)
 
     @post("", guards=[require_admin], summary="Cadastrar um aparelho (mostra o token do bridge)")

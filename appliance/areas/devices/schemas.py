@@ -5,6 +5,12 @@ from __future__ import annotations
 from appliance.core.answers import Answer
 
 
+class Pairing(Answer):
+    qr: str
+    code: str
+    expires_at: int  # epoch ms
+
+
 class Device(Answer):
     """A phone the box drives, its link state and what waits to go out through it."""
 
@@ -13,7 +19,8 @@ class Device(Answer):
     # Null without see_numbers, and until the phone reports it.
     phone: str | None
     driver: str
-    # "disconnected", "qr", "connecting", "connected", …
+    # wire.contract.LinkState: "disconnected", "connecting", "pairing", "ready", "retrying",
+    # "needs_attention", "logged_out", "replaced", "banned"
     state: str
     state_detail: str
     # Messages on the box not yet handed to the phone.
@@ -22,6 +29,14 @@ class Device(Answer):
     phone_queue: int
     queued: int
     last_event_at: str | None
+    # What the driver can do beyond text (wire.contract.Capability): "history", "recheck",
+    # "photos", "phone_status", "pairing", "chosen_id", "send_media". Null until the
+    # device's bridge first reports.
+    capabilities: list[str] | None
+    # While pairing, for admins only: the QR code's payload or the pair code.
+    pairing: Pairing | None
+    # While banned: the end of the ban, when WhatsApp said it.
+    until: str | None
 
 
 class BridgeSetup(Answer):
@@ -63,6 +78,14 @@ class HealthDevice(Answer):
     phone_queue: int
     queued: int
     last_event_at: str | None
+    # What the driver can do beyond text (wire.contract.Capability): "history", "recheck",
+    # "photos", "phone_status", "pairing", "chosen_id", "send_media". Null until the
+    # device's bridge first reports.
+    capabilities: list[str] | None
+    # While pairing, for admins only: the QR code's payload or the pair code.
+    pairing: Pairing | None
+    # While banned: the end of the ban, when WhatsApp said it.
+    until: str | None
 
 
 class Health(Answer):

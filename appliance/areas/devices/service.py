@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 from pathlib import Path
 from typing import Any
 
+from appliance.areas.accounts.permissions import Actor, can_see_numbers
 from appliance.areas.accounts.service import hash_token
 from appliance.core.clock import iso, now_ms
 from appliance.core.db import Conn
@@ -82,8 +84,10 @@ def rename_device(conn: Conn, device_id: int, name: str) -> None:
         raise NotFound(_("Aparelho não encontrado."), code="device.not_found")
 
 
-def get_device(conn: Conn, device_id: int, show_numbers: bool) -> dict[str, Any]:
-    for device in list_devices(conn, show_numbers):
+def get_device(
+    conn: Conn, device_id: int, show_numbers: bool, show_pairing: bool = False
+) -> dict[str, Any]:
+    for device in list_devices(conn, show_numbers, show_pairing):
         if device["id"] == device_id:
             return device
     raise NotFound(_("Aparelho não encontrado."), code="device.not_found")
@@ -106,14 +110,25 @@ def device_for_token(conn: Conn, token: str) -> int | None:
     return None if row is None else int(row[0])
 
 
-def list_devices(conn: Conn, show_numbers: bool) -> list[dict[str, Any]]:
-    """Each device with its state and queued count: the box's outbox plus the phone's queue.
+def device_view(actor: Actor) -> tuple[bool, bool]:
+    """What of the devices ``actor`` sees: (their numbers, the pairing QR or code). Only an
+    admin sees a pairing payload: whoever scans it links their WhatsApp to the box."""
+    return can_see_numbers(actor), actor.is_admin
+
+
+def list_devices(
+    conn: Conn, show_numbers: bool, show_pairing: bool = False
+) -> list[dict[str, Any]]:
+    """Each device with its state and queued count: the box's outbox plus the phone's queue,
+    what its driver can do and, while it waits to be paired, the QR payload or pair code
+    (only for ``show_pairing``: whoever scans that QR links their WhatsApp to the box).
 
     The phone's queue is what the phone last reported, or, when that report lags behind,
     the box's messages handed to the phone and not sent yet.
     """
     rows = conn.execute(
-        "SELECT d.id, d.name, d.phone, d.driver, d.state, d.state_detail, "
+        "SELECT d.id, d.name, d.phone, d.driver, d.state, d.state_detail, d.capabilities, "
+        "d.pairing, d.state_until, "
         "max(d.phone_queue, (SELECT count(*) FROM message m WHERE m.device = d.id "
         "AND m.direction = 'out' AND m.status = 'queued') "
         "- (SELECT count(*) FROM outbox o WHERE o.device = d.id)) AS phone_queue, "
@@ -132,6 +147,13 @@ def list_devices(conn: Conn, show_numbers: bool) -> list[dict[str, Any]]:
             "phone_queue": r["phone_queue"],
             "queued": r["outbox"] + r["phone_queue"],
             "last_event_at": iso(r["last_event_at"]),
+            "capabilities": json.loads(r["capabilities"]) if r["capabilities"] else None,
+            "pairing": (
+                json.loads(r["pairing"])
+                if show_pairing and r["pairing"] and r["state"] == "pairing"
+                else None
+            ),
+            "until": iso(r["state_until"]),
         }
         for r in rows
     ]

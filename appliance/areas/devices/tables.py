@@ -13,9 +13,17 @@ class Device(Table, tablename="device"):
     driver = Varchar(length=16, default="sim")
     # SHA-256 of the bridge's link token.
     token_hash = Varchar(length=64)
-    # disconnected / connecting / pairing / ready / retrying / needs_attention
+    # wire.contract.LinkState: disconnected / connecting / pairing / ready / retrying /
+    # needs_attention / logged_out / replaced / banned
     state = Varchar(length=20, default="disconnected")
     state_detail = Text(default="")
+    # What the driver can do beyond text (wire.contract.Capability), as its bridge reports;
+    # null until it first does.
+    capabilities = JSON(null=True, default=None)
+    # While pairing: {"qr", "code", "expires_at"} (wire.contract.Pairing).
+    pairing = JSON(null=True, default=None)
+    # While banned: the end of the ban (epoch ms), when WhatsApp said it.
+    state_until = BigInt(null=True, default=None)
     phone_queue = Integer(default=0)
     last_event_at = BigInt(null=True, default=None)
     first_sync_at = BigInt(null=True, default=None)

@@ -21,7 +21,7 @@ from appliance.areas.assignments.service import delegate_new_chat
 from appliance.areas.attendance.service import Source, open_for_customer, record_status_change
 from appliance.areas.chats.rows import ChatRow, insert_chat
 from appliance.areas.files.store import has_file, is_sha
-from appliance.areas.messages.rows import MessageRow, insert_message
+from appliance.areas.messages.rows import PREVIEW_BY_KIND, MessageRow, insert_message
 from appliance.areas.messages.status import moves_forward
 from appliance.core.clock import now_ms
 from appliance.core.db import Conn
@@ -31,17 +31,7 @@ from wire import contract as c
 
 log = logging.getLogger(__name__)
 
-_PREVIEW_BY_KIND = {
-    "image": "📷 Foto",
-    "audio": "🎵 Áudio",
-    "voice": "🎤 Mensagem de voz",
-    "video": "🎥 Vídeo",
-    "document": "📄 Documento",
-    "location": "📍 Localização",
-    "contact": "👤 Contato",
-    "sticker": "Figurinha",
-}
-KINDS = ("text", *_PREVIEW_BY_KIND)
+KINDS = ("text", *PREVIEW_BY_KIND)
 
 
 @dataclass
@@ -378,7 +368,7 @@ class _Frame:
         newest = not ev.history or ev.sent_at >= row["last_message_at"]
         if newest:
             row["last_message_at"] = max(row["last_message_at"], ev.sent_at)
-            row["last_message_preview"] = preview(ev.body) or _PREVIEW_BY_KIND.get(kind, "")
+            row["last_message_preview"] = preview(ev.body) or PREVIEW_BY_KIND.get(kind, "")
             row["last_message_from_me"] = int(ev.from_me)
             row["last_message_status"] = status
         if ev.from_me:

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from appliance.areas.accounts.permissions import Actor, can_see_numbers
 from appliance.areas.chats.access import access_chat
-from appliance.areas.messages.rows import MessageRow, insert_message, insert_outbox
+from appliance.areas.files.store import has_file
+from appliance.areas.messages.rows import (
+    PREVIEW_BY_KIND,
+    MessageRow,
+    insert_message,
+    insert_outbox,
+)
 from appliance.areas.messages.service import message_payload
 from appliance.core import limits
 from appliance.core.clock import now_ms
@@ -40,18 +48,22 @@ def message_rows(conn: Conn, message_ids: list[int]) -> dict[int, dict[str, Any]
     return {r["id"]: dict(r) for r in rows}
 
 
-def check_body(body: str) -> str:
-    text = body.strip()
-    if not text:
-        raise InvalidInput(_("A mensagem está vazia."), code="message.empty")
-    if len(body) > MAX_BODY_CHARS:
+def check_caption(caption: str) -> str:
+    """A file's caption (may be empty) or a message's text: within WhatsApp's length."""
+    if len(caption) > MAX_BODY_CHARS:
         raise InvalidInput(
             _("A mensagem passa de {max_body_chars} caracteres.").format(
                 max_body_chars=MAX_BODY_CHARS
             ),
             code="message.too_long",
         )
-    return body
+    return caption
+
+
+def check_body(body: str) -> str:
+    if not body.strip():
+        raise InvalidInput(_("A mensagem está vazia."), code="message.empty")
+    return check_caption(body)
 
 
 def check_client_id(client_id: str | None) -> str:
@@ -64,17 +76,53 @@ def check_client_id(client_id: str | None) -> str:
     return client_id.lower()
 
 
+@dataclass(frozen=True)
+class Attachment:
+    """A stored file (files/store.py) that goes out with a message, its text the caption."""
+
+    kind: str  # image, audio, voice, video, document, sticker
+    sha256: str
+    mimetype: str
+    filename: str = ""
+    size: int = 0
+    seconds: int = 0
+
+    def as_media(self) -> dict[str, Any]:
+        """The message's ``media`` (the bridge fetches the file by its hash)."""
+        media: dict[str, Any] = {"mimetype": self.mimetype, "sha256": self.sha256}
+        if self.filename:
+            media["filename"] = self.filename
+        if self.size:
+            media["size"] = self.size
+        if self.seconds:
+            media["seconds"] = self.seconds
+        return media
+
+
 def queue_message(
-    conn: Conn, actor: Actor, chat_id: int, body: str, client_id: str | None
+    conn: Conn,
+    actor: Actor,
+    chat_id: int,
+    body: str,
+    client_id: str | None,
+    attachment: Attachment | None = None,
 ) -> tuple[dict[str, Any], bool, int]:
-    """Queue a text message to the chat's customer; returns (message, created, device id).
+    """Queue a message to the chat's customer: a text, or a file with ``body`` as its
+    caption; returns (message, created, device id).
 
     The message (status ``queued``) and its outbox row are written in the caller's one
     transaction. The same ``client_id`` again returns the first message, unchanged.
-    Raises NotFound when ``actor`` may not see the chat, InvalidInput on a bad body.
+    Raises NotFound when ``actor`` may not see the chat, InvalidInput on a bad body or a
+    file the box does not have.
     """
     chat = access_chat(conn, actor, chat_id)
-    body = check_body(body)
+    kind = attachment.kind if attachment else "text"
+    if attachment is None:
+        body = check_body(body)
+    else:
+        body = check_caption(body)
+        if attachment.kind not in PREVIEW_BY_KIND or not has_file(conn, attachment.sha256):
+            raise InvalidInput(_("Arquivo não encontrado."), code="message.no_file")
     cid = check_client_id(client_id)
     show = can_see_numbers(actor)
     existing = conn.execute("SELECT id, chat FROM message WHERE client_id = ?", (cid,)).fetchone()
@@ -96,7 +144,9 @@ def queue_message(
             direction="out",
             author_kind="user",
             author_user=actor.id,
+            kind=kind,
             body=body,
+            media=json.dumps(attachment.as_media()) if attachment else None,
             status="queued",
             status_at=now,
             sent_at=now,
@@ -109,7 +159,7 @@ def queue_message(
         "UPDATE chat SET last_message_at = max(last_message_at, ?), last_message_preview = ?, "
         "last_message_from_me = 1, last_message_status = 'queued', unread_count = 0, "
         "waiting_since = NULL WHERE id = ?",
-        (now, preview(body), chat_id),
+        (now, preview(body) or PREVIEW_BY_KIND.get(kind, ""), chat_id),
     )
     row = message_rows(conn, [message_id])[message_id]
     return message_payload(row, show), True, chat["device"]
@@ -118,7 +168,8 @@ def queue_message(
 def pending_outbound(conn: Conn, device_id: int, after: int, limit: int) -> list[dict[str, Any]]:
     """Outbox rows of the device after ``after``, oldest first: the order they go out in."""
     rows = conn.execute(
-        "SELECT o.id AS outbox_id, m.client_id, m.wa_id, c.wa_id AS chat, m.kind, m.body "
+        "SELECT o.id AS outbox_id, m.client_id, m.wa_id, c.wa_id AS chat, m.kind, m.body, "
+        "m.media "
         "FROM outbox o JOIN message m ON m.id = o.message JOIN chat c ON c.id = m.chat "
         "WHERE o.device = ? AND o.id > ? ORDER BY o.id LIMIT ?",
         (device_id, after, limit),

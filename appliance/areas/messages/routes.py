@@ -39,6 +39,7 @@ def _request_chat_job(
     conn: Conn, actor: Any, chat_id: int, kind: str, args: dict[str, Any]
 ) -> dict[str, Any]:
     chat = access_chat(conn, actor, chat_id)
+    jobs.check_device_can(conn, chat["device"], kind)
     job_id = jobs.request_job(conn, chat["device"], kind, chat_id, args)
     job = jobs.get_job(conn, job_id)
     assert job is not None

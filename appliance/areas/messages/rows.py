@@ -10,6 +10,18 @@ from typing import NamedTuple
 
 from appliance.core.db import Conn
 
+# What a chat's last-message line shows for a message of each kind without a text.
+PREVIEW_BY_KIND = {
+    "image": "📷 Foto",
+    "audio": "🎵 Áudio",
+    "voice": "🎤 Mensagem de voz",
+    "video": "🎥 Vídeo",
+    "document": "📄 Documento",
+    "location": "📍 Localização",
+    "contact": "👤 Contato",
+    "sticker": "Figurinha",
+}
+
 
 class MessageRow(NamedTuple):
     """One ``message`` row. ``media`` is the JSON text of the media dict, or None."""

@@ -17,6 +17,9 @@ The server listens on 127.0.0.1 on a random port and writes ``control.json``
     POST /phone-send    {"to", "text"} -> {"wa_id"}: typed on the phone itself
     GET  /broadcasts    [{"jid", "name", "members"}]
     GET  /contacts      [{"chat", "jid", "lid", "name", "photo"}]
+    POST /pair          the phone scans the QR code shown (``-o linked=true`` only)
+    POST /end           {"why": "logout" | "replace" | "ban", "minutes"?}: WhatsApp ends the
+                        session (unlinked, another session took over, banned for a while)
 """
 
 from __future__ import annotations
@@ -117,6 +120,10 @@ class ControlServer:
             },
             ("GET", "/broadcasts"): lambda _b: p.broadcast_lists(),
             ("GET", "/contacts"): lambda _b: p.contacts(),
+            ("POST", "/pair"): lambda _b: p.pair(),
+            ("POST", "/end"): lambda b: p.end_session(
+                _required_text(b, "why"), _number(b, "minutes", 60.0) or 60.0
+            ),
         }
 
     async def start(self) -> None:

@@ -10,9 +10,10 @@ import json
 import logging
 import os
 import random
+import secrets
 import sqlite3
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
@@ -23,17 +24,26 @@ from bridge.drivers.sim.codec import event_from_dict, event_to_dict, media_from_
 from bridge.drivers.sim.customers import SENDABLE_KINDS, Draft, draft, pick_kind
 from bridge.drivers.sim.store import Store
 from bridge.protocol import (
+    BannedError,
+    Capability,
     DeviceInfo,
+    DeviceSetupError,
     DeviceUnavailableError,
+    DriverError,
     IdentityEvent,
     InboundEvent,
+    LoggedOutError,
     MessageEvent,
     MessageKind,
+    NotSupportedError,
     OutboundMessage,
+    Pairing,
+    PairingSink,
     PhoneQueueEvent,
     PhoneStatus,
     ReceiptEvent,
     ReceiptStatus,
+    ReplacedError,
     SentReceipt,
 )
 from wire.numbers import (
@@ -43,6 +53,8 @@ from wire.numbers import (
 log = logging.getLogger(__name__)
 
 RANK = {"queued": 0, "sent": 1, "delivered": 2, "read": 3}
+# WhatsApp shows each QR code of a linking device for about 20 s, then the next.
+QR_SECONDS = 20.0
 # Messages per chat the phone hands over on its first connection (the rest waits for
 # fetch_history, as a real history sync does).
 SYNC_PER_CHAT = 3
@@ -103,6 +115,9 @@ class SimulatedPhone:
         duplicate: float | None = None,
         reorder: int | None = None,
         own_ids: bool = False,
+        without: Iterable[str] = (),
+        linked: bool = False,
+        qr_seconds: float = QR_SECONDS,
     ) -> None:
         self.state_dir = Path(state_dir)
         self.seed = seed
@@ -116,6 +131,19 @@ class SimulatedPhone:
         # Like a driver that cannot choose a message's id: the box's id is ignored and the
         # phone makes up its own, reported in the SentReceipt (idempotent on client_id).
         self.own_ids = own_ids
+        # ``without``: capabilities this phone pretends to lack, to try a lesser driver;
+        # ``linked``: it pairs like a linked device, from QR codes (see connect).
+        lacking = {Capability(name) for name in without}
+        if own_ids:
+            lacking.add(Capability.CHOSEN_ID)
+        if not linked:
+            lacking.add(Capability.PAIRING)
+        self.capabilities = frozenset(Capability) - lacking
+        self.linked = linked
+        self.qr_seconds = qr_seconds
+        # Why the session ended (logged out, replaced, banned): events() raises it.
+        self._ended: DeviceSetupError | None = None
+        self._pair_asked: asyncio.Event | None = None
         self._forced = {
             k: v
             for k, v in (
@@ -191,7 +219,7 @@ class SimulatedPhone:
 
     # -- protocol ---------------------------------------------------------------------
 
-    async def connect(self) -> DeviceInfo:
+    async def connect(self, pairing: PairingSink | None = None) -> DeviceInfo:
         """Take the phone (one process at a time), start its customers and its services."""
         if self._connected:
             return self._device_info()
@@ -203,6 +231,12 @@ class SimulatedPhone:
         except BaseException:
             self._release_lock()
             raise
+        banned_until = self.store.get_setting("banned_until")
+        if banned_until is not None and banned_until > self._now():
+            raise BannedError("o WhatsApp baniu este número temporariamente", banned_until)
+        if self.linked and not self.store.get_setting("paired", False):
+            await self._wait_for_pairing(pairing)
+        self._ended = None
         self._connected = True
         self._tasks = [
             asyncio.create_task(self._run_timers(), name="sim-timers"),
@@ -210,6 +244,21 @@ class SimulatedPhone:
         ]
         self._new_events.set()
         return self._device_info()
+
+    async def _wait_for_pairing(self, pairing: PairingSink | None) -> None:
+        """Show a new QR code every ``qr_seconds`` until the phone scans one (pair())."""
+        if pairing is None:
+            raise LoggedOutError("o celular simulado não está pareado")
+        self._pair_asked = asyncio.Event()
+        while not self.store.get_setting("paired", False):
+            qr = f"2@{secrets.token_urlsafe(24)},sim,{self.phone_number}"
+            pairing(Pairing(qr=qr, expires_at=self._now() + int(self.qr_seconds * 1000)))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._pair_asked.wait(), self.qr_seconds)
+
+    def _require(self, capability: Capability) -> None:
+        if capability not in self.capabilities:
+            raise NotSupportedError(f"o celular simulado está sem {capability.value}")
 
     def _check_connected(self) -> None:
         if not self._connected:
@@ -258,6 +307,8 @@ class SimulatedPhone:
         """Logged events in order, until close(). An event is taken when the next is asked for."""
         cursor = 0
         while self._connected:
+            if self._ended is not None:
+                raise self._ended
             window = max(1, self.chaos_settings.reorder)
             batch = self.store.next_events(cursor, window)
             if not batch:
@@ -279,6 +330,8 @@ class SimulatedPhone:
         """Idempotent on ``msg.wa_id`` (on ``msg.client_id`` with ``own_ids``); queued in the
         phone (pending) while it has no signal."""
         self._check_connected()
+        if msg.media is not None:
+            self._require(Capability.SEND_MEDIA)
         if self.own_ids:
             row = self.store.one("SELECT * FROM message WHERE client_id = ?", (msg.client_id,))
         else:
@@ -322,6 +375,7 @@ class SimulatedPhone:
 
     async def fetch_history(self, chat: str, before: int | None, limit: int) -> list[MessageEvent]:
         self._check_connected()
+        self._require(Capability.HISTORY)
         row = self.book.find(chat)
         if row is None or limit <= 0:
             return []
@@ -334,6 +388,7 @@ class SimulatedPhone:
 
     async def fetch_profile_photo(self, chat: str) -> bytes | None:
         self._check_connected()
+        self._require(Capability.PHOTOS)
         row = self.book.find(chat)
         if row is None:
             return None
@@ -341,6 +396,7 @@ class SimulatedPhone:
 
     async def recheck_receipts(self, chat: str, wa_ids: list[str]) -> list[ReceiptEvent]:
         self._check_connected()
+        self._require(Capability.RECHECK)
         if not wa_ids:
             return []
         marks = ",".join("?" * len(wa_ids))
@@ -364,6 +420,7 @@ class SimulatedPhone:
 
     async def status(self) -> PhoneStatus:
         self._check_connected()
+        self._require(Capability.PHONE_STATUS)
         online = self.online
         return PhoneStatus(
             pending=self._pending(),
@@ -374,6 +431,32 @@ class SimulatedPhone:
         )
 
     # -- controls (the control API and tests call these) -------------------------------
+
+    def pair(self) -> dict[str, Any]:
+        """The shop's phone scanned the QR code shown (a linked phone only)."""
+        if not self.linked:
+            raise DriverError("este celular simulado não pareia (use -o linked=true)")
+        self.store.set_setting("paired", True)
+        if self._pair_asked is not None:
+            self._pair_asked.set()
+        return {"paired": True}
+
+    def end_session(self, why: str, minutes: float = 60.0) -> dict[str, Any]:
+        """WhatsApp ends the session: "logout" (unlinked: pair again), "replace" (another
+        session took over) or "ban" (for ``minutes``)."""
+        if why == "logout":
+            self.store.set_setting("paired", False)
+            self._ended = LoggedOutError("o WhatsApp desconectou este aparelho")
+        elif why == "replace":
+            self._ended = ReplacedError("outra sessão assumiu este aparelho")
+        elif why == "ban":
+            until = self._now() + int(minutes * 60_000)
+            self.store.set_setting("banned_until", until)
+            self._ended = BannedError("o WhatsApp baniu este número temporariamente", until)
+        else:
+            raise DriverError(f"fim de sessão desconhecido: {why!r}")
+        self._new_events.set()
+        return {"ended": why}
 
     def receive(
         self,
