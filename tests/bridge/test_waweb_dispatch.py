@@ -172,10 +172,14 @@ async def test_several_contact_cards(wa: Any, inbox: Inbox) -> None:
 
 
 async def test_a_reaction_names_the_message_it_reacts_to(wa: Any, inbox: Inbox) -> None:
-    event = w.message_event(w.reaction("3EB0BB", "👍", target_chat=w.CUSTOMER))
-    got = await roundtrip(wa, inbox, event)
+    got = await roundtrip(wa, inbox, w.message_event(w.reaction("3EB0BB", "👍")))
     reaction = got.Message.reactionMessage
-    assert (reaction.key.ID, reaction.key.fromMe, reaction.text) == ("3EB0BB", True, "👍")
+    assert (reaction.key.ID, reaction.key.remoteJID, reaction.key.fromMe) == (
+        "3EB0BB",
+        w.SHOP,
+        False,
+    )
+    assert reaction.text == "👍"
     assert got.Info.Type == "reaction"
 
 

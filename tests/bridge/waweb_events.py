@@ -242,10 +242,11 @@ def contacts(cards: Sequence[tuple[str, str]]) -> e2e.Message:
 
 
 def reaction(
-    target_id: str, emoji: str, target_chat: str = CUSTOMER, target_from_me: bool = True
+    target_id: str, emoji: str, target_chat: str = SHOP, target_from_me: bool = False
 ) -> e2e.Message:
     """A reaction to a message (``emoji`` "" takes it back). The key names the target as
-    the reactor sees it: ``fromMe`` is true when the reactor wrote the target."""
+    the reactor's phone sees it: in the chat with the reactor's peer, ``fromMe`` when the
+    reactor wrote it. The defaults are a customer reacting to the shop's message."""
     return e2e.Message(
         reactionMessage=e2e.ReactionMessage(
             key=MessageKey(remoteJID=target_chat, fromMe=target_from_me, ID=target_id),
