@@ -1,0 +1,1 @@
+"""WhatsApp Web: the phone's number as a linked device, through neonize (whatsmeow)."""
