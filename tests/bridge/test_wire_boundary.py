@@ -10,7 +10,15 @@ import pytest
 
 from tests.harness import Box
 
-BRIDGE_MODULES = ["bridge.cli", "bridge.runner", "bridge.journal", "bridge.drivers.sim", "wire"]
+BRIDGE_MODULES = [
+    "bridge.cli",
+    "bridge.runner",
+    "bridge.journal",
+    "bridge.drivers",
+    "bridge.drivers.sim",
+    "bridge.drivers.waweb.gateway",
+    "wire",
+]
 
 
 def test_importing_the_bridge_loads_nothing_of_the_appliance() -> None:
