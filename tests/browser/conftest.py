@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import contextlib
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect, sync_playwright
@@ -45,6 +45,20 @@ window.AudioContext = class {
   }
 };
 """
+
+
+T = TypeVar("T")
+
+
+@contextlib.contextmanager
+def shop_db(data_dir: Path) -> Iterator[Database]:
+    """The database of the shop in ``data_dir``, open for what a test reads or writes itself
+    while the server runs, and closed after."""
+    db = Database(data_dir / "balcao.db", readers=1)
+    try:
+        yield db
+    finally:
+        db.close()
 
 
 @pytest.fixture(scope="module")
@@ -90,11 +104,8 @@ class Staff:
     ) -> Page:
         """A logged-in tab for ``user_id`` (a session made as the login form makes it);
         ``init_script`` runs in the page before the app's scripts."""
-        db = Database(self.data_dir / "balcao.db", readers=1)
-        try:
+        with shop_db(self.data_dir) as db:
             token, _ = db.write_sync(create_session, user_id)
-        finally:
-            db.close()
         context = self.browser.new_context(viewport=viewport or KIOSK, locale=self.locale)
         context.add_cookies([{"name": "balcao_session", "value": token, "url": self.url}])
         self._contexts.append(context)
@@ -255,12 +266,14 @@ def seed_shop(db: Database, archived: int | None = None) -> Shop:
 
 
 NAMES = {"admin": "Carla Gerente", "ana": "Ana Souza", "bruno": "Bruno Lima"}
+# The chat with the conversation over three days, first in the list.
+CLARA = "Ana Clara Conceição"
 # More archived chats than one page of the list holds.
 ARCHIVED = 60
 TAGS = (("Cliente VIP", "#f5a623"), ("Atacado", "#795548"), ("Entrega", "#00897b"))
 # key, name, tags, department; listed newest first.
 CHATS = (
-    ("clara", "Ana Clara Conceição", ("Cliente VIP", "Atacado"), "Vendas"),
+    ("clara", CLARA, ("Cliente VIP", "Atacado"), "Vendas"),
     ("bruno", "Bruno Peçanha", ("Cliente VIP",), "Vendas"),
     ("carlos", "Carlos Atacadista", ("Atacado",), "Suporte"),
     ("debora", "Débora Lima", (), None),
@@ -274,17 +287,24 @@ class RunningShop:
     shop: Shop
     data_dir: Path
 
+    def write(self, fn: Callable[..., T], *args: Any) -> T:
+        """``fn(conn, *args)`` in a write transaction on the shop's database."""
+        with shop_db(self.data_dir) as db:
+            return db.write_sync(fn, *args)
+
+    def read(self, fn: Callable[..., T], *args: Any) -> T:
+        """``fn(conn, *args)`` on a reader of the shop's database."""
+        with shop_db(self.data_dir) as db:
+            return db.read_sync(fn, *args)
+
 
 @contextlib.contextmanager
 def running_shop(
     root: Path, template_db: Path, archived: int | None = None, **env: str
 ) -> Iterator[RunningShop]:
     data = fresh_data_dir(root, template_db)
-    db = Database(data / "balcao.db", readers=1)
-    try:
+    with shop_db(data) as db:
         shop = seed_shop(db, archived)
-    finally:
-        db.close()
     with running_server(data, **env) as server:
         yield RunningShop(server, shop, data)
 
@@ -314,8 +334,15 @@ def lean_shop(tmp_path: Path, template_db: Path) -> Iterator[RunningShop]:
 
 
 @pytest.fixture
-def shop(shared_shop: RunningShop) -> Shop:
-    return shared_shop.shop
+def shop(request: pytest.FixtureRequest) -> Shop:
+    """The ids of what the test's server holds: the server of its own when it has one
+    (``lean_shop``, ``own_shop``, through the staff fixture or itself), else the shared one."""
+    for name in ("lean_shop", "own_shop"):
+        if name in request.fixturenames:
+            running: RunningShop = request.getfixturevalue(name)
+            return running.shop
+    shared: RunningShop = request.getfixturevalue("shared_shop")
+    return shared.shop
 
 
 @pytest.fixture
@@ -360,6 +387,14 @@ def snap(page: Page, output_dir: Path, name: str) -> None:
 def row(page: Page, name: str) -> Locator:
     """The chat list's row of the chat named ``name``."""
     return page.locator("#chat-list .chat", has=page.locator(".name", has_text=name))
+
+
+def watching(staff: Staff, user_id: int, chat: str) -> Page:
+    """A tab of ``user_id`` once its list shows ``chat``: loaded, so the live changes that
+    follow reach it."""
+    page = staff.page(user_id)
+    expect(row(page, chat)).to_be_visible()
+    return page
 
 
 def open_chat(page: Page, name: str) -> None:

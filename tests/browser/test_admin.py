@@ -9,15 +9,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from appliance.core.db import Database
-from tests.browser.conftest import RunningShop, Staff, chat_names, snap
+from tests.browser.conftest import RunningShop, Shop, Staff, chat_names, shop_db, snap
 from tests.factories import assign, make_user
 
 pytestmark = pytest.mark.browser
-
-
-def _db(shop: RunningShop) -> Database:
-    return Database(shop.data_dir / "balcao.db", readers=1)
 
 
 def nav_titles(page: Page) -> list[str]:
@@ -25,9 +20,8 @@ def nav_titles(page: Page) -> list[str]:
 
 
 def test_admin_creates_a_department_and_a_user_who_logs_in_and_sees_its_chats(
-    lean_staff: Staff, lean_shop: RunningShop, output_dir: Path
+    lean_staff: Staff, lean_shop: RunningShop, shop: Shop, output_dir: Path
 ) -> None:
-    shop = lean_shop.shop
     page = lean_staff.page(shop.admin, path="/admin#departments")
     expect(page.locator("#admin-section h2")).to_have_text("Departamentos")
     page.fill("#department-name", "Entregas")
@@ -56,18 +50,11 @@ def test_admin_creates_a_department_and_a_user_who_logs_in_and_sees_its_chats(
     expect(page.locator("tr[data-name='Entregas']")).to_contain_text("Joana Prado")
 
     # A chat handed to the new department reaches its new member.
-    db = _db(lean_shop)
-    try:
+    with shop_db(lean_shop.data_dir) as db:
         entregas = db.write_sync(
             lambda c: c.execute("SELECT id FROM department WHERE name = 'Entregas'").fetchone()[0]
         )
-    finally:
-        db.close()
-    db = _db(lean_shop)
-    try:
         assign(db, shop.chats["elisa"], department=entregas)
-    finally:
-        db.close()
 
     joana = lean_staff.anonymous()
     joana.goto(lean_shop.server.url + "/login")
@@ -102,9 +89,8 @@ def test_admin_creates_a_department_and_a_user_who_logs_in_and_sees_its_chats(
 
 
 def test_sections_follow_what_each_user_may_do(
-    lean_staff: Staff, lean_shop: RunningShop, output_dir: Path
+    lean_staff: Staff, lean_shop: RunningShop, shop: Shop, output_dir: Path
 ) -> None:
-    shop = lean_shop.shop
     page = lean_staff.page(shop.bruno, path="/admin")
     expect(page.locator("#admin-section")).to_contain_text(
         "Você não tem acesso a nenhuma seção da administração."
@@ -112,11 +98,8 @@ def test_sections_follow_what_each_user_may_do(
     assert nav_titles(page) == []
     snap(page, output_dir, "admin-no-sections.png")
 
-    db = _db(lean_shop)
-    try:
+    with shop_db(lean_shop.data_dir) as db:
         manager = make_user(db, "gerente", permissions=["manage_users"], name="Gerente")
-    finally:
-        db.close()
     page = lean_staff.page(manager, path="/admin")
     expect(page.locator("#admin-section h2")).to_have_text("Usuários")
     titles = nav_titles(page)
@@ -132,9 +115,9 @@ def test_sections_follow_what_each_user_may_do(
 
 
 def test_admin_adds_and_renames_a_device_and_sees_how_to_start_its_bridge(
-    lean_staff: Staff, lean_shop: RunningShop, output_dir: Path
+    lean_staff: Staff, lean_shop: RunningShop, shop: Shop, output_dir: Path
 ) -> None:
-    page = lean_staff.page(lean_shop.shop.admin, path="/admin#devices")
+    page = lean_staff.page(shop.admin, path="/admin#devices")
     expect(page.locator("#devices-table tbody tr")).to_have_count(1)
     page.fill("#device-name", "WhatsApp das entregas")
     page.click("#device-create button[type=submit]")
@@ -158,16 +141,15 @@ def test_admin_adds_and_renames_a_device_and_sees_how_to_start_its_bridge(
     expect(row.locator("td").first).to_have_text("Entregas")
 
     # The inbox offers the new device when adding a chat.
-    inbox = lean_staff.page(lean_shop.shop.admin)
+    inbox = lean_staff.page(shop.admin)
     inbox.click("#new-chat")
     expect(inbox.locator("#new-chat-device")).to_be_visible()
     expect(inbox.locator("#new-chat-device option")).to_have_text(["Celular da loja", "Entregas"])
 
 
 def test_new_chat_by_number_opens_it_and_explains_a_bad_number(
-    lean_staff: Staff, lean_shop: RunningShop, output_dir: Path
+    lean_staff: Staff, shop: Shop, output_dir: Path
 ) -> None:
-    shop = lean_shop.shop
     page = lean_staff.page(shop.ana)
     expect(page.locator("#chat-list .chat").first).to_be_visible()
     page.click("#new-chat")
@@ -197,11 +179,9 @@ def test_new_chat_by_number_opens_it_and_explains_a_bad_number(
     expect(page.locator("#chat-list .chat", has_text="Seu Jorge")).to_have_count(1)
 
 
-def test_new_chat_button_is_absent_while_the_module_is_off(
-    lean_staff: Staff, lean_shop: RunningShop
-) -> None:
-    admin = lean_staff.page(lean_shop.shop.admin, path="/admin#modules")
-    inbox = lean_staff.page(lean_shop.shop.ana)
+def test_new_chat_button_is_absent_while_the_module_is_off(lean_staff: Staff, shop: Shop) -> None:
+    admin = lean_staff.page(shop.admin, path="/admin#modules")
+    inbox = lean_staff.page(shop.ana)
     expect(inbox.locator("#new-chat")).to_be_visible()
     admin.locator("input[data-module=add_chats]").uncheck()
     expect(inbox.locator("#new-chat")).to_be_hidden()

@@ -11,8 +11,7 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from appliance.areas.assignments.service import set_queue
-from appliance.core.db import Database
-from tests.browser.conftest import RunningShop, Staff, row, snap
+from tests.browser.conftest import CLARA, RunningShop, Shop, Staff, row, snap, watching
 
 pytestmark = pytest.mark.browser
 
@@ -36,12 +35,10 @@ def pick(section: Locator, name: str) -> None:
 
 
 def test_a_department_member_sees_the_chat_come_and_go(
-    lean_staff: Staff, lean_shop: RunningShop, output_dir: Path
+    lean_staff: Staff, shop: Shop, output_dir: Path
 ) -> None:
-    shop = lean_shop.shop
     admin = lean_staff.page(shop.admin)
-    bruno = lean_staff.page(shop.bruno)  # Suporte
-    expect(row(bruno, "Carlos Atacadista")).to_be_visible()
+    bruno = watching(lean_staff, shop.bruno, "Carlos Atacadista")  # Suporte
     expect(row(bruno, "Débora Lima")).to_have_count(0)
 
     section = open_chat(admin, "Débora Lima")
@@ -75,12 +72,10 @@ def test_a_department_member_sees_the_chat_come_and_go(
 
 
 def test_the_only_user_assignee_loses_the_chat_when_removed(
-    lean_staff: Staff, lean_shop: RunningShop, output_dir: Path
+    lean_staff: Staff, shop: Shop, output_dir: Path
 ) -> None:
-    shop = lean_shop.shop
     admin = lean_staff.page(shop.admin)
-    ana = lean_staff.page(shop.ana)  # Vendas
-    expect(row(ana, "Ana Clara Conceição")).to_be_visible()
+    ana = watching(lean_staff, shop.ana, CLARA)  # Vendas
     expect(row(ana, "Elisa Souza")).to_have_count(0)
 
     section = open_chat(admin, "Elisa Souza")
@@ -96,14 +91,9 @@ def test_the_only_user_assignee_loses_the_chat_when_removed(
 
 
 def test_delegate_to_the_queue_and_archive_from_the_panel(
-    lean_staff: Staff, lean_shop: RunningShop, output_dir: Path
+    lean_staff: Staff, lean_shop: RunningShop, shop: Shop, output_dir: Path
 ) -> None:
-    shop = lean_shop.shop
-    db = Database(lean_shop.data_dir / "balcao.db", readers=1)
-    try:
-        db.write_sync(set_queue, [(shop.bruno, False)], None)
-    finally:
-        db.close()
+    lean_shop.write(set_queue, [(shop.bruno, False)], None)
     admin = lean_staff.page(shop.admin)
     bruno = lean_staff.page(shop.bruno)
     section = open_chat(admin, "Débora Lima")
@@ -120,10 +110,7 @@ def test_delegate_to_the_queue_and_archive_from_the_panel(
     snap(admin, output_dir, "assign-panel-archived.png")
 
 
-def test_the_admin_sets_up_the_rotation(
-    lean_staff: Staff, lean_shop: RunningShop, output_dir: Path
-) -> None:
-    shop = lean_shop.shop
+def test_the_admin_sets_up_the_rotation(lean_staff: Staff, shop: Shop, output_dir: Path) -> None:
     admin = lean_staff.page(shop.admin, path="/admin#queue")
     body = admin.locator('.admin-body[data-section="queue"]')
     expect(body.locator(".queue-list")).to_contain_text("Ninguém no rodízio")

@@ -10,18 +10,9 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from appliance.core.clock import now_ms
-from appliance.core.db import Database
-from tests.browser.conftest import (
-    RunningShop,
-    Staff,
-    chat_names,
-    open_chat,
-    snap,
-)
+from tests.browser.conftest import CLARA, RunningShop, Shop, Staff, chat_names, open_chat, snap
 
 pytestmark = pytest.mark.browser
-
-CLARA = "Ana Clara Conceição"
 
 
 def set_status(page: Page, name: str) -> None:
@@ -30,10 +21,15 @@ def set_status(page: Page, name: str) -> None:
     expect(page.locator("#status-btn")).to_contain_text(name)
 
 
+def open_with_status(page: Page, chat: str, name: str) -> None:
+    """Open ``chat`` and give it the status ``name`` from the header's button."""
+    open_chat(page, chat)
+    set_status(page, name)
+
+
 def test_status_button_changes_the_status_and_the_history_lists_it(
-    lean_staff: Staff, lean_shop: RunningShop, output_dir: Path
+    lean_staff: Staff, shop: Shop, output_dir: Path
 ) -> None:
-    shop = lean_shop.shop
     page = lean_staff.page(shop.ana)
     boss = lean_staff.page(shop.admin)
     open_chat(page, CLARA)
@@ -84,16 +80,12 @@ def test_status_button_changes_the_status_and_the_history_lists_it(
 
 
 def test_status_filter_and_control_panel(
-    lean_staff: Staff, lean_shop: RunningShop, output_dir: Path
+    lean_staff: Staff, lean_shop: RunningShop, shop: Shop, output_dir: Path
 ) -> None:
-    shop = lean_shop.shop
     page = lean_staff.page(shop.admin)
-    open_chat(page, "Bruno Peçanha")
-    set_status(page, "Aguardando")
-    open_chat(page, "Débora Lima")
-    set_status(page, "Aguardando")
-    open_chat(page, "Elisa Souza")
-    set_status(page, "Em atendimento")
+    open_with_status(page, "Bruno Peçanha", "Aguardando")
+    open_with_status(page, "Débora Lima", "Aguardando")
+    open_with_status(page, "Elisa Souza", "Em atendimento")
 
     page.click("#filters-toggle")
     status_chips = page.locator("#status-choices .chip")
@@ -108,16 +100,12 @@ def test_status_filter_and_control_panel(
     expect(page.locator("#status-choices .chip[aria-pressed=true]")).to_have_text("Aguardando")
     snap(page, output_dir, "attendance-status-filter.png")
 
-    db = Database(lean_shop.data_dir / "balcao.db", readers=1)
-    try:
-        db.write_sync(
-            lambda c: c.execute(
-                "UPDATE chat SET waiting_since = ? WHERE id = ?",
-                (now_ms() - 95 * 60_000, shop.chats["debora"]),
-            )
+    lean_shop.write(
+        lambda c: c.execute(
+            "UPDATE chat SET waiting_since = ? WHERE id = ?",
+            (now_ms() - 95 * 60_000, shop.chats["debora"]),
         )
-    finally:
-        db.close()
+    )
     admin = lean_staff.page(shop.admin, path="/admin#panel")
     card = admin.get_by_role("region", name="Chats por status")
     expect(card.locator("li[data-name='Aguardando'] .panel-count")).to_have_text("2")
@@ -131,12 +119,10 @@ def test_status_filter_and_control_panel(
 
 
 def test_admin_deletes_a_status_moving_its_chats(
-    lean_staff: Staff, lean_shop: RunningShop, output_dir: Path
+    lean_staff: Staff, shop: Shop, output_dir: Path
 ) -> None:
-    shop = lean_shop.shop
     page = lean_staff.page(shop.ana)
-    open_chat(page, "Bruno Peçanha")
-    set_status(page, "Aguardando")
+    open_with_status(page, "Bruno Peçanha", "Aguardando")
 
     admin = lean_staff.page(shop.admin, path="/admin#statuses")
     rows = admin.locator(".status-admin-row")

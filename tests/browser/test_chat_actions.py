@@ -10,15 +10,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import (
-    BEEP_SPY,
-    RunningShop,
-    Staff,
-    chat_names,
-    open_chat,
-    row,
-    snap,
-)
+from tests.browser.conftest import BEEP_SPY, Shop, Staff, chat_names, open_chat, row, snap, watching
 
 pytestmark = pytest.mark.browser
 
@@ -39,12 +31,10 @@ def choose(page: Page, label: str) -> None:
 
 
 def test_rename_in_the_info_panel_reaches_the_other_tab(
-    lean_staff: Staff, lean_shop: RunningShop, output_dir: Path
+    lean_staff: Staff, shop: Shop, output_dir: Path
 ) -> None:
-    shop = lean_shop.shop
     page = lean_staff.page(shop.admin)
-    other = lean_staff.page(shop.ana)
-    expect(row(other, "Ana Clara Conceição")).to_be_visible()
+    other = watching(lean_staff, shop.ana, "Ana Clara Conceição")
     open_chat(page, "Ana Clara Conceição")
     info = page.locator("#info")
     name = info.locator(".info-name")
@@ -94,10 +84,7 @@ def test_rename_in_the_info_panel_reaches_the_other_tab(
     expect(row(other, "Ana Clara Conceição")).to_have_count(1)
 
 
-def test_opening_an_unread_chat_clears_its_badge_everywhere(
-    lean_staff: Staff, lean_shop: RunningShop
-) -> None:
-    shop = lean_shop.shop
+def test_opening_an_unread_chat_clears_its_badge_everywhere(lean_staff: Staff, shop: Shop) -> None:
     page = lean_staff.page(shop.ana, path="/?unread=true")
     watcher = lean_staff.page(shop.admin)
     expect(row(watcher, "Bruno Peçanha").locator(".badge")).to_have_text("2")
@@ -117,9 +104,8 @@ def test_opening_an_unread_chat_clears_its_badge_everywhere(
 
 
 def test_mark_unread_brings_the_chat_to_the_top_without_a_sound(
-    lean_staff: Staff, lean_shop: RunningShop
+    lean_staff: Staff, shop: Shop
 ) -> None:
-    shop = lean_shop.shop
     page = lean_staff.page(shop.ana, init_script=BEEP_SPY)
     other = lean_staff.page(shop.ana, init_script=BEEP_SPY)
     expect(other.locator("#chat-list .chat")).to_have_count(2)
@@ -144,9 +130,8 @@ def test_mark_unread_brings_the_chat_to_the_top_without_a_sound(
 
 
 def test_clear_messages_asks_first_and_only_for_who_may(
-    lean_staff: Staff, lean_shop: RunningShop, output_dir: Path
+    lean_staff: Staff, shop: Shop, output_dir: Path
 ) -> None:
-    shop = lean_shop.shop
     page = lean_staff.page(shop.admin, path=f"/?chat={shop.chats['clara']}")
     ana = lean_staff.page(shop.ana, path=f"/?chat={shop.chats['clara']}")
     bubbles, ana_bubbles = page.locator("#messages .msg"), ana.locator("#messages .msg")
@@ -185,10 +170,7 @@ def test_clear_messages_asks_first_and_only_for_who_may(
     expect(bubbles).to_have_count(0)
 
 
-def test_sound_choice_follows_the_user_to_another_browser(
-    lean_staff: Staff, lean_shop: RunningShop
-) -> None:
-    shop = lean_shop.shop
+def test_sound_choice_follows_the_user_to_another_browser(lean_staff: Staff, shop: Shop) -> None:
     page = lean_staff.page(shop.bruno)
     sound = page.locator("#sound-toggle")
     expect(sound).to_have_attribute("aria-pressed", "true")

@@ -9,11 +9,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import KIOSK, WAIT_MS, RunningShop, open_chat, snap
+from tests.browser.conftest import CLARA, KIOSK, WAIT_MS, RunningShop, open_chat, snap
 
 pytestmark = pytest.mark.browser
 
-CLARA = "Ana Clara Conceição"
 # Runs before the page's scripts (Playwright's own channel, outside the page's policy).
 WATCH = """
 window.__violations = [];

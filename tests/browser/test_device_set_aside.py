@@ -9,22 +9,18 @@ import pytest
 from playwright.sync_api import expect
 
 from appliance.areas.devices.service import rotate_device_token
-from appliance.core.db import Database
-from tests.browser.conftest import RunningShop, Staff, snap
+from tests.browser.conftest import RunningShop, Shop, Staff, shop_db, snap
 from wire import contract as c
 
 pytestmark = pytest.mark.browser
 
 
 def test_admin_sees_the_events_a_device_s_bridge_set_aside(
-    lean_staff: Staff, lean_shop: RunningShop, output_dir: Path
+    lean_staff: Staff, lean_shop: RunningShop, shop: Shop, output_dir: Path
 ) -> None:
-    db = Database(lean_shop.data_dir / "balcao.db", readers=1)
-    try:
+    with shop_db(lean_shop.data_dir) as db:
         device = db.read_sync(lambda c: c.execute("SELECT min(id) FROM device").fetchone()[0])
         token = db.write_sync(rotate_device_token, device)
-    finally:
-        db.close()
     # the bridge's report, as it sends it after giving up on an event
     report = {"type": "set_aside", "seq": 1, "event_seq": 41, "kind": "message",
               "reason": "web error 500 bridge.event_failed: IntegrityError", "failures": 5,
@@ -36,7 +32,7 @@ def test_admin_sees_the_events_a_device_s_bridge_set_aside(
     )
     assert r.status_code == 200, r.text
 
-    page = lean_staff.page(lean_shop.shop.admin, path="/admin#devices")
+    page = lean_staff.page(shop.admin, path="/admin#devices")
     aside = page.locator(f"tr.device-set-aside[data-device='{device}']")
     expect(aside).to_contain_text("1 evento(s) posto(s) de lado")
     aside.locator("summary").click()

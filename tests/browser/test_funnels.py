@@ -4,44 +4,18 @@ stages of several funnels (L5)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 from playwright.sync_api import Locator, expect
 
 from appliance.areas.funnels import service as funnels
 from appliance.areas.modules.service import set_modules
-from appliance.core.db import Database
-from tests.browser.conftest import (
-    RunningShop,
-    Staff,
-    chat_names,
-    open_chat,
-    snap,
-)
+from tests.browser.conftest import CLARA, RunningShop, Shop, Staff, chat_names, open_chat, snap
 
 pytestmark = pytest.mark.browser
 
-CLARA = "Ana Clara Conceição"
 BRUNO = "Bruno Peçanha"
-
-
-def _write(shop: RunningShop, fn: Callable[..., Any], *args: Any) -> Any:
-    db = Database(shop.data_dir / "balcao.db", readers=1)
-    try:
-        return db.write_sync(fn, *args)
-    finally:
-        db.close()
-
-
-def _read(shop: RunningShop, fn: Callable[..., Any], *args: Any) -> Any:
-    db = Database(shop.data_dir / "balcao.db", readers=1)
-    try:
-        return db.read_sync(fn, *args)
-    finally:
-        db.close()
 
 
 def expect_stages(card: Locator, names: list[str]) -> None:
@@ -53,15 +27,14 @@ def expect_stages(card: Locator, names: list[str]) -> None:
 
 
 def test_stage_changed_in_the_panel_filters_the_list(
-    lean_staff: Staff, lean_shop: RunningShop, output_dir: Path
+    lean_staff: Staff, lean_shop: RunningShop, shop: Shop, output_dir: Path
 ) -> None:
-    shop = lean_shop.shop
-    vendas = _write(lean_shop, funnels.create_funnel, "Vendas", ["Lead", "Proposta", "Fechado"])
-    pos = _write(lean_shop, funnels.create_funnel, "Pós-venda", ["Entregue", "Avaliado"])
+    vendas = lean_shop.write(funnels.create_funnel, "Vendas", ["Lead", "Proposta", "Fechado"])
+    pos = lean_shop.write(funnels.create_funnel, "Pós-venda", ["Entregue", "Avaliado"])
     stage = {s["name"]: s["id"] for f in (vendas, pos) for s in f["stages"]}
     # Bruno's chat already delivered; Débora's (not Ana's to see) at the same stage as Clara's.
-    _write(lean_shop, funnels.place_chat, shop.chats["bruno"], pos["id"], stage["Entregue"], 0)
-    _write(lean_shop, funnels.place_chat, shop.chats["debora"], vendas["id"], stage["Proposta"], 0)
+    lean_shop.write(funnels.place_chat, shop.chats["bruno"], pos["id"], stage["Entregue"], 0)
+    lean_shop.write(funnels.place_chat, shop.chats["debora"], vendas["id"], stage["Proposta"], 0)
 
     page = lean_staff.page(shop.ana)
     open_chat(page, CLARA)
@@ -108,11 +81,10 @@ def test_stage_changed_in_the_panel_filters_the_list(
 
 
 def test_funnel_parts_are_absent_while_the_module_is_off(
-    lean_staff: Staff, lean_shop: RunningShop
+    lean_staff: Staff, lean_shop: RunningShop, shop: Shop
 ) -> None:
-    shop = lean_shop.shop
-    _write(lean_shop, funnels.create_funnel, "Vendas", ["Lead"])
-    _write(lean_shop, set_modules, {"funnel": False})
+    lean_shop.write(funnels.create_funnel, "Vendas", ["Lead"])
+    lean_shop.write(set_modules, {"funnel": False})
     page = lean_staff.page(shop.ana)
     open_chat(page, CLARA)
     expect(page.locator('[data-section="tags"]')).to_be_visible()
@@ -122,9 +94,8 @@ def test_funnel_parts_are_absent_while_the_module_is_off(
 
 
 def test_admin_builds_a_funnel_and_deletes_a_stage_moving_its_chats(
-    lean_staff: Staff, lean_shop: RunningShop, output_dir: Path
+    lean_staff: Staff, lean_shop: RunningShop, shop: Shop, output_dir: Path
 ) -> None:
-    shop = lean_shop.shop
     page = lean_staff.page(shop.admin, path="/admin#funnels")
     expect(page.locator("h2", has_text="Funis")).to_be_visible()
     page.get_by_label("Nome do novo funil").fill("  Vendas  ")
@@ -138,9 +109,9 @@ def test_admin_builds_a_funnel_and_deletes_a_stage_moving_its_chats(
     card.get_by_role("button", name="Subir Fechado").click()
     expect_stages(card, ["Lead", "Fechado", "Proposta"])
 
-    funnel = next(f for f in _read(lean_shop, funnels.list_funnels) if f["name"] == "Vendas")
+    funnel = next(f for f in lean_shop.read(funnels.list_funnels) if f["name"] == "Vendas")
     lead = funnel["stages"][0]["id"]
-    _write(lean_shop, funnels.place_chat, shop.chats["clara"], funnel["id"], lead, 0)
+    lean_shop.write(funnels.place_chat, shop.chats["clara"], funnel["id"], lead, 0)
     page.reload()
     row = card.locator(".stage-row", has=page.locator("input[value='Lead']"))
     expect(row).to_contain_text("1 chat")

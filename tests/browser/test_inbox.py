@@ -8,8 +8,16 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from appliance.core.db import Database
-from tests.browser.conftest import ARCHIVED, RunningShop, Shop, Staff, chat_names, open_chat, snap
+from tests.browser.conftest import (
+    ARCHIVED,
+    RunningShop,
+    Shop,
+    Staff,
+    chat_names,
+    open_chat,
+    shop_db,
+    snap,
+)
 from tests.factories import assign, make_chat, make_message
 
 pytestmark = pytest.mark.browser
@@ -200,9 +208,8 @@ def test_search_jumps_to_an_old_message(staff: Staff, shop: Shop, output_dir: Pa
 
 
 def test_enter_sends_with_a_clock_and_shift_enter_breaks_the_line(
-    own_staff: Staff, own_shop: RunningShop
+    own_staff: Staff, shop: Shop
 ) -> None:
-    shop = own_shop.shop
     page = own_staff.page(shop.ana, path=f"/?chat={shop.chats['clara']}")
     expect(page.locator("#conv-name")).to_have_text("Ana Clara Conceição")
     box = page.locator("#composer-input")
@@ -263,18 +270,14 @@ def test_one_pane_at_a_time_on_a_phone(staff: Staff, shop: Shop, output_dir: Pat
 
 
 def test_customer_html_is_shown_as_text_everywhere(
-    own_staff: Staff, own_shop: RunningShop, output_dir: Path
+    own_staff: Staff, own_shop: RunningShop, shop: Shop, output_dir: Path
 ) -> None:
-    shop = own_shop.shop
     name = '<img src=x onerror="alert(1)">Zé'
     body = "<script>alert(2)</script> quero o <b>parafuso</b> <svg onload=alert(3)>"
-    db = Database(own_shop.data_dir / "balcao.db", readers=1)
-    try:
+    with shop_db(own_shop.data_dir) as db:
         chat = make_chat(db, shop.device, name=name, preview=body)
         assign(db, chat, department=shop.vendas)
         make_message(db, chat, body=body)
-    finally:
-        db.close()
 
     page = own_staff.page(shop.ana)
     row = page.locator("#chat-list .chat").first

@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from appliance.core.db import Database
-from tests.browser.conftest import BEEP_SPY, Staff, chat_names, snap
+from tests.browser.conftest import BEEP_SPY, Staff, chat_names, shop_db, snap
 from tests.factories import assign, insert_chat, make_department, make_user
 from tests.harness import Box
 
@@ -36,8 +35,7 @@ Object.defineProperty(document, "visibilityState", { get: () => "hidden" });
 
 
 def _people_and_chats(box: Box) -> dict[str, int]:
-    db = Database(box.data / "balcao.db", readers=1)
-    try:
+    with shop_db(box.data) as db:
         ids = {
             "vendas": make_department(db, "Vendas"),
             "suporte": make_department(db, "Suporte"),
@@ -62,9 +60,7 @@ def _people_and_chats(box: Box) -> dict[str, int]:
             )
             assign(db, chat, department=ids[dept])
             ids[key] = chat
-        return ids
-    finally:
-        db.close()
+    return ids
 
 
 def test_a_new_message_reaches_every_tab_of_who_may_see_it(

@@ -10,8 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from appliance.areas.accounts import service as accounts
-from appliance.core.db import Database
-from tests.browser.conftest import RunningShop, Staff, snap
+from tests.browser.conftest import RunningShop, Shop, Staff, shop_db, snap
 from tests.factories import make_user
 
 pytestmark = pytest.mark.browser
@@ -30,25 +29,17 @@ window.WebSocket = class extends Native {
 
 def api_token(shop: RunningShop, user: int, name: str) -> str:
     """A new API token of ``user``, made as ``POST /api/v1/auth/token`` makes it."""
-    db = Database(shop.data_dir / "balcao.db", readers=1)
-    try:
-        return str(db.write_sync(accounts.create_api_token, user, name))
-    finally:
-        db.close()
+    return str(shop.write(accounts.create_api_token, user, name))
 
 
 def test_a_manager_sees_actions_only_on_users_and_departments_within_reach(
-    lean_staff: Staff, lean_shop: RunningShop, output_dir: Path
+    lean_staff: Staff, lean_shop: RunningShop, shop: Shop, output_dir: Path
 ) -> None:
-    shop = lean_shop.shop
-    db = Database(lean_shop.data_dir / "balcao.db", readers=1)
-    try:
+    with shop_db(lean_shop.data_dir) as db:
         manager = make_user(
             db, "gerente", permissions=["manage_users"], departments=[shop.suporte], name="Gerente"
         )
         caixa = make_user(db, "caixa", departments=[shop.suporte], name="Caixa")
-    finally:
-        db.close()
     page = lean_staff.page(manager, path="/admin")
     expect(page.locator("#admin-section h2")).to_have_text("Usuários")
     # Bruno is in Suporte only, like the manager; Ana sees numbers and is in Vendas.
@@ -75,9 +66,8 @@ def test_a_manager_sees_actions_only_on_users_and_departments_within_reach(
 
 
 def test_an_admin_sees_a_users_api_tokens_and_revokes_one(
-    lean_staff: Staff, lean_shop: RunningShop, output_dir: Path
+    lean_staff: Staff, lean_shop: RunningShop, shop: Shop, output_dir: Path
 ) -> None:
-    shop = lean_shop.shop
     secret = api_token(lean_shop, shop.bruno, "Integração ERP")
     bearer = {"Authorization": f"Bearer {secret}"}
     assert httpx.get(f"{lean_shop.server.url}/api/v1/me", headers=bearer).status_code == 200
@@ -96,9 +86,8 @@ def test_an_admin_sees_a_users_api_tokens_and_revokes_one(
 
 
 def test_an_open_inbox_goes_to_the_login_when_its_user_is_deactivated(
-    lean_staff: Staff, lean_shop: RunningShop
+    lean_staff: Staff, lean_shop: RunningShop, shop: Shop
 ) -> None:
-    shop = lean_shop.shop
     secret = api_token(lean_shop, shop.admin, "Teste")
     page = lean_staff.page(shop.bruno, init_script=HELLO_SPY)
     page.wait_for_function("() => window.liveHello === true")

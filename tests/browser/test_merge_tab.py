@@ -9,8 +9,7 @@ from playwright.sync_api import expect
 
 from appliance.areas.messages.ingest import record_merged_values
 from appliance.core.clock import now_ms
-from appliance.core.db import Database
-from tests.browser.conftest import RunningShop, Staff, open_chat, snap
+from tests.browser.conftest import RunningShop, Shop, Staff, open_chat, snap
 
 pytestmark = pytest.mark.browser
 
@@ -18,21 +17,16 @@ LID = "112233445566@lid"
 
 
 def test_the_values_a_merge_did_not_keep_are_in_their_tab(
-    lean_staff: Staff, lean_shop: RunningShop, output_dir: Path
+    lean_staff: Staff, lean_shop: RunningShop, shop: Shop, output_dir: Path
 ) -> None:
-    shop = lean_shop.shop
     chat = shop.chats["debora"]
-    db = Database(lean_shop.data_dir / "balcao.db", readers=1)
-    try:
-        db.write_sync(
-            record_merged_values,
-            [
-                (chat, LID, "name", "custom_name", "Débora da Padaria", now_ms()),
-                (chat, LID, "stage", "Vendas", "Proposta", now_ms()),
-            ],
-        )
-    finally:
-        db.close()
+    lean_shop.write(
+        record_merged_values,
+        [
+            (chat, LID, "name", "custom_name", "Débora da Padaria", now_ms()),
+            (chat, LID, "stage", "Vendas", "Proposta", now_ms()),
+        ],
+    )
     page = lean_staff.page(shop.admin)
     open_chat(page, "Débora Lima")
     page.get_by_role("tab", name="Unificação").click()

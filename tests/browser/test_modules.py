@@ -7,20 +7,16 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import RunningShop, Staff, snap
+from tests.browser.conftest import CLARA, Shop, Staff, open_chat, snap
 
 pytestmark = pytest.mark.browser
 
-CLARA = "Ana Clara Conceição"
-
 
 def test_a_module_switched_off_leaves_the_open_inbox_and_comes_back(
-    lean_staff: Staff, lean_shop: RunningShop, output_dir: Path
+    lean_staff: Staff, shop: Shop, output_dir: Path
 ) -> None:
-    shop = lean_shop.shop
     inbox = lean_staff.page(shop.ana)
-    inbox.locator("#chat-list .chat", has_text=CLARA).click()
-    expect(inbox.locator("#conv-name")).to_have_text(CLARA)
+    open_chat(inbox, CLARA)
     status = inbox.locator("#status-btn")
     expect(status).to_be_visible()
     expect(inbox.locator('.info-tab-btn[data-tab="attendance"]')).to_be_visible()

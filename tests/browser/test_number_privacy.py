@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from appliance.core.db import Database
-from tests.browser.conftest import Staff, snap
+from tests.browser.conftest import Staff, shop_db, snap
 from tests.factories import assign, make_user
 from tests.harness import Box, wait_until
 
@@ -35,14 +34,11 @@ def test_a_shared_contact_shows_its_name_and_no_number_to_whom_may_not_see_numbe
     )
     field = box.api.post("/api/v1/fields", json={"name": "Telefone fixo", "kind": "phone"})
     box.api.put(f"/api/v1/chats/{chat}/fields/{field.json()['id']}", json={"value": "1133334444"})
-    db = Database(box.data / "balcao.db", readers=1)
-    try:
+    with shop_db(box.data) as db:
         ana = make_user(db, "ana", name="Ana Souza")
         bruno = make_user(db, "bruno", name="Bruno Lima", permissions=["see_numbers"])
         for user in (ana, bruno):
             assign(db, chat, user=user)
-    finally:
-        db.close()
     # the card's number as the page could write it: "98765-4321", "9876-54321", "987654321"
     digits = re.compile(rf"{number[-8:-4]}[\s.\-]?{number[-4:]}")
 

@@ -7,18 +7,16 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import RunningShop, Staff, open_chat, row, snap
+from tests.browser.conftest import Shop, Staff, open_chat, row, snap, watching
 
 pytestmark = pytest.mark.browser
 
 
 def test_tags_from_the_panel_show_in_the_list(
-    lean_staff: Staff, lean_shop: RunningShop, output_dir: Path
+    lean_staff: Staff, shop: Shop, output_dir: Path
 ) -> None:
-    shop = lean_shop.shop
     page = lean_staff.page(shop.admin)
-    other = lean_staff.page(shop.admin)
-    expect(row(other, "Débora Lima")).to_be_visible()
+    other = watching(lean_staff, shop.admin, "Débora Lima")
     open_chat(page, "Débora Lima")
     section = page.locator("[data-section=tags]")
     expect(section).to_contain_text("Nenhuma tag")
@@ -50,10 +48,7 @@ def test_tags_from_the_panel_show_in_the_list(
     expect(row(other, "Débora Lima").locator(".tag-dot[title=Atacado]")).to_have_count(0)
 
 
-def test_without_manage_tags_the_picker_only_adds(
-    lean_staff: Staff, lean_shop: RunningShop
-) -> None:
-    shop = lean_shop.shop
+def test_without_manage_tags_the_picker_only_adds(lean_staff: Staff, shop: Shop) -> None:
     page = lean_staff.page(shop.ana)
     open_chat(page, "Bruno Peçanha")
     section = page.locator("[data-section=tags]")
@@ -68,9 +63,8 @@ def test_without_manage_tags_the_picker_only_adds(
 
 
 def test_custom_field_value_is_checked_and_kept(
-    lean_staff: Staff, lean_shop: RunningShop, output_dir: Path
+    lean_staff: Staff, shop: Shop, output_dir: Path
 ) -> None:
-    shop = lean_shop.shop
     page = lean_staff.page(shop.admin)
     open_chat(page, "Débora Lima")
     section = page.locator("[data-section=fields]")
@@ -113,10 +107,7 @@ def test_custom_field_value_is_checked_and_kept(
     expect(page.locator("[data-section=fields] [data-field-value]")).to_have_text("Preencher")
 
 
-def test_admin_screens_for_tags_and_fields(
-    lean_staff: Staff, lean_shop: RunningShop, output_dir: Path
-) -> None:
-    shop = lean_shop.shop
+def test_admin_screens_for_tags_and_fields(lean_staff: Staff, shop: Shop, output_dir: Path) -> None:
     page = lean_staff.page(shop.admin, path="/admin#tags")
     body = page.locator(".admin-body[data-section=tags]")
     expect(body.locator("li[data-tag-id]")).to_have_count(3)

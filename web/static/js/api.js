@@ -71,3 +71,12 @@ export function showError(error) {
   toast(error instanceof ApiError ? error.message : FALLBACK[500], "error", 6000);
   if (!(error instanceof ApiError)) console.error(error);
 }
+
+/** The error's message in ``el`` (an alert line by a form), shown; an error that is not the
+ * API's (it has no status) gets ``fallback`` there and goes to the console. */
+export function showErrorIn(el, error, fallback) {
+  const fromApi = error?.status !== undefined;
+  el.textContent = fromApi ? error.message : fallback;
+  el.hidden = false;
+  if (!fromApi) console.error(error);
+}

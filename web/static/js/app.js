@@ -5,7 +5,7 @@ import { createAlerts } from "./alerts.js";
 import { createComposer } from "./composer.js";
 import { createConversation } from "./conversation.js";
 import { createDeviceStatus } from "./devices.js";
-import { confirmDialog } from "./dialog.js";
+import { confirmDialog, confirmThen } from "./dialog.js";
 import { fromURL, initFilters, toParams } from "./filters.js";
 import { setTimeZone } from "./format.js";
 import { fillIcons } from "./icons.js";
@@ -69,26 +69,22 @@ const chatActions = {
       showChat(await api(`/api/v1/chats/${chat.id}/unread`, { method: "POST" }));
     } catch (error) { showError(error); }
   },
-  clear: can("delete_messages") ? async (chat) => {
-    const ok = await confirmDialog({
-      title: t("Apagar todas as mensagens de {name}?", { name: chat.name }),
-      lines: [
-        t("As mensagens são apagadas só no Balcão, para todos os usuários."),
-        t("O WhatsApp do celular servidor não muda: a conversa continua inteira no aparelho."),
-        t("Mensagens ainda na fila de envio são mantidas."),
-      ],
-      confirm: t("Apagar mensagens"),
-      danger: true,
-    });
-    if (!ok) return;
-    try {
-      const result = await api(`/api/v1/chats/${chat.id}/clear`, { method: "POST" });
-      showChat(result.chat);
-      if (result.chat.id === openId) await conversation.refresh();
-      toast(result.deleted === 1 ? t("1 mensagem apagada no Balcão.")
-        : t("{deleted} mensagens apagadas no Balcão.", { deleted: result.deleted }));
-    } catch (error) { showError(error); }
-  } : null,
+  clear: can("delete_messages") ? (chat) => confirmThen({
+    title: t("Apagar todas as mensagens de {name}?", { name: chat.name }),
+    lines: [
+      t("As mensagens são apagadas só no Balcão, para todos os usuários."),
+      t("O WhatsApp do celular servidor não muda: a conversa continua inteira no aparelho."),
+      t("Mensagens ainda na fila de envio são mantidas."),
+    ],
+    confirm: t("Apagar mensagens"),
+    danger: true,
+  }, async () => {
+    const result = await api(`/api/v1/chats/${chat.id}/clear`, { method: "POST" });
+    showChat(result.chat);
+    if (result.chat.id === openId) await conversation.refresh();
+    toast(result.deleted === 1 ? t("1 mensagem apagada no Balcão.")
+      : t("{deleted} mensagens apagadas no Balcão.", { deleted: result.deleted }));
+  }) : null,
 };
 
 /** What the info panel's sections and the admin screens share (see panel/index.js). */
@@ -101,6 +97,7 @@ const ctx = {
   showError,
   toast,
   confirmDialog,
+  confirmThen,
 };
 
 const info = createInfo({

@@ -184,33 +184,43 @@ export function createConversation({ me, onRetry, onInfo, onBack, actions }) {
     else if (appended.length) toLatest.hidden = false;
   }
 
-  async function loadOlder() {
-    if (!chat || !olderCursor || busy) return;
-    busy = true;
+  /** A page of the open chat's messages (``params`` say which), or null when by its answer
+   * another chat, or none, is open. */
+  async function messagesPage(params) {
     const id = chat.id;
+    const page = await api(`/api/v1/chats/${id}/messages`, { params: { ...params, limit: PAGE } });
+    return chat && chat.id === id ? page : null;
+  }
+
+  /** Scrolling pages in one at a time: ``apply`` the page that ``params`` name. */
+  async function loadMore(params, apply) {
+    if (!chat || busy) return;
+    busy = true;
     try {
-      const page = await api(`/api/v1/chats/${id}/messages`, { params: { cursor: olderCursor, limit: PAGE } });
-      if (!chat || chat.id !== id) return;
+      const page = await messagesPage(params);
+      if (page) apply(page);
+    } catch (error) { showError(error); } finally { busy = false; }
+  }
+
+  function loadOlder() {
+    if (!olderCursor) return;
+    loadMore({ cursor: olderCursor }, (page) => {
       const height = scroller.scrollHeight, top = scroller.scrollTop;
       olderCursor = page.next_cursor;
       const known = new Set(msgs.map((m) => m.id));
       msgs = [...page.items.filter((m) => !known.has(m.id)).reverse(), ...msgs];
       renderAll();
       scroller.scrollTop = top + (scroller.scrollHeight - height);
-    } catch (error) { showError(error); } finally { busy = false; }
+    });
   }
 
-  async function loadNewer() {
-    if (!chat || !newerCursor || busy) return;
-    busy = true;
-    const id = chat.id;
-    try {
-      const page = await api(`/api/v1/chats/${id}/messages`, { params: { after: newerCursor, limit: PAGE } });
-      if (!chat || chat.id !== id) return;
+  function loadNewer() {
+    if (!newerCursor) return;
+    loadMore({ after: newerCursor }, (page) => {
       newerCursor = page.newer_cursor;
       merge(page.items.slice().reverse());
       toLatest.hidden = !newerCursor && nearBottom();
-    } catch (error) { showError(error); } finally { busy = false; }
+    });
   }
 
   scroller.addEventListener("scroll", () => {
@@ -282,13 +292,12 @@ export function createConversation({ me, onRetry, onInfo, onBack, actions }) {
    * tab): the newest page is compared with what was on screen when asked. Pending bubbles stay. */
   async function dropDeleted() {
     if (!chat) return;
-    const id = chat.id;
     const shown = msgs.filter((m) => m.id != null);
     let page;
     try {
-      page = await api(`/api/v1/chats/${id}/messages`, { params: { limit: PAGE } });
+      page = await messagesPage({});
     } catch (error) { showError(error); return; }
-    if (!chat || chat.id !== id) return;
+    if (!page) return;
     const kept = new Set(page.items.map((m) => m.id));
     const oldest = page.next_cursor ? page.items[page.items.length - 1] : null;
     const gone = new Set(shown.filter((m) => !kept.has(m.id) && (!oldest || !later(oldest, m))).map((m) => m.id));
@@ -394,13 +403,12 @@ export function createConversation({ me, onRetry, onInfo, onBack, actions }) {
     /** After the live connection came back: the newest page, merged in. */
     async catchUp() {
       if (!chat || newerCursor) return;
-      const id = chat.id;
       try {
-        const page = await api(`/api/v1/chats/${id}/messages`, { params: { limit: PAGE } });
-        if (!chat || chat.id !== id) return;
+        const page = await messagesPage({});
+        if (!page) return;
         const known = new Set(msgs.map((m) => m.id));
         if (msgs.length && !page.items.some((m) => known.has(m.id)) && page.next_cursor) {
-          await open(id);
+          await open(chat.id);
           return;
         }
         merge(page.items.slice().reverse());

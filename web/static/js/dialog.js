@@ -1,6 +1,7 @@
 // A modal confirmation (the page's <dialog id="confirm">): resolves true only for the
 // confirm button; Esc, "Cancelar" and a click outside the box resolve false.
 import { h, clear } from "./dom.js";
+import { showError } from "./api.js";
 
 export function confirmDialog({ title, lines, confirm, danger = false }) {
   const dialog = document.getElementById("confirm");
@@ -21,4 +22,10 @@ export function confirmDialog({ title, lines, confirm, danger = false }) {
     dialog.showModal();
     dialog.querySelector("button[value=cancel]").focus();
   });
+}
+
+/** Asks as confirmDialog does and, confirmed, runs ``action``; its error shows as a toast. */
+export async function confirmThen(question, action) {
+  if (!(await confirmDialog(question))) return;
+  try { await action(); } catch (error) { showError(error); }
 }

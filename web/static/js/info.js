@@ -2,6 +2,7 @@
 // history tabs of panel/index.js. Clicking the name edits it: Enter saves for the whole
 // account, Esc cancels.
 import { t } from "./i18n.js";
+import { showErrorIn } from "./api.js";
 import { h, clear, avatar } from "./dom.js";
 import { icon } from "./icons.js";
 import { phoneOf } from "./format.js";
@@ -36,10 +37,7 @@ export function createInfo({ canSeeNumbers, ctx, onClose, onRename }) {
       if (editor?.chatId === chatId) { editor = null; render(chat && chat.id === current?.id ? chat : current); }
     } catch (problem) {
       if (editor?.chatId !== chatId) return;
-      error.textContent = problem.status !== undefined ? problem.message
-        : t("Não foi possível salvar o nome. Tente de novo.");
-      if (problem.status === undefined) console.error(problem);
-      error.hidden = false;
+      showErrorIn(error, problem, t("Não foi possível salvar o nome. Tente de novo."));
       editor.saving = false;
       input.disabled = false;
       input.focus();

@@ -2,7 +2,7 @@
 // the section on show (#tags, #users…), so a section can be bookmarked.
 import { t } from "../i18n.js";
 import { api, showError, toast } from "../api.js";
-import { confirmDialog } from "../dialog.js";
+import { confirmDialog, confirmThen } from "../dialog.js";
 import { h, clear } from "../dom.js";
 import { fillIcons } from "../icons.js";
 import { connectLive } from "../live.js";
@@ -15,7 +15,7 @@ fillIcons();
 
 const can = (permission) => boot.me.is_admin || (boot.me.permissions || []).includes(permission);
 const ctx = {
-  boot, me: boot.me, modules: { ...(boot.modules || {}) }, can, api, showError, toast, confirmDialog,
+  boot, me: boot.me, modules: { ...(boot.modules || {}) }, can, api, showError, toast, confirmDialog, confirmThen,
 };
 
 const nav = document.getElementById("admin-nav");

@@ -3,6 +3,7 @@
 // departments the server marks can_manage (their own) and only members marked can_manage.
 import { t } from "../i18n.js";
 import { h, clear } from "../dom.js";
+import { renameForm } from "./rename-form.js";
 
 export default {
   id: "departments",
@@ -35,23 +36,11 @@ export async function render(container, ctx) {
     } catch (err) { ctx.showError(err); }
   });
 
-  function renameForm(dept) {
-    const input = h("input", { name: "name", required: true, maxlength: 120, value: dept.name, "aria-label": t("Novo nome") });
-    const form = h("form", { class: "admin-form acct-inline" }, input,
-      h("button", { type: "submit", class: "btn primary", text: t("Salvar") }),
-      h("button", { type: "button", class: "btn", text: t("Cancelar"), onclick: () => { open = null; draw(); } }));
-    form.addEventListener("submit", async (event) => {
-      event.preventDefault();
-      try {
-        await ctx.api(`/api/v1/departments/${dept.id}`, { method: "PATCH", body: { name: input.value } });
-        ctx.toast(t("Departamento renomeado."));
-        open = null;
-        await refresh();
-      } catch (err) { ctx.showError(err); }
-    });
-    queueMicrotask(() => input.select());
-    return form;
-  }
+  const rename = (dept) => renameForm(ctx, {
+    name: dept.name, path: `/api/v1/departments/${dept.id}`, renamed: t("Departamento renomeado."),
+    onSaved: () => { open = null; return refresh(); },
+    onCancel: () => { open = null; draw(); },
+  });
 
   function membersForm(dept) {
     const chosen = new Set(dept.user_ids);
@@ -81,21 +70,19 @@ export async function render(container, ctx) {
     return form;
   }
 
-  async function remove(dept) {
-    const ok = await ctx.confirmDialog({
+  function remove(dept) {
+    return ctx.confirmThen({
       title: t("Excluir o departamento {name}?", { name: dept.name }),
       lines: [
         t("Os membros saem do departamento e ele deixa de ser responsável pelos chats dele (fica registrado no histórico de cada chat)."),
         t("Um chat que só tinha este responsável passa a aparecer só para administradores e para quem vê todos os chats."),
       ],
       confirm: t("Excluir"), danger: true,
-    });
-    if (!ok) return;
-    try {
+    }, async () => {
       await ctx.api(`/api/v1/departments/${dept.id}`, { method: "DELETE" });
       ctx.toast(t("Departamento {name} excluído.", { name: dept.name }));
       await refresh();
-    } catch (err) { ctx.showError(err); }
+    });
   }
 
   const toggle = (dept, what) => () => {
@@ -123,7 +110,7 @@ export async function render(container, ctx) {
           h("button", { type: "button", class: "link-btn danger", text: t("Excluir"), onclick: () => remove(dept) })] : []))));
       if (open?.id === dept.id) {
         body.append(h("tr", { class: "acct-editor" }, h("td", { colspan: "3" },
-          open.what === "rename" ? renameForm(dept) : membersForm(dept))));
+          open.what === "rename" ? rename(dept) : membersForm(dept))));
       }
     }
     table.append(body);

@@ -4,6 +4,7 @@
 import { t } from "../i18n.js";
 import { h, clear } from "../dom.js";
 import { dateTimeOf } from "../format.js";
+import { renameForm } from "./rename-form.js";
 
 export default {
   id: "devices",
@@ -94,37 +95,21 @@ export async function render(container, ctx) {
     } catch (err) { ctx.showError(err); }
   });
 
-  async function newToken(device) {
-    const ok = await ctx.confirmDialog({
+  function newToken(device) {
+    return ctx.confirmThen({
       title: t("Gerar um novo token para {name}?", { name: device.name }),
       lines: [
         t("O token atual deixa de valer em até meio minuto: o bridge que o usa para de receber e enviar mensagens até ser reiniciado com o novo."),
       ],
       confirm: t("Gerar novo token"), danger: true,
-    });
-    if (!ok) return;
-    try {
-      showSetup(await ctx.api(`/api/v1/devices/${device.id}/token`, { method: "POST" }));
-    } catch (err) { ctx.showError(err); }
+    }, async () => showSetup(await ctx.api(`/api/v1/devices/${device.id}/token`, { method: "POST" })));
   }
 
-  function renameForm(device) {
-    const input = h("input", { name: "name", required: true, maxlength: 120, value: device.name, "aria-label": t("Novo nome") });
-    const form = h("form", { class: "admin-form acct-inline" }, input,
-      h("button", { type: "submit", class: "btn primary", text: t("Salvar") }),
-      h("button", { type: "button", class: "btn", text: t("Cancelar"), onclick: () => { renaming = null; draw(); } }));
-    form.addEventListener("submit", async (event) => {
-      event.preventDefault();
-      try {
-        await ctx.api(`/api/v1/devices/${device.id}`, { method: "PATCH", body: { name: input.value } });
-        ctx.toast(t("Aparelho renomeado."));
-        renaming = null;
-        await refresh();
-      } catch (err) { ctx.showError(err); }
-    });
-    queueMicrotask(() => input.select());
-    return form;
-  }
+  const rename = (device) => renameForm(ctx, {
+    name: device.name, path: `/api/v1/devices/${device.id}`, renamed: t("Aparelho renomeado."),
+    onSaved: () => { renaming = null; return refresh(); },
+    onCancel: () => { renaming = null; draw(); },
+  });
 
   function draw() {
     clear(table);
@@ -158,7 +143,7 @@ export async function render(container, ctx) {
                   e.failures ? t("{failures} falhas", { failures: e.failures }) : null, e.reason].filter(Boolean).join(" · ") })))))));
       }
       if (renaming === device.id) {
-        body.append(h("tr", { class: "acct-editor" }, h("td", { colspan: String(heads.length) }, renameForm(device))));
+        body.append(h("tr", { class: "acct-editor" }, h("td", { colspan: String(heads.length) }, rename(device))));
       }
     }
     table.append(body);

@@ -1,6 +1,7 @@
 // Admin: the account's custom fields (I8). A field exists in every chat; deleting it deletes
 // its values everywhere. For admins and users who may manage custom fields.
 import { t } from "../i18n.js";
+import { showErrorIn } from "../api.js";
 import { h, clear } from "../dom.js";
 
 const KINDS = [
@@ -50,9 +51,7 @@ export async function render(container, ctx) {
       options.value = "";
       await draw();
     } catch (problem) {
-      error.textContent = problem?.status !== undefined ? problem.message : t("Não foi possível criar o campo.");
-      error.hidden = false;
-      if (problem?.status === undefined) console.error(problem);
+      showErrorIn(error, problem, t("Não foi possível criar o campo."));
     }
   });
 
@@ -75,8 +74,7 @@ export async function render(container, ctx) {
         ctx.toast(t("Campo salvo."));
         await draw();
       } catch (err) {
-        problem.textContent = err?.status !== undefined ? err.message : t("Não foi possível salvar.");
-        problem.hidden = false;
+        showErrorIn(problem, err, t("Não foi possível salvar."));
       }
     }
     save.addEventListener("click", commit);
@@ -85,24 +83,20 @@ export async function render(container, ctx) {
         if (event.key === "Enter") { event.preventDefault(); commit(); }
       });
     }
-    remove.addEventListener("click", async () => {
-      const ok = await ctx.confirmDialog({
-        title: t("Excluir o campo “{name}”?", { name: field.name }),
-        lines: [
-          t("O campo some de todos os chats da conta."),
-          t("Os valores já preenchidos nele são apagados em todos os chats."),
-        ],
-        confirm: t("Excluir campo"),
-        danger: true,
-      });
-      if (!ok) return;
-      try {
-        const result = await ctx.api(`/api/v1/fields/${field.id}`, { method: "DELETE", params: { confirm: true } });
-        ctx.toast(result.chats === 1 ? t("Campo “{name}” excluído (tinha valor em 1 chat).", { name: field.name })
-          : t("Campo “{name}” excluído (tinha valor em {chats} chats).", { name: field.name, chats: result.chats }));
-        await draw();
-      } catch (err) { ctx.showError(err); }
-    });
+    remove.addEventListener("click", () => ctx.confirmThen({
+      title: t("Excluir o campo “{name}”?", { name: field.name }),
+      lines: [
+        t("O campo some de todos os chats da conta."),
+        t("Os valores já preenchidos nele são apagados em todos os chats."),
+      ],
+      confirm: t("Excluir campo"),
+      danger: true,
+    }, async () => {
+      const result = await ctx.api(`/api/v1/fields/${field.id}`, { method: "DELETE", params: { confirm: true } });
+      ctx.toast(result.chats === 1 ? t("Campo “{name}” excluído (tinha valor em 1 chat).", { name: field.name })
+        : t("Campo “{name}” excluído (tinha valor em {chats} chats).", { name: field.name, chats: result.chats }));
+      await draw();
+    }));
     return h("tr", { dataset: { fieldId: field.id } },
       h("td", {}, rename, problem),
       h("td", { text: kindLabel(field.kind) }),

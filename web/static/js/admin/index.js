@@ -2,7 +2,8 @@
 // { id, title, allowed(ctx) -> bool, module?, load: () => import("./x.js") }
 // and the module loaded exports render(container, ctx) (async or not). `module` names the
 // account module the section belongs to: when it is off the section is absent.
-// ctx: { boot, me, modules, can(permission), api, showError(error), toast(text), confirmDialog }.
+// ctx: { boot, me, modules, can(permission), api, showError(error), toast(text), confirmDialog,
+//   confirmThen(question, action) }.
 import modules from "./modules.js";
 import users from "./users.js";
 import departments from "./departments.js";

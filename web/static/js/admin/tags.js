@@ -1,6 +1,7 @@
 // Admin: the account's tags (I7). Rename and recolour in place; deleting a tag takes it off
 // every chat. For admins and users who may manage tags.
 import { t } from "../i18n.js";
+import { showErrorIn } from "../api.js";
 import { h, clear } from "../dom.js";
 
 export default {
@@ -33,9 +34,7 @@ export async function render(container, ctx) {
       name.value = "";
       await draw();
     } catch (problem) {
-      error.textContent = problem?.status !== undefined ? problem.message : t("Não foi possível criar a tag.");
-      error.hidden = false;
-      if (problem?.status === undefined) console.error(problem);
+      showErrorIn(error, problem, t("Não foi possível criar a tag."));
     }
   });
 
@@ -58,8 +57,7 @@ export async function render(container, ctx) {
         ctx.toast(t("Tag salva."));
         await draw();
       } catch (err) {
-        problem.textContent = err?.status !== undefined ? err.message : t("Não foi possível salvar.");
-        problem.hidden = false;
+        showErrorIn(problem, err, t("Não foi possível salvar."));
       }
     }
     save.addEventListener("click", commit);
@@ -67,20 +65,16 @@ export async function render(container, ctx) {
       if (event.key === "Enter") { event.preventDefault(); commit(); }
       if (event.key === "Escape") { rename.value = tag.name; problem.hidden = true; }
     });
-    remove.addEventListener("click", async () => {
-      const ok = await ctx.confirmDialog({
-        title: t("Excluir a tag “{name}”?", { name: tag.name }),
-        lines: [t("A tag sai de todos os chats que a têm, para todos os usuários.")],
-        confirm: t("Excluir tag"),
-        danger: true,
-      });
-      if (!ok) return;
-      try {
-        await ctx.api(`/api/v1/tags/${tag.id}`, { method: "DELETE" });
-        ctx.toast(t("Tag “{name}” excluída.", { name: tag.name }));
-        await draw();
-      } catch (err) { ctx.showError(err); }
-    });
+    remove.addEventListener("click", () => ctx.confirmThen({
+      title: t("Excluir a tag “{name}”?", { name: tag.name }),
+      lines: [t("A tag sai de todos os chats que a têm, para todos os usuários.")],
+      confirm: t("Excluir tag"),
+      danger: true,
+    }, async () => {
+      await ctx.api(`/api/v1/tags/${tag.id}`, { method: "DELETE" });
+      ctx.toast(t("Tag “{name}” excluída.", { name: tag.name }));
+      await draw();
+    }));
     return li;
   }
 

@@ -138,19 +138,15 @@ export async function render(container, ctx) {
       for (const token of tokens) {
         const used = token.last_used_at ? t("último uso {when}", { when: dateTimeOf(token.last_used_at) }) : t("nunca usado");
         const revoke = h("button", { type: "button", class: "link-btn danger", text: t("Revogar") });
-        revoke.addEventListener("click", async () => {
-          const ok = await ctx.confirmDialog({
-            title: t("Revogar o token “{token}” de {name}?", { token: token.name || t("sem nome"), name: user.name }),
-            lines: [t("A integração que usa este token deixa de funcionar na hora.")],
-            confirm: t("Revogar"), danger: true,
-          });
-          if (!ok) return;
-          try {
-            await ctx.api(`/api/v1/users/${user.id}/tokens/${token.id}`, { method: "DELETE" });
-            ctx.toast(t("Token revogado."));
-            await fill();
-          } catch (err) { ctx.showError(err); }
-        });
+        revoke.addEventListener("click", () => ctx.confirmThen({
+          title: t("Revogar o token “{token}” de {name}?", { token: token.name || t("sem nome"), name: user.name }),
+          lines: [t("A integração que usa este token deixa de funcionar na hora.")],
+          confirm: t("Revogar"), danger: true,
+        }, async () => {
+          await ctx.api(`/api/v1/users/${user.id}/tokens/${token.id}`, { method: "DELETE" });
+          ctx.toast(t("Token revogado."));
+          await fill();
+        }));
         list.append(h("li", { dataset: { token: String(token.id) } },
           h("span", { text: t("{token} — criado {when}, {used}", { token: token.name || t("Sem nome"), when: dateTimeOf(token.created_at), used }) }), " ", revoke));
       }
@@ -164,40 +160,36 @@ export async function render(container, ctx) {
     const input = h("input", { type: "password", name: "new_password", autocomplete: "new-password", minlength: 8 });
     const button = h("button", { type: "button", class: "btn", text: t("Redefinir senha") });
     box.append(field(t("Nova senha"), input), button);
-    button.addEventListener("click", async () => {
+    button.addEventListener("click", () => {
       if (!input.value) { input.focus(); return; }
-      const ok = await ctx.confirmDialog({
+      ctx.confirmThen({
         title: t("Redefinir a senha de {name}?", { name: user.name }),
         lines: [t("A pessoa sai de todos os aparelhos e navegadores e entra de novo com a nova senha.")],
         confirm: t("Redefinir senha"),
-      });
-      if (!ok) return;
-      try {
+      }, async () => {
         await ctx.api(`/api/v1/users/${user.id}`, { method: "PATCH", body: { password: input.value } });
         input.value = "";
         ctx.toast(t("Senha de {name} redefinida.", { name: user.name }));
-      } catch (err) { ctx.showError(err); }
+      });
     });
     return box;
   }
 
   async function setActive(user, active) {
-    if (!active) {
-      const ok = await ctx.confirmDialog({
-        title: t("Desativar {name}?", { name: user.name }),
-        lines: [
-          t("A pessoa não consegue mais entrar e sai na hora de todos os navegadores e integrações."),
-          t("As conversas e o histórico continuam. Você pode reativar depois."),
-        ],
-        confirm: t("Desativar"), danger: true,
-      });
-      if (!ok) return;
-    }
-    try {
+    const change = async () => {
       await ctx.api(`/api/v1/users/${user.id}`, { method: "PATCH", body: { active } });
       ctx.toast(active ? t("{name} reativado.", { name: user.name }) : t("{name} desativado.", { name: user.name }));
       await refresh();
-    } catch (err) { ctx.showError(err); }
+    };
+    if (active) { await change().catch(ctx.showError); return; }
+    await ctx.confirmThen({
+      title: t("Desativar {name}?", { name: user.name }),
+      lines: [
+        t("A pessoa não consegue mais entrar e sai na hora de todos os navegadores e integrações."),
+        t("As conversas e o histórico continuam. Você pode reativar depois."),
+      ],
+      confirm: t("Desativar"), danger: true,
+    }, change);
   }
 
   function draw() {

@@ -3,7 +3,7 @@
 import { t } from "../i18n.js";
 import { h } from "../dom.js";
 import { icon } from "../icons.js";
-import { dateTimeOf } from "../format.js";
+import { historyList, when } from "./history.js";
 
 const AUTOMATIC_BY = { queue: t("pela Fila"), chatbot: t("pelo Chatbot"), system: t("pelo Sistema") };
 
@@ -21,18 +21,15 @@ function line(e) {
       " · ",
       h("span", { class: "assignment-kind", text: e.automatic ? t("automático") : t("manual") }),
       " · ",
-      h("time", { datetime: e.at, text: dateTimeOf(e.at) })));
+      when(e.at)));
 }
 
 export default {
   id: "assignments",
   title: t("Responsáveis"),
-  async load(chat, ctx) {
-    const events = await ctx.api(`/api/v1/chats/${chat.id}/assignments`);
-    if (!events.length) {
-      return h("p", { class: "muted", text: t("Nenhuma mudança de responsável registrada.") });
-    }
-    return h("ol", { class: "assignment-history", "aria-label": t("Histórico de responsáveis") },
-      events.map(line));
-  },
+  load: (chat, ctx) => historyList(ctx, `/api/v1/chats/${chat.id}/assignments`, {
+    empty: t("Nenhuma mudança de responsável registrada."),
+    list: { class: "assignment-history", "aria-label": t("Histórico de responsáveis") },
+    line,
+  }),
 };

@@ -2,7 +2,7 @@
 // it, when, and how long the chat stayed in it; then the total time in each status.
 import { t } from "../i18n.js";
 import { h } from "../dom.js";
-import { dateTimeOf } from "../format.js";
+import { when } from "./history.js";
 
 function dot(color) {
   return h("span", { class: "status-dot", style: { background: color || "#8696a0" } });
@@ -28,7 +28,7 @@ export default {
         c.current ? h("span", { class: "status-now", text: "atual" }) : null),
       h("div", { class: "status-change-meta" },
         h("span", { class: "status-change-by", text: `por ${c.by}` }), " · ",
-        h("time", { datetime: c.at, text: dateTimeOf(c.at) })),
+        when(c.at)),
       h("div", { class: "status-change-time muted",
         text: c.current ? t("Neste status há {duration_text}", { duration_text: c.duration_text }) : t("Ficou {duration_text}", { duration_text: c.duration_text }) })))));
     box.append(h("h4", { class: "status-totals-title", text: t("Tempo em cada status") }),

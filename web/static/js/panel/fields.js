@@ -4,6 +4,7 @@
 // (manage_fields) creates a field for every chat; deleting one removes it from every chat.
 // One node per open chat: an edit in progress survives the re-renders of live events.
 import { t } from "../i18n.js";
+import { showErrorIn } from "../api.js";
 import { h, clear } from "../dom.js";
 import { icon } from "../icons.js";
 
@@ -133,18 +134,15 @@ async function save(s) {
     if (s.editing === e) stopEdit(s);
   } catch (problem) {
     if (s.editing !== e) return;
-    if (problem?.status === undefined) console.error(problem);
-    e.error.textContent = problem?.status !== undefined ? problem.message
-      : t("Não foi possível salvar. Tente de novo.");
-    e.error.hidden = false;
+    showErrorIn(e.error, problem, t("Não foi possível salvar. Tente de novo."));
     e.saving = false;
     e.input.disabled = false;
     e.input.focus();
   }
 }
 
-async function removeField(s, field) {
-  const ok = await s.ctx.confirmDialog({
+function removeField(s, field) {
+  return s.ctx.confirmThen({
     title: t("Excluir o campo “{name}”?", { name: field.name }),
     lines: [
       t("O campo some de todos os chats da conta, não só deste."),
@@ -152,14 +150,12 @@ async function removeField(s, field) {
     ],
     confirm: t("Excluir campo"),
     danger: true,
-  });
-  if (!ok) return;
-  try {
+  }, async () => {
     await s.ctx.api(`/api/v1/fields/${field.id}`, { method: "DELETE", params: { confirm: true } });
     s.ctx.toast(t("Campo “{name}” excluído de todos os chats.", { name: field.name }));
     if (s.editing?.fieldId === field.id) s.editing = null;
     await load(s);
-  } catch (error) { s.ctx.showError(error); }
+  });
 }
 
 function startCreate(s) {
@@ -193,9 +189,7 @@ function startCreate(s) {
       const created = (s.fields || []).find((f) => f.id === field.id);
       if (created) startEdit(s, created);
     } catch (problem) {
-      if (problem?.status === undefined) console.error(problem);
-      error.textContent = problem?.status !== undefined ? problem.message : t("Não foi possível criar o campo.");
-      error.hidden = false;
+      showErrorIn(error, problem, t("Não foi possível criar o campo."));
       name.focus();
     }
   });

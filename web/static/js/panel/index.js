@@ -3,7 +3,7 @@
 // A history tab: { id, title, module?, load(chat, ctx) -> Promise<Node> }, drawn when chosen.
 // `module` names the account module (P3) the part belongs to: when it is off the part is absent.
 // ctx: { boot, modules, can(permission), api, showChat(chat), showError(error), toast(text),
-//        confirmDialog(options) }.
+//        confirmDialog(options), confirmThen(options, action) }.
 import assignees from "./assignees.js";
 import tags from "./tags.js";
 import fields from "./fields.js";

@@ -3,7 +3,7 @@
 // listed here, newest first, so nothing is lost from sight.
 import { t } from "../i18n.js";
 import { h } from "../dom.js";
-import { dateTimeOf } from "../format.js";
+import { historyList, when } from "./history.js";
 
 function line(v) {
   return h("li", { class: "merged-value", dataset: { kind: v.kind } },
@@ -11,17 +11,15 @@ function line(v) {
     h("div", { class: "muted" },
       h("span", { text: "da conversa unida" + (v.merged_from ? ` (${v.merged_from})` : "") }),
       " · ",
-      h("time", { datetime: v.at, text: dateTimeOf(v.at) })));
+      when(v.at)));
 }
 
 export default {
   id: "merged",
   title: t("Unificação"),
-  async load(chat, ctx) {
-    const values = await ctx.api(`/api/v1/chats/${chat.id}/merged-values`);
-    if (!values.length) {
-      return h("p", { class: "muted", text: t("Nenhum valor de outra conversa foi substituído neste chat.") });
-    }
-    return h("ol", { class: "merged-values", "aria-label": t("Valores da conversa unida") }, values.map(line));
-  },
+  load: (chat, ctx) => historyList(ctx, `/api/v1/chats/${chat.id}/merged-values`, {
+    empty: t("Nenhum valor de outra conversa foi substituído neste chat."),
+    list: { class: "merged-values", "aria-label": t("Valores da conversa unida") },
+    line,
+  }),
 };

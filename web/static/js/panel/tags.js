@@ -3,6 +3,7 @@
 // The section keeps one node per open chat, so the picker (open, typed text) survives the
 // re-renders that live events cause.
 import { t } from "../i18n.js";
+import { showErrorIn } from "../api.js";
 import { h, clear, fold } from "../dom.js";
 import { icon } from "../icons.js";
 
@@ -69,9 +70,7 @@ function close(s) {
 }
 
 function fail(s, problem) {
-  if (problem?.status === undefined) console.error(problem);
-  s.error.textContent = problem?.status !== undefined ? problem.message : t("Não foi possível salvar. Tente de novo.");
-  s.error.hidden = false;
+  showErrorIn(s.error, problem, t("Não foi possível salvar. Tente de novo."));
 }
 
 async function run(s, work) {
