@@ -157,6 +157,25 @@ def cmd_createdevice(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_pair(settings: Settings, args: argparse.Namespace) -> int:
+    from appliance.areas.devices.pairing import watch_pairing
+    from appliance.core.db import Database
+    from appliance.core.errors import AppError
+
+    db = Database(settings.db_path, readers=1)
+    try:
+        return watch_pairing(
+            db, args.device, sys.stdout, time_zone=settings.time_zone, timeout=args.timeout
+        )
+    except AppError as exc:
+        print(_("erro: {message}").format(message=exc.message), file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        db.close()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="balcao", description=_("Balcão: WhatsApp da loja."))
     sub = parser.add_subparsers(dest="command", required=True)
@@ -197,6 +216,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("name")
     p.add_argument("--driver", default="sim")
     p.set_defaults(func=cmd_createdevice)
+
+    p = sub.add_parser(
+        "pair",
+        help=_("mostra o QR code que conecta o celular do aparelho (com o bridge rodando)"),
+    )
+    p.add_argument("--device", type=int, required=True)
+    p.add_argument("--timeout", type=float, default=600.0, help=_("segundos de espera"))
+    p.set_defaults(func=cmd_pair)
 
     p = sub.add_parser(
         "seed-demo", help=_("preenche uma loja de demonstração (só num banco vazio)")

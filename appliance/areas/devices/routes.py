@@ -12,6 +12,7 @@ from litestar.params import JSONBody
 
 from appliance.areas.bridge_api import service as link
 from appliance.areas.devices import service
+from appliance.areas.devices.pairing import qr_svg
 from appliance.areas.devices.schemas import (
     BridgeSetup,
     Device,
@@ -21,6 +22,8 @@ from appliance.areas.devices.schemas import (
     SetAside,
 )
 from appliance.core.answers import answer, answers
+from appliance.core.errors import NotFound
+from appliance.core.i18n import _
 from appliance.core.limits import Keyword, Name, PathId
 from appliance.http.context import Ctx
 from appliance.http.deps import require_admin
@@ -102,6 +105,28 @@ class DevicesController(Controller):
 
         device, token = await runtime.db.write(rotate)
         return _bridge_setup(runtime, device, token)
+
+    @get(
+        "/{device_id:int}/pairing.svg",
+        guards=[require_admin],
+        summary="O QR code que o celular da loja lê para se conectar (enquanto aguarda)",
+        media_type="image/svg+xml",
+        responses={200: ResponseSpec(bytes, description="O QR code", media_type="image/svg+xml")},
+    )
+    async def pairing_qr(self, ctx: Ctx, device_id: PathId) -> Response[bytes]:
+        """The QR code of the device's pairing, while its bridge waits for the phone (404
+        otherwise); WhatsApp replaces it every 20 s or so, and so does this answer."""
+        device = await ctx.read(service.get_device, device_id, True, True)
+        pairing = device["pairing"]
+        if not pairing or not pairing.get("qr"):
+            raise NotFound(
+                _("Este aparelho não está aguardando pareamento."), code="device.not_pairing"
+            )
+        return Response(
+            qr_svg(pairing["qr"]),
+            media_type="image/svg+xml",
+            headers={"Cache-Control": "no-store"},
+        )
 
     @get(
         "/{device_id:int}/set-aside",

@@ -117,6 +117,7 @@ const info = createInfo({
 const conversation = createConversation({
   me: boot.me,
   actions: chatActions,
+  can: (deviceId, capability) => devices.can(deviceId, capability),
   onRetry: (message) => composer.retry(message),
   onInfo() {
     if (narrow()) showInfo(); else info.show(!info.open);

@@ -49,7 +49,11 @@ function details(m) {
 
 /** ``actions``: what staff change on the chat from its menu (rename, markRead, markUnread and,
  * for who may, clear), each called with the open chat. */
-export function createConversation({ me, onRetry, onInfo, onBack, actions }) {
+// What each of the phone's jobs needs of the device's driver (wire/contract.py Capability).
+const NEEDS = { sync: "history", recheck: "recheck", photo: "photos" };
+
+/** ``can(deviceId, capability)``: whether the chat's phone can do it (devices.js). */
+export function createConversation({ me, onRetry, onInfo, onBack, actions, can = () => true }) {
   const section = document.getElementById("conv");
   const emptyState = document.getElementById("conv-empty");
   const scroller = document.getElementById("messages-scroll");
@@ -120,8 +124,10 @@ export function createConversation({ me, onRetry, onInfo, onBack, actions }) {
       olderBar.append(h("button", { type: "button", text: t("Carregar mensagens anteriores"), onclick: () => loadOlder() }));
     } else {
       olderBar.append(
-        h("span", { class: "muted", text: msgs.length ? t("Início da conversa no Balcão.") : t("Nenhuma mensagem ainda.") }),
-        h("button", { type: "button", text: t("Buscar mensagens antigas no celular"), onclick: () => job("sync", { older: true }) }));
+        h("span", { class: "muted", text: msgs.length ? t("Início da conversa no Balcão.") : t("Nenhuma mensagem ainda.") }));
+      if (phoneCan("sync")) {
+        olderBar.append(h("button", { type: "button", text: t("Buscar mensagens antigas no celular"), onclick: () => job("sync", { older: true }) }));
+      }
     }
   }
 
@@ -242,15 +248,18 @@ export function createConversation({ me, onRetry, onInfo, onBack, actions }) {
     } catch (error) { showError(error); }
   }
 
-  // Built each time it opens: read / unread follows the chat.
+  /** Whether the chat's phone runs jobs of ``kind``: an action it cannot do is not offered. */
+  function phoneCan(kind) { return Boolean(chat) && can(chat.device_id, NEEDS[kind]); }
+
+  // Built each time it opens: read / unread follows the chat, the phone's jobs its driver.
   function menuItems() {
     return [
       [t("Dados do chat"), () => onInfo()],
-      [t("Recarregar mensagens recentes"), () => job("sync", { older: false })],
-      [t("Recarregar mensagens antigas"), () => job("sync", { older: true })],
+      phoneCan("sync") ? [t("Recarregar mensagens recentes"), () => job("sync", { older: false })] : null,
+      phoneCan("sync") ? [t("Recarregar mensagens antigas"), () => job("sync", { older: true })] : null,
       [t("Alterar nome do chat"), () => actions.rename(chat)],
-      [t("Recarregar foto do perfil"), () => job("photo")],
-      [t("Reverificar leitura das mensagens"), () => job("recheck")],
+      phoneCan("photo") ? [t("Recarregar foto do perfil"), () => job("photo")] : null,
+      phoneCan("recheck") ? [t("Reverificar leitura das mensagens"), () => job("recheck")] : null,
       chat.unread_count > 0
         ? [t("Marcar como lido"), () => actions.markRead(chat)]
         : [t("Marcar como não lido"), () => actions.markUnread(chat)],

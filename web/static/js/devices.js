@@ -9,6 +9,9 @@ const STATES = {
   pairing: [t("Aguardando pareamento"), "busy"],
   disconnected: [t("Desconectado"), "down"],
   needs_attention: [t("Precisa de atenção"), "down"],
+  logged_out: [t("Desconectado pelo WhatsApp"), "down"],
+  replaced: [t("Outra sessão assumiu"), "down"],
+  banned: [t("Banido temporariamente"), "down"],
 };
 
 export function createDeviceStatus() {
@@ -48,5 +51,11 @@ export function createDeviceStatus() {
   return {
     set(list) { devices = list || []; render(); },
     setLive(up) { liveDown = !up; render(); },
+    /** Whether the phone of device ``id`` can do ``capability`` ("history", "recheck",
+     * "photos"…), as its bridge last reported; a device that never reported may. */
+    can(id, capability) {
+      const device = devices.find((d) => d.id === id);
+      return !device || !Array.isArray(device.capabilities) || device.capabilities.includes(capability);
+    },
   };
 }

@@ -65,6 +65,10 @@ connectLive({
   onUp() {},
   onDown() {},
   async onEvent(event) {
+    if (event.type === "device.status") {
+      window.dispatchEvent(new CustomEvent("balcao:devices", { detail: { devices: event.devices } }));
+      return;
+    }
     if (event.type !== "account.changed") return;
     if (event.what === "modules") {
       try { Object.assign(ctx.modules, await api("/api/v1/modules/enabled")); drawNav(); } catch (error) { showError(error); }

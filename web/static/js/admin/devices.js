@@ -20,7 +20,26 @@ const STATES = {
   pairing: t("Aguardando pareamento"),
   disconnected: t("Desconectado"),
   needs_attention: t("Precisa de atenção"),
+  logged_out: t("Desconectado pelo WhatsApp"),
+  replaced: t("Outra sessão assumiu"),
+  banned: t("Banido temporariamente"),
 };
+
+/** While the device's bridge waits for the phone: the QR code (redrawn as WhatsApp rotates
+ * it) or the pair code, and what to do on the phone. */
+function pairingPanel(device) {
+  const { qr, code, expires_at: expiresAt } = device.pairing;
+  return h("div", { class: "device-pairing", dataset: { device: String(device.id) } },
+    h("p", { text: t("Conecte o celular da loja a este aparelho.") }),
+    h("ol", {},
+      h("li", { text: t("No celular da loja, abra o WhatsApp.") }),
+      h("li", { text: t("Toque em Mais opções ou Configurações › Aparelhos conectados › Conectar um aparelho.") }),
+      h("li", { text: qr ? t("Aponte a câmera para este código.") : t("Toque em “Conectar com número de telefone” e digite este código.") })),
+    qr
+      ? h("img", { class: "device-qr", alt: t("QR code de pareamento"), width: 232, height: 232,
+        src: `/api/v1/devices/${device.id}/pairing.svg?v=${expiresAt}` })
+      : h("p", { class: "device-pair-code", text: code }));
+}
 
 // What `balcao bridge --driver` runs today; the planned ones are listed, not choosable.
 const DRIVERS = [["sim", t("Simulado (demonstração e testes)")]];
@@ -125,13 +144,17 @@ export async function render(container, ctx) {
         h("td", { text: device.name }),
         showNumbers ? h("td", { text: device.phone || "—" }) : null,
         h("td", { class: `acct-state ${device.state}`, title: device.state_detail || null,
-          text: STATES[device.state] || device.state }),
+          text: (STATES[device.state] || device.state)
+            + (device.state === "banned" && device.until ? " " + t("até {until}", { until: dateTimeOf(device.until) }) : "") }),
         h("td", { text: String(device.queued), title: t("{outbox} no Balcão, {phone_queue} no celular", { outbox: device.outbox, phone_queue: device.phone_queue }) }),
         h("td", { class: "acct-small", text: device.last_event_at ? dateTimeOf(device.last_event_at) : "—" }),
         h("td", { class: "acct-row-actions" },
           h("button", { type: "button", class: "link-btn", text: t("Renomear"),
             onclick: () => { renaming = renaming === device.id ? null : device.id; draw(); } }),
           h("button", { type: "button", class: "link-btn", text: t("Novo token"), onclick: () => newToken(device) }))));
+      if (device.state === "pairing" && device.pairing) {
+        body.append(h("tr", { class: "acct-editor" }, h("td", { colspan: String(heads.length) }, pairingPanel(device))));
+      }
       const aside = setAside[device.id];
       if (aside && aside.count) {
         body.append(h("tr", { class: "acct-editor device-set-aside", dataset: { device: String(device.id) } },
@@ -155,6 +178,17 @@ export async function render(container, ctx) {
     setAside = Object.fromEntries(devices.map((d, i) => [d.id, lists[i]]));
     draw();
   }
+
+  // Live states (and each new QR code) as the bridges report them.
+  const onDevices = (event) => {
+    if (!container.isConnected) { window.removeEventListener("balcao:devices", onDevices); return; }
+    const live = new Map(event.detail.devices.map((d) => [d.id, d]));
+    const known = devices.every((d) => live.has(d.id)) && live.size === devices.length;
+    if (!known) { refresh().catch(ctx.showError); return; }
+    devices = devices.map((d) => live.get(d.id));
+    if (renaming === null) draw();
+  };
+  window.addEventListener("balcao:devices", onDevices);
 
   await refresh();
 }
