@@ -231,6 +231,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--chats", type=int, default=320)
     p.set_defaults(func=lambda s, a: _lazy("appliance.demo", "cmd_seed_demo")(s, a))
 
+    p = sub.add_parser("demo-banner", help=_("o aviso que scripts/demo mostra com a loja no ar"))
+    p.add_argument("url")
+    p.set_defaults(func=lambda s, a: _lazy("appliance.demo.cli", "cmd_demo_banner")(s, a))
+
     # Parsed by bridge.sim_cli: main() hands it everything after "sim".
     sub.add_parser("sim", add_help=False, help=_("controla o celular simulado (balcao sim --help)"))
     # Parsed by bridge.cli, the same way.

@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.harness import REPO, balcao_env, free_port, process_alive, wait_until
+from tests.harness import BALCAO, REPO, balcao_env, free_port, process_alive, wait_until
 
 START_TIMEOUT = 180.0
 STOP_TIMEOUT = 10.0
@@ -148,3 +148,29 @@ def test_demo_runs_the_shop_and_keeps_its_data(tmp_path: Path) -> None:
     assert again.process.returncode == 0
     assert "já tem usuários" in again.log()
     assert _seeded_counts(data) == first
+
+
+@pytest.mark.parametrize(
+    ("language", "ready", "logins"),
+    [
+        ("", "Balcão pronto em http://127.0.0.1:8080", "Logins de demonstração: admin/admin"),
+        ("en", "Balcão is ready at http://127.0.0.1:8080", "Demo logins: admin/admin"),
+    ],
+)
+def test_the_demo_s_notice_speaks_the_shop_s_language(
+    tmp_path: Path, language: str, ready: str, logins: str
+) -> None:
+    """What scripts/demo prints once the shop answers comes from the catalogs, in the
+    language BALCAO_LANGUAGE sets (pt-BR when unset); its "ready" line stays as tools read it."""
+    env = balcao_env(tmp_path, BALCAO_LANGUAGE=language) if language else balcao_env(tmp_path)
+    done = subprocess.run(
+        [BALCAO, "demo-banner", "http://127.0.0.1:8080"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[:2] == [ready, "ready"]
+    assert lines[2].startswith(logins)

@@ -79,7 +79,6 @@ class Shop:
     chatbot_greeting: str
     order_first: int
     history_days: int
-    logins_text: str
     users: tuple[User, ...]
     staff: dict[str, tuple[tuple[str, str], ...]]  # department -> (login, name)
     tags: dict[str, str]  # name -> colour
@@ -148,7 +147,6 @@ def load_shop(path: Path = HERE / "shop.toml") -> Shop:
         chatbot_greeting=raw["chatbot_greeting"],
         order_first=raw["order_first"],
         history_days=raw["history_days"],
-        logins_text=raw["logins_text"],
         users=tuple(
             User(
                 u["login"], u["name"], u["admin"], tuple(u["departments"]), tuple(u["permissions"])
