@@ -25,8 +25,8 @@ from tests.conftest import bearer
 from tests.factories import make_department, make_message, make_scene, make_user
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
-# Answers that are not JSON: the file of a media message.
-FILE_TYPES = {"application/octet-stream"}
+# Answers that are not JSON: the file of a media message, the QR code of a pairing.
+FILE_TYPES = {"application/octet-stream", "image/svg+xml"}
 
 
 def _resolve(doc: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:

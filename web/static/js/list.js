@@ -34,6 +34,9 @@ export function createList({ onOpen, onUnreadChange }) {
   const rows = new Map();
   let cursor = null;
   let loading = false;
+  // Live changes that come while a page is on its way: the page was read before them, so
+  // they are applied once it lands (a reload must not bring back an older chat).
+  let lateLive = new Map();
   let generation = 0;
   let activeId = null;
 
@@ -91,11 +94,50 @@ export function createList({ onOpen, onUnreadChange }) {
         loading = false;
         scroller.classList.remove("loading");
         render();
+        const late = lateLive;
+        lateLive = new Map();
+        for (const [id, chat] of late) { if (chat) upsert(chat); else remove(id); }
         if (cursor && sentinel.getBoundingClientRect().top < scroller.getBoundingClientRect().bottom + 300) {
           load(false);
         }
       }
     }
+  }
+
+  /** A chat changed (live): update, move to its place, or drop it if it no longer fits. */
+  function upsert(chat) {
+    if (loading) { lateLive.set(chat.id, chat); return; }
+    const at = chats.findIndex((c) => c.id === chat.id);
+    if (at >= 0) chats.splice(at, 1);
+    // Under "Não lidas" the open chat stays once read (as WhatsApp Web keeps it) until the
+    // list is loaded again.
+    const stays = chat.id === activeId && at >= 0 && filters.unread
+      && matches({ ...filters, unread: false }, chat);
+    if (!matches(filters, chat) && !stays) { if (at >= 0) render(); return; }
+    let index = chats.findIndex((c) => before(filters.order, chat, c));
+    if (index < 0) {
+      if (cursor) { if (at >= 0) render(); return; } // beyond the loaded pages
+      index = chats.length;
+    }
+    chats.splice(index, 0, chat);
+    const old = rows.get(chat.id);
+    const li = row(chat);
+    rows.set(chat.id, li);
+    if (old) old.replaceWith(li);
+    const next = chats[index + 1] ? rows.get(chats[index + 1].id) : null;
+    if (next) ul.insertBefore(li, next); else ul.append(li);
+    empty.hidden = chats.length > 0;
+    onUnreadChange(chats.filter((c) => c.unread_count > 0).length);
+  }
+
+  function remove(id) {
+    if (loading) { lateLive.set(id, null); return; }
+    const at = chats.findIndex((c) => c.id === id);
+    if (at < 0) return;
+    chats.splice(at, 1);
+    rows.get(id)?.remove();
+    rows.delete(id);
+    empty.hidden = chats.length > 0;
   }
 
   new IntersectionObserver((entries) => {
@@ -131,37 +173,7 @@ export function createList({ onOpen, onUnreadChange }) {
       for (const [chatId, li] of rows) li.classList.toggle("active", chatId === id);
     },
     get(id) { return chats.find((c) => c.id === id) || null; },
-    /** A chat changed (live): update, move to its place, or drop it if it no longer fits. */
-    upsert(chat) {
-      const at = chats.findIndex((c) => c.id === chat.id);
-      if (at >= 0) chats.splice(at, 1);
-      // Under "Não lidas" the open chat stays once read (as WhatsApp Web keeps it) until the
-      // list is loaded again.
-      const stays = chat.id === activeId && at >= 0 && filters.unread
-        && matches({ ...filters, unread: false }, chat);
-      if (!matches(filters, chat) && !stays) { if (at >= 0) render(); return; }
-      let index = chats.findIndex((c) => before(filters.order, chat, c));
-      if (index < 0) {
-        if (cursor) { if (at >= 0) render(); return; } // beyond the loaded pages
-        index = chats.length;
-      }
-      chats.splice(index, 0, chat);
-      const old = rows.get(chat.id);
-      const li = row(chat);
-      rows.set(chat.id, li);
-      if (old) old.replaceWith(li);
-      const next = chats[index + 1] ? rows.get(chats[index + 1].id) : null;
-      if (next) ul.insertBefore(li, next); else ul.append(li);
-      empty.hidden = chats.length > 0;
-      onUnreadChange(chats.filter((c) => c.unread_count > 0).length);
-    },
-    remove(id) {
-      const at = chats.findIndex((c) => c.id === id);
-      if (at < 0) return;
-      chats.splice(at, 1);
-      rows.get(id)?.remove();
-      rows.delete(id);
-      empty.hidden = chats.length > 0;
-    },
+    upsert,
+    remove,
   };
 }
