@@ -19,6 +19,7 @@ import pytest
 
 from bridge.drivers import DriverOptionsError, driver_spec, load_driver, read_options
 from bridge.drivers.sim import media as sim_media
+from bridge.drivers.waweb import gateway as gateway_module
 from bridge.drivers.waweb.driver import Outbox, WawebDriver, card_phones, voice_shape
 from bridge.drivers.waweb.gateway import (
     GatewayError,
@@ -123,6 +124,17 @@ def test_the_registry_builds_it_over_neonize_with_a_private_session(tmp_path: Pa
     assert driver.folder == folder
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
     assert stat.S_IMODE(session_path(folder).stat().st_mode) == 0o600
+
+
+def test_without_neonize_the_bridge_says_what_to_install(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def missing() -> str:
+        raise gateway_module.LibraryError("neonize is not installed")
+
+    monkeypatch.setattr(gateway_module, "check_library", missing)
+    with pytest.raises(DriverOptionsError, match=r"pip install 'balcao\[waweb\]'"):
+        load_driver("waweb", tmp_path, {})
 
 
 def test_its_options_have_limits_and_defaults() -> None:

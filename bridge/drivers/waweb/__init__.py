@@ -12,7 +12,7 @@ from typing import Annotated
 import msgspec
 from msgspec import Meta
 
-from bridge.drivers import DriverSpec
+from bridge.drivers import DriverOptionsError, DriverSpec
 from bridge.protocol import PhoneDriver
 
 __all__ = ["SPEC", "WawebOptions"]
@@ -37,12 +37,19 @@ class WawebOptions(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
 
 
 def _build(folder: Path, options: WawebOptions) -> PhoneDriver:
-    from bridge.drivers.waweb.driver import WawebDriver
-    from bridge.drivers.waweb.gateway import NeonizeGateway, new_client
+    from bridge.drivers.waweb.gateway import LibraryError, NeonizeGateway, new_client
 
     # whatsmeow keys its Go-side client by uuid: one per device folder.
     uuid = f"balcao-{folder.parent.name or 'device'}"
-    gateway = NeonizeGateway(new_client(folder, uuid=uuid, device_name=options.device_name))
+    try:
+        gateway = NeonizeGateway(new_client(folder, uuid=uuid, device_name=options.device_name))
+    except LibraryError as exc:
+        # `balcao bridge` prints it and exits 2, as for a wrong option
+        raise DriverOptionsError(
+            f"o driver waweb precisa do neonize 0.5.2 (pip install 'balcao[waweb]'): {exc}"
+        ) from exc
+    from bridge.drivers.waweb.driver import WawebDriver
+
     return WawebDriver(
         gateway,
         gateway.client,

@@ -495,8 +495,12 @@ class WawebDriver:
         status = kinds.get(event.Type)
         source = event.MessageSource
         if status is None or source.IsFromMe:
+            # READ_SELF/PLAYED_SELF: the shop's own phone opened the chat; SENDER: another
+            # device of ours sent it; SERVER_ERROR: WhatsApp could not deliver it (the
+            # contract has no failed receipt yet, so it is only logged, louder).
             type_name = nz.Receipt.ReceiptType.Name(event.Type)
-            log.debug("receipt %s of %s ignored", type_name, list(event.MessageIDs))
+            level = logging.WARNING if event.Type == nz.Receipt.SERVER_ERROR else logging.DEBUG
+            log.log(level, "receipt %s of %s ignored", type_name, list(event.MessageIDs))
             return []
         chat = jid_text(source.Chat)
         if not source.IsGroup and chat.endswith("@" + _LID_SERVER):
