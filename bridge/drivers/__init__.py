@@ -32,7 +32,7 @@ class DriverSpec(Generic[OptionsT]):
 
 
 # name -> "module:SPEC", imported on use
-DRIVERS = {"sim": "bridge.drivers.sim:SPEC"}
+DRIVERS = {"sim": "bridge.drivers.sim:SPEC", "waweb": "bridge.drivers.waweb:SPEC"}
 
 
 class DriverOptionsError(ValueError):

@@ -24,6 +24,7 @@ import pytest
 from bridge.drivers import DRIVERS, DriverOptionsError, driver_spec, load_driver, read_options
 from bridge.drivers.sim import SimulatedPhone
 from bridge.drivers.sim import media as sim_media
+from bridge.drivers.waweb.driver import WawebDriver
 from bridge.protocol import (
     Capability,
     DeviceInfo,
@@ -37,6 +38,8 @@ from bridge.protocol import (
     ReceiptEvent,
     SentReceipt,
 )
+from tests.bridge import waweb_events as w
+from tests.bridge.waweb_fake import PHOTO, FakeGateway, fake_driver
 from tests.harness import wait_until_async
 from wire import contract as c
 
@@ -55,12 +58,36 @@ class Seat:
     capabilities: frozenset[Capability]
     # A customer writes ``text`` to the phone; returns the chat's JID.
     customer_writes: Callable[[PhoneDriver, str], Awaitable[str]]
+    # Builds the driver in a device's folder, for a driver whose phone the tests replace
+    # (None: the registry builds it, as the bridge does).
+    build: Callable[[Path], PhoneDriver] | None = None
+
+    def make(self, device_dir: Path) -> PhoneDriver:
+        if self.build is not None:
+            return self.build(device_dir)
+        return load_driver(self.driver, device_dir, self.options)
 
 
 async def _sim_customer_writes(phone: PhoneDriver, text: str) -> str:
     assert isinstance(phone, SimulatedPhone)
     phone.receive(CUSTOMER_NUMBER, text)
     return CUSTOMER
+
+
+async def _waweb_customer_writes(phone: PhoneDriver, text: str) -> str:
+    """WhatsApp delivers a customer's message: through neonize's own dispatch."""
+    assert isinstance(phone, WawebDriver)
+    w.dispatch(phone.client, w.message_event(w.text(text), chat=CUSTOMER, push_name="Cliente"))
+    return CUSTOMER
+
+
+def _waweb(device_dir: Path) -> PhoneDriver:
+    """The waweb driver, WhatsApp replaced at the gateway (tests/bridge/waweb_fake.py)."""
+
+    def with_photo(gateway: FakeGateway) -> None:
+        gateway.photos[CUSTOMER] = PHOTO
+
+    return fake_driver(device_dir / "waweb", with_photo)
 
 
 QUIET = {"rate": 0, "delivery_delay": 0, "read_delay": 0, "initial_sync": False}
@@ -72,6 +99,13 @@ SEATS = {
         frozenset(),
         _sim_customer_writes,
     ),
+    "waweb": Seat(
+        "waweb",
+        {},
+        frozenset({Capability.PAIRING, Capability.PHOTOS, Capability.SEND_MEDIA}),
+        _waweb_customer_writes,
+        _waweb,
+    ),
 }
 
 
@@ -82,7 +116,7 @@ def seat(request: pytest.FixtureRequest) -> Seat:
 
 @pytest.fixture
 async def driver(seat: Seat, tmp_path: Path) -> AsyncIterator[PhoneDriver]:
-    phone = load_driver(seat.driver, tmp_path, seat.options)
+    phone = seat.make(tmp_path)
     await phone.connect()
     yield phone
     await phone.close()
@@ -234,7 +268,7 @@ async def test_each_optional_capability_works_or_says_it_is_not_there(
 async def test_closing_ends_the_event_stream_and_may_be_repeated(
     seat: Seat, tmp_path: Path
 ) -> None:
-    phone = load_driver(seat.driver, tmp_path / "closing", seat.options)
+    phone = seat.make(tmp_path / "closing")
     await phone.connect()
     reader = Events(phone)
     await phone.close()

@@ -395,3 +395,32 @@ async def test_the_pair_code_is_asked_for_the_number_s_digits() -> None:
     assert await gateway.pair_phone("+55 (21) 99000-1234") == "ABCD-EFGH"
     [(_, args, _)] = client.calls
     assert args == ("5521990001234", True)
+
+
+async def test_a_send_refused_for_want_of_a_socket_is_not_connected() -> None:
+    """whatsmeow's ErrNotConnected comes before anything is sent: the driver may retry."""
+    from neonize.exc import SendMessageError
+
+    gateway, _ = await connected(send_message=SendMessageError("websocket not connected"))
+    with pytest.raises(g.NotConnectedError):
+        await gateway.send(w.CUSTOMER, w.text("oi"))
+    gateway, _ = await connected(send_message=SendMessageError("context deadline exceeded"))
+    with pytest.raises(g.GatewayError) as raised:
+        await gateway.send(w.CUSTOMER, w.text("oi"))
+    assert not isinstance(raised.value, g.NotConnectedError)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://pps.whatsapp.net/v/t61/foto.jpg",
+        "https://example.com/foto.jpg",
+        "https://pps.whatsapp.net.example.com/foto.jpg",
+        "file:///etc/passwd",
+    ],
+)
+async def test_only_whatsapp_s_own_https_urls_are_downloaded(
+    gateway: g.NeonizeGateway, url: str
+) -> None:
+    with pytest.raises(g.GatewayError, match="not a WhatsApp URL"):
+        await gateway.download_url(url, 1024)

@@ -16,6 +16,7 @@ BRIDGE_MODULES = [
     "bridge.journal",
     "bridge.drivers",
     "bridge.drivers.sim",
+    "bridge.drivers.waweb",
     "bridge.drivers.waweb.gateway",
     "wire",
 ]

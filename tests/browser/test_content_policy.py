@@ -105,10 +105,12 @@ def test_inbox_admin_and_schema_work_without_policy_violations(
                 expect(admin.page.locator("#admin-section h2")).to_have_text(title)
                 if section == "devices":
                     # Only the drivers the bridge runs can be chosen; the planned ones say so.
-                    for value in ("waweb", "adb"):
-                        option = admin.page.locator(f'#device-driver option[value="{value}"]')
-                        expect(option).to_be_disabled()
-                        expect(option).to_contain_text("em breve")
+                    option = admin.page.locator('#device-driver option[value="adb"]')
+                    expect(option).to_be_disabled()
+                    expect(option).to_contain_text("em breve")
+                    expect(
+                        admin.page.locator('#device-driver option[value="waweb"]')
+                    ).to_be_enabled()
                     expect(admin.page.locator("#device-driver")).to_have_value("sim")
                 if section == "modules":
                     for name in ("chatbot", "nps", "files"):

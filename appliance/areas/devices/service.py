@@ -16,9 +16,9 @@ from appliance.core.i18n import N_, _
 
 # The drivers `balcao bridge --driver` runs (bridge/cli.py); a device of another kind
 # could never connect.
-DRIVERS = ("sim",)
+DRIVERS = ("sim", "waweb")
 # Planned: named so the refusal can say they are coming, never stored until they exist.
-PLANNED_DRIVERS = {"waweb": N_("WhatsApp Web"), "adb": N_("Android no USB")}
+PLANNED_DRIVERS = {"adb": N_("Android no USB")}
 
 
 def create_device(

@@ -64,6 +64,12 @@ STOP_SECONDS = 5.0
 # whatsmeow's DownloadHTTPError text for a file WhatsApp no longer serves; the sender's
 # phone has to upload it again (a media retry receipt).
 _GONE = ("status code 403", "status code 404", "status code 410")
+# whatsmeow's ErrNotConnected and ErrNotLoggedIn: refused before anything was sent.
+_NOT_CONNECTED = ("websocket not connected", "the store doesn't contain a device JID")
+# Where WhatsApp serves profile photos (pps.whatsapp.net) and media (mmg.whatsapp.net).
+_WHATSAPP_HOST = ".whatsapp.net"
+# A profile photo is one request of about 50 KB; 30 s covers a slow mobile link.
+URL_SECONDS = 30.0
 # whatsmeow's ErrProfilePictureNotSet and ErrProfilePictureUnauthorized.
 _NO_PICTURE = ("does not have a profile picture", "has hidden their profile picture")
 
@@ -194,6 +200,11 @@ class Gateway(Protocol):
 
     async def download(self, message: Message) -> bytes:
         """The file a received media message points at; MediaGoneError when expired."""
+        ...
+
+    async def download_url(self, url: str, limit: int) -> bytes:
+        """A file WhatsApp serves unencrypted at ``url`` (a profile photo), at most ``limit``
+        bytes."""
         ...
 
     async def mark_read(
@@ -469,7 +480,12 @@ class NeonizeGateway:
         if message_id is not None:
             raise UnsupportedError(f"neonize {NEONIZE_VERSION} cannot choose a message id")
         self._require_session()
-        response = await _call(self.client.send_message(parse_jid(to), message))
+        try:
+            response = await _call(self.client.send_message(parse_jid(to), message))
+        except GatewayError as exc:
+            if any(text in str(exc) for text in _NOT_CONNECTED):
+                raise NotConnectedError(str(exc)) from exc
+            raise
         return Sent(id=response.ID, at=response.Timestamp)
 
     async def upload(self, data: bytes, kind: MediaKind) -> Uploaded:
@@ -494,6 +510,30 @@ class NeonizeGateway:
             if any(text in str(exc) for text in _GONE):
                 raise MediaGoneError(str(exc)) from exc
             raise
+
+    async def download_url(self, url: str, limit: int) -> bytes:
+        """Over HTTPS from WhatsApp's own hosts only: the URL comes from WhatsApp, and a
+        profile photo needs no neonize call (it is not encrypted)."""
+        import httpx
+
+        parts = httpx.URL(url)
+        if parts.scheme != "https" or not parts.host.endswith(_WHATSAPP_HOST):
+            raise GatewayError(f"not a WhatsApp URL: {parts.host}")
+        try:
+            async with (
+                httpx.AsyncClient(timeout=URL_SECONDS) as http,
+                http.stream("GET", url) as response,
+            ):
+                if response.status_code != 200:
+                    raise GatewayError(f"status code {response.status_code}")
+                data = bytearray()
+                async for chunk in response.aiter_bytes():
+                    data += chunk
+                    if len(data) > limit:
+                        raise GatewayError(f"larger than {limit} bytes")
+                return bytes(data)
+        except httpx.HTTPError as exc:
+            raise GatewayError(str(exc)) from exc
 
     async def mark_read(
         self, chat: str, ids: Sequence[str], sender: str | None = None, at: int | None = None

@@ -42,11 +42,11 @@ function pairingPanel(device) {
 }
 
 // What `balcao bridge --driver` runs today; the planned ones are listed, not choosable.
-const DRIVERS = [["sim", t("Simulado (demonstração e testes)")]];
-const PLANNED_DRIVERS = [
-  ["waweb", t("WhatsApp Web (pareado por QR code) — em breve")],
-  ["adb", t("Android no USB — em breve")],
+const DRIVERS = [
+  ["sim", t("Simulado (demonstração e testes)")],
+  ["waweb", t("WhatsApp Web (pareado por QR code)")],
 ];
+const PLANNED_DRIVERS = [["adb", t("Android no USB — em breve")]];
 
 function copyButton(text) {
   const button = h("button", { type: "button", class: "btn", text: t("Copiar") });
