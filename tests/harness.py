@@ -9,6 +9,7 @@ extras installed.
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import contextlib
 import os
@@ -91,6 +92,23 @@ def balcao(
 ) -> subprocess.CompletedProcess[str]:
     """``balcao ARGS`` on ``data_dir``, its output captured as text."""
     return run_module(data_dir, "appliance", *args, stdin=stdin)
+
+
+def packages_loaded(code: str, among: set[str]) -> list[str]:
+    """Which of the top-level packages ``among`` a fresh interpreter holds after ``code``
+    (what an import drags in, without this process's own imports)."""
+    wanted = sorted(among)
+    top = "{m.split('.')[0] for m in sys.modules}"
+    probe = f"{code}\nimport sys\nprint(sorted({top} & set({wanted!r})))"
+    out = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout
+    return list(ast.literal_eval(out.strip().splitlines()[-1]))
 
 
 def process_alive(pid: int) -> bool:

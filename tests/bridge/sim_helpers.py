@@ -17,16 +17,54 @@ import subprocess
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import uvicorn
 
 from bridge.client import AppClient
 from bridge.drivers.sim import SimulatedPhone
 from bridge.journal import Journal
-from bridge.protocol import PhoneDriver
+from bridge.protocol import MessageEvent, PhoneDriver
 from bridge.runner import Runner
-from tests.harness import REPO, balcao, free_port, run_module
+from tests.harness import REPO, balcao, free_port, run_module, wait_until_async
+
+D = TypeVar("D", bound=PhoneDriver)
+
+
+class Drain:
+    """Reads a driver's events() in the background, as the bridge does, keeping them all."""
+
+    def __init__(self, driver: PhoneDriver) -> None:
+        self.events: list[Any] = []
+        self.task = asyncio.create_task(self._run(driver))
+
+    async def _run(self, driver: PhoneDriver) -> None:
+        async for event in driver.events():
+            self.events.append(event)
+
+    def of(self, kind: type) -> list[Any]:
+        return [e for e in self.events if isinstance(e, kind)]
+
+    def messages(self, text: str) -> list[MessageEvent]:
+        return [e for e in self.of(MessageEvent) if e.body == text]
+
+    async def until(self, check: Any, what: str = "events") -> Any:
+        return await wait_until_async(lambda: check(self), what=what)
+
+    async def stop(self) -> None:
+        self.task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self.task
+
+
+@contextlib.asynccontextmanager
+async def connected(driver: D) -> AsyncIterator[D]:
+    """The driver connected for the block, closed after it."""
+    await driver.connect()
+    try:
+        yield driver
+    finally:
+        await driver.close()
 
 
 def run_cli(data_dir: Path, *args: str, via: str = "appliance") -> subprocess.CompletedProcess[str]:

@@ -10,7 +10,6 @@ NotSupportedError and the runner never asks for it.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import random
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -39,6 +38,7 @@ from bridge.protocol import (
     SentReceipt,
 )
 from tests.bridge import waweb_events as w
+from tests.bridge.sim_helpers import Drain, connected
 from tests.bridge.waweb_fake import PHOTO, FakeGateway, fake_driver
 from tests.harness import wait_until_async
 from wire import contract as c
@@ -116,34 +116,14 @@ def seat(request: pytest.FixtureRequest) -> Seat:
 
 @pytest.fixture
 async def driver(seat: Seat, tmp_path: Path) -> AsyncIterator[PhoneDriver]:
-    phone = seat.make(tmp_path)
-    await phone.connect()
-    yield phone
-    await phone.close()
-
-
-class Events:
-    """Everything the driver's event stream yields, read as it comes."""
-
-    def __init__(self, driver: PhoneDriver) -> None:
-        self.seen: list[Any] = []
-        self.task = asyncio.create_task(self._read(driver))
-
-    async def _read(self, driver: PhoneDriver) -> None:
-        async for event in driver.events():
-            self.seen.append(event)
-
-    def messages(self, text: str) -> list[MessageEvent]:
-        return [e for e in self.seen if isinstance(e, MessageEvent) and e.body == text]
+    async with connected(seat.make(tmp_path)) as phone:
+        yield phone
 
 
 @pytest.fixture
-async def events(driver: PhoneDriver) -> AsyncIterator[Events]:
-    reader = Events(driver)
-    yield reader
-    reader.task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await reader.task
+def phone(driver: PhoneDriver) -> PhoneDriver:
+    """The driver under test, as tests/bridge/conftest.py's ``drain`` asks for it."""
+    return driver
 
 
 def outbound(client_id: str, **kw: Any) -> OutboundMessage:
@@ -195,11 +175,11 @@ async def test_it_declares_what_it_can_do_and_says_who_it_is(
 
 
 async def test_a_customer_s_message_comes_through_the_event_stream(
-    seat: Seat, driver: PhoneDriver, events: Events
+    seat: Seat, driver: PhoneDriver, drain: Drain
 ) -> None:
     chat = await seat.customer_writes(driver, "Vocês abrem no sábado?")
-    await wait_until_async(lambda: events.messages("Vocês abrem no sábado?"), what="the message")
-    [message] = events.messages("Vocês abrem no sábado?")
+    await wait_until_async(lambda: drain.messages("Vocês abrem no sábado?"), what="the message")
+    [message] = drain.messages("Vocês abrem no sábado?")
     assert (message.chat, message.from_me, message.kind) == (chat, False, MessageKind.TEXT)
     assert message.wa_id
     assert message.sent_at > 0
@@ -236,10 +216,10 @@ async def test_media_goes_out_only_from_a_driver_that_sends_files(driver: PhoneD
 
 
 async def test_each_optional_capability_works_or_says_it_is_not_there(
-    seat: Seat, driver: PhoneDriver, events: Events
+    seat: Seat, driver: PhoneDriver, drain: Drain
 ) -> None:
     chat = await seat.customer_writes(driver, "Tem a camiseta azul?")
-    await wait_until_async(lambda: events.messages("Tem a camiseta azul?"), what="the message")
+    await wait_until_async(lambda: drain.messages("Tem a camiseta azul?"), what="the message")
     sent = await driver.send(outbound("conf-2", body="Tem sim!"))
     calls: dict[Capability, Callable[[], Awaitable[Any]]] = {
         Capability.HISTORY: lambda: driver.fetch_history(chat, None, 10),
@@ -270,7 +250,7 @@ async def test_closing_ends_the_event_stream_and_may_be_repeated(
 ) -> None:
     phone = seat.make(tmp_path / "closing")
     await phone.connect()
-    reader = Events(phone)
+    reader = Drain(phone)
     await phone.close()
     await asyncio.wait_for(reader.task, 10)
     await phone.close()

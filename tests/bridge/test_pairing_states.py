@@ -45,11 +45,25 @@ class StateWeb:
         return list(dict.fromkeys(codes))
 
 
+def linked(folder: Path) -> SimulatedPhone:
+    """A quiet simulated phone that pairs like a linked device, a new QR code every 0.3 s."""
+    return SimulatedPhone(folder, rate=0, initial_sync=False, linked=True, qr_seconds=0.3)
+
+
+async def until_state(web: StateWeb, state: str) -> None:
+    await wait_until_async(lambda: web.last().get("state") == state, what=state)
+
+
+async def pair(web: StateWeb, phone: SimulatedPhone) -> None:
+    """The phone scans the QR code shown; the bridge reports it ready."""
+    await wait_until_async(lambda: web.qr_codes(), what="a QR code")
+    phone.pair()
+    await until_state(web, "ready")
+
+
 async def test_pairing_shows_rotating_qr_codes_then_connects(tmp_path: Path) -> None:
     web = StateWeb()
-    phone = SimulatedPhone(
-        tmp_path / "sim", rate=0, initial_sync=False, linked=True, qr_seconds=0.3
-    )
+    phone = linked(tmp_path / "sim")
     async with bridge_against(web, tmp_path, phone=phone):
         await wait_until_async(lambda: len(web.qr_codes()) >= 2, what="two QR codes")
         pairing = web.last()
@@ -61,44 +75,35 @@ async def test_pairing_shows_rotating_qr_codes_then_connects(tmp_path: Path) -> 
         assert pairing["pairing"]["expires_at"] > 0
 
         phone.pair()
-        await wait_until_async(lambda: web.last().get("state") == "ready", what="connected")
+        await until_state(web, "ready")
         assert web.last()["pairing"] is None
         assert web.last()["phone"] == "+5511940000000"
 
 
 async def test_a_session_ended_by_whatsapp_is_reported_as_such(tmp_path: Path) -> None:
     web = StateWeb()
-    phone = SimulatedPhone(
-        tmp_path / "sim", rate=0, initial_sync=False, linked=True, qr_seconds=0.3
-    )
+    phone = linked(tmp_path / "sim")
     async with bridge_against(web, tmp_path, phone=phone):
-        await wait_until_async(lambda: web.qr_codes(), what="a QR code")
-        phone.pair()
-        await wait_until_async(lambda: web.last().get("state") == "ready", what="connected")
-
+        await pair(web, phone)
         phone.end_session("replace")
-        await wait_until_async(lambda: web.last().get("state") == "replaced", what="replaced")
+        await until_state(web, "replaced")
         assert web.last()["detail"] == "outra sessão assumiu este aparelho"
 
     web = StateWeb()
-    phone = SimulatedPhone(tmp_path / "sim", rate=0, initial_sync=False, linked=True)
+    phone = linked(tmp_path / "sim")
     async with bridge_against(web, tmp_path, phone=phone):
-        await wait_until_async(lambda: web.last().get("state") == "ready", what="still paired")
+        await until_state(web, "ready")  # still paired
         phone.end_session("ban", minutes=90)
-        await wait_until_async(lambda: web.last().get("state") == "banned", what="banned")
+        await until_state(web, "banned")
         banned = web.last()
         assert banned["until"] > banned["at"] + 89 * 60_000
 
     web = StateWeb()
-    phone = SimulatedPhone(
-        tmp_path / "sim2", rate=0, initial_sync=False, linked=True, qr_seconds=0.3
-    )
+    phone = linked(tmp_path / "sim2")
     async with bridge_against(web, tmp_path / "b2", phone=phone):
-        await wait_until_async(lambda: web.qr_codes(), what="a QR code")
-        phone.pair()
-        await wait_until_async(lambda: web.last().get("state") == "ready", what="connected")
+        await pair(web, phone)
         phone.end_session("logout")
-        await wait_until_async(lambda: web.last().get("state") == "logged_out", what="logged out")
+        await until_state(web, "logged_out")
         assert web.last()["detail"] == "o WhatsApp desconectou este aparelho"
         # A new QR code follows at once, saying why.
         seen = len(web.qr_codes())

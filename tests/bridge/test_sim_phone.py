@@ -8,7 +8,6 @@ import json
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import av
 import httpx
@@ -18,46 +17,17 @@ from PIL import Image
 from bridge import protocol as p
 from bridge.drivers.sim import SimulatedPhone, simulated_phone
 from bridge.protocol import MessageEvent, MessageKind, ReceiptEvent, ReceiptStatus
-from tests.harness import wait_until_async
+from tests.bridge.sim_helpers import Drain, connected
 from wire.numbers import InvalidNumberError, normalize_number
 
 CUSTOMER = "5511987654321@s.whatsapp.net"
 QUIET = {"rate": 0, "delivery_delay": 0, "read_delay": 0, "initial_sync": False}
 
 
-class Drain:
-    """Consumes a phone's events() in the background, as the bridge does."""
-
-    def __init__(self, phone: SimulatedPhone) -> None:
-        self.events: list[p.InboundEvent] = []
-        self.task = asyncio.create_task(self._run(phone))
-
-    async def _run(self, phone: SimulatedPhone) -> None:
-        async for event in phone.events():
-            self.events.append(event)
-
-    def of(self, kind: type) -> list[Any]:
-        return [e for e in self.events if isinstance(e, kind)]
-
-    async def until(self, check: Any, what: str = "events") -> Any:
-        return await wait_until_async(lambda: check(self), what=what)
-
-
 @pytest.fixture
 async def phone(tmp_path: Path) -> AsyncIterator[SimulatedPhone]:
-    p = simulated_phone(tmp_path / "sim", **QUIET)
-    await p.connect()
-    yield p
-    await p.close()
-
-
-@pytest.fixture
-async def drain(phone: SimulatedPhone) -> AsyncIterator[Drain]:
-    d = Drain(phone)
-    yield d
-    d.task.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await d.task
+    async with connected(simulated_phone(tmp_path / "sim", **QUIET)) as p:
+        yield p
 
 
 def out(wa_id: str, chat: str = CUSTOMER, client_id: str | None = None, text: str = "Olá!"):

@@ -288,19 +288,7 @@ async def test_a_history_chunk_with_its_chats_names_and_lid_mappings(wa: Any, in
         unread=1,
         lid=w.CUSTOMER_LID,
     )
-    group = w.conversation(
-        w.GROUP,
-        [
-            w.history_message(
-                w.text("alguém da loja?"),
-                chat=w.GROUP,
-                wa_id="3A12",
-                participant=w.MEMBER,
-                push_name="Carlos",
-            )
-        ],
-        name="Clientes VIP",
-    )
+    group = w.group_history(name="Clientes VIP")
     event = w.history_sync(
         [person, group],
         chunk=3,

@@ -19,25 +19,14 @@ import pytest
 
 from bridge.drivers.waweb import gateway as g
 from tests.bridge import waweb_events as w
+from tests.harness import packages_loaded
 
 REPO = Path(__file__).resolve().parents[2]
 
 
 def test_importing_the_gateway_imports_neither_neonize_nor_the_appliance() -> None:
     """neonize is imported only by load_neonize, after the library check."""
-    code = (
-        "import sys, bridge.drivers.waweb.gateway\n"
-        "print(sorted({m.split('.')[0] for m in sys.modules} & {'neonize', 'appliance'}))\n"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    ).stdout
-    assert out.strip() == "[]"
+    assert packages_loaded("import bridge.drivers.waweb.gateway", {"neonize", "appliance"}) == []
 
 
 def test_the_bundled_library_is_the_version_neonize_demands() -> None:

@@ -487,6 +487,14 @@ def conversation(
     )
 
 
+def group_history(name: str = "") -> hs.Conversation:
+    """The group of the history samples: one message of a member, Carlos."""
+    message = history_message(
+        text("alguém da loja?"), chat=GROUP, wa_id="3A12", participant=MEMBER, push_name="Carlos"
+    )
+    return conversation(GROUP, [message], name=name)
+
+
 def history_sync(
     conversations: Iterable[hs.Conversation],
     *,

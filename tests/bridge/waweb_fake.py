@@ -30,6 +30,7 @@ from bridge.drivers.waweb.gateway import (
     Uploaded,
     new_client,
 )
+from bridge.drivers.waweb.options import WawebOptions
 from tests.bridge import waweb_events as w
 
 # A JPEG's first bytes are all the driver's callers check of a profile photo.
@@ -157,4 +158,4 @@ def fake_driver(
     gateway = FakeGateway(client)
     if configure is not None:
         configure(gateway)
-    return WawebDriver(gateway, client, folder, **options)
+    return WawebDriver(gateway, client, folder, WawebOptions(**options))

@@ -42,8 +42,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, ClassVar
 
+from bridge import protocol as proto
 from bridge.drivers.waweb.gateway import (
-    DEVICE_NAME,
     Gateway,
     GatewayError,
     MediaKind,
@@ -53,29 +53,8 @@ from bridge.drivers.waweb.gateway import (
     load_neonize,
     session_path,
 )
-from bridge.protocol import (
-    BannedError,
-    Capability,
-    DeviceInfo,
-    DeviceSetupError,
-    DeviceUnavailableError,
-    DriverError,
-    IdentityEvent,
-    InboundEvent,
-    LoggedOutError,
-    Media,
-    MessageEvent,
-    MessageKind,
-    NotSupportedError,
-    OutboundMessage,
-    Pairing,
-    PairingSink,
-    PhoneStatus,
-    ReceiptEvent,
-    ReceiptStatus,
-    ReplacedError,
-    SentReceipt,
-)
+from bridge.drivers.waweb.options import WawebOptions
+from bridge.protocol import DeviceUnavailableError, DriverError, MessageKind
 
 load_neonize()  # the library check, before anything imports neonize
 
@@ -114,7 +93,7 @@ class _End:
     error: DriverError | None = None
 
 
-_Item = list[InboundEvent] | _End
+_Item = list[proto.InboundEvent] | _End
 
 
 class WawebDriver:
@@ -122,8 +101,8 @@ class WawebDriver:
     gateway's own for ``NeonizeGateway``); ``folder`` holds the session and the outbox."""
 
     name: ClassVar[str] = "waweb"
-    capabilities: frozenset[Capability] = frozenset(
-        {Capability.PAIRING, Capability.PHOTOS, Capability.SEND_MEDIA}
+    capabilities: frozenset[proto.Capability] = frozenset(
+        {proto.Capability.PAIRING, proto.Capability.PHOTOS, proto.Capability.SEND_MEDIA}
     )
 
     def __init__(
@@ -131,32 +110,21 @@ class WawebDriver:
         gateway: Gateway,
         client: Any,
         folder: Path,
-        *,
-        device_name: str = DEVICE_NAME,
-        connect_timeout: float = 60.0,
-        qr_timeout: float = 180.0,
-        pair_phone: str = "",
-        download_timeout: float = 120.0,
-        history_media: bool = True,
+        options: WawebOptions | None = None,
     ) -> None:
         self.gateway = gateway
         self.client = client
         self.folder = folder
-        self.device_name = device_name
-        self.connect_timeout = connect_timeout
-        self.qr_timeout = qr_timeout
-        self.pair_phone = pair_phone
-        self.download_timeout = download_timeout
-        self.history_media = history_media
+        self.options = options or WawebOptions()
         self._registered = False
         self._generation = 0
         self._ready = False
         self._closed = True
-        self._info: DeviceInfo | None = None
+        self._info: proto.DeviceInfo | None = None
         self._queue: asyncio.Queue[asyncio.Future[_Item]] = asyncio.Queue()
         # connect(): resolved by Connected, failed by what ends the session
         self._link: asyncio.Future[None] | None = None
-        self._pairing: PairingSink | None = None
+        self._pairing: proto.PairingSink | None = None
         self._deadline = 0.0
         self._qr_seen = 0
         self._paired: nz.PairStatus | None = None
@@ -166,7 +134,7 @@ class WawebDriver:
 
     # -- the session -----------------------------------------------------------------------
 
-    async def connect(self, pairing: PairingSink | None = None) -> DeviceInfo:
+    async def connect(self, pairing: proto.PairingSink | None = None) -> proto.DeviceInfo:
         if self._ready and self._info is not None:
             return self._info
         loop = asyncio.get_running_loop()
@@ -177,11 +145,11 @@ class WawebDriver:
         self._qr_seen = 0
         self._paired = None
         self._link = loop.create_future()
-        self._deadline = loop.time() + self.connect_timeout
+        self._deadline = loop.time() + self.options.connect_timeout
         if self._outbox is None:
             self._outbox = Outbox(self.folder / OUTBOX_FILE)
         try:
-            await asyncio.wait_for(self.gateway.connect(), self.connect_timeout)
+            await asyncio.wait_for(self.gateway.connect(), self.options.connect_timeout)
             await self._wait_for_link()
             self._info = await self._device_info()
         except BaseException:
@@ -206,7 +174,7 @@ class WawebDriver:
             await asyncio.wait({link}, timeout=remaining)
         link.result()
 
-    async def _device_info(self) -> DeviceInfo:
+    async def _device_info(self) -> proto.DeviceInfo:
         try:
             me = await self.gateway.me()
             account, name, platform = me.jid, me.push_name, me.platform
@@ -217,7 +185,9 @@ class WawebDriver:
             account, platform = jid_text(self._paired.ID), self._paired.Platform
         user = account.partition("@")[0].partition(":")[0].partition(".")[0]
         phone = f"+{user}" if user.isdigit() else None
-        return DeviceInfo(phone=phone, name=name or phone or self.device_name, platform=platform)
+        return proto.DeviceInfo(
+            phone=phone, name=name or phone or self.options.device_name, platform=platform
+        )
 
     async def close(self) -> None:
         if self._closed:
@@ -252,10 +222,10 @@ class WawebDriver:
 
     # -- events --------------------------------------------------------------------------
 
-    def events(self) -> AsyncIterator[InboundEvent]:
+    def events(self) -> AsyncIterator[proto.InboundEvent]:
         return self._events()
 
-    async def _events(self) -> AsyncIterator[InboundEvent]:
+    async def _events(self) -> AsyncIterator[proto.InboundEvent]:
         while True:
             if self._closed and self._queue.empty():
                 return
@@ -312,11 +282,11 @@ class WawebDriver:
         first = self._qr_seen == 0
         self._qr_seen += 1
         if first:
-            self._deadline = loop.time() + self.qr_timeout
+            self._deadline = loop.time() + self.options.qr_timeout
         sink = self._pairing
         if sink is None:
             self._fail(
-                DeviceSetupError(
+                proto.DeviceSetupError(
                     "este aparelho não está conectado ao WhatsApp: conecte-o pela tela de "
                     "aparelhos do Balcão"
                 )
@@ -324,18 +294,18 @@ class WawebDriver:
             return
         lasts = FIRST_QR_SECONDS if first else NEXT_QR_SECONDS
         expires_at = int(time.time() * 1000) + lasts * 1000
-        if self.pair_phone:
+        if self.options.pair_phone:
             # One code for the whole wait: whatsmeow keeps it while the QR codes rotate.
             if first:
-                expires_at = int((time.time() + self.qr_timeout) * 1000)
+                expires_at = int((time.time() + self.options.qr_timeout) * 1000)
                 try:
-                    code_text = await self.gateway.pair_phone(self.pair_phone)
+                    code_text = await self.gateway.pair_phone(self.options.pair_phone)
                 except GatewayError as exc:
                     self._fail(DeviceUnavailableError(f"o código de pareamento falhou: {exc}"))
                     return
-                sink(Pairing(code=code_text, expires_at=expires_at))
+                sink(proto.Pairing(code=code_text, expires_at=expires_at))
             return
-        sink(Pairing(qr=code.decode(), expires_at=expires_at))
+        sink(proto.Pairing(qr=code.decode(), expires_at=expires_at))
 
     async def _on_pair_status(self, _client: Any, event: Any) -> None:
         if event.Status == nz.PairStatus.SUCCESS:
@@ -354,7 +324,7 @@ class WawebDriver:
         self._fail(DeviceUnavailableError("a conexão com o WhatsApp caiu"))
 
     async def _on_logged_out(self, _client: Any, _event: Any) -> None:
-        error = LoggedOutError("o WhatsApp desconectou este aparelho: conecte-o de novo")
+        error = proto.LoggedOutError("o WhatsApp desconectou este aparelho: conecte-o de novo")
         link = self._link
         if link is not None and not link.done():
             await self._stop_session()
@@ -373,18 +343,18 @@ class WawebDriver:
             slot.set_result(_End(self._generation, error))
 
     async def _on_replaced(self, _client: Any, _event: Any) -> None:
-        self._fail(ReplacedError("outra sessão deste aparelho assumiu a conexão"))
+        self._fail(proto.ReplacedError("outra sessão deste aparelho assumiu a conexão"))
 
     async def _on_ban(self, _client: Any, event: Any) -> None:
         until = int(time.time() * 1000) + int(event.Expire) * 1000
-        self._fail(BannedError("o WhatsApp suspendeu este número por um tempo", until=until))
+        self._fail(proto.BannedError("o WhatsApp suspendeu este número por um tempo", until=until))
 
     async def _on_connect_failure(self, _client: Any, event: Any) -> None:
         self._fail(DeviceUnavailableError(f"o WhatsApp recusou a conexão: {event.Message}"))
 
     async def _on_outdated(self, _client: Any, _event: Any) -> None:
         self._fail(
-            DeviceSetupError(
+            proto.DeviceSetupError(
                 "o WhatsApp não aceita mais a versão do WhatsApp Web do Balcão: atualize o Balcão"
             )
         )
@@ -413,16 +383,16 @@ class WawebDriver:
 
     # -- mapping -------------------------------------------------------------------------
 
-    def _learn(self, lid: str, pn: str, name: str, out: list[InboundEvent]) -> None:
+    def _learn(self, lid: str, pn: str, name: str, out: list[proto.InboundEvent]) -> None:
         """A LID and a phone number are the same person: an IdentityEvent the first time."""
         if not lid or not pn or self._pn_of.get(lid) == pn:
             return
         self._pn_of[lid] = pn
         self._lid_of[pn] = lid
-        out.append(IdentityEvent(lid=lid, jid=pn, name=name))
+        out.append(proto.IdentityEvent(lid=lid, jid=pn, name=name))
 
     async def _chat(
-        self, chat: str, alt: str, name: str, out: list[InboundEvent]
+        self, chat: str, alt: str, name: str, out: list[proto.InboundEvent]
     ) -> tuple[str, str | None]:
         """The chat's JID as the box keys it (the phone number once known) and its LID."""
         server = chat.rpartition("@")[2]
@@ -440,7 +410,7 @@ class WawebDriver:
             return chat, (lid or None)
         return chat, None
 
-    async def _live_message(self, event: Any) -> list[InboundEvent]:
+    async def _live_message(self, event: Any) -> list[proto.InboundEvent]:
         info = event.Info
         source = info.MessageSource
         chat = jid_text(source.Chat)
@@ -449,7 +419,7 @@ class WawebDriver:
             return []
         from_me = bool(source.IsFromMe)
         name = "" if from_me else info.Pushname
-        out: list[InboundEvent] = []
+        out: list[proto.InboundEvent] = []
         if source.IsGroup:
             # The member's other identity is still a fact about a customer.
             sender, alt = jid_text(source.Sender), jid_text(source.SenderAlt)
@@ -472,7 +442,7 @@ class WawebDriver:
             return out
         kind, body, media = content
         out.append(
-            MessageEvent(
+            proto.MessageEvent(
                 wa_id=info.ID,
                 chat=chat_jid,
                 from_me=from_me,
@@ -486,11 +456,11 @@ class WawebDriver:
         )
         return out
 
-    def _receipt(self, event: Any) -> list[InboundEvent]:
+    def _receipt(self, event: Any) -> list[proto.InboundEvent]:
         kinds = {
-            nz.Receipt.DELIVERED: ReceiptStatus.DELIVERED,
-            nz.Receipt.READ: ReceiptStatus.READ,
-            nz.Receipt.PLAYED: ReceiptStatus.READ,
+            nz.Receipt.DELIVERED: proto.ReceiptStatus.DELIVERED,
+            nz.Receipt.READ: proto.ReceiptStatus.READ,
+            nz.Receipt.PLAYED: proto.ReceiptStatus.READ,
         }
         status = kinds.get(event.Type)
         source = event.MessageSource
@@ -506,7 +476,7 @@ class WawebDriver:
         if not source.IsGroup and chat.endswith("@" + _LID_SERVER):
             chat = self._pn_of.get(chat) or _pn(jid_text(source.SenderAlt)) or chat
         return [
-            ReceiptEvent(
+            proto.ReceiptEvent(
                 chat=chat,
                 wa_ids=tuple(event.MessageIDs),
                 status=status,
@@ -514,8 +484,8 @@ class WawebDriver:
             )
         ]
 
-    async def _history(self, data: Any) -> list[InboundEvent]:
-        out: list[InboundEvent] = []
+    async def _history(self, data: Any) -> list[proto.InboundEvent]:
+        out: list[proto.InboundEvent] = []
         names = {p.ID: p.pushname for p in data.pushnames}
         for mapping in data.phoneNumberToLidMappings:
             self._learn(mapping.lidJID, mapping.pnJID, names.get(mapping.pnJID, ""), out)
@@ -541,7 +511,7 @@ class WawebDriver:
                 if not item.HasField("message"):
                     continue  # a system line (a group created, a number changed)
                 content = await self._content(
-                    item.message, item.key.ID, download=self.history_media
+                    item.message, item.key.ID, download=self.options.history_media
                 )
                 if content is None:
                     continue
@@ -549,7 +519,7 @@ class WawebDriver:
                 from_me = bool(item.key.fromMe)
                 sender = item.key.participant or chat
                 out.append(
-                    MessageEvent(
+                    proto.MessageEvent(
                         wa_id=item.key.ID,
                         chat=chat_jid,
                         from_me=from_me,
@@ -566,7 +536,7 @@ class WawebDriver:
 
     async def _content(
         self, message: Any, wa_id: str, *, download: bool
-    ) -> tuple[MessageKind, str, Media | None] | None:
+    ) -> tuple[MessageKind, str, proto.Media | None] | None:
         """A waE2E message as (kind, body, media); None for what the protocol cannot carry."""
         m, skipped = _unwrap(message)
         if skipped:
@@ -586,7 +556,7 @@ class WawebDriver:
             caption = getattr(part, "caption", "") if field in _CAPTIONED else ""
             filename = part.fileName if field == "documentMessage" else ""
             seconds = part.seconds if field in ("videoMessage", "audioMessage") else 0
-            media = Media(
+            media = proto.Media(
                 mimetype=part.mimetype,
                 filename=filename,
                 size=int(part.fileLength),
@@ -605,7 +575,7 @@ class WawebDriver:
                 "lng": place.degreesLongitude,
                 "name": name,
             }
-            return MessageKind.LOCATION, name, Media(mimetype="", extra=extra)
+            return MessageKind.LOCATION, name, proto.Media(mimetype="", extra=extra)
         if m.HasField("contactMessage"):
             return _cards(m.contactMessage.displayName, [m.contactMessage])
         if m.HasField("contactsArrayMessage"):
@@ -614,9 +584,11 @@ class WawebDriver:
         log.debug("message %s skipped: %s", wa_id, _kind_name(m))
         return None
 
-    async def _download(self, message: Any, media: Media, wa_id: str) -> Media:
+    async def _download(self, message: Any, media: proto.Media, wa_id: str) -> proto.Media:
         try:
-            data = await asyncio.wait_for(self.gateway.download(message), self.download_timeout)
+            data = await asyncio.wait_for(
+                self.gateway.download(message), self.options.download_timeout
+            )
         except (GatewayError, TimeoutError) as exc:
             log.warning("media of message %s not downloaded: %s", wa_id, exc or "timeout")
             return media
@@ -624,14 +596,14 @@ class WawebDriver:
 
     # -- sending -------------------------------------------------------------------------
 
-    async def send(self, msg: OutboundMessage) -> SentReceipt:
+    async def send(self, msg: proto.OutboundMessage) -> proto.SentReceipt:
         outbox = self._outbox
         if outbox is None or not self._ready:
             raise DeviceUnavailableError("o WhatsApp não está conectado")
         known = outbox.get(msg.client_id)
         if known is not None:
             if known.wa_id:
-                return SentReceipt(wa_id=known.wa_id, at=known.at)
+                return proto.SentReceipt(wa_id=known.wa_id, at=known.at)
             raise DriverError(
                 "o envio desta mensagem foi interrompido e não dá para saber se ela chegou ao "
                 "WhatsApp; confira no celular antes de enviá-la de novo"
@@ -648,9 +620,9 @@ class WawebDriver:
             raise DriverError(f"o WhatsApp não confirmou o envio: {exc}") from exc
         at = _epoch_ms(int(sent.at)) if sent.at else _now_ms()
         outbox.sent(msg.client_id, sent.id, at)
-        return SentReceipt(wa_id=sent.id, at=at)
+        return proto.SentReceipt(wa_id=sent.id, at=at)
 
-    async def _message(self, msg: OutboundMessage) -> Any:
+    async def _message(self, msg: proto.OutboundMessage) -> Any:
         """The waE2E message for ``msg``, its file uploaded first."""
         if msg.kind is MessageKind.TEXT:
             return e2e.Message(conversation=msg.body)
@@ -677,7 +649,7 @@ class WawebDriver:
             )
         kind = _UPLOAD_KIND.get(msg.kind)
         if kind is None:
-            raise NotSupportedError(f"o WhatsApp Web não envia mensagens do tipo {msg.kind}")
+            raise proto.NotSupportedError(f"o WhatsApp Web não envia mensagens do tipo {msg.kind}")
         voice: tuple[int, bytes] | None = None
         if msg.kind is MessageKind.VOICE:
             try:
@@ -709,23 +681,16 @@ class WawebDriver:
                     **fields,
                 )
             )
-        if msg.kind is MessageKind.VOICE:
-            assert voice is not None
-            seconds, waveform = voice
-            return e2e.Message(
-                audioMessage=e2e.AudioMessage(
-                    mimetype=VOICE_MIMETYPE, PTT=True, seconds=seconds, waveform=waveform, **fields
-                )
-            )
-        if msg.kind is MessageKind.AUDIO:
-            return e2e.Message(
-                audioMessage=e2e.AudioMessage(
-                    mimetype=media.mimetype or "audio/mpeg",
-                    PTT=False,
-                    seconds=media.seconds,
-                    **fields,
-                )
-            )
+        if msg.kind in (MessageKind.VOICE, MessageKind.AUDIO):
+            # A voice note (PTT) carries the duration and waveform measured from its OGG/Opus;
+            # any other audio, what the box knows of it.
+            if voice is not None:
+                audio = {"mimetype": VOICE_MIMETYPE, "PTT": True, "seconds": voice[0]}
+                audio["waveform"] = voice[1]
+            else:
+                audio = {"mimetype": media.mimetype or "audio/mpeg", "PTT": False}
+                audio["seconds"] = media.seconds
+            return e2e.Message(audioMessage=e2e.AudioMessage(**audio, **fields))
         if msg.kind is MessageKind.STICKER:
             return e2e.Message(
                 stickerMessage=e2e.StickerMessage(mimetype=media.mimetype or "image/webp", **fields)
@@ -759,16 +724,22 @@ class WawebDriver:
         except GatewayError as exc:
             raise DriverError(f"a foto de perfil não veio: {exc}") from exc
 
-    async def fetch_history(self, chat: str, before: int | None, limit: int) -> list[MessageEvent]:
-        raise NotSupportedError(
+    async def fetch_history(
+        self, chat: str, before: int | None, limit: int
+    ) -> list[proto.MessageEvent]:
+        raise proto.NotSupportedError(
             "o WhatsApp Web (neonize 0.5.2) não pede mensagens antigas ao celular"
         )
 
-    async def recheck_receipts(self, chat: str, wa_ids: list[str]) -> list[ReceiptEvent]:
-        raise NotSupportedError("um aparelho conectado não consulta as confirmações de leitura")
+    async def recheck_receipts(self, chat: str, wa_ids: list[str]) -> list[proto.ReceiptEvent]:
+        raise proto.NotSupportedError(
+            "um aparelho conectado não consulta as confirmações de leitura"
+        )
 
-    async def status(self) -> PhoneStatus:
-        raise NotSupportedError("um aparelho conectado não vê a bateria nem a fila do celular")
+    async def status(self) -> proto.PhoneStatus:
+        raise proto.NotSupportedError(
+            "um aparelho conectado não vê a bateria nem a fila do celular"
+        )
 
 
 # -- message helpers ---------------------------------------------------------------------
@@ -862,14 +833,14 @@ def card_phones(vcard: str) -> list[str]:
     return phones
 
 
-def _cards(title: str, cards: Sequence[Any]) -> tuple[MessageKind, str, Media]:
+def _cards(title: str, cards: Sequence[Any]) -> tuple[MessageKind, str, proto.Media]:
     """One or more contact cards as the sim's: the vCard file, the names and the numbers."""
     names = [c.displayName for c in cards if c.displayName]
     name = ", ".join(names) or title
     vcards = "\n".join(c.vcard for c in cards).encode()
     phones = [p for c in cards for p in card_phones(c.vcard)]
     filename = f"{names[0] if len(names) == 1 else 'contatos'}.vcf"
-    media = Media(
+    media = proto.Media(
         mimetype="text/vcard",
         filename=filename,
         size=len(vcards),
