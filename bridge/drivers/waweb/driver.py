@@ -684,12 +684,11 @@ class WawebDriver:
         if msg.kind in (MessageKind.VOICE, MessageKind.AUDIO):
             # A voice note (PTT) carries the duration and waveform measured from its OGG/Opus;
             # any other audio, what the box knows of it.
+            audio: dict[str, Any] = {"PTT": voice is not None}
             if voice is not None:
-                audio = {"mimetype": VOICE_MIMETYPE, "PTT": True, "seconds": voice[0]}
-                audio["waveform"] = voice[1]
+                audio.update(mimetype=VOICE_MIMETYPE, seconds=voice[0], waveform=voice[1])
             else:
-                audio = {"mimetype": media.mimetype or "audio/mpeg", "PTT": False}
-                audio["seconds"] = media.seconds
+                audio.update(mimetype=media.mimetype or "audio/mpeg", seconds=media.seconds)
             return e2e.Message(audioMessage=e2e.AudioMessage(**audio, **fields))
         if msg.kind is MessageKind.STICKER:
             return e2e.Message(
